@@ -1,0 +1,21 @@
+//! `wirecheck-codec`: sans-IO codecs for the two push protocols of the web.
+//!
+//! * [`ws`]: WebSocket (RFC 6455): frames, masking, messages, the close handshake,
+//!   and (in [`ws::handshake`]) the HTTP/1.1 opening handshake.
+//! * [`sse`]: Server-Sent Events (WHATWG HTML, `text/event-stream`): an incremental
+//!   parser and an encoder.
+//!
+//! Nothing here performs I/O, sleeps, reads a clock or draws random numbers: the
+//! owner of the socket feeds bytes in, takes events and bytes out, and supplies
+//! whatever randomness the protocol needs (masking keys, handshake nonces).
+//! This is the model of `quinn-proto` and `rustls`.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod sse;
+pub mod ws;

@@ -1,0 +1,7 @@
+//! `wirecheck`: the conformance runner library behind the `wirecheck` binary.
+//!
+//! The protocol logic lives in `wirecheck-codec`; this crate owns the I/O:
+//! reading files and sockets, driving the codec, and printing what it saw.
+#![forbid(unsafe_code)]
+
+pub mod decode;
