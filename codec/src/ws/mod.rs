@@ -14,7 +14,21 @@
 //! Every error is a [`ProtocolError`] that names the rule it enforces and the close
 //! code (§7.4.1) the connection should be failed with.
 
+pub mod close;
+pub mod decoder;
+pub mod encode;
+mod error;
+pub mod frame;
 pub mod handshake;
+pub mod mask;
+pub mod message;
+pub mod utf8;
+
+pub use close::{CloseCode, CloseState};
+pub use decoder::{FrameDecoder, FrameEvent};
+pub use error::{ErrorKind, ProtocolError};
+pub use frame::{FrameHeader, OpCode};
+pub use message::{CloseFrame, Config, Event, MessageDecoder, MessageKind};
 
 /// Which end of the connection an endpoint is. Decides masking (RFC 6455 §5.1):
 /// a client masks every frame it sends, a server never does, and each rejects

@@ -1,0 +1,172 @@
+//! Encoders for frames and messages.
+//!
+//! The codec draws no random numbers, so masking keys come from the caller: a
+//! client must use "a fresh masking key" for every frame (RFC 6455 §5.3), hence
+//! the per-frame key callback of [`message`]. Control frames are checked against
+//! §5.5 (payload at most 125 bytes) and Close frames against §5.5.1 and §7.4, so
+//! these encoders only produce valid frames; a conformance tool that must send
+//! invalid ones writes headers with [`encode_header`](super::frame::encode_header).
+
+use alloc::vec::Vec;
+use core::fmt;
+use core::num::NonZeroUsize;
+
+use super::close::CloseCode;
+use super::frame::{FrameHeader, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN, OpCode};
+use super::mask::apply_mask;
+use super::message::MessageKind;
+
+/// Why a frame could not be encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EncodeError {
+    /// A control frame payload over 125 bytes (§5.5).
+    ControlPayloadTooLong(usize),
+    /// A close code that may not be sent (§7.4).
+    InvalidCloseCode(u16),
+}
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EncodeError::ControlPayloadTooLong(n) => {
+                write!(f, "control frame payload of {n} bytes (at most 125 allowed) (RFC 6455 §5.5)")
+            }
+            EncodeError::InvalidCloseCode(c) => write!(f, "close code {c} may not be sent (RFC 6455 §7.4)"),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for EncodeError {}
+
+/// Append one frame to `out`: header (minimal length encoding), then the payload,
+/// masked with `mask` if given. Control-frame rules are the caller's concern here;
+/// use [`ping`], [`pong`] and [`close`] for checked control frames.
+pub fn frame(out: &mut Vec<u8>, fin: bool, rsv: u8, opcode: OpCode, mask: Option<[u8; 4]>, payload: &[u8]) {
+    let header = FrameHeader {
+        fin,
+        rsv,
+        opcode,
+        mask,
+        payload_len: payload.len() as u64,
+    };
+    let mut head = [0u8; MAX_HEADER_LEN];
+    let n = header.encode(&mut head);
+    out.reserve(n + payload.len());
+    out.extend_from_slice(&head[..n]);
+    let start = out.len();
+    out.extend_from_slice(payload);
+    if let Some(key) = mask {
+        apply_mask(&mut out[start..], key, 0);
+    }
+}
+
+/// Append a data message to `out`, split into frames of at most `fragment_size`
+/// payload bytes when given (§5.4); `mask` is called once per frame for its key.
+/// An empty message is one empty frame.
+pub fn message(
+    out: &mut Vec<u8>,
+    kind: MessageKind,
+    payload: &[u8],
+    fragment_size: Option<NonZeroUsize>,
+    mut mask: impl FnMut() -> Option<[u8; 4]>,
+) {
+    let first = match kind {
+        MessageKind::Text => OpCode::Text,
+        MessageKind::Binary => OpCode::Binary,
+    };
+    let size = fragment_size.map_or(payload.len().max(1), NonZeroUsize::get);
+    if payload.is_empty() {
+        frame(out, true, 0, first, mask(), payload);
+        return;
+    }
+    let count = payload.len().div_ceil(size);
+    for (i, piece) in payload.chunks(size).enumerate() {
+        let opcode = if i == 0 { first } else { OpCode::Continuation };
+        frame(out, i + 1 == count, 0, opcode, mask(), piece);
+    }
+}
+
+fn control(out: &mut Vec<u8>, opcode: OpCode, mask: Option<[u8; 4]>, payload: &[u8]) -> Result<(), EncodeError> {
+    // §5.5: "All control frames MUST have a payload length of 125 bytes or less".
+    if payload.len() as u64 > MAX_CONTROL_PAYLOAD {
+        return Err(EncodeError::ControlPayloadTooLong(payload.len()));
+    }
+    frame(out, true, 0, opcode, mask, payload);
+    Ok(())
+}
+
+/// Append a Ping frame.
+pub fn ping(out: &mut Vec<u8>, mask: Option<[u8; 4]>, payload: &[u8]) -> Result<(), EncodeError> {
+    control(out, OpCode::Ping, mask, payload)
+}
+
+/// Append a Pong frame. §5.5.3: a Pong answering a Ping carries its payload.
+pub fn pong(out: &mut Vec<u8>, mask: Option<[u8; 4]>, payload: &[u8]) -> Result<(), EncodeError> {
+    control(out, OpCode::Pong, mask, payload)
+}
+
+/// Append a Close frame: empty when `code` is `None` (the reason is then ignored,
+/// §5.5.1: a reason needs a code before it), else the code and the UTF-8 reason.
+pub fn close(out: &mut Vec<u8>, mask: Option<[u8; 4]>, code: Option<CloseCode>, reason: &str) -> Result<(), EncodeError> {
+    let Some(code) = code else {
+        return control(out, OpCode::Close, mask, &[]);
+    };
+    if !code.is_valid_on_wire() {
+        return Err(EncodeError::InvalidCloseCode(code.0));
+    }
+    let mut body = [0u8; MAX_CONTROL_PAYLOAD as usize];
+    let len = 2 + reason.len();
+    if len as u64 > MAX_CONTROL_PAYLOAD {
+        return Err(EncodeError::ControlPayloadTooLong(len));
+    }
+    body[..2].copy_from_slice(&code.0.to_be_bytes());
+    body[2..len].copy_from_slice(reason.as_bytes());
+    control(out, OpCode::Close, mask, &body[..len])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc6455_5_7_unmasked_hello() {
+        let mut out = Vec::new();
+        frame(&mut out, true, 0, OpCode::Text, None, b"Hello");
+        assert_eq!(out, [0x81, 0x05, 0x48, 0x65, 0x6c, 0x6c, 0x6f]);
+    }
+
+    #[test]
+    fn rfc6455_5_7_masked_hello() {
+        let mut out = Vec::new();
+        frame(&mut out, true, 0, OpCode::Text, Some([0x37, 0xfa, 0x21, 0x3d]), b"Hello");
+        assert_eq!(out, [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+    }
+
+    #[test]
+    fn rfc6455_5_7_fragmented_hello() {
+        let mut out = Vec::new();
+        message(&mut out, MessageKind::Text, b"Hello", NonZeroUsize::new(3), || None);
+        assert_eq!(out, [0x01, 0x03, 0x48, 0x65, 0x6c, 0x80, 0x02, 0x6c, 0x6f]);
+    }
+
+    #[test]
+    fn rfc6455_5_5_control_payload_limit() {
+        let mut out = Vec::new();
+        assert!(ping(&mut out, None, &[0; 125]).is_ok());
+        assert_eq!(ping(&mut out, None, &[0; 126]), Err(EncodeError::ControlPayloadTooLong(126)));
+        let reason = "x".repeat(124);
+        assert_eq!(
+            close(&mut out, None, Some(CloseCode::NORMAL), &reason),
+            Err(EncodeError::ControlPayloadTooLong(126))
+        );
+    }
+
+    #[test]
+    fn rfc6455_7_4_refuses_codes_that_may_not_be_sent() {
+        let mut out = Vec::new();
+        assert_eq!(close(&mut out, None, Some(CloseCode(1005)), ""), Err(EncodeError::InvalidCloseCode(1005)));
+        close(&mut out, None, Some(CloseCode::NORMAL), "bye").unwrap();
+        assert_eq!(out, [0x88, 0x05, 0x03, 0xE8, b'b', b'y', b'e']);
+    }
+}

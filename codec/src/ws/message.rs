@@ -1,0 +1,393 @@
+//! The message layer: fragmentation (RFC 6455 §5.4), control frames (§5.5), close
+//! frames (§5.5.1, §7.4), UTF-8 (§5.6, §8.1) and size limits (§10.4).
+//!
+//! [`MessageDecoder`] sits on a [`FrameDecoder`] and turns frames into messages,
+//! pings, pongs and closes. It is built for speed and for strictness at once:
+//!
+//! * A message that arrives as one frame, contiguous in the input, is handed out
+//!   as a slice of the input: no copy, one pass to unmask and one to validate.
+//! * Anything else is assembled in one buffer whose growth is bounded by the
+//!   message size limit, checked against the lengths headers announce before any
+//!   payload byte is stored.
+//! * Text is validated as it arrives, so invalid UTF-8 fails the connection on
+//!   the first offending byte, even in the middle of a frame (Autobahn 6.4.x).
+//! * Control frames (at most 125 bytes) that arrive in pieces are assembled in a
+//!   fixed array, never on the heap, and may come between the fragments of a
+//!   message (§5.4).
+//!
+//! Every error is final and carries its close code.
+
+use alloc::vec::Vec;
+
+use super::close::CloseCode;
+use super::decoder::{FrameDecoder, FrameEvent};
+use super::error::{ErrorKind, ProtocolError};
+use super::frame::{FrameHeader, HeaderRules, MAX_CONTROL_PAYLOAD, OpCode};
+use super::utf8::Utf8Validator;
+use super::{Limits, Role};
+
+/// The kind of a data message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    /// Opcode 0x1: the payload is UTF-8 text.
+    Text,
+    /// Opcode 0x2: the payload is binary data.
+    Binary,
+}
+
+/// The body of a Close frame that carried a status code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CloseFrame<'a> {
+    /// The status code (valid on the wire, §7.4).
+    pub code: CloseCode,
+    /// The reason (valid UTF-8, possibly empty).
+    pub reason: &'a str,
+}
+
+/// What the decoder found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event<'a> {
+    /// A frame header, reported only when [`Config::report_frames`] is set, before
+    /// the frame has any effect.
+    Frame(FrameHeader),
+    /// A complete data message. For [`MessageKind::Text`], `data` is valid UTF-8.
+    Message {
+        /// Text or binary.
+        kind: MessageKind,
+        /// The payload of all its fragments.
+        data: &'a [u8],
+    },
+    /// A Ping frame and its payload (at most 125 bytes).
+    Ping(&'a [u8]),
+    /// A Pong frame and its payload (at most 125 bytes).
+    Pong(&'a [u8]),
+    /// A Close frame: `None` when its body was empty.
+    Close(Option<CloseFrame<'a>>),
+}
+
+/// How a [`MessageDecoder`] behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// The role of the receiving endpoint (decides masking, §5.1).
+    pub role: Role,
+    /// Frame and message size limits.
+    pub limits: Limits,
+    /// RSV bits that a negotiated extension defines (0 when none is).
+    pub allowed_rsv: u8,
+    /// Whether to report every frame header as an [`Event::Frame`].
+    pub report_frames: bool,
+}
+
+impl Config {
+    /// The default configuration for `role`: default limits, no extension, no frame reports.
+    pub fn new(role: Role) -> Self {
+        Config {
+            role,
+            limits: Limits::default(),
+            allowed_rsv: 0,
+            report_frames: false,
+        }
+    }
+}
+
+/// Where a message being received stands.
+#[derive(Debug, Clone, Copy)]
+struct Open {
+    /// Text or binary.
+    kind: MessageKind,
+    /// Payload bytes announced by the frames seen so far.
+    announced: u64,
+}
+
+/// What a processed payload piece asks the decode loop to do.
+enum Step<'a> {
+    /// Nothing to report yet.
+    Continue,
+    /// Report an event that borrows from the input.
+    Input(Event<'a>),
+    /// Report the message assembled in the buffer.
+    BufferedMessage(MessageKind),
+    /// Report the control frame assembled in the control buffer.
+    BufferedControl(OpCode),
+}
+
+/// Turns received bytes into messages and control frames.
+#[derive(Debug, Clone)]
+pub struct MessageDecoder {
+    /// The frame layer.
+    frames: FrameDecoder,
+    /// The configuration.
+    config: Config,
+    /// The header of the frame whose payload is arriving.
+    current: Option<FrameHeader>,
+    /// A header already reported as [`Event::Frame`], still to be checked and applied.
+    pending_header: Option<FrameHeader>,
+    /// The data message in progress, if any.
+    open: Option<Open>,
+    /// The assembled payload of a message that did not arrive contiguously.
+    buf: Vec<u8>,
+    /// UTF-8 state of the text message in progress.
+    utf8: Utf8Validator,
+    /// A control frame payload that arrives in pieces.
+    control: [u8; MAX_CONTROL_PAYLOAD as usize],
+    /// How many bytes of `control` are in use.
+    control_len: usize,
+    /// The buffer was handed out with the last event; clear it on the next call.
+    release_buf: bool,
+    /// The peer's Close frame arrived: no further frame may follow (§5.5.1).
+    close_received: bool,
+    /// The error that failed the connection, repeated by every later call.
+    failed: Option<ProtocolError>,
+}
+
+impl MessageDecoder {
+    /// A decoder with the given configuration.
+    pub fn new(config: Config) -> Self {
+        MessageDecoder {
+            frames: FrameDecoder::new(HeaderRules {
+                role: Some(config.role),
+                allowed_rsv: config.allowed_rsv,
+                max_payload: config.limits.max_frame_size,
+            }),
+            config,
+            current: None,
+            pending_header: None,
+            open: None,
+            buf: Vec::new(),
+            utf8: Utf8Validator::new(),
+            control: [0; MAX_CONTROL_PAYLOAD as usize],
+            control_len: 0,
+            release_buf: false,
+            close_received: false,
+            failed: None,
+        }
+    }
+
+    /// The configuration.
+    pub const fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Whether the peer's Close frame has arrived.
+    pub const fn close_received(&self) -> bool {
+        self.close_received
+    }
+
+    /// Whether the input so far ends exactly between messages: no frame and no
+    /// fragmented message is partly received.
+    pub const fn is_idle(&self) -> bool {
+        self.frames.is_idle() && self.open.is_none() && self.pending_header.is_none()
+    }
+
+    /// The heap capacity held for assembling messages, in bytes. It never exceeds
+    /// the message size limit.
+    pub fn buffered_capacity(&self) -> usize {
+        self.buf.capacity()
+    }
+
+    /// Decode from the front of `input`, advancing it past the bytes consumed.
+    /// Returns the next event, or `None` once all of `input` was consumed and more
+    /// bytes are needed. Payloads are unmasked in place in `input`.
+    pub fn decode<'s, 'a: 's>(
+        &'s mut self,
+        input: &mut &'a mut [u8],
+    ) -> Result<Option<Event<'s>>, ProtocolError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        if self.release_buf {
+            self.release_buf = false;
+            self.buf.clear();
+        }
+        if let Some(h) = self.pending_header.take() {
+            self.on_header(h).map_err(|e| self.fail(e))?;
+        }
+        loop {
+            let event = self.frames.decode(input).map_err(|e| self.fail(e))?;
+            match event {
+                None => return Ok(None),
+                Some(FrameEvent::Header(h)) => {
+                    if self.config.report_frames {
+                        self.pending_header = Some(h);
+                        return Ok(Some(Event::Frame(h)));
+                    }
+                    self.on_header(h).map_err(|e| self.fail(e))?;
+                }
+                Some(FrameEvent::Payload { data, offset, last }) => {
+                    match self.on_payload(data, offset, last).map_err(|e| self.fail(e))? {
+                        Step::Continue => {}
+                        Step::Input(event) => return Ok(Some(event)),
+                        Step::BufferedMessage(kind) => {
+                            self.release_buf = true;
+                            return Ok(Some(Event::Message {
+                                kind,
+                                data: &self.buf,
+                            }));
+                        }
+                        Step::BufferedControl(op) => {
+                            let len = self.control_len;
+                            // Validated once to record a failure, then built for the caller
+                            // (at most 125 bytes; the borrow rules want the two steps apart).
+                            if let Err(e) = control_event(op, &self.control[..len]) {
+                                return Err(self.fail(e));
+                            }
+                            return control_event(op, &self.control[..len]).map(Some);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn fail(&mut self, e: ProtocolError) -> ProtocolError {
+        self.failed = Some(e);
+        e
+    }
+
+    /// Apply the rules a complete header decides beyond those of the frame layer.
+    fn on_header(&mut self, h: FrameHeader) -> Result<(), ProtocolError> {
+        // §5.5.1: the peer "MUST NOT send any more data frames" after its Close; a
+        // Close is the last frame an endpoint sends.
+        if self.close_received {
+            return Err(ErrorKind::FrameAfterClose.into());
+        }
+        let limit = self.config.limits.max_message_size;
+        match h.opcode {
+            OpCode::Continuation => {
+                // §5.4: a continuation frame continues a fragmented message in progress.
+                let Some(open) = self.open.as_mut() else {
+                    return Err(ErrorKind::ContinuationWithoutStart.into());
+                };
+                let total = open.announced.saturating_add(h.payload_len);
+                // §10.4: limits are checked on announced lengths, before buffering.
+                if total > limit {
+                    return Err(ErrorKind::MessageTooLarge { len: total, limit }.into());
+                }
+                open.announced = total;
+            }
+            OpCode::Text | OpCode::Binary => {
+                // §5.4: fragments of one message are not interleaved with another message.
+                if self.open.is_some() {
+                    return Err(ErrorKind::DataFrameInsideFragmentedMessage.into());
+                }
+                if h.payload_len > limit {
+                    return Err(ErrorKind::MessageTooLarge {
+                        len: h.payload_len,
+                        limit,
+                    }
+                    .into());
+                }
+                let kind = if h.opcode == OpCode::Text {
+                    MessageKind::Text
+                } else {
+                    MessageKind::Binary
+                };
+                self.open = Some(Open {
+                    kind,
+                    announced: h.payload_len,
+                });
+                self.utf8.reset();
+                self.buf.clear();
+            }
+            OpCode::Close | OpCode::Ping | OpCode::Pong => {
+                // §5.4: control frames MAY be injected in the middle of a fragmented message.
+                self.control_len = 0;
+            }
+        }
+        self.current = Some(h);
+        Ok(())
+    }
+
+    fn on_payload<'a>(&mut self, data: &'a [u8], offset: u64, last: bool) -> Result<Step<'a>, ProtocolError> {
+        let Some(h) = self.current else {
+            return Ok(Step::Continue);
+        };
+        if h.opcode.is_control() {
+            if offset == 0 && last {
+                // The whole control payload is contiguous in the input.
+                return control_event(h.opcode, data).map(Step::Input);
+            }
+            // At most 125 bytes in all: the header check guarantees it fits.
+            let end = self.control_len + data.len();
+            self.control[self.control_len..end].copy_from_slice(data);
+            self.control_len = end;
+            return Ok(if last {
+                Step::BufferedControl(h.opcode)
+            } else {
+                Step::Continue
+            });
+        }
+        let Some(open) = self.open else {
+            return Ok(Step::Continue);
+        };
+        if open.kind == MessageKind::Text {
+            // §8.1: invalid UTF-8 fails the connection as soon as it is seen.
+            self.utf8.feed(data).map_err(|e| {
+                ProtocolError::new(ErrorKind::InvalidUtf8 { offset: e.offset })
+            })?;
+        }
+        let ends_message = last && h.fin;
+        if ends_message && open.kind == MessageKind::Text && !self.utf8.is_complete() {
+            // §8.1: a message that ends inside a sequence is not valid UTF-8.
+            return Err(ErrorKind::IncompleteUtf8.into());
+        }
+        if ends_message && offset == 0 && h.opcode != OpCode::Continuation {
+            // A single-frame message, contiguous in the input: hand it out in place.
+            self.open = None;
+            return Ok(Step::Input(Event::Message {
+                kind: open.kind,
+                data,
+            }));
+        }
+        self.append(data, open.announced);
+        if ends_message {
+            self.open = None;
+            Ok(Step::BufferedMessage(open.kind))
+        } else {
+            Ok(Step::Continue)
+        }
+    }
+
+    /// Append to the message buffer, growing it geometrically but never beyond the
+    /// larger of the message limit and what is needed (which the header checks
+    /// already bounded by the limit).
+    fn append(&mut self, data: &[u8], announced: u64) {
+        let need = self.buf.len() + data.len();
+        if need > self.buf.capacity() {
+            let limit = usize::try_from(self.config.limits.max_message_size).unwrap_or(usize::MAX);
+            let announced = usize::try_from(announced).unwrap_or(usize::MAX);
+            let target = need.max(self.buf.capacity().saturating_mul(2)).min(limit.min(announced)).max(need);
+            self.buf.reserve_exact(target - self.buf.len());
+        }
+        self.buf.extend_from_slice(data);
+    }
+}
+
+/// Build the event for a complete control frame, validating a Close body.
+fn control_event(op: OpCode, payload: &[u8]) -> Result<Event<'_>, ProtocolError> {
+    match op {
+        OpCode::Ping => Ok(Event::Ping(payload)),
+        OpCode::Pong => Ok(Event::Pong(payload)),
+        _ => parse_close(payload).map(Event::Close),
+    }
+}
+
+/// Validate a Close frame body (§5.5.1): empty, or a 2-byte code and a UTF-8 reason.
+pub fn parse_close(body: &[u8]) -> Result<Option<CloseFrame<'_>>, ProtocolError> {
+    match body {
+        [] => Ok(None),
+        // §5.5.1: "If there is a body, the first two bytes of the body MUST be a
+        // 2-byte unsigned integer": one byte cannot be.
+        [_] => Err(ErrorKind::CloseBodyOneByte.into()),
+        [hi, lo, reason @ ..] => {
+            let code = CloseCode(u16::from_be_bytes([*hi, *lo]));
+            // §7.4.1/§7.4.2: only defined and registered codes may be sent.
+            if !code.is_valid_on_wire() {
+                return Err(ErrorKind::InvalidCloseCode(code.0).into());
+            }
+            // §5.5.1: the reason is UTF-8 encoded data.
+            let reason = core::str::from_utf8(reason).map_err(|_| ProtocolError::new(ErrorKind::InvalidCloseReason))?;
+            Ok(Some(CloseFrame { code, reason }))
+        }
+    }
+}
