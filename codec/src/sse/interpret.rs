@@ -1,0 +1,417 @@
+//! Stages 3 and 4 of the algorithm (classifying a line, processing a field) and the
+//! dispatch steps, applied to one complete line at a time.
+//!
+//! The byte layer ([`super::parser`]) hands each line over either as a slice of the
+//! chunk being fed (with its offset there) or as a slice of its own line buffer. The
+//! field buffers remember a *range of the chunk* rather than copy it, so a value that
+//! is set and used inside one chunk is never copied; [`State::end_of_chunk`] copies
+//! what is still referenced before the chunk goes away. Everything is matched on
+//! bytes (field names, `:`, the single space, NUL in `id`, digits in `retry`); text is
+//! decoded only when an item is handed out, lossily and once per value.
+//!
+//! The committed last event ID is the exception: it outlives the chunk by definition
+//! (it is reported on every later event and sent on reconnect), so it is an owned
+//! `String`, copied once per *change* (an unchanged `id` costs a comparison only).
+
+use alloc::borrow::Cow;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use memchr::memchr;
+
+use super::Config;
+use super::event::{Event, Item, Limit, LimitExceeded, Retry};
+
+/// Decodes one value as UTF-8, replacing malformed sequences by U+FFFD. Valid input
+/// (the common case) is borrowed, not copied. Rust's lossy decoding replaces each
+/// maximal malformed subpart by one U+FFFD, exactly as the Encoding Standard's UTF-8
+/// decoder does, so per-value decoding equals whole-stream decoding.
+pub(super) fn decode(bytes: &[u8]) -> Cow<'_, str> {
+    match simdutf8::basic::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
+}
+
+/// Appends `bytes` to `buf`, growing its capacity to at most `limit`. The caller has
+/// checked that `buf.len() + bytes.len() <= limit`; this keeps the allocation itself
+/// within the limit too (plain `Vec` growth may double past it).
+pub(super) fn extend_within(buf: &mut Vec<u8>, bytes: &[u8], limit: usize, copied: &mut u64) {
+    let need = buf.len().saturating_add(bytes.len());
+    if need > buf.capacity() {
+        let target = need
+            .max(buf.capacity().saturating_mul(2))
+            .min(limit.max(need));
+        buf.reserve_exact(target - buf.len());
+    }
+    buf.extend_from_slice(bytes);
+    *copied += bytes.len() as u64;
+}
+
+/// A field value kept between lines: a range of the chunk being fed, or its own copy.
+#[derive(Debug, Default)]
+pub(super) struct Value {
+    /// The value, when `in_chunk` is `None`.
+    owned: Vec<u8>,
+    /// `start..end` of the value in the chunk being fed. Valid during one feed only:
+    /// [`Value::end_of_chunk`] turns it into `owned`.
+    in_chunk: Option<(usize, usize)>,
+}
+
+impl Value {
+    /// The value's bytes; `chunk` must be the chunk being fed.
+    fn get<'a>(&'a self, chunk: &'a [u8]) -> &'a [u8] {
+        match self.in_chunk {
+            Some((s, e)) => chunk.get(s..e).unwrap_or_default(),
+            None => &self.owned,
+        }
+    }
+
+    /// Sets the value; `at` is its offset in `chunk` when it lies there, `None` when
+    /// it lies in the parser's line buffer (then it is copied now).
+    fn set(&mut self, value: &[u8], at: Option<usize>, limit: usize, copied: &mut u64) {
+        match at {
+            Some(start) => self.in_chunk = Some((start, start + value.len())),
+            None => {
+                self.in_chunk = None;
+                self.owned.clear();
+                extend_within(&mut self.owned, value, limit, copied);
+            }
+        }
+    }
+
+    /// Copies a value that still refers to the chunk, which is about to go away.
+    fn end_of_chunk(&mut self, chunk: &[u8], limit: usize, copied: &mut u64) {
+        if let Some((s, e)) = self.in_chunk.take() {
+            self.owned.clear();
+            extend_within(
+                &mut self.owned,
+                chunk.get(s..e).unwrap_or_default(),
+                limit,
+                copied,
+            );
+        }
+    }
+
+    fn clear(&mut self) {
+        self.in_chunk = None;
+        self.owned.clear();
+    }
+
+    fn capacity(&self) -> usize {
+        self.owned.capacity()
+    }
+}
+
+/// The per-stream buffers of WHATWG SSE §9.2.6 plus bookkeeping.
+#[derive(Debug)]
+pub(super) struct State {
+    /// The limits.
+    config: Config,
+    /// The data buffer, when `data_in_chunk` is `None`: values each followed by LF.
+    data: Vec<u8>,
+    /// A data buffer holding a single value that lies in the chunk being fed; the LF
+    /// the spec appends after it is implied (and is the one dispatch step 3 removes).
+    data_in_chunk: Option<(usize, usize)>,
+    /// The data buffer's length in bytes, wherever it lies (0 means "empty string").
+    data_len: usize,
+    /// The event type buffer.
+    event_type: Value,
+    /// The last event ID buffer.
+    id: Value,
+    /// Whether an `id` field set the buffer since dispatch step 1 last ran.
+    id_dirty: bool,
+    /// The last event ID string (what dispatch step 1 commits), decoded.
+    last_event_id: String,
+    /// The reconnection time set by the last valid `retry`, in milliseconds.
+    reconnection_time: Option<u64>,
+    /// Whether a non-empty line came after the last empty line.
+    in_block: bool,
+    /// Bytes examined (line scans, colon scans, value checks, UTF-8 decoding).
+    pub(super) scanned: u64,
+    /// Bytes copied into the parser's buffers.
+    pub(super) copied: u64,
+}
+
+impl State {
+    /// Fresh buffers; the last event ID buffer and string both hold `seed`, as a
+    /// reconnecting client's parser must (otherwise the first event without `id`
+    /// would commit the empty string in dispatch step 1).
+    pub(super) fn new(config: Config, seed: &str) -> Self {
+        State {
+            config,
+            data: Vec::new(),
+            data_in_chunk: None,
+            data_len: 0,
+            event_type: Value::default(),
+            id: Value {
+                owned: seed.as_bytes().to_vec(),
+                in_chunk: None,
+            },
+            id_dirty: false,
+            last_event_id: String::from(seed),
+            reconnection_time: None,
+            in_block: false,
+            scanned: 0,
+            copied: 0,
+        }
+    }
+
+    /// Processes one complete line (terminator excluded). `at` is the line's offset in
+    /// `chunk` when it lies there, `None` when it lies in the parser's line buffer.
+    pub(super) fn line<S: FnMut(Item<'_>)>(
+        &mut self,
+        line: &[u8],
+        at: Option<usize>,
+        chunk: &[u8],
+        sink: &mut S,
+    ) -> Result<(), LimitExceeded> {
+        // WHATWG SSE: "If the line is empty (a blank line): Dispatch the event".
+        let Some((&first, rest)) = line.split_first() else {
+            self.dispatch(chunk, sink);
+            return Ok(());
+        };
+        self.in_block = true;
+        // WHATWG SSE: "If the line starts with a U+003A COLON character (:): Ignore the
+        // line." Reported as a comment: the text after the colon, unchanged.
+        if first == b':' {
+            self.scanned += rest.len() as u64;
+            sink(Item::Comment(decode(rest)));
+            return Ok(());
+        }
+        // WHATWG SSE: "If the line contains a U+003A COLON character": the field name is
+        // everything before the first colon, the value everything after it, and "if
+        // value starts with a U+0020 SPACE character, remove it from value" (one only).
+        // "Otherwise": the whole line is the field name and the value is empty.
+        let (name, value_off) = match memchr(b':', line) {
+            Some(colon) => {
+                self.scanned += colon as u64 + 1;
+                let mut off = colon + 1;
+                if line.get(off) == Some(&b' ') {
+                    off += 1;
+                }
+                (&line[..colon], off)
+            }
+            None => {
+                self.scanned += line.len() as u64;
+                (line, line.len())
+            }
+        };
+        let value = &line[value_off..];
+        let value_at = at.map(|a| a + value_off);
+        // WHATWG SSE: field names are compared literally (case-sensitive, untrimmed).
+        match name {
+            // Field "event": "Set the event type buffer to field value."
+            b"event" => {
+                self.event_type
+                    .set(value, value_at, self.config.max_line_len, &mut self.copied)
+            }
+            // Field "data": "Append the field value to the data buffer, then append a
+            // single U+000A LINE FEED (LF) character to the data buffer."
+            b"data" => self.append_data(value, value_at, chunk)?,
+            // Field "id": "If the field value does not contain U+0000 NULL, then set the
+            // last event ID buffer to the field value. Otherwise, ignore the field."
+            b"id" => {
+                self.scanned += value.len() as u64;
+                if memchr(0, value).is_none() {
+                    self.id
+                        .set(value, value_at, self.config.max_line_len, &mut self.copied);
+                    self.id_dirty = true;
+                }
+            }
+            // Field "retry": "If the field value consists of only ASCII digits, then
+            // interpret the field value as an integer in base ten, and set the event
+            // stream's reconnection time to that integer. Otherwise, ignore the field."
+            b"retry" => {
+                if let Some(retry) = self.retry(value) {
+                    sink(Item::Retry(retry));
+                }
+            }
+            // WHATWG SSE: "Otherwise: The field is ignored."
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Field "retry" (see the rule quoted at the call). Applied when parsed, not at
+    /// dispatch. `None` when the field is ignored (a non-digit anywhere, including
+    /// `+`, `-`, a second space, a unit or a decimal point).
+    fn retry(&mut self, value: &[u8]) -> Option<Retry> {
+        self.scanned += value.len() as u64;
+        if !value.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        if value.is_empty() {
+            // Vacuously "only digits" but no integer: reported, time unchanged.
+            return Some(Retry::Empty);
+        }
+        let mut ms: u64 = 0;
+        for &digit in value {
+            match ms
+                .checked_mul(10)
+                .and_then(|m| m.checked_add(u64::from(digit - b'0')))
+            {
+                Some(m) => ms = m,
+                // Beyond u64: ignored (as Chromium does), reported as such.
+                None => return Some(Retry::TooLarge),
+            }
+        }
+        self.reconnection_time = Some(ms);
+        Some(Retry::Millis(ms))
+    }
+
+    /// Field "data", bounded by `max_event_len`.
+    fn append_data(
+        &mut self,
+        value: &[u8],
+        at: Option<usize>,
+        chunk: &[u8],
+    ) -> Result<(), LimitExceeded> {
+        let max = self.config.max_event_len;
+        let new_len = self.data_len.saturating_add(value.len()).saturating_add(1);
+        if new_len > max {
+            return Err(LimitExceeded {
+                limit: Limit::Event,
+                max,
+            });
+        }
+        if self.data_len == 0 {
+            if let Some(start) = at {
+                // The first value, inside the chunk: remember where it is, copy nothing.
+                self.data_in_chunk = Some((start, start + value.len()));
+                self.data_len = new_len;
+                return Ok(());
+            }
+        }
+        // A second value (or one from the line buffer): the buffer must hold bytes now.
+        if let Some((s, e)) = self.data_in_chunk.take() {
+            let first = chunk.get(s..e).unwrap_or_default();
+            extend_within(&mut self.data, first, max, &mut self.copied);
+            extend_within(&mut self.data, b"\n", max, &mut self.copied);
+        }
+        extend_within(&mut self.data, value, max, &mut self.copied);
+        extend_within(&mut self.data, b"\n", max, &mut self.copied);
+        self.data_len = new_len;
+        Ok(())
+    }
+
+    /// WHATWG SSE "dispatch the event", run on every empty line.
+    fn dispatch<S: FnMut(Item<'_>)>(&mut self, chunk: &[u8], sink: &mut S) {
+        self.in_block = false;
+        // WHATWG SSE: dispatch step 1: "Set the last event ID string of the event source
+        // to the value of the last event ID buffer." This happens even when no event
+        // fires; the buffer itself keeps its value.
+        if self.id_dirty {
+            self.id_dirty = false;
+            let raw = self.id.get(chunk);
+            self.scanned += raw.len() as u64;
+            let new = decode(raw);
+            if *new != *self.last_event_id {
+                self.copied += new.len() as u64;
+                self.last_event_id = new.into_owned();
+                self.last_event_id.shrink_to_fit();
+                sink(Item::LastEventId(Cow::Borrowed(&self.last_event_id)));
+            }
+        }
+        // WHATWG SSE: dispatch step 2: "If the data buffer is an empty string, set the
+        // data buffer and the event type buffer to the empty string and return."
+        if self.data_len == 0 {
+            self.event_type.clear();
+            return;
+        }
+        // WHATWG SSE: dispatch step 3: "If the data buffer's last character is a U+000A
+        // LINE FEED (LF) character, then remove the last character from the data
+        // buffer." It always is (every data line appends one); exactly one is removed.
+        let data = match self.data_in_chunk {
+            // The single value's implied LF is the one removed.
+            Some((s, e)) => chunk.get(s..e).unwrap_or_default(),
+            None => self.data.split_last().map_or(&[][..], |(_lf, rest)| rest),
+        };
+        let event_type = self.event_type.get(chunk);
+        self.scanned += (data.len() + event_type.len()) as u64;
+        // WHATWG SSE: dispatch steps 4–6: an event of type "message" with the data and
+        // the last event ID string; "If the event type buffer has a value other than the
+        // empty string, change the type of the newly created event to equal the value
+        // of the event type buffer."
+        let event = Event {
+            event_type: if event_type.is_empty() {
+                Cow::Borrowed("message")
+            } else {
+                decode(event_type)
+            },
+            data: decode(data),
+            last_event_id: Cow::Borrowed(&self.last_event_id),
+        };
+        sink(Item::Event(event));
+        // WHATWG SSE: dispatch step 7: "Set the data buffer and the event type buffer to
+        // the empty string." (Step 8, queueing the task, is the caller's business.)
+        self.data.clear();
+        self.data_in_chunk = None;
+        self.data_len = 0;
+        self.event_type.clear();
+    }
+
+    /// Copies every value that still refers to `chunk`, which is about to go away.
+    pub(super) fn end_of_chunk(&mut self, chunk: &[u8]) {
+        let max_line = self.config.max_line_len;
+        if let Some((s, e)) = self.data_in_chunk.take() {
+            let max = self.config.max_event_len;
+            extend_within(
+                &mut self.data,
+                chunk.get(s..e).unwrap_or_default(),
+                max,
+                &mut self.copied,
+            );
+            extend_within(&mut self.data, b"\n", max, &mut self.copied);
+        }
+        self.event_type
+            .end_of_chunk(chunk, max_line, &mut self.copied);
+        self.id.end_of_chunk(chunk, max_line, &mut self.copied);
+    }
+
+    /// Drops every buffer (after a limit was exceeded): the parser holds nothing more.
+    pub(super) fn drop_buffers(&mut self) {
+        self.data = Vec::new();
+        self.data_in_chunk = None;
+        self.data_len = 0;
+        self.event_type = Value::default();
+        self.id = Value::default();
+        self.id_dirty = false;
+        self.in_block = false;
+    }
+
+    /// The last event ID string (committed by dispatch step 1).
+    pub(super) fn last_event_id(&self) -> &str {
+        &self.last_event_id
+    }
+
+    /// Takes the last event ID string out (at end of stream).
+    pub(super) fn take_last_event_id(&mut self) -> String {
+        core::mem::take(&mut self.last_event_id)
+    }
+
+    /// The reconnection time set by the last valid `retry` field.
+    pub(super) fn reconnection_time(&self) -> Option<u64> {
+        self.reconnection_time
+    }
+
+    /// Whether a non-empty line came after the last empty line.
+    pub(super) fn in_block(&self) -> bool {
+        self.in_block
+    }
+
+    /// The data buffer's length in bytes (0: no `data` line since the last dispatch).
+    pub(super) fn data_len(&self) -> usize {
+        self.data_len
+    }
+
+    /// Capacities of the data, event type and ID buffers and of the last event ID.
+    pub(super) fn capacities(&self) -> (usize, usize, usize, usize) {
+        (
+            self.data.capacity(),
+            self.event_type.capacity(),
+            self.id.capacity(),
+            self.last_event_id.capacity(),
+        )
+    }
+}
