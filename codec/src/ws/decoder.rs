@@ -100,7 +100,10 @@ impl FrameDecoder {
     /// assert!(matches!(dec.decode(&mut input), Ok(Some(FrameEvent::Payload { data: b"hi", .. }))));
     /// assert!(matches!(dec.decode(&mut input), Ok(None)));
     /// ```
-    pub fn decode<'a>(&mut self, input: &mut &'a mut [u8]) -> Result<Option<FrameEvent<'a>>, ProtocolError> {
+    pub fn decode<'a>(
+        &mut self,
+        input: &mut &'a mut [u8],
+    ) -> Result<Option<FrameEvent<'a>>, ProtocolError> {
         match self.state {
             State::Failed(e) => Err(e),
             State::Header => self.decode_header(input),
@@ -134,7 +137,10 @@ impl FrameDecoder {
         }
     }
 
-    fn decode_header<'a>(&mut self, input: &mut &'a mut [u8]) -> Result<Option<FrameEvent<'a>>, ProtocolError> {
+    fn decode_header<'a>(
+        &mut self,
+        input: &mut &'a mut [u8],
+    ) -> Result<Option<FrameEvent<'a>>, ProtocolError> {
         let (header, consumed) = if self.header_len == 0 {
             // Fast path: the header is read straight from the input.
             match parse_header(input, &self.rules) {
@@ -227,8 +233,12 @@ mod tests {
     #[test]
     fn rfc6455_5_7_examples_decode_in_any_chunking() {
         let mut stream = Vec::new();
-        stream.extend_from_slice(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]); // "Hello" masked
-        stream.extend_from_slice(&[0x89, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]); // masked ping "Hello"
+        stream.extend_from_slice(&[
+            0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+        ]); // "Hello" masked
+        stream.extend_from_slice(&[
+            0x89, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58,
+        ]); // masked ping "Hello"
         stream.extend_from_slice(&[0x82, 0x80, 1, 2, 3, 4]); // empty masked binary
         for chunk in 1..=stream.len() {
             let (h, p) = run(Role::Server, &stream, chunk);
@@ -243,7 +253,10 @@ mod tests {
         let mut bytes = [0x82, 0x03, 1, 2, 3];
         let mut input = &mut bytes[..];
         let mut dec = FrameDecoder::new(rules(Role::Client));
-        assert!(matches!(dec.decode(&mut input).unwrap(), Some(FrameEvent::Header(_))));
+        assert!(matches!(
+            dec.decode(&mut input).unwrap(),
+            Some(FrameEvent::Header(_))
+        ));
         assert_eq!(input.len(), 3);
         assert_eq!(
             dec.decode(&mut input).unwrap(),
@@ -259,6 +272,9 @@ mod tests {
     fn error_is_final() {
         let mut dec = FrameDecoder::new(rules(Role::Server));
         assert!(dec.decode(&mut &mut [0x83u8][..]).is_err());
-        assert!(dec.decode(&mut &mut [0x81u8, 0x80, 0, 0, 0, 0][..]).is_err());
+        assert!(
+            dec.decode(&mut &mut [0x81u8, 0x80, 0, 0, 0, 0][..])
+                .is_err()
+        );
     }
 }

@@ -29,9 +29,14 @@ impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EncodeError::ControlPayloadTooLong(n) => {
-                write!(f, "control frame payload of {n} bytes (at most 125 allowed) (RFC 6455 §5.5)")
+                write!(
+                    f,
+                    "control frame payload of {n} bytes (at most 125 allowed) (RFC 6455 §5.5)"
+                )
             }
-            EncodeError::InvalidCloseCode(c) => write!(f, "close code {c} may not be sent (RFC 6455 §7.4)"),
+            EncodeError::InvalidCloseCode(c) => {
+                write!(f, "close code {c} may not be sent (RFC 6455 §7.4)")
+            }
         }
     }
 }
@@ -42,7 +47,14 @@ impl std::error::Error for EncodeError {}
 /// Append one frame to `out`: header (minimal length encoding), then the payload,
 /// masked with `mask` if given. Control-frame rules are the caller's concern here;
 /// use [`ping`], [`pong`] and [`close`] for checked control frames.
-pub fn frame(out: &mut Vec<u8>, fin: bool, rsv: u8, opcode: OpCode, mask: Option<[u8; 4]>, payload: &[u8]) {
+pub fn frame(
+    out: &mut Vec<u8>,
+    fin: bool,
+    rsv: u8,
+    opcode: OpCode,
+    mask: Option<[u8; 4]>,
+    payload: &[u8],
+) {
     let header = FrameHeader {
         fin,
         rsv,
@@ -87,7 +99,12 @@ pub fn message(
     }
 }
 
-fn control(out: &mut Vec<u8>, opcode: OpCode, mask: Option<[u8; 4]>, payload: &[u8]) -> Result<(), EncodeError> {
+fn control(
+    out: &mut Vec<u8>,
+    opcode: OpCode,
+    mask: Option<[u8; 4]>,
+    payload: &[u8],
+) -> Result<(), EncodeError> {
     // §5.5: "All control frames MUST have a payload length of 125 bytes or less".
     if payload.len() as u64 > MAX_CONTROL_PAYLOAD {
         return Err(EncodeError::ControlPayloadTooLong(payload.len()));
@@ -108,7 +125,12 @@ pub fn pong(out: &mut Vec<u8>, mask: Option<[u8; 4]>, payload: &[u8]) -> Result<
 
 /// Append a Close frame: empty when `code` is `None` (the reason is then ignored,
 /// §5.5.1: a reason needs a code before it), else the code and the UTF-8 reason.
-pub fn close(out: &mut Vec<u8>, mask: Option<[u8; 4]>, code: Option<CloseCode>, reason: &str) -> Result<(), EncodeError> {
+pub fn close(
+    out: &mut Vec<u8>,
+    mask: Option<[u8; 4]>,
+    code: Option<CloseCode>,
+    reason: &str,
+) -> Result<(), EncodeError> {
     let Some(code) = code else {
         return control(out, OpCode::Close, mask, &[]);
     };
@@ -139,14 +161,32 @@ mod tests {
     #[test]
     fn rfc6455_5_7_masked_hello() {
         let mut out = Vec::new();
-        frame(&mut out, true, 0, OpCode::Text, Some([0x37, 0xfa, 0x21, 0x3d]), b"Hello");
-        assert_eq!(out, [0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+        frame(
+            &mut out,
+            true,
+            0,
+            OpCode::Text,
+            Some([0x37, 0xfa, 0x21, 0x3d]),
+            b"Hello",
+        );
+        assert_eq!(
+            out,
+            [
+                0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58
+            ]
+        );
     }
 
     #[test]
     fn rfc6455_5_7_fragmented_hello() {
         let mut out = Vec::new();
-        message(&mut out, MessageKind::Text, b"Hello", NonZeroUsize::new(3), || None);
+        message(
+            &mut out,
+            MessageKind::Text,
+            b"Hello",
+            NonZeroUsize::new(3),
+            || None,
+        );
         assert_eq!(out, [0x01, 0x03, 0x48, 0x65, 0x6c, 0x80, 0x02, 0x6c, 0x6f]);
     }
 
@@ -154,7 +194,10 @@ mod tests {
     fn rfc6455_5_5_control_payload_limit() {
         let mut out = Vec::new();
         assert!(ping(&mut out, None, &[0; 125]).is_ok());
-        assert_eq!(ping(&mut out, None, &[0; 126]), Err(EncodeError::ControlPayloadTooLong(126)));
+        assert_eq!(
+            ping(&mut out, None, &[0; 126]),
+            Err(EncodeError::ControlPayloadTooLong(126))
+        );
         let reason = "x".repeat(124);
         assert_eq!(
             close(&mut out, None, Some(CloseCode::NORMAL), &reason),
@@ -165,7 +208,10 @@ mod tests {
     #[test]
     fn rfc6455_7_4_refuses_codes_that_may_not_be_sent() {
         let mut out = Vec::new();
-        assert_eq!(close(&mut out, None, Some(CloseCode(1005)), ""), Err(EncodeError::InvalidCloseCode(1005)));
+        assert_eq!(
+            close(&mut out, None, Some(CloseCode(1005)), ""),
+            Err(EncodeError::InvalidCloseCode(1005))
+        );
         close(&mut out, None, Some(CloseCode::NORMAL), "bye").unwrap();
         assert_eq!(out, [0x88, 0x05, 0x03, 0xE8, b'b', b'y', b'e']);
     }

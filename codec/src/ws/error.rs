@@ -21,8 +21,10 @@ pub enum ErrorKind {
     NonMinimalLength,
     /// A 64-bit length with its most significant bit set.
     LengthMsbSet,
-    /// A control frame with a payload longer than 125 bytes (the announced length).
-    ControlFrameTooLong(u64),
+    /// A control frame with a payload longer than 125 bytes. Carries the 7-bit
+    /// length field: 126 or 127, the markers of an extended length, since the
+    /// error is raised on that byte, before the extended length arrives.
+    ControlFrameTooLong(u8),
     /// A control frame with FIN clear.
     FragmentedControlFrame,
     /// A server received an unmasked frame.
@@ -114,9 +116,7 @@ impl ProtocolError {
             ErrorKind::InvalidUtf8 { .. } | ErrorKind::IncompleteUtf8 => "RFC 6455 §8.1",
             ErrorKind::CloseBodyOneByte | ErrorKind::InvalidCloseReason => "RFC 6455 §5.5.1",
             ErrorKind::InvalidCloseCode(_) => "RFC 6455 §7.4",
-            ErrorKind::FrameTooLarge { .. } | ErrorKind::MessageTooLarge { .. } => {
-                "RFC 6455 §10.4"
-            }
+            ErrorKind::FrameTooLarge { .. } | ErrorKind::MessageTooLarge { .. } => "RFC 6455 §10.4",
             ErrorKind::FrameAfterClose => "RFC 6455 §5.5.1",
         }
     }
@@ -132,18 +132,20 @@ impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
             ErrorKind::ReservedOpcode(op) => write!(f, "reserved opcode 0x{op:X}")?,
-            ErrorKind::ReservedBits(bits) => {
-                write!(f, "reserved bits RSV1-3 = {bits:03b} set without a negotiated extension")?
-            }
+            ErrorKind::ReservedBits(bits) => write!(
+                f,
+                "reserved bits RSV1-3 = {bits:03b} set without a negotiated extension"
+            )?,
             ErrorKind::NonMinimalLength => {
                 f.write_str("payload length not encoded in the minimal number of bytes")?
             }
             ErrorKind::LengthMsbSet => {
                 f.write_str("64-bit payload length with the most significant bit set")?
             }
-            ErrorKind::ControlFrameTooLong(len) => {
-                write!(f, "control frame payload of {len} bytes (at most 125 allowed)")?
-            }
+            ErrorKind::ControlFrameTooLong(field) => write!(
+                f,
+                "control frame with payload length field {field}, a length over 125 bytes (at most 125 allowed)"
+            )?,
             ErrorKind::FragmentedControlFrame => f.write_str("fragmented control frame (FIN=0)")?,
             ErrorKind::UnmaskedFrame => f.write_str("unmasked frame received by a server")?,
             ErrorKind::MaskedFrame => f.write_str("masked frame received by a client")?,
@@ -162,13 +164,16 @@ impl fmt::Display for ProtocolError {
             ErrorKind::CloseBodyOneByte => f.write_str("close frame with a 1-byte body")?,
             ErrorKind::InvalidCloseCode(code) => write!(f, "invalid close code {code}")?,
             ErrorKind::InvalidCloseReason => f.write_str("close reason is not valid UTF-8")?,
-            ErrorKind::FrameTooLarge { len, limit } => {
-                write!(f, "frame payload of {len} bytes exceeds the limit of {limit}")?
-            }
+            ErrorKind::FrameTooLarge { len, limit } => write!(
+                f,
+                "frame payload of {len} bytes exceeds the limit of {limit}"
+            )?,
             ErrorKind::MessageTooLarge { len, limit } => {
                 write!(f, "message of {len} bytes exceeds the limit of {limit}")?
             }
-            ErrorKind::FrameAfterClose => f.write_str("frame received after the peer's close frame")?,
+            ErrorKind::FrameAfterClose => {
+                f.write_str("frame received after the peer's close frame")?
+            }
         }
         write!(f, " ({})", self.rule())
     }

@@ -125,7 +125,11 @@ pub enum LengthForm {
 /// bytes written. A length that does not fit the requested form falls back to the
 /// minimal form; a length with bit 63 set is written with that bit cleared only if
 /// the form is minimal (the raw form is kept so the invalid frame can be sent).
-pub fn encode_header(header: &FrameHeader, form: LengthForm, out: &mut [u8; MAX_HEADER_LEN]) -> usize {
+pub fn encode_header(
+    header: &FrameHeader,
+    form: LengthForm,
+    out: &mut [u8; MAX_HEADER_LEN],
+) -> usize {
     out[0] = (u8::from(header.fin) << 7) | ((header.rsv & 0b111) << 4) | header.opcode.as_u8();
     let mask_bit = if header.mask.is_some() { 0x80 } else { 0 };
     let len = header.payload_len;
@@ -179,7 +183,10 @@ pub struct HeaderRules {
 /// Returns `Ok(Some((header, header_len)))` once the whole header is in `buf`,
 /// `Ok(None)` while more bytes are needed and nothing seen so far breaks a rule,
 /// and an error as soon as the bytes seen so far break one.
-pub fn parse_header(buf: &[u8], rules: &HeaderRules) -> Result<Option<(FrameHeader, usize)>, ProtocolError> {
+pub fn parse_header(
+    buf: &[u8],
+    rules: &HeaderRules,
+) -> Result<Option<(FrameHeader, usize)>, ProtocolError> {
     let Some(&b0) = buf.first() else {
         return Ok(None);
     };
@@ -209,7 +216,7 @@ pub fn parse_header(buf: &[u8], rules: &HeaderRules) -> Result<Option<(FrameHead
     let len7 = b1 & 0x7F;
     // §5.5: "All control frames MUST have a payload length of 125 bytes or less."
     if opcode.is_control() && u64::from(len7) > MAX_CONTROL_PAYLOAD {
-        return Err(ErrorKind::ControlFrameTooLong(u64::from(len7)).into());
+        return Err(ErrorKind::ControlFrameTooLong(len7).into());
     }
     let (payload_len, mut pos) = match len7 {
         126 => {
@@ -299,7 +306,9 @@ mod tests {
 
     #[test]
     fn rfc6455_5_2_sixteen_bit_length() {
-        let (h, n) = parse_header(&[0x82, 0x7E, 0x01, 0x00], &ANY).unwrap().unwrap();
+        let (h, n) = parse_header(&[0x82, 0x7E, 0x01, 0x00], &ANY)
+            .unwrap()
+            .unwrap();
         assert_eq!((h.payload_len, n), (256, 4));
     }
 
@@ -320,9 +329,16 @@ mod tests {
 
     #[test]
     fn rfc6455_5_2_sixteen_bit_length_must_be_minimal() {
-        assert_eq!(err(&[0x82, 0x7E, 0x00, 0x7D], &ANY), ErrorKind::NonMinimalLength);
+        assert_eq!(
+            err(&[0x82, 0x7E, 0x00, 0x7D], &ANY),
+            ErrorKind::NonMinimalLength
+        );
         // 126 itself is the smallest length that needs the 16-bit form.
-        assert!(parse_header(&[0x82, 0x7E, 0x00, 0x7E], &ANY).unwrap().is_some());
+        assert!(
+            parse_header(&[0x82, 0x7E, 0x00, 0x7E], &ANY)
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[test]
@@ -347,7 +363,10 @@ mod tests {
     #[test]
     fn rfc6455_5_2_reserved_bits_must_be_zero_without_extension() {
         for rsv in 1..=7u8 {
-            assert_eq!(err(&[0x81 | (rsv << 4)], &ANY), ErrorKind::ReservedBits(rsv));
+            assert_eq!(
+                err(&[0x81 | (rsv << 4)], &ANY),
+                ErrorKind::ReservedBits(rsv)
+            );
         }
         let rules = HeaderRules {
             allowed_rsv: 0b100,
@@ -366,8 +385,14 @@ mod tests {
 
     #[test]
     fn rfc6455_5_5_control_payload_at_most_125_detected_on_second_byte() {
-        assert_eq!(err(&[0x89, 0x7E], &ANY), ErrorKind::ControlFrameTooLong(126));
-        assert_eq!(err(&[0x88, 0x7F], &ANY), ErrorKind::ControlFrameTooLong(127));
+        assert_eq!(
+            err(&[0x89, 0x7E], &ANY),
+            ErrorKind::ControlFrameTooLong(126)
+        );
+        assert_eq!(
+            err(&[0x88, 0x7F], &ANY),
+            ErrorKind::ControlFrameTooLong(127)
+        );
         assert!(parse_header(&[0x89, 0x7D], &ANY).unwrap().is_some());
     }
 
@@ -396,7 +421,13 @@ mod tests {
             ..ANY
         };
         let e = err(&[0x82, 0xFE, 0x03, 0xE9], &rules);
-        assert_eq!(e, ErrorKind::FrameTooLarge { len: 1001, limit: 1000 });
+        assert_eq!(
+            e,
+            ErrorKind::FrameTooLarge {
+                len: 1001,
+                limit: 1000
+            }
+        );
         assert_eq!(ProtocolError::new(e).close_code(), 1009);
     }
 

@@ -214,7 +214,10 @@ impl MessageDecoder {
                     self.on_header(h).map_err(|e| self.fail(e))?;
                 }
                 Some(FrameEvent::Payload { data, offset, last }) => {
-                    match self.on_payload(data, offset, last).map_err(|e| self.fail(e))? {
+                    match self
+                        .on_payload(data, offset, last)
+                        .map_err(|e| self.fail(e))?
+                    {
                         Step::Continue => {}
                         Step::Input(event) => return Ok(Some(event)),
                         Step::BufferedMessage(kind) => {
@@ -292,13 +295,20 @@ impl MessageDecoder {
             OpCode::Close | OpCode::Ping | OpCode::Pong => {
                 // §5.4: control frames MAY be injected in the middle of a fragmented message.
                 self.control_len = 0;
+                // §5.5.1: the Close frame is the last frame the peer may send.
+                self.close_received |= h.opcode == OpCode::Close;
             }
         }
         self.current = Some(h);
         Ok(())
     }
 
-    fn on_payload<'a>(&mut self, data: &'a [u8], offset: u64, last: bool) -> Result<Step<'a>, ProtocolError> {
+    fn on_payload<'a>(
+        &mut self,
+        data: &'a [u8],
+        offset: u64,
+        last: bool,
+    ) -> Result<Step<'a>, ProtocolError> {
         let Some(h) = self.current else {
             return Ok(Step::Continue);
         };
@@ -322,9 +332,9 @@ impl MessageDecoder {
         };
         if open.kind == MessageKind::Text {
             // §8.1: invalid UTF-8 fails the connection as soon as it is seen.
-            self.utf8.feed(data).map_err(|e| {
-                ProtocolError::new(ErrorKind::InvalidUtf8 { offset: e.offset })
-            })?;
+            self.utf8
+                .feed(data)
+                .map_err(|e| ProtocolError::new(ErrorKind::InvalidUtf8 { offset: e.offset }))?;
         }
         let ends_message = last && h.fin;
         if ends_message && open.kind == MessageKind::Text && !self.utf8.is_complete() {
@@ -356,7 +366,10 @@ impl MessageDecoder {
         if need > self.buf.capacity() {
             let limit = usize::try_from(self.config.limits.max_message_size).unwrap_or(usize::MAX);
             let announced = usize::try_from(announced).unwrap_or(usize::MAX);
-            let target = need.max(self.buf.capacity().saturating_mul(2)).min(limit.min(announced)).max(need);
+            let target = need
+                .max(self.buf.capacity().saturating_mul(2))
+                .min(limit.min(announced))
+                .max(need);
             self.buf.reserve_exact(target - self.buf.len());
         }
         self.buf.extend_from_slice(data);
@@ -386,7 +399,8 @@ pub fn parse_close(body: &[u8]) -> Result<Option<CloseFrame<'_>>, ProtocolError>
                 return Err(ErrorKind::InvalidCloseCode(code.0).into());
             }
             // §5.5.1: the reason is UTF-8 encoded data.
-            let reason = core::str::from_utf8(reason).map_err(|_| ProtocolError::new(ErrorKind::InvalidCloseReason))?;
+            let reason = core::str::from_utf8(reason)
+                .map_err(|_| ProtocolError::new(ErrorKind::InvalidCloseReason))?;
             Ok(Some(CloseFrame { code, reason }))
         }
     }

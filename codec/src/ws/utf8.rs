@@ -149,7 +149,12 @@ mod tests {
 
     #[test]
     fn surrogates_and_overlongs_are_invalid() {
-        for bad in [&b"\xED\xA0\x80"[..], b"\xC0\xAF", b"\xE0\x80\xAF", b"\xF8\x88\x80\x80\x80"] {
+        for bad in [
+            &b"\xED\xA0\x80"[..],
+            b"\xC0\xAF",
+            b"\xE0\x80\xAF",
+            b"\xF8\x88\x80\x80\x80",
+        ] {
             let mut v = Utf8Validator::new();
             assert_eq!(v.feed(bad), Err(Utf8Error { offset: 0 }), "{bad:x?}");
         }

@@ -1,11 +1,20 @@
-//! `wirecheck decode ws` (DESIGN §4).
+//! `wirecheck decode ws` (DESIGN §4): the events an endpoint of a given role sees
+//! in a byte stream, one JSON object per line.
+//!
+//! The input is read in pieces (of `--chunk` bytes when given) and each piece is
+//! fed to [`MessageDecoder`] as it is, so this is also how the codec's chunking
+//! invariance can be checked from the command line: the output must not depend
+//! on `--chunk`. Decoding stops at the first protocol error, as an endpoint that
+//! fails the connection would (RFC 6455 §7.1.7).
 
 use std::io::{self, Read, Write};
 use std::num::NonZeroUsize;
 
-use wirecheck_codec::ws::Role;
+use serde_json::{Value, json};
+use wirecheck_codec::ws::message::Config;
+use wirecheck_codec::ws::{Event, MessageDecoder, MessageKind, Role};
 
-use super::Outcome;
+use super::{Outcome, hex, read_full};
 
 /// Options of `decode ws`.
 #[derive(Debug, Clone)]
@@ -18,7 +27,64 @@ pub struct Options {
     pub frames: bool,
 }
 
+/// The size of a read when no chunk size is given.
+const READ_SIZE: usize = 64 * 1024;
+
 /// Decode `input` as the frames an endpoint of `opts.role` receives, printing JSON Lines to `out`.
-pub fn run(_input: &mut dyn Read, _opts: &Options, _out: &mut dyn Write) -> io::Result<Outcome> {
-    Err(io::Error::other("decode ws is not built yet"))
+pub fn run(input: &mut dyn Read, opts: &Options, out: &mut dyn Write) -> io::Result<Outcome> {
+    let mut config = Config::new(opts.role);
+    config.report_frames = opts.frames;
+    let mut decoder = MessageDecoder::new(config);
+    let mut buf = vec![0u8; opts.chunk.map_or(READ_SIZE, NonZeroUsize::get)];
+    loop {
+        let n = read_full(input, &mut buf, opts.chunk.is_some())?;
+        if n == 0 {
+            break;
+        }
+        let mut piece = &mut buf[..n];
+        loop {
+            match decoder.decode(&mut piece) {
+                Ok(Some(event)) => print_line(out, &event_json(&event))?,
+                Ok(None) => break,
+                Err(e) => {
+                    print_line(out, &json!({"error": e.to_string(), "close_code": e.close_code()}))?;
+                    return Ok(Outcome::ProtocolError);
+                }
+            }
+        }
+    }
+    if !decoder.is_idle() {
+        print_line(out, &json!({"truncated": true}))?;
+    }
+    Ok(Outcome::Complete)
+}
+
+fn print_line(out: &mut dyn Write, value: &Value) -> io::Result<()> {
+    serde_json::to_writer(&mut *out, value)?;
+    out.write_all(b"\n")
+}
+
+/// The JSON object DESIGN §4 gives for an event.
+fn event_json(event: &Event<'_>) -> Value {
+    match event {
+        Event::Frame(h) => json!({"frame": {
+            "fin": h.fin,
+            "rsv": h.rsv,
+            "opcode": h.opcode.as_u8(),
+            "masked": h.mask.is_some(),
+            "len": h.payload_len,
+        }}),
+        Event::Message {
+            kind: MessageKind::Text,
+            data,
+        } => json!({"message": "text", "data": String::from_utf8_lossy(data)}),
+        Event::Message {
+            kind: MessageKind::Binary,
+            data,
+        } => json!({"message": "binary", "hex": hex(data)}),
+        Event::Ping(p) => json!({"ping": hex(p)}),
+        Event::Pong(p) => json!({"pong": hex(p)}),
+        Event::Close(Some(c)) => json!({"close": c.code.0, "reason": c.reason}),
+        Event::Close(None) => json!({"close": null, "reason": ""}),
+    }
 }
