@@ -405,3 +405,190 @@ pub fn parse_close(body: &[u8]) -> Result<Option<CloseFrame<'_>>, ProtocolError>
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ws::encode;
+    use alloc::string::String;
+    use alloc::vec;
+
+    const KEY: Option<[u8; 4]> = Some([0x11, 0x22, 0x33, 0x44]);
+
+    /// One owned event per line, or the error, for compact assertions.
+    fn decode_all(config: Config, mut bytes: Vec<u8>) -> (Vec<String>, Option<ProtocolError>) {
+        let mut dec = MessageDecoder::new(config);
+        let mut input = &mut bytes[..];
+        let mut out = Vec::new();
+        loop {
+            match dec.decode(&mut input) {
+                Ok(Some(e)) => out.push(alloc::format!("{e:?}")),
+                Ok(None) => return (out, None),
+                Err(e) => return (out, Some(e)),
+            }
+        }
+    }
+
+    fn server(bytes: Vec<u8>) -> (Vec<String>, Option<ProtocolError>) {
+        decode_all(Config::new(Role::Server), bytes)
+    }
+
+    fn frame(fin: bool, op: OpCode, payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode::frame(&mut out, fin, 0, op, KEY, payload);
+        out
+    }
+
+    #[test]
+    fn rfc6455_5_4_fragments_reassemble_with_control_frames_between() {
+        let bytes = [
+            frame(false, OpCode::Binary, b"ab"),
+            frame(true, OpCode::Ping, b"p"),
+            frame(false, OpCode::Continuation, b""),
+            frame(true, OpCode::Pong, b""),
+            frame(true, OpCode::Continuation, b"c"),
+        ]
+        .concat();
+        let (events, err) = server(bytes);
+        assert_eq!(err, None);
+        assert_eq!(
+            events,
+            [
+                "Ping([112])",
+                "Pong([])",
+                "Message { kind: Binary, data: [97, 98, 99] }"
+            ]
+        );
+    }
+
+    #[test]
+    fn rfc6455_5_4_continuation_without_start_fails_1002() {
+        let (_, err) = server(frame(true, OpCode::Continuation, b"x"));
+        let err = err.unwrap();
+        assert_eq!(err.kind(), ErrorKind::ContinuationWithoutStart);
+        assert_eq!(err.close_code(), 1002);
+    }
+
+    #[test]
+    fn rfc6455_5_4_new_data_frame_inside_fragmented_message_fails_1002() {
+        let bytes = [frame(false, OpCode::Text, b"a"), frame(true, OpCode::Text, b"b")].concat();
+        let (_, err) = server(bytes);
+        assert_eq!(err.unwrap().kind(), ErrorKind::DataFrameInsideFragmentedMessage);
+    }
+
+    #[test]
+    fn rfc6455_5_5_1_close_with_code_and_reason() {
+        let mut bytes = Vec::new();
+        encode::close(&mut bytes, KEY, Some(CloseCode::GOING_AWAY), "bye").unwrap();
+        let (events, err) = server(bytes);
+        assert_eq!(err, None);
+        assert_eq!(
+            events,
+            ["Close(Some(CloseFrame { code: CloseCode(1001), reason: \"bye\" }))"]
+        );
+    }
+
+    #[test]
+    fn rfc6455_5_5_1_close_body_of_one_byte_fails_1002() {
+        let (_, err) = server(frame(true, OpCode::Close, &[0x03]));
+        assert_eq!(err.unwrap().kind(), ErrorKind::CloseBodyOneByte);
+    }
+
+    #[test]
+    fn rfc6455_5_5_1_close_reason_must_be_utf8_fails_1007() {
+        let (_, err) = server(frame(true, OpCode::Close, &[0x03, 0xE8, 0xFF]));
+        let err = err.unwrap();
+        assert_eq!(err.kind(), ErrorKind::InvalidCloseReason);
+        assert_eq!(err.close_code(), 1007);
+    }
+
+    #[test]
+    fn rfc6455_5_5_1_no_frame_after_close() {
+        for after in [frame(true, OpCode::Text, b"x"), frame(true, OpCode::Ping, b"")] {
+            let bytes = [frame(true, OpCode::Close, &[]), after].concat();
+            let (events, err) = server(bytes);
+            assert_eq!(events, ["Close(None)"]);
+            assert_eq!(err.unwrap().kind(), ErrorKind::FrameAfterClose);
+        }
+    }
+
+    #[test]
+    fn rfc6455_5_5_2_ping_payload_is_delivered_for_the_pong() {
+        let (events, _) = server(frame(true, OpCode::Ping, b"Hello"));
+        assert_eq!(events, ["Ping([72, 101, 108, 108, 111])"]);
+    }
+
+    #[test]
+    fn rfc6455_7_4_invalid_close_codes_fail_1002() {
+        for code in [0u16, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000] {
+            let (_, err) = server(frame(true, OpCode::Close, &code.to_be_bytes()));
+            assert_eq!(err.unwrap().kind(), ErrorKind::InvalidCloseCode(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn rfc6455_5_6_text_must_be_utf8_fails_1007() {
+        let (_, err) = server(frame(true, OpCode::Text, b"ok\xFF"));
+        let err = err.unwrap();
+        assert_eq!(err.kind(), ErrorKind::InvalidUtf8 { offset: 2 });
+        assert_eq!(err.close_code(), 1007);
+    }
+
+    #[test]
+    fn rfc6455_8_1_utf8_fails_before_the_frame_is_complete() {
+        // The frame announces 100 bytes; only 3 arrive, the last of them invalid.
+        let mut bytes = frame(true, OpCode::Text, &[b'a'; 100]);
+        let header = 2 + 4;
+        for (i, b) in [b'a', b'b', 0xFF].iter().enumerate() {
+            bytes[header + i] = b ^ KEY.unwrap()[i % 4];
+        }
+        bytes.truncate(header + 3);
+        let (_, err) = server(bytes);
+        assert_eq!(err.unwrap().kind(), ErrorKind::InvalidUtf8 { offset: 2 });
+    }
+
+    #[test]
+    fn rfc6455_8_1_utf8_sequence_may_span_fragments() {
+        let euro = "€".as_bytes();
+        let bytes = [
+            frame(false, OpCode::Text, &euro[..1]),
+            frame(false, OpCode::Continuation, &euro[1..2]),
+            frame(true, OpCode::Continuation, &euro[2..]),
+        ]
+        .concat();
+        let (events, err) = server(bytes);
+        assert_eq!(err, None);
+        assert_eq!(events, ["Message { kind: Text, data: [226, 130, 172] }"]);
+    }
+
+    #[test]
+    fn rfc6455_10_4_message_limit_fails_1009_on_the_header() {
+        let mut config = Config::new(Role::Server);
+        config.limits.max_message_size = 4;
+        let mut bytes = [frame(false, OpCode::Binary, b"abc"), frame(true, OpCode::Continuation, b"de")].concat();
+        // Drop the second frame's payload: the header alone must trigger the error.
+        bytes.truncate(bytes.len() - 2);
+        let (_, err) = decode_all(config, bytes);
+        let err = err.unwrap();
+        assert_eq!(err.kind(), ErrorKind::MessageTooLarge { len: 5, limit: 4 });
+        assert_eq!(err.close_code(), 1009);
+    }
+
+    #[test]
+    fn rfc6455_7_1_7_errors_are_final() {
+        let mut dec = MessageDecoder::new(Config::new(Role::Server));
+        let mut bad = frame(true, OpCode::Continuation, b"x");
+        assert!(dec.decode(&mut &mut bad[..]).is_err());
+        let mut good = frame(true, OpCode::Text, b"x");
+        assert!(dec.decode(&mut &mut good[..]).is_err());
+    }
+
+    #[test]
+    fn single_contiguous_frame_is_not_copied() {
+        let mut bytes = frame(true, OpCode::Binary, &vec![9u8; 1000]);
+        let mut dec = MessageDecoder::new(Config::new(Role::Server));
+        let mut input = &mut bytes[..];
+        assert!(matches!(dec.decode(&mut input), Ok(Some(Event::Message { .. }))));
+        assert_eq!(dec.buffered_capacity(), 0);
+    }
+}
