@@ -19,7 +19,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// The process exit code for this outcome.
-    pub fn exit_code(self) -> i32 {
+    pub fn exit_code(self) -> u8 {
         match self {
             Outcome::Complete => 0,
             Outcome::ProtocolError => 1,
