@@ -14,6 +14,10 @@
 //! the key at all; 0.30 does, so keys are no longer a difference). It does not look
 //! at `Host`, `Sec-WebSocket-Protocol` or `Sec-WebSocket-Extensions`, it parses the
 //! target with `http::Uri`, allows 124 headers, and rejects bytes after the request.
+//!
+//! The client side is compared on concrete cases (end of file): tungstenite's client
+//! against our server, with the three client-side differences named (a `Connection`
+//! token list, an unoffered extension, a 101 without a subprotocol when one was offered).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -503,8 +507,13 @@ fn agree_key_must_decode_to_16_bytes_since_tungstenite_0_30() {
 // The other direction: tungstenite's client against our server.
 // ---------------------------------------------------------------------------------
 
-/// tungstenite's client request passes our checks, and our 101 passes its checks.
-fn tungstenite_client_against_ours(protocols: Option<&str>, choose: bool) -> bool {
+/// Runs tungstenite's client: its request must pass our server checks; `respond`
+/// turns our view of that request into the response bytes it gets. Returns whether
+/// tungstenite's client accepted them, and whether our client check did.
+fn tungstenite_client_with(
+    protocols: Option<&str>,
+    respond: impl FnOnce(&UpgradeRequest) -> Vec<u8>,
+) -> (bool, bool) {
     use tungstenite::client::IntoClientRequest;
     use tungstenite::handshake::HandshakeError as THE;
     let mut request = "ws://server.example.com/chat"
@@ -530,18 +539,67 @@ fn tungstenite_client_against_ours(protocols: Option<&str>, choose: bool) -> boo
         .value
         .validate()
         .unwrap();
-    let mut resp = AcceptResponse::new(&up);
-    if choose {
-        if let Some(p) = up.protocols.first() {
-            resp = resp.protocol(p);
-        }
-    }
+    let response = respond(&up);
+    // Our client, offering what tungstenite's offered, with tungstenite's key.
+    let ours_ok = {
+        let key: [u8; 16] = {
+            let mut k = [0u8; 16];
+            let decoded = unb64(&up.key);
+            k.copy_from_slice(&decoded);
+            k
+        };
+        let mut req = ClientRequest::new(&up.host, &up.target, key);
+        req.protocols = up.protocols.clone();
+        let mut p = ResponseParser::default();
+        p.feed(&response)
+            .unwrap()
+            .unwrap()
+            .value
+            .validate(&req)
+            .is_ok()
+    };
     {
         let mut p = mock.0.borrow_mut();
-        p.input.extend(resp.encode().unwrap());
+        p.input.extend(response);
         p.eof = true;
     }
-    mid.handshake().is_ok()
+    (mid.handshake().is_ok(), ours_ok)
+}
+
+/// Inverse of [`b64`] for padded input (test helper; input is known valid).
+fn unb64(s: &str) -> Vec<u8> {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut bits = 0u32;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in s.bytes().filter(|&c| c != b'=') {
+        bits = bits << 6 | ABC.iter().position(|&a| a == c).unwrap() as u32;
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+        }
+    }
+    out
+}
+
+fn our_101(protocol: bool) -> impl FnOnce(&UpgradeRequest) -> Vec<u8> {
+    move |up| {
+        let mut resp = AcceptResponse::new(up);
+        if protocol {
+            if let Some(p) = up.protocols.first() {
+                resp = resp.protocol(p);
+            }
+        }
+        resp.encode().unwrap()
+    }
+}
+
+/// tungstenite's client request passes our checks, and our 101 passes its checks.
+fn tungstenite_client_against_ours(protocols: Option<&str>, choose: bool) -> bool {
+    let (theirs, ours) = tungstenite_client_with(protocols, our_101(choose));
+    assert!(ours, "our client accepts our own 101");
+    theirs
 }
 
 #[test]
@@ -574,4 +632,55 @@ fn divergence_client_requires_a_subprotocol_when_offered_rfc6455_4_2_2_item_4() 
         .unwrap()
         .unwrap();
     assert_eq!(resp.value.validate(&req).unwrap().protocol, None);
+}
+
+#[test]
+fn divergence_client_connection_token_list_rfc6455_4_1_check_3() {
+    // §4.1: the client fails if Connection "doesn't contain a token that is an ASCII
+    // case-insensitive match for the value "Upgrade"": a list containing it is fine.
+    // tungstenite's client compares the whole value and fails.
+    let r = tungstenite_client_with(None, |up| {
+        String::from_utf8(our_101(false)(up))
+            .unwrap()
+            .replace("Connection: Upgrade", "Connection: keep-alive, Upgrade")
+            .into_bytes()
+    });
+    assert_eq!(r, (false, true));
+}
+
+#[test]
+fn divergence_client_unoffered_extension_rfc6455_4_1_check_5() {
+    // §4.1: an extension "not present in the client's handshake" means the client
+    // MUST fail. tungstenite's client does not check (a TODO in its source).
+    let r = tungstenite_client_with(None, |up| {
+        String::from_utf8(our_101(false)(up))
+            .unwrap()
+            .replace(
+                "\r\n\r\n",
+                "\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n",
+            )
+            .into_bytes()
+    });
+    assert_eq!(r, (true, false));
+}
+
+#[test]
+fn agree_client_rejects_wrong_accept_and_unoffered_subprotocol() {
+    let wrong_accept = |up: &UpgradeRequest| {
+        String::from_utf8(our_101(false)(up))
+            .unwrap()
+            .replace(&up.accept_key(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+            .into_bytes()
+    };
+    assert_eq!(tungstenite_client_with(None, wrong_accept), (false, false));
+    let other_protocol = |up: &UpgradeRequest| {
+        String::from_utf8(our_101(false)(up))
+            .unwrap()
+            .replace("\r\n\r\n", "\r\nSec-WebSocket-Protocol: other\r\n\r\n")
+            .into_bytes()
+    };
+    assert_eq!(
+        tungstenite_client_with(Some("chat"), other_protocol),
+        (false, false)
+    );
 }
