@@ -123,33 +123,30 @@ impl Reference {
         // "The steps to process the field given a field name and a field value depend on
         // the field name, as given in the following list. Field names must be compared
         // literally, with no case folding performed."
-        match field {
+        if field == "event" {
             // "Set the event type buffer to field value."
-            "event" => self.event_type = value.to_string(),
+            self.event_type = value.to_string();
+        } else if field == "data" {
             // "Append the field value to the data buffer, then append a single U+000A
             // LINE FEED (LF) character to the data buffer."
-            "data" => {
-                self.data.push_str(value);
-                self.data.push('\n');
-            }
+            self.data.push_str(value);
+            self.data.push('\n');
+        } else if field == "id" {
             // "If the field value does not contain U+0000 NULL, then set the last event
             // ID buffer to the field value. Otherwise, ignore the field."
-            "id" => {
-                if !value.contains('\0') {
-                    self.last_event_id_buffer = value.to_string();
-                }
+            if !value.contains('\0') {
+                self.last_event_id_buffer = value.to_string();
             }
+        } else if field == "retry" {
             // "If the field value consists of only ASCII digits, then interpret the field
             // value as an integer in base ten, and set the event stream's reconnection
             // time to that integer. Otherwise, ignore the field."
-            "retry" => {
-                if value.chars().all(|c| c.is_ascii_digit()) {
-                    let retry = self.retry(value);
-                    self.produced.push(Item::Retry(retry));
-                }
+            if value.chars().all(|c| c.is_ascii_digit()) {
+                let retry = self.retry(value);
+                self.produced.push(Item::Retry(retry));
             }
+        } else {
             // "Otherwise: The field is ignored."
-            _ => {}
         }
     }
 
