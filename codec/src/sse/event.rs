@@ -15,9 +15,11 @@ use core::fmt;
 pub enum Item<'a> {
     /// An event was dispatched (WHATWG SSE: dispatch steps 4–8).
     Event(Event<'a>),
-    /// A `retry` field whose value is ASCII digits only. Reported, and applied to
-    /// [`Parser::reconnection_time`](super::Parser::reconnection_time), when the line
-    /// is parsed, not at dispatch.
+    /// A `retry` field whose value is ASCII digits only, reported when the line is
+    /// parsed, not at dispatch. [`Retry::Millis`] is also applied to
+    /// [`Parser::reconnection_time`](super::Parser::reconnection_time) then; see
+    /// [`Retry`] for the empty and the too-large value. Other values are ignored
+    /// silently, as the spec ignores them.
     Retry(Retry),
     /// A comment line (it starts with `:`): the text after the colon, unchanged
     /// (a leading space is kept). Comments never affect events.

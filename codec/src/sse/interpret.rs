@@ -49,7 +49,7 @@ pub(super) fn extend_within(buf: &mut Vec<u8>, bytes: &[u8], limit: usize, copie
 }
 
 /// A field value kept between lines: a range of the chunk being fed, or its own copy.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(super) struct Value {
     /// The value, when `in_chunk` is `None`.
     owned: Vec<u8>,
@@ -104,7 +104,7 @@ impl Value {
 }
 
 /// The per-stream buffers of WHATWG SSE §9.2.6 plus bookkeeping.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct State {
     /// The limits.
     config: Config,

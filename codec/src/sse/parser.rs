@@ -59,7 +59,7 @@ enum BomState {
 /// assert_eq!(types, [("greet".to_string(), "hi".to_string())]);
 /// assert!(!parser.finish().truncated());
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Parser {
     /// Stage 1: BOM recognition.
     bom: BomState,
@@ -239,7 +239,8 @@ impl Parser {
     /// Ends the stream. WHATWG SSE: "Once the end of the file is reached, any pending
     /// data must be discarded": a partial line and an undispatched block are dropped,
     /// never dispatched; their `id` is never committed. A CR that was the last byte has
-    /// already ended its line. The result says what was dropped.
+    /// already ended its line. The result says what was dropped; after a
+    /// [`LimitExceeded`] the buffers are gone and its flags are all `false`.
     pub fn finish(mut self) -> EndOfStream {
         let partial_line =
             !self.line.is_empty() || matches!(self.bom, BomState::Matching(n) if n > 0);
