@@ -26,7 +26,9 @@ fn ping_case(payload: &[u8], chop: Option<usize>) -> Case {
 
 /// 2.10/2.11: ten pings `payload-0` .. `payload-9` back to back, ten pongs in order.
 fn ten_pings(chop: Option<usize>) -> Case {
-    let payloads: Vec<Vec<u8>> = (0..10).map(|i| format!("payload-{i}").into_bytes()).collect();
+    let payloads: Vec<Vec<u8>> = (0..10)
+        .map(|i| format!("payload-{i}").into_bytes())
+        .collect();
     let mut fuzz = Fuzz::new();
     if let Some(n) = chop {
         fuzz = fuzz.chop(n);

@@ -59,7 +59,11 @@ fn two_fragments_with_ping(mode: Mode) -> Case {
         .ping(b"ping payload")
         .cont_fin(b"fragment2")
         .then_close()
-        .expect([ping(b"ping payload"), text(b"fragment1fragment2"), close(1000, "")])
+        .expect([
+            ping(b"ping payload"),
+            text(b"fragment1fragment2"),
+            close(1000, ""),
+        ])
         .expected_ok([got_pong(b"ping payload"), echo_text(b"fragment1fragment2")])
         .fuzzer_closes(&[1000])
 }

@@ -32,7 +32,16 @@ const SURROGATE_IN_THE_MIDDLE: &str = "cebae1bdb9cf83cebcceb5 eda080 65646974656
 const OUT_OF_RANGE_PARTS: [&str; 3] = ["cebae1bdb9cf83cebcceb5", "f4908080", "656469746564"];
 /// 6.14.x: sequences with their last continuation byte missing (6.15 is their concatenation).
 const LAST_BYTE_MISSING: [&str; 10] = [
-    "c0", "e080", "f08080", "f8808080", "fc80808080", "df", "efbf", "f7bfbf", "fbbfbfbf", "fdbfbfbfbf",
+    "c0",
+    "e080",
+    "f08080",
+    "f8808080",
+    "fc80808080",
+    "df",
+    "efbf",
+    "f7bfbf",
+    "fbbfbfbf",
+    "fdbfbfbfbf",
 ];
 
 /// 6.5.1-6.5.4: "hello" + one code point (hex) + "world".
@@ -90,7 +99,10 @@ fn echo_case(fuzz: Fuzz, whole: &[u8]) -> Case {
 
 /// An invalid text message: 1007 on the offending byte, nothing echoed.
 fn invalid_case(fuzz: Fuzz) -> Case {
-    fuzz.expect([]).fails_utf8().expected_ok([]).peer_fails(&[1007])
+    fuzz.expect([])
+        .fails_utf8()
+        .expected_ok([])
+        .peer_fails(&[1007])
 }
 
 /// 6.4.x: fails while the second part is fed, not before (so the case records
@@ -326,7 +338,10 @@ fn generated_table_matches_the_reference() {
     let per_sub: Vec<(u32, usize, usize)> = (5..=23)
         .map(|sub| {
             let prefix = format!("case_6_{sub}_");
-            let rows: Vec<_> = table.iter().filter(|(n, _, _)| n.starts_with(&prefix)).collect();
+            let rows: Vec<_> = table
+                .iter()
+                .filter(|(n, _, _)| n.starts_with(&prefix))
+                .collect();
             (sub, rows.len(), rows.iter().filter(|(_, v, _)| *v).count())
         })
         .collect();
@@ -353,7 +368,11 @@ fn generated_table_matches_the_reference() {
     ];
     assert_eq!(per_sub, expected);
     for (name, valid, payload) in &table {
-        assert_eq!(std::str::from_utf8(payload).is_ok(), *valid, "{name}: {payload:02x?}");
+        assert_eq!(
+            std::str::from_utf8(payload).is_ok(),
+            *valid,
+            "{name}: {payload:02x?}"
+        );
     }
 }
 
@@ -368,11 +387,16 @@ fn computed_vectors_are_exact() {
     let all_continuations = get("case_6_12_8");
     assert_eq!(all_continuations.len(), 63);
     assert_eq!((all_continuations[0], all_continuations[62]), (0x80, 0xbe));
-    let lonely: Vec<usize> = (1..=5).map(|j| get(&format!("case_6_13_{j}")).len()).collect();
+    let lonely: Vec<usize> = (1..=5)
+        .map(|j| get(&format!("case_6_13_{j}")).len())
+        .collect();
     assert_eq!(lonely, [62, 30, 14, 6, 2]);
     assert_eq!(get("case_6_13_5"), [0xfc, 0x20]);
     assert_eq!(&get("case_6_13_4"), &[0xf8, 0x20, 0xf9, 0x20, 0xfa, 0x20]);
-    assert_eq!(get("case_6_15_1"), hex("c0 e080 f08080 f8808080 fc80808080 df efbf f7bfbf fbbfbfbf fdbfbfbfbf"));
+    assert_eq!(
+        get("case_6_15_1"),
+        hex("c0 e080 f08080 f8808080 fc80808080 df efbf f7bfbf fbbfbfbf fdbfbfbfbf")
+    );
     let (p, bad) = out_of_range();
     assert_eq!((p.len(), p[bad - 1], p[bad]), (21, 0xf4, 0x90));
 }

@@ -21,7 +21,11 @@ mod autobahn;
 use autobahn::*;
 use wirecheck_codec::ws::{CloseState, ErrorKind};
 
-const CLEAN: [CloseState; 3] = [CloseState::Open, CloseState::CloseReceived, CloseState::Closed];
+const CLEAN: [CloseState; 3] = [
+    CloseState::Open,
+    CloseState::CloseReceived,
+    CloseState::Closed,
+];
 const FAILED: [CloseState; 2] = [CloseState::Open, CloseState::CloseSent];
 const HELLO: &[u8] = b"Hello World!";
 
@@ -62,7 +66,12 @@ fn valid_code(code: u16) -> Case {
 
 /// 7.9.x: a code that may not be sent: 1002.
 fn invalid_code(code: u16) -> Case {
-    invalid_close(Fuzz::new().close(code, ""), 1002, ErrorKind::InvalidCloseCode(code), &[1002])
+    invalid_close(
+        Fuzz::new().close(code, ""),
+        1002,
+        ErrorKind::InvalidCloseCode(code),
+        &[1002],
+    )
 }
 
 cases! {

@@ -74,11 +74,20 @@ pub enum Ev {
 impl Ev {
     fn from_event(ev: Event<'_>) -> Ev {
         match ev {
-            Event::Message { kind: MessageKind::Text, data } => {
-                assert!(std::str::from_utf8(data).is_ok(), "a text message must be valid UTF-8");
+            Event::Message {
+                kind: MessageKind::Text,
+                data,
+            } => {
+                assert!(
+                    std::str::from_utf8(data).is_ok(),
+                    "a text message must be valid UTF-8"
+                );
                 Ev::Text(bytes(data))
             }
-            Event::Message { kind: MessageKind::Binary, data } => Ev::Binary(bytes(data)),
+            Event::Message {
+                kind: MessageKind::Binary,
+                data,
+            } => Ev::Binary(bytes(data)),
             Event::Ping(p) => Ev::Ping(bytes(p)),
             Event::Pong(p) => Ev::Pong(bytes(p)),
             Event::Close(c) => Ev::Close(c.map(|c| (c.code.0, c.reason.to_owned()))),
@@ -462,7 +471,13 @@ impl Fuzz {
     /// One frame whose payload is written in parts, with a wait after each part but
     /// the last (`beginMessageFrame(len)` + `sendMessageFrameData(part)`): the
     /// header goes with the first part.
-    pub fn frame_in_parts(mut self, fin: bool, opcode: u8, parts: &[&[u8]], tags: &[&'static str]) -> Self {
+    pub fn frame_in_parts(
+        mut self,
+        fin: bool,
+        opcode: u8,
+        parts: &[&[u8]],
+        tags: &[&'static str],
+    ) -> Self {
         assert_eq!(parts.len(), tags.len() + 1);
         let payload = parts.concat();
         let key = self.next_mask();
@@ -582,7 +597,10 @@ impl Case {
     /// The decoder must fail with this close code and error kind, inside the
     /// frame marked [`Fuzz::bad`].
     pub fn fails(mut self, code: u16, kind: ErrorKind) -> Self {
-        assert!(self.fuzz.bad_frame.is_some(), "mark the offending frame with .bad()");
+        assert!(
+            self.fuzz.bad_frame.is_some(),
+            "mark the offending frame with .bad()"
+        );
         self.error = Some(ExpectedError {
             code,
             kind,
@@ -686,7 +704,11 @@ fn run(stream: &[u8], cuts: &[(usize, usize)]) -> Run {
                 }
                 Err(e) => {
                     let mut empty: &mut [u8] = &mut [];
-                    assert_eq!(dec.decode(&mut empty).err(), Some(e), "errors must be final");
+                    assert_eq!(
+                        dec.decode(&mut empty).err(),
+                        Some(e),
+                        "errors must be final"
+                    );
                     if state == CloseState::Open {
                         r.outputs.push((seg, Out::Close(Some(e.close_code()))));
                         state.on_send_close().unwrap();
@@ -746,20 +768,26 @@ fn score(fuzz: &Fuzz, r: &Run) -> Verdict {
         Out::Close(code) => Some((*seg, *code)),
         _ => None,
     });
-    let fuzzer_close = fuzz
-        .fuzzer_close_at
-        .map(|at| fuzz.writes.iter().position(|w| w.start <= at && at < w.end).unwrap());
+    let fuzzer_close = fuzz.fuzzer_close_at.map(|at| {
+        fuzz.writes
+            .iter()
+            .position(|w| w.start <= at && at < w.end)
+            .unwrap()
+    });
     let mut received = Vec::new();
     let last_seg = r.error.as_ref().map_or(fuzz.writes.len(), |e| e.0 + 1);
     for (seg, w) in fuzz.writes.iter().enumerate().take(last_seg) {
         for (_, o) in r.outputs.iter().filter(|(s, _)| *s == seg) {
             match o {
-                Out::Message(kind, p) => received.push(Recv::Message(p.clone(), *kind == MessageKind::Binary)),
+                Out::Message(kind, p) => {
+                    received.push(Recv::Message(p.clone(), *kind == MessageKind::Binary))
+                }
                 Out::Pong(p) => received.push(Recv::Pong(p.clone())),
                 Out::Close(_) => {}
             }
         }
-        let open = server_close.is_none_or(|(s, _)| s > seg) && fuzzer_close.is_none_or(|f| f > seg);
+        let open =
+            server_close.is_none_or(|(s, _)| s > seg) && fuzzer_close.is_none_or(|f| f > seg);
         if let (Some(tag), true) = (w.timeout_after, open) {
             received.push(Recv::Timeout(tag));
         }
@@ -793,9 +821,15 @@ pub fn check(name: &str, case: Case) {
         ("one byte at a time", bytewise),
         ("one piece", whole),
     ];
-    if let Some(ExpectedError { at: At::Byte(b), .. }) = case.error {
+    if let Some(ExpectedError {
+        at: At::Byte(b), ..
+    }) = case.error
+    {
         // Everything before the offending byte, then the rest.
-        segmentations.push(("split at the offending byte", vec![(0, b), (b, stream.len())]));
+        segmentations.push((
+            "split at the offending byte",
+            vec![(0, b), (b, stream.len())],
+        ));
     }
 
     let mut first: Option<Run> = None;
@@ -807,7 +841,10 @@ pub fn check(name: &str, case: Case) {
         match (&case.error, &r.error) {
             (None, None) => assert!(r.idle, "{ctx}: the decoder should end between messages"),
             (None, Some((_, e))) => panic!("{ctx}: unexpected error `{e}`"),
-            (Some(x), None) => panic!("{ctx}: expected an error with code {} ({:?}), got none", x.code, x.kind),
+            (Some(x), None) => panic!(
+                "{ctx}: expected an error with code {} ({:?}), got none",
+                x.code, x.kind
+            ),
             (Some(x), Some((seg, e))) => {
                 assert_eq!(e.close_code(), x.code, "{ctx}: close code of `{e}`");
                 assert_eq!(e.kind(), x.kind, "{ctx}: error kind of `{e}`");
@@ -837,7 +874,10 @@ pub fn check(name: &str, case: Case) {
             Some(f) => {
                 let a: Vec<&Out> = f.outputs.iter().map(|(_, o)| o).collect();
                 let b: Vec<&Out> = r.outputs.iter().map(|(_, o)| o).collect();
-                assert_eq!(a, b, "{ctx}: the server's answers depend on the segmentation");
+                assert_eq!(
+                    a, b,
+                    "{ctx}: the server's answers depend on the segmentation"
+                );
             }
         }
     }
@@ -845,14 +885,23 @@ pub fn check(name: &str, case: Case) {
     // Autobahn's verdict, from the run with the case's own writes.
     let r = first.unwrap();
     if let (Some(i), Some((seg, _))) = (case.fail_in_write, &r.error) {
-        assert_eq!(*seg, i, "case {id}: the error must come while feeding write {i}");
+        assert_eq!(
+            *seg, i,
+            "case {id}: the error must come while feeding write {i}"
+        );
     }
     let v = score(fuzz, &r);
     if let Some(ok) = &case.ok {
-        assert_eq!(&v.received, ok, "case {id}: Autobahn `received` vs expected[\"OK\"]");
+        assert_eq!(
+            &v.received, ok,
+            "case {id}: Autobahn `received` vs expected[\"OK\"]"
+        );
     }
     if let Some(by_me) = case.closed_by_me {
-        assert_eq!(v.closed_by_me, by_me, "case {id}: closedByMe (who started the close)");
+        assert_eq!(
+            v.closed_by_me, by_me,
+            "case {id}: closedByMe (who started the close)"
+        );
         if let Some(Some(code)) = v.server_close {
             assert!(
                 case.codes.contains(&code),
@@ -861,7 +910,10 @@ pub fn check(name: &str, case: Case) {
             );
         }
         if !by_me {
-            assert!(v.server_close.is_some(), "case {id}: the server must fail the connection");
+            assert!(
+                v.server_close.is_some(),
+                "case {id}: the server must fail the connection"
+            );
         }
     }
 }
