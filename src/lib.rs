@@ -48,6 +48,9 @@ pub mod ws {
         pub idle: bool,
         /// The largest heap capacity the decoder held while decoding.
         pub max_capacity: usize,
+        /// Where the input cursor stood when the error was raised: a position
+        /// inside (or at the start of) the frame that failed.
+        pub failed_at: Option<usize>,
     }
 
     /// Decode `input` split at the given cut points (sorted or not, any values;
@@ -65,6 +68,7 @@ pub mod ws {
             error: None,
             idle: true,
             max_capacity: 0,
+            failed_at: None,
         };
         let mut rest = &mut buf[..];
         let mut at = 0;
@@ -80,6 +84,7 @@ pub mod ws {
                     Ok(None) => break,
                     Err(e) => {
                         run.error = Some(e);
+                        run.failed_at = Some(at - piece.len());
                         run.max_capacity = run.max_capacity.max(decoder.buffered_capacity());
                         run.idle = decoder.is_idle();
                         return run;

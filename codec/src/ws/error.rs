@@ -21,9 +21,10 @@ pub enum ErrorKind {
     NonMinimalLength,
     /// A 64-bit length with its most significant bit set.
     LengthMsbSet,
-    /// A control frame with a payload longer than 125 bytes. Carries the 7-bit
-    /// length field: 126 or 127, the markers of an extended length, since the
-    /// error is raised on that byte, before the extended length arrives.
+    /// A control frame with an extended length marker (126 or 127) in its 7-bit
+    /// length field. The error is raised on that byte, before the extended length
+    /// arrives: whatever follows, the frame is invalid, since either its payload
+    /// exceeds 125 bytes (§5.5) or its length is not minimally encoded (§5.2).
     ControlFrameTooLong(u8),
     /// A control frame with FIN clear.
     FragmentedControlFrame,
@@ -144,7 +145,7 @@ impl fmt::Display for ProtocolError {
             }
             ErrorKind::ControlFrameTooLong(field) => write!(
                 f,
-                "control frame with payload length field {field}, a length over 125 bytes (at most 125 allowed)"
+                "control frame with extended payload length marker {field}: its payload is over 125 bytes or its length is not minimally encoded"
             )?,
             ErrorKind::FragmentedControlFrame => f.write_str("fragmented control frame (FIN=0)")?,
             ErrorKind::UnmaskedFrame => f.write_str("unmasked frame received by a server")?,
