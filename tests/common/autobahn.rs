@@ -12,10 +12,11 @@
 //!
 //! [`check`] feeds the stream to a model of the reference echo server (the
 //! decoder plus [`CloseState`]: echo messages, answer pings, answer the Close,
-//! fail with the error's close code) under several segmentations (the case's own
-//! writes, one byte at a time, all at once, and for UTF-8 failures split exactly
-//! at the offending byte) and asserts that every segmentation gives the same
-//! events and error, then scores the run the way Autobahn's `case.py` does.
+//! fail with the error's close code) under several segmentations (the case's
+//! own writes, one byte at a time, all at once, frame by frame, and for UTF-8
+//! failures split exactly at the offending byte) and asserts that every
+//! segmentation gives the same events, answers and error, then scores the run
+//! made with the case's own writes the way Autobahn's `case.py` does.
 #![allow(dead_code)]
 
 use std::fmt;
@@ -703,6 +704,9 @@ fn run(stream: &[u8], cuts: &[(usize, usize)]) -> Run {
                     break;
                 }
                 Err(e) => {
+                    if e.kind() == ErrorKind::FrameAfterClose {
+                        assert!(!state.may_receive(), "`{e}` in close state {state:?}");
+                    }
                     let mut empty: &mut [u8] = &mut [];
                     assert_eq!(
                         dec.decode(&mut empty).err(),
@@ -718,6 +722,12 @@ fn run(stream: &[u8], cuts: &[(usize, usize)]) -> Run {
                     break 'feed;
                 }
             };
+            // The decoder and the close handshake agree: no frame is delivered
+            // once the peer's Close was received (RFC 6455 §5.5.1).
+            assert!(
+                state.may_receive(),
+                "{ev:?} delivered in close state {state:?}"
+            );
             match &ev {
                 Ev::Text(p) | Ev::Binary(p) => {
                     if state.may_send_data() {
@@ -816,10 +826,12 @@ pub fn check(name: &str, case: Case) {
     let own: Vec<(usize, usize)> = fuzz.writes.iter().map(|w| (w.start, w.end)).collect();
     let bytewise: Vec<(usize, usize)> = (0..stream.len()).map(|i| (i, i + 1)).collect();
     let whole = vec![(0, stream.len())];
+    let framewise: Vec<(usize, usize)> = fuzz.frames.iter().map(|f| (f.start, f.end)).collect();
     let mut segmentations = vec![
         ("the case's writes", own),
         ("one byte at a time", bytewise),
         ("one piece", whole),
+        ("frame by frame", framewise),
     ];
     if let Some(ExpectedError {
         at: At::Byte(b), ..
