@@ -10,14 +10,20 @@ use std::path::Path;
 use wirecheck::decode::{self, ws::Options};
 use wirecheck_codec::ws::Role;
 
-fn decode(input: &[u8], role: Role, chunk: Option<usize>, frames: bool) -> (String, decode::Outcome) {
+fn decode(
+    input: &[u8],
+    role: Role,
+    chunk: Option<usize>,
+    frames: bool,
+) -> (String, decode::Outcome) {
     let opts = Options {
         role,
         chunk: chunk.and_then(NonZeroUsize::new),
         frames,
     };
     let mut out = Vec::new();
-    let outcome = decode::ws::run(&mut &input[..], &opts, &mut out).expect("in-memory I/O cannot fail");
+    let outcome =
+        decode::ws::run(&mut &input[..], &opts, &mut out).expect("in-memory I/O cannot fail");
     (String::from_utf8(out).expect("JSON is UTF-8"), outcome)
 }
 
@@ -26,7 +32,12 @@ fn decode_ws_corpus_snapshots() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/ws");
     let mut names: Vec<_> = fs::read_dir(&dir)
         .expect("corpus/ws exists")
-        .map(|e| e.expect("readable entry").file_name().into_string().expect("UTF-8 name"))
+        .map(|e| {
+            e.expect("readable entry")
+                .file_name()
+                .into_string()
+                .expect("UTF-8 name")
+        })
         .collect();
     names.sort();
     assert!(names.len() >= 30, "corpus/ws has {} samples", names.len());
@@ -41,15 +52,29 @@ fn decode_ws_corpus_snapshots() {
         };
         let (plain, outcome) = decode(&input, role, None, false);
         let (framed, framed_outcome) = decode(&input, role, None, true);
-        assert_eq!(outcome, framed_outcome, "{name}: --frames changed the outcome");
+        assert_eq!(
+            outcome, framed_outcome,
+            "{name}: --frames changed the outcome"
+        );
         for chunk in [1, 2, 3, 5, 7, 64] {
-            assert_eq!(decode(&input, role, Some(chunk), false), (plain.clone(), outcome), "{name} in chunks of {chunk}");
-            assert_eq!(decode(&input, role, Some(chunk), true).0, framed, "{name} --frames in chunks of {chunk}");
+            assert_eq!(
+                decode(&input, role, Some(chunk), false),
+                (plain.clone(), outcome),
+                "{name} in chunks of {chunk}"
+            );
+            assert_eq!(
+                decode(&input, role, Some(chunk), true).0,
+                framed,
+                "{name} --frames in chunks of {chunk}"
+            );
         }
         let stem = name.trim_end_matches(".bin");
         insta::assert_snapshot!(
             format!("decode_ws__{stem}"),
-            format!("exit: {}\n--- plain\n{plain}--- --frames\n{framed}", outcome.exit_code())
+            format!(
+                "exit: {}\n--- plain\n{plain}--- --frames\n{framed}",
+                outcome.exit_code()
+            )
         );
     }
 }

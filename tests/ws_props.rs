@@ -3,7 +3,9 @@
 use std::num::NonZeroUsize;
 
 use proptest::prelude::*;
-use wirecheck_codec::ws::frame::{HeaderRules, LengthForm, MAX_HEADER_LEN, encode_header, parse_header};
+use wirecheck_codec::ws::frame::{
+    HeaderRules, LengthForm, MAX_HEADER_LEN, encode_header, parse_header,
+};
 use wirecheck_codec::ws::mask::apply_mask;
 use wirecheck_codec::ws::message::Config;
 use wirecheck_codec::ws::utf8::Utf8Validator;
@@ -19,9 +21,14 @@ enum Item {
 }
 
 fn item() -> impl Strategy<Value = Item> {
-    let fragment = proptest::option::of((1usize..40).prop_map(|n| NonZeroUsize::new(n).expect("n >= 1")));
+    let fragment =
+        proptest::option::of((1usize..40).prop_map(|n| NonZeroUsize::new(n).expect("n >= 1")));
     prop_oneof![
-        (any::<String>(), fragment.clone()).prop_map(|(s, f)| Item::Message(MessageKind::Text, s.into_bytes(), f)),
+        (any::<String>(), fragment.clone()).prop_map(|(s, f)| Item::Message(
+            MessageKind::Text,
+            s.into_bytes(),
+            f
+        )),
         (proptest::collection::vec(any::<u8>(), 0..300), fragment)
             .prop_map(|(b, f)| Item::Message(MessageKind::Binary, b, f)),
         proptest::collection::vec(any::<u8>(), 0..=125).prop_map(Item::Ping),
@@ -35,7 +42,12 @@ fn role() -> impl Strategy<Value = Role> {
 
 /// Encode `items` as the peer of `receiver` would send them (masked towards a server),
 /// optionally ending with a Close frame. Returns the bytes and the events expected.
-fn encode_items(receiver: Role, items: &[Item], close: Option<(u16, String)>, seed: u32) -> (Vec<u8>, Vec<OwnedEvent>) {
+fn encode_items(
+    receiver: Role,
+    items: &[Item],
+    close: Option<(u16, String)>,
+    seed: u32,
+) -> (Vec<u8>, Vec<OwnedEvent>) {
     let mut key = seed;
     let mut mask = || {
         key = key.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);

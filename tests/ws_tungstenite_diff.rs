@@ -26,7 +26,8 @@ enum Piece {
 }
 
 fn piece() -> impl Strategy<Value = Piece> {
-    let fragment = proptest::option::of((1usize..30).prop_map(|n| NonZeroUsize::new(n).expect("n >= 1")));
+    let fragment =
+        proptest::option::of((1usize..30).prop_map(|n| NonZeroUsize::new(n).expect("n >= 1")));
     let text = prop_oneof![
         any::<String>().prop_map(String::into_bytes),
         proptest::collection::vec(any::<u8>(), 0..40),
@@ -56,7 +57,9 @@ fn encode_pieces(receiver: Role, pieces: &[Piece]) -> Vec<u8> {
     let mut out = Vec::new();
     for p in pieces {
         match p {
-            Piece::Message(kind, data, frag) => encode::message(&mut out, *kind, data, *frag, &mut mask),
+            Piece::Message(kind, data, frag) => {
+                encode::message(&mut out, *kind, data, *frag, &mut mask)
+            }
             Piece::Ping(d) => encode::ping(&mut out, mask(), d).expect("at most 125 bytes"),
             Piece::Pong(d) => encode::pong(&mut out, mask(), d).expect("at most 125 bytes"),
             Piece::Close(code, reason) => {
@@ -103,9 +106,14 @@ fn check(receiver: Role, input: &[u8], cuts: &[usize]) -> Result<(), TestCaseErr
     points.sort_unstable();
     points.dedup();
     let pieces: Vec<&[u8]> = points.windows(2).map(|w| &input[w[0]..w[1]]).collect();
-    let pieces = if pieces.is_empty() { vec![&input[..0]] } else { pieces };
+    let pieces = if pieces.is_empty() {
+        vec![&input[..0]]
+    } else {
+        pieces
+    };
     let theirs = tungstenite_decode(receiver, &pieces);
-    compare(input, &ours, &theirs).map_err(|why| TestCaseError::fail(format!("{receiver:?} {input:02x?}: {why}")))
+    compare(input, &ours, &theirs)
+        .map_err(|why| TestCaseError::fail(format!("{receiver:?} {input:02x?}: {why}")))
 }
 
 proptest! {
@@ -148,11 +156,17 @@ fn named_divergences_are_normalised_and_nothing_else() {
     let input = [0x81u8, 0xFE, 0x00, 0x01, 0, 0, 0, 0, b'x'];
     let ours = ours_decode(Role::Server, &input, &[]);
     assert!(ours.error.is_some());
-    assert!(tungstenite_decode(Role::Server, &[&input]).rejected.is_none());
+    assert!(
+        tungstenite_decode(Role::Server, &[&input])
+            .rejected
+            .is_none()
+    );
     check(Role::Server, &input, &[]).expect("non-minimal length normalised");
     // A real difference is caught: pretend tungstenite delivered one more message.
     let mut theirs = tungstenite_decode(Role::Server, &[&input]);
-    theirs.events.push(wirecheck_tests::ws::OwnedEvent::Ping(vec![]));
+    theirs
+        .events
+        .push(wirecheck_tests::ws::OwnedEvent::Ping(vec![]));
     let ours = ours_decode(Role::Client, &[0x89, 0x00], &[]);
     assert!(compare(&[0x89, 0x00], &ours, &theirs).is_err());
 }

@@ -11,7 +11,12 @@ fn wirecheck(args: &[&str], stdin: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("wirecheck starts");
-    child.stdin.take().expect("piped stdin").write_all(stdin).expect("stdin accepts the input");
+    child
+        .stdin
+        .take()
+        .expect("piped stdin")
+        .write_all(stdin)
+        .expect("stdin accepts the input");
     child.wait_with_output().expect("wirecheck finishes")
 }
 
@@ -21,16 +26,31 @@ fn corpus(name: &str) -> String {
 
 #[test]
 fn decode_ws_prints_messages_and_exits_0() {
-    let out = wirecheck(&["decode", "ws", "--role", "server", &corpus("server-hello-masked.bin")], b"");
+    let out = wirecheck(
+        &[
+            "decode",
+            "ws",
+            "--role",
+            "server",
+            &corpus("server-hello-masked.bin"),
+        ],
+        b"",
+    );
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"message\":\"text\",\"data\":\"Hello\"}\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"message\":\"text\",\"data\":\"Hello\"}\n"
+    );
 }
 
 #[test]
 fn decode_ws_reads_stdin_in_chunks() {
     let input = std::fs::read(corpus("server-fragmented-text-with-ping.bin")).expect("sample");
     let whole = wirecheck(&["decode", "ws", "--role", "server"], &input);
-    let bytewise = wirecheck(&["decode", "ws", "--role", "server", "--chunk", "1", "-"], &input);
+    let bytewise = wirecheck(
+        &["decode", "ws", "--role", "server", "--chunk", "1", "-"],
+        &input,
+    );
     assert_eq!(whole.status.code(), Some(0));
     assert_eq!(whole.stdout, bytewise.stdout);
     assert!(String::from_utf8_lossy(&whole.stdout).contains("Hello, wörld"));
@@ -38,10 +58,22 @@ fn decode_ws_reads_stdin_in_chunks() {
 
 #[test]
 fn decode_ws_protocol_error_exits_1_with_error_line() {
-    let out = wirecheck(&["decode", "ws", "--role", "server", &corpus("server-unmasked-frame.bin")], b"");
+    let out = wirecheck(
+        &[
+            "decode",
+            "ws",
+            "--role",
+            "server",
+            &corpus("server-unmasked-frame.bin"),
+        ],
+        b"",
+    );
     assert_eq!(out.status.code(), Some(1));
     let line = String::from_utf8_lossy(&out.stdout);
-    assert!(line.starts_with("{\"error\":\"unmasked frame received by a server (RFC 6455 §5.1)\""), "{line}");
+    assert!(
+        line.starts_with("{\"error\":\"unmasked frame received by a server (RFC 6455 §5.1)\""),
+        "{line}"
+    );
     assert!(line.contains("\"close_code\":1002"));
 }
 
@@ -49,17 +81,32 @@ fn decode_ws_protocol_error_exits_1_with_error_line() {
 fn decode_ws_truncated_input_exits_0() {
     let out = wirecheck(&["decode", "ws", "--role", "server"], &[0x81, 0x85, 0x37]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "{\"truncated\":true}\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"truncated\":true}\n"
+    );
 }
 
 #[test]
 fn decode_ws_frames_flag_prints_headers() {
     let out = wirecheck(
-        &["decode", "ws", "--role", "server", "--frames", &corpus("server-hello-masked.bin")],
+        &[
+            "decode",
+            "ws",
+            "--role",
+            "server",
+            "--frames",
+            &corpus("server-hello-masked.bin"),
+        ],
         b"",
     );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.starts_with("{\"frame\":{\"fin\":true,\"rsv\":0,\"opcode\":1,\"masked\":true,\"len\":5}}\n"), "{text}");
+    assert!(
+        text.starts_with(
+            "{\"frame\":{\"fin\":true,\"rsv\":0,\"opcode\":1,\"masked\":true,\"len\":5}}\n"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -67,9 +114,23 @@ fn usage_errors_exit_2() {
     // Missing --role.
     assert_eq!(wirecheck(&["decode", "ws"], b"").status.code(), Some(2));
     // --chunk 0 is not a chunk size.
-    assert_eq!(wirecheck(&["decode", "ws", "--role", "client", "--chunk", "0"], b"").status.code(), Some(2));
+    assert_eq!(
+        wirecheck(&["decode", "ws", "--role", "client", "--chunk", "0"], b"")
+            .status
+            .code(),
+        Some(2)
+    );
     // An unreadable file: one line on stderr naming it.
-    let out = wirecheck(&["decode", "ws", "--role", "client", "/nonexistent/capture.bin"], b"");
+    let out = wirecheck(
+        &[
+            "decode",
+            "ws",
+            "--role",
+            "client",
+            "/nonexistent/capture.bin",
+        ],
+        b"",
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");

@@ -34,7 +34,11 @@ struct MockIo {
 impl Read for MockIo {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.input.is_empty() {
-            return if self.eof { Ok(0) } else { Err(io::ErrorKind::WouldBlock.into()) };
+            return if self.eof {
+                Ok(0)
+            } else {
+                Err(io::ErrorKind::WouldBlock.into())
+            };
         }
         let n = buf.len().min(self.input.len());
         for (dst, src) in buf[..n].iter_mut().zip(self.input.drain(..n)) {
@@ -84,10 +88,18 @@ pub fn tungstenite_decode(role: Role, pieces: &[&[u8]]) -> OracleRun {
                 Ok(message) => events.push(owned(message)),
                 Err(Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => break,
                 Err(Error::ConnectionClosed | Error::AlreadyClosed) => {
-                    return OracleRun { events, rejected: None };
+                    return OracleRun {
+                        events,
+                        rejected: None,
+                    };
                 }
-                Err(Error::Protocol(tungstenite::error::ProtocolError::ResetWithoutClosingHandshake)) => {
-                    return OracleRun { events, rejected: None };
+                Err(Error::Protocol(
+                    tungstenite::error::ProtocolError::ResetWithoutClosingHandshake,
+                )) => {
+                    return OracleRun {
+                        events,
+                        rejected: None,
+                    };
                 }
                 Err(e) => {
                     return OracleRun {
@@ -98,7 +110,10 @@ pub fn tungstenite_decode(role: Role, pieces: &[&[u8]]) -> OracleRun {
             }
         }
     }
-    OracleRun { events, rejected: None }
+    OracleRun {
+        events,
+        rejected: None,
+    }
 }
 
 fn owned(message: Message) -> OwnedEvent {
@@ -107,7 +122,9 @@ fn owned(message: Message) -> OwnedEvent {
         Message::Binary(b) => OwnedEvent::Message(MessageKind::Binary, b.to_vec()),
         Message::Ping(p) => OwnedEvent::Ping(p.to_vec()),
         Message::Pong(p) => OwnedEvent::Pong(p.to_vec()),
-        Message::Close(c) => OwnedEvent::Close(c.map(|c| (u16::from(c.code), c.reason.as_str().to_owned()))),
+        Message::Close(c) => {
+            OwnedEvent::Close(c.map(|c| (u16::from(c.code), c.reason.as_str().to_owned())))
+        }
         Message::Frame(_) => unreachable!("tungstenite never reads a raw frame"),
     }
 }
@@ -139,7 +156,10 @@ pub fn normalise_1014_is_registered(events: &mut [OwnedEvent]) {
 /// after it is compared: tungstenite stops reading (server role) while we fail the
 /// connection on a later frame (a frame after close is a protocol error).
 pub fn normalise_nothing_after_close(events: &mut Vec<OwnedEvent>, error: &mut Option<ErrorKind>) {
-    if let Some(i) = events.iter().position(|e| matches!(e, OwnedEvent::Close(_))) {
+    if let Some(i) = events
+        .iter()
+        .position(|e| matches!(e, OwnedEvent::Close(_)))
+    {
         events.truncate(i + 1);
         *error = None;
     }
@@ -210,7 +230,10 @@ pub fn compare(input: &[u8], ours: &Run, theirs: &OracleRun) -> Result<(), Strin
     normalise_nothing_after_close(&mut our_events, &mut our_error);
     let mut their_rejected = theirs.rejected.clone();
     normalise_nothing_after_close(&mut their_events, &mut None);
-    if their_events.iter().any(|e| matches!(e, OwnedEvent::Close(_))) {
+    if their_events
+        .iter()
+        .any(|e| matches!(e, OwnedEvent::Close(_)))
+    {
         their_rejected = None;
     }
     match (our_error, &their_rejected) {
@@ -238,7 +261,9 @@ pub fn compare(input: &[u8], ours: &Run, theirs: &OracleRun) -> Result<(), Strin
         _ => {}
     }
     if our_events != their_events {
-        return Err(format!("events differ:\n ours   {our_events:?}\n theirs {their_events:?}"));
+        return Err(format!(
+            "events differ:\n ours   {our_events:?}\n theirs {their_events:?}"
+        ));
     }
     Ok(())
 }

@@ -471,9 +471,16 @@ mod tests {
 
     #[test]
     fn rfc6455_5_4_new_data_frame_inside_fragmented_message_fails_1002() {
-        let bytes = [frame(false, OpCode::Text, b"a"), frame(true, OpCode::Text, b"b")].concat();
+        let bytes = [
+            frame(false, OpCode::Text, b"a"),
+            frame(true, OpCode::Text, b"b"),
+        ]
+        .concat();
         let (_, err) = server(bytes);
-        assert_eq!(err.unwrap().kind(), ErrorKind::DataFrameInsideFragmentedMessage);
+        assert_eq!(
+            err.unwrap().kind(),
+            ErrorKind::DataFrameInsideFragmentedMessage
+        );
     }
 
     #[test]
@@ -504,7 +511,10 @@ mod tests {
 
     #[test]
     fn rfc6455_5_5_1_no_frame_after_close() {
-        for after in [frame(true, OpCode::Text, b"x"), frame(true, OpCode::Ping, b"")] {
+        for after in [
+            frame(true, OpCode::Text, b"x"),
+            frame(true, OpCode::Ping, b""),
+        ] {
             let bytes = [frame(true, OpCode::Close, &[]), after].concat();
             let (events, err) = server(bytes);
             assert_eq!(events, ["Close(None)"]);
@@ -522,7 +532,11 @@ mod tests {
     fn rfc6455_7_4_invalid_close_codes_fail_1002() {
         for code in [0u16, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000] {
             let (_, err) = server(frame(true, OpCode::Close, &code.to_be_bytes()));
-            assert_eq!(err.unwrap().kind(), ErrorKind::InvalidCloseCode(code), "{code}");
+            assert_eq!(
+                err.unwrap().kind(),
+                ErrorKind::InvalidCloseCode(code),
+                "{code}"
+            );
         }
     }
 
@@ -565,7 +579,11 @@ mod tests {
     fn rfc6455_10_4_message_limit_fails_1009_on_the_header() {
         let mut config = Config::new(Role::Server);
         config.limits.max_message_size = 4;
-        let mut bytes = [frame(false, OpCode::Binary, b"abc"), frame(true, OpCode::Continuation, b"de")].concat();
+        let mut bytes = [
+            frame(false, OpCode::Binary, b"abc"),
+            frame(true, OpCode::Continuation, b"de"),
+        ]
+        .concat();
         // Drop the second frame's payload: the header alone must trigger the error.
         bytes.truncate(bytes.len() - 2);
         let (_, err) = decode_all(config, bytes);
@@ -588,7 +606,10 @@ mod tests {
         let mut bytes = frame(true, OpCode::Binary, &vec![9u8; 1000]);
         let mut dec = MessageDecoder::new(Config::new(Role::Server));
         let mut input = &mut bytes[..];
-        assert!(matches!(dec.decode(&mut input), Ok(Some(Event::Message { .. }))));
+        assert!(matches!(
+            dec.decode(&mut input),
+            Ok(Some(Event::Message { .. }))
+        ));
         assert_eq!(dec.buffered_capacity(), 0);
     }
 }

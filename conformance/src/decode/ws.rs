@@ -47,7 +47,10 @@ pub fn run(input: &mut dyn Read, opts: &Options, out: &mut dyn Write) -> io::Res
                 Ok(Some(event)) => print_line(out, &event_json(&event))?,
                 Ok(None) => break,
                 Err(e) => {
-                    print_line(out, &json!({"error": e.to_string(), "close_code": e.close_code()}))?;
+                    print_line(
+                        out,
+                        &json!({"error": e.to_string(), "close_code": e.close_code()}),
+                    )?;
                     return Ok(Outcome::ProtocolError);
                 }
             }
