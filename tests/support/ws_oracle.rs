@@ -168,8 +168,14 @@ pub fn normalise_nothing_after_close(events: &mut Vec<OwnedEvent>, error: &mut O
 /// RFC 6455 §7.4 and §7.1.7: a Close with a code that may not be sent is a protocol
 /// error and fails the connection (our error). tungstenite instead reports a Close
 /// carrying a substituted 1002 "Protocol violation"; the decision is the same.
-pub fn normalise_invalid_close_code(events: &mut Vec<OwnedEvent>, error: &mut Option<ErrorKind>) {
-    if let Some(ErrorKind::InvalidCloseCode(_)) = error {
+/// (When the reason is not UTF-8 either, tungstenite, which checks the reason
+/// first, rejects the frame outright: then both reject and nothing is normalised.)
+pub fn normalise_invalid_close_code(
+    events: &mut Vec<OwnedEvent>,
+    error: &mut Option<ErrorKind>,
+    they_rejected: bool,
+) {
+    if let (Some(ErrorKind::InvalidCloseCode(_)), false) = (*error, they_rejected) {
         events.push(substituted_close());
         *error = None;
     }
@@ -225,9 +231,6 @@ pub fn compare(input: &[u8], ours: &Run, theirs: &OracleRun) -> Result<(), Strin
     let mut our_events = ours.events.clone();
     let mut our_error = ours.error.map(|e| e.kind());
     let mut their_events = theirs.events.clone();
-    normalise_1014_is_registered(&mut our_events);
-    normalise_invalid_close_code(&mut our_events, &mut our_error);
-    normalise_nothing_after_close(&mut our_events, &mut our_error);
     let mut their_rejected = theirs.rejected.clone();
     normalise_nothing_after_close(&mut their_events, &mut None);
     if their_events
@@ -236,6 +239,9 @@ pub fn compare(input: &[u8], ours: &Run, theirs: &OracleRun) -> Result<(), Strin
     {
         their_rejected = None;
     }
+    normalise_1014_is_registered(&mut our_events);
+    normalise_invalid_close_code(&mut our_events, &mut our_error, their_rejected.is_some());
+    normalise_nothing_after_close(&mut our_events, &mut our_error);
     match (our_error, &their_rejected) {
         // RFC 6455 §5.2: "the minimal number of bytes MUST be used to encode the
         // length"; tungstenite accepts non-minimal encodings, so it may deliver more.
