@@ -1,0 +1,447 @@
+//! The case model: a case is a record (id, description, expectation) and a
+//! script of steps, with the events and close it expects. It mirrors the
+//! primitives Autobahn's case classes call on their protocol (`sendFrame`,
+//! `sendMessage`, `sendClose`, `killAfter`, `closeAfter`, `continueLater`), so a
+//! reviewer can hold a case next to its Autobahn counterpart and the RFC line.
+
+use std::fmt;
+use std::time::Duration;
+
+/// A case id: Autobahn's numeric ids (`1.1.1`, `2.10`), or wirecheck's own, which
+/// start with a letter (`H.1.1`, `X.2.3`, `S.1.1`). Ordered as Autobahn orders them:
+/// numerically, component by component.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CaseId(pub Vec<IdPart>);
+
+/// One dot-separated component of a case id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IdPart {
+    /// A number (Autobahn ids are all numbers).
+    Num(u32),
+    /// A name (the first component of wirecheck's own ids).
+    Name(String),
+}
+
+impl CaseId {
+    /// Parse `1.2.3` or `H.1`.
+    pub fn parse(s: &str) -> Option<CaseId> {
+        if s.is_empty() {
+            return None;
+        }
+        let parts = s
+            .split('.')
+            .map(|p| {
+                if p.is_empty() {
+                    None
+                } else if let Ok(n) = p.parse() {
+                    Some(IdPart::Num(n))
+                } else if p.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    Some(IdPart::Name(p.to_owned()))
+                } else {
+                    None
+                }
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(CaseId(parts))
+    }
+
+    /// The id with dots replaced by underscores, as report file names use it.
+    pub fn file_stem(&self) -> String {
+        self.to_string().replace('.', "_")
+    }
+
+    /// The category: the first component (`6` for `6.4.1`).
+    pub fn category(&self) -> String {
+        self.0.first().map(ToString::to_string).unwrap_or_default()
+    }
+}
+
+impl fmt::Display for IdPart {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            IdPart::Num(n) => write!(f, "{n}"),
+            IdPart::Name(s) => f.write_str(s),
+        }
+    }
+}
+
+impl fmt::Display for CaseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, p) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// An event the fuzzer records (Autobahn: `received`), compared exactly with the
+/// expected lists: same events, same order, same bytes, same text/binary flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ev {
+    /// A complete message from the server.
+    Message {
+        /// Its payload.
+        data: Vec<u8>,
+        /// Binary (true) or text (false).
+        binary: bool,
+    },
+    /// A ping from the server.
+    Ping(Vec<u8>),
+    /// A pong from the server.
+    Pong(Vec<u8>),
+    /// A `continueLater` wait that ended with the connection still open.
+    Timeout(&'static str),
+}
+
+impl Ev {
+    /// A text message event.
+    pub fn text(s: impl Into<Vec<u8>>) -> Ev {
+        Ev::Message {
+            data: s.into(),
+            binary: false,
+        }
+    }
+
+    /// A binary message event.
+    pub fn binary(b: impl Into<Vec<u8>>) -> Ev {
+        Ev::Message {
+            data: b.into(),
+            binary: true,
+        }
+    }
+
+    /// A pong event.
+    pub fn pong(b: impl Into<Vec<u8>>) -> Ev {
+        Ev::Pong(b.into())
+    }
+}
+
+/// The event lists a case accepts (Autobahn: `expected`): `OK`, and optionally a
+/// `NON-STRICT` alternative. When both are present the fuzzer never closes on a
+/// match by itself (Autobahn's `finishWhenDone` needs every list to match).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Expected {
+    /// The events of a strictly conforming peer.
+    pub ok: Vec<Ev>,
+    /// The events of a peer that misses a SHOULD, if the case scores that.
+    pub non_strict: Option<Vec<Ev>>,
+}
+
+/// How the connection is expected to close (Autobahn: `expectedClose`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedClose {
+    /// Whether the fuzzer must be the endpoint that starts (or fails) the close.
+    pub closed_by_me: bool,
+    /// The close codes accepted from the peer (a missing code is always accepted).
+    pub codes: Vec<u16>,
+    /// Whether the close must be clean (close handshake, then the server drops TCP).
+    pub require_clean: bool,
+    /// UTF-8 cases: if the wrong endpoint closed, `behavior` is FAILED too (the
+    /// peer never detected the invalid text).
+    pub closed_by_wrong_endpoint_is_fatal: bool,
+}
+
+impl ExpectedClose {
+    /// The fuzzer closes with 1000 after the expected events; the close must be clean.
+    pub fn fuzzer_closes_normally() -> Self {
+        ExpectedClose {
+            closed_by_me: true,
+            codes: vec![1000],
+            require_clean: true,
+            closed_by_wrong_endpoint_is_fatal: false,
+        }
+    }
+
+    /// The peer must fail the connection with `code` (or drop TCP); need not be clean.
+    pub fn peer_fails(code: u16) -> Self {
+        ExpectedClose {
+            closed_by_me: false,
+            codes: vec![code],
+            require_clean: false,
+            closed_by_wrong_endpoint_is_fatal: false,
+        }
+    }
+}
+
+/// How the bytes of a frame are written to the socket (Autobahn's `chopsize`/`sync`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chop {
+    /// Queued with the neighbouring frames; consecutive `Whole` frames go out in one write.
+    Whole,
+    /// Written on its own (Autobahn: `sync=True`, "frame-wise chops").
+    FrameWise,
+    /// Written in pieces of this many bytes, one write each (Autobahn: `chopsize`).
+    Bytes(usize),
+}
+
+/// A frame to send, valid or not (Autobahn: `sendFrame`). Masking follows the
+/// fuzzer's role: a client masks every frame with a fresh key (RFC 6455 §5.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameSpec {
+    /// The 4-bit opcode, reserved values included.
+    pub opcode: u8,
+    /// The payload pattern.
+    pub payload: Vec<u8>,
+    /// Repeat `payload` until it is this long (Autobahn: `payload_len`).
+    pub payload_len: Option<usize>,
+    /// FIN.
+    pub fin: bool,
+    /// RSV1-3 as a 3-bit value.
+    pub rsv: u8,
+    /// How the frame's bytes are written.
+    pub chop: Chop,
+}
+
+impl FrameSpec {
+    /// A final, unchopped frame with no RSV bits.
+    pub fn new(opcode: u8, payload: impl Into<Vec<u8>>) -> Self {
+        FrameSpec {
+            opcode,
+            payload: payload.into(),
+            payload_len: None,
+            fin: true,
+            rsv: 0,
+            chop: Chop::Whole,
+        }
+    }
+
+    /// Set FIN.
+    pub fn fin(mut self, fin: bool) -> Self {
+        self.fin = fin;
+        self
+    }
+
+    /// Set the RSV bits.
+    pub fn rsv(mut self, rsv: u8) -> Self {
+        self.rsv = rsv;
+        self
+    }
+
+    /// Repeat the payload pattern to `len` bytes.
+    pub fn repeat_to(mut self, len: usize) -> Self {
+        self.payload_len = Some(len);
+        self
+    }
+
+    /// Set how the bytes are written.
+    pub fn chop(mut self, chop: Chop) -> Self {
+        self.chop = chop;
+        self
+    }
+
+    /// The payload as sent.
+    pub fn full_payload(&self) -> Vec<u8> {
+        match self.payload_len {
+            None => self.payload.clone(),
+            Some(len) if self.payload.is_empty() => vec![0; len],
+            Some(len) => self.payload.iter().copied().cycle().take(len).collect(),
+        }
+    }
+}
+
+/// One step of a case script, run in order once the connection is open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Send a frame (Autobahn: `sendFrame`). Does not change the close state, even
+    /// for opcode 8: that is how cases send close frames the protocol would not.
+    Frame(FrameSpec),
+    /// Send a message, fragmented into frames of at most `fragment_size` bytes
+    /// when given (Autobahn: `sendMessage` with `fragmentSize` or `autoFragmentSize`).
+    Message {
+        /// The payload.
+        payload: Vec<u8>,
+        /// Binary (true) or text (false).
+        binary: bool,
+        /// The largest frame payload, if the message is fragmented.
+        fragment_size: Option<usize>,
+    },
+    /// Start one frame of `total_len` payload bytes (Autobahn: `beginMessageFrame`)
+    /// and send its header; the payload follows in [`Step::FrameData`] steps.
+    BeginFrame {
+        /// The opcode.
+        opcode: u8,
+        /// FIN.
+        fin: bool,
+        /// The whole payload length the header announces.
+        total_len: usize,
+    },
+    /// Send the next payload bytes of the frame begun by [`Step::BeginFrame`],
+    /// masked with that frame's key at the right offset (Autobahn: `sendMessageFrameData`).
+    FrameData(Vec<u8>),
+    /// Start the close handshake (Autobahn: `sendClose` / `sendCloseFrame`): send a
+    /// Close frame with this raw body and record that the fuzzer closed first.
+    Close(Vec<u8>),
+    /// Fail the connection with 1001 "Going Away" after this long, if it is still
+    /// open (Autobahn: `killAfter`).
+    KillAfter(Duration),
+    /// Send an empty Close after this long, if the connection is still open
+    /// (Autobahn: `closeAfter`).
+    CloseAfter(Duration),
+    /// Wait this long; the steps after it run only if the connection is still
+    /// open then, and a tag records `Ev::Timeout(tag)` (Autobahn: `continueLater`).
+    Wait(Duration, Option<&'static str>),
+}
+
+impl Step {
+    /// A close step with a status code and a UTF-8 reason.
+    pub fn close(code: u16, reason: &str) -> Step {
+        let mut body = code.to_be_bytes().to_vec();
+        body.extend_from_slice(reason.as_bytes());
+        Step::Close(body)
+    }
+
+    /// `killAfter(secs)`.
+    pub fn kill_after(secs: f64) -> Step {
+        Step::KillAfter(Duration::from_secs_f64(secs))
+    }
+
+    /// `closeAfter(secs)`.
+    pub fn close_after(secs: f64) -> Step {
+        Step::CloseAfter(Duration::from_secs_f64(secs))
+    }
+
+    /// `continueLater(secs, …, tag)`.
+    pub fn wait(secs: f64, tag: Option<&'static str>) -> Step {
+        Step::Wait(Duration::from_secs_f64(secs), tag)
+    }
+}
+
+/// How a case turns what happened into verdicts, beyond Autobahn's common rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scoring {
+    /// The common rules (Autobahn `Case.onConnectionLost`).
+    Standard,
+    /// As standard, and a WRONG CODE close makes `behavior` FAILED too (7.x).
+    WrongCodeFails,
+    /// Both verdicts are always INFORMATIONAL; the result text says what happened
+    /// (7.1.6, 7.13.x).
+    Informational,
+    /// Limits/performance (9.x): the case's steps send one message; they run
+    /// `count` times, each after the echo of the previous message. OK when every
+    /// echo arrives in time with the type, length and bytes sent (Autobahn checks
+    /// only type and length, "FIXME: check actual content"; we check the bytes
+    /// too). The fuzzer then closes with 1000; `timeout` is Autobahn's `closeAfter`.
+    RoundTrips {
+        /// How many messages, one at a time.
+        count: usize,
+        /// Binary (true) or text (false).
+        binary: bool,
+        /// The payload every echo must carry.
+        payload: Vec<u8>,
+        /// Close the connection after this long if the case has not finished.
+        timeout: Duration,
+    },
+    /// Permessage-deflate (12.x, 13.x): UNIMPLEMENTED unless the server negotiates
+    /// the extension (which this runner does not offer yet).
+    Deflate,
+}
+
+/// One case.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Its id.
+    pub id: CaseId,
+    /// What it does, as Autobahn describes it.
+    pub description: String,
+    /// What a conforming peer does, as Autobahn states it.
+    pub expectation: String,
+    /// The events it accepts.
+    pub expected: Expected,
+    /// How the connection must close.
+    pub expected_close: ExpectedClose,
+    /// Whether the fuzzer's automatic close on a match is suppressed (cases that
+    /// send their own close frames).
+    pub suppress_close: bool,
+    /// The script run once the connection is open. For [`Scoring::RoundTrips`],
+    /// the steps that send one message (repeated `count` times).
+    pub steps: Vec<Step>,
+    /// How the verdicts are computed.
+    pub scoring: Scoring,
+    /// Whether the duration is the point of the case (Autobahn: `reportTime`).
+    pub report_time: bool,
+}
+
+impl Case {
+    /// A standard case: expects `ok`, closes per `close`, runs `steps`.
+    pub fn new(
+        id: &str,
+        description: impl Into<String>,
+        expectation: impl Into<String>,
+        ok: Vec<Ev>,
+        close: ExpectedClose,
+        steps: Vec<Step>,
+    ) -> Case {
+        Case {
+            id: CaseId::parse(id)
+                .unwrap_or_else(|| panic!("malformed case id {id:?} in the catalogue")),
+            description: description.into(),
+            expectation: expectation.into(),
+            expected: Expected {
+                ok,
+                non_strict: None,
+            },
+            expected_close: close,
+            suppress_close: false,
+            steps,
+            scoring: Scoring::Standard,
+            report_time: false,
+        }
+    }
+
+    /// Add a NON-STRICT alternative.
+    pub fn non_strict(mut self, events: Vec<Ev>) -> Case {
+        self.expected.non_strict = Some(events);
+        self
+    }
+
+    /// Suppress the fuzzer's automatic close.
+    pub fn suppress_close(mut self) -> Case {
+        self.suppress_close = true;
+        self
+    }
+
+    /// Set the scoring rule.
+    pub fn scoring(mut self, scoring: Scoring) -> Case {
+        self.scoring = scoring;
+        self
+    }
+
+    /// Report the duration as the point of the case.
+    pub fn report_time(mut self) -> Case {
+        self.report_time = true;
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_order_numerically_and_print_back() {
+        let mut ids: Vec<CaseId> = ["12.1.1", "1.1.10", "1.1.2", "2.10", "2.9", "H.1"]
+            .iter()
+            .map(|s| CaseId::parse(s).unwrap())
+            .collect();
+        ids.sort();
+        let printed: Vec<String> = ids.iter().map(ToString::to_string).collect();
+        assert_eq!(printed, ["1.1.2", "1.1.10", "2.9", "2.10", "12.1.1", "H.1"]);
+        assert_eq!(ids[0].file_stem(), "1_1_2");
+    }
+
+    #[test]
+    fn malformed_ids_are_rejected() {
+        for bad in ["", "1..2", ".1", "1.", "1.a-b"] {
+            assert!(CaseId::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn payload_pattern_repeats_to_length() {
+        let f = FrameSpec::new(1, "ab").repeat_to(5);
+        assert_eq!(f.full_payload(), b"ababa");
+    }
+}

@@ -1,0 +1,1 @@
+//! Runs one case on its own connection (being written).

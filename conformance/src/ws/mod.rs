@@ -1,0 +1,19 @@
+//! `wirecheck ws`: validate a WebSocket server the way the Autobahn testsuite's
+//! fuzzingclient does, case for case.
+//!
+//! * [`case`]: what a case is: its id, its description, the frames it sends and
+//!   the timers it arms (a small script), what it expects to receive and how it
+//!   expects the connection to close. Cases are data plus small scripts.
+//! * [`cases`]: the catalogue, one file per Autobahn category, each case next to
+//!   the rule it checks.
+//! * [`engine`]: runs one case on its own connection: connect, handshake, send raw
+//!   bytes with chop sizes, timers, record events and the close, with Autobahn
+//!   0.10.9's close-handshake semantics and timeouts.
+//! * [`verdict`]: computes `behavior` and `behaviorClose` from what happened.
+//! * [`result`]: what a case run produced, as the reports need it.
+
+pub mod case;
+pub mod cases;
+pub mod engine;
+pub mod result;
+pub mod verdict;

@@ -1,0 +1,221 @@
+//! What one case run produced: verdicts with their one-line reasons, the close
+//! details Autobahn reports, the events received and the wire log. This is the
+//! input of every report (index.json, per-case JSON, HTML, JUnit, text summary).
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::SystemTime;
+
+use super::case::{CaseId, Ev, Expected, ExpectedClose};
+
+/// The `behavior` verdict (DESIGN §5; Autobahn's strings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Behavior {
+    /// The peer did what the spec requires.
+    Ok,
+    /// A SHOULD is not met; the peer is still conformant.
+    NonStrict,
+    /// A MUST is broken.
+    Failed,
+    /// The spec leaves it open; the reason says what happened.
+    Informational,
+    /// The peer does not offer the feature (e.g. permessage-deflate).
+    Unimplemented,
+}
+
+impl Behavior {
+    /// Autobahn's string for it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Behavior::Ok => "OK",
+            Behavior::NonStrict => "NON-STRICT",
+            Behavior::Failed => "FAILED",
+            Behavior::Informational => "INFORMATIONAL",
+            Behavior::Unimplemented => "UNIMPLEMENTED",
+        }
+    }
+
+    /// Whether this verdict fails a run (FAILED always; NON-STRICT under `--strict`).
+    pub const fn fails(self, strict: bool) -> bool {
+        matches!(self, Behavior::Failed) || (strict && matches!(self, Behavior::NonStrict))
+    }
+}
+
+impl fmt::Display for Behavior {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The `behaviorClose` verdict (Autobahn's strings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BehaviorClose {
+    /// The connection closed as expected.
+    Ok,
+    /// The wrong endpoint closed, or the handshake never completed.
+    Failed,
+    /// The peer's close code is not one the case accepts.
+    WrongCode,
+    /// The case requires a clean close and it was not.
+    Unclean,
+    /// The fuzzer (a client) had to drop the TCP connection itself.
+    FailedByClient,
+    /// Not scored.
+    Informational,
+}
+
+impl BehaviorClose {
+    /// Autobahn's string for it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            BehaviorClose::Ok => "OK",
+            BehaviorClose::Failed => "FAILED",
+            BehaviorClose::WrongCode => "WRONG CODE",
+            BehaviorClose::Unclean => "UNCLEAN",
+            BehaviorClose::FailedByClient => "FAILED BY CLIENT",
+            BehaviorClose::Informational => "INFORMATIONAL",
+        }
+    }
+}
+
+impl fmt::Display for BehaviorClose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One row of the wire log (Autobahn §9.6), in the order things happened.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WireRow {
+    /// Octets transmitted (`TO`): the bytes, and whether they were a write of their own.
+    Tx {
+        /// The bytes (the report shows their length and a prefix).
+        bytes: Vec<u8>,
+        /// Written on their own (frame-wise or chopped).
+        sync: bool,
+    },
+    /// Octets received (`RO`).
+    Rx(Vec<u8>),
+    /// A frame transmitted (`TF`).
+    TxFrame {
+        /// Opcode.
+        opcode: u8,
+        /// FIN.
+        fin: bool,
+        /// RSV bits.
+        rsv: u8,
+        /// The masking key.
+        mask: Option<[u8; 4]>,
+        /// The payload (unmasked).
+        payload: Vec<u8>,
+        /// The chop size, if chopped.
+        chop: Option<usize>,
+    },
+    /// A frame received (`RF`).
+    RxFrame {
+        /// Opcode.
+        opcode: u8,
+        /// FIN.
+        fin: bool,
+        /// RSV bits.
+        rsv: u8,
+        /// Whether it was masked.
+        masked: bool,
+        /// The payload.
+        payload: Vec<u8>,
+    },
+    /// A `continueLater` armed (`CT`), with its delay in seconds and tag.
+    WaitArmed(f64, Option<&'static str>),
+    /// A `continueLater` fired (`CTE`).
+    WaitFired(Option<&'static str>),
+    /// `killAfter` armed (`KL`).
+    KillArmed(f64),
+    /// `killAfter` fired (`KLE`).
+    KillFired,
+    /// `closeAfter` armed (`TI`).
+    CloseTimerArmed(f64),
+    /// `closeAfter` fired (`TIE`).
+    CloseTimerFired,
+    /// Wire logging switched on or off (`WLM`), as the 9.x cases do around bulk transfers.
+    Logging(bool),
+}
+
+/// How the connection ended, as the close verdict needs it (Autobahn's protocol flags).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CloseInfo {
+    /// The opening handshake completed.
+    pub was_open: bool,
+    /// The fuzzer sent the first Close (or failed the connection).
+    pub closed_by_me: bool,
+    /// The fuzzer failed the connection (protocol violation by the peer, or `killAfter`).
+    pub failed_by_me: bool,
+    /// The fuzzer dropped the TCP connection itself.
+    pub dropped_by_me: bool,
+    /// Both Close frames were exchanged and the server closed TCP in time.
+    pub was_clean: bool,
+    /// Why it was not clean.
+    pub was_not_clean_reason: Option<String>,
+    /// The fuzzer's Close got no answer within the close-handshake timeout.
+    pub was_close_handshake_timeout: bool,
+    /// The opening handshake did not complete within its timeout.
+    pub was_open_handshake_timeout: bool,
+    /// The server did not drop TCP within its timeout after the close handshake.
+    pub was_server_connection_drop_timeout: bool,
+    /// The peer's close code, if its Close had one.
+    pub remote_close_code: Option<u16>,
+    /// The peer's close reason.
+    pub remote_close_reason: Option<String>,
+    /// The fuzzer's close code.
+    pub local_close_code: Option<u16>,
+    /// The fuzzer's close reason.
+    pub local_close_reason: Option<String>,
+}
+
+/// Everything one case run produced.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    /// The case id.
+    pub id: CaseId,
+    /// Its 1-based position in the selected, sorted list.
+    pub ordinal: usize,
+    /// Its description.
+    pub description: String,
+    /// Its expectation.
+    pub expectation: String,
+    /// The `behavior` verdict.
+    pub behavior: Behavior,
+    /// One line: why (what was expected, what was received).
+    pub result: String,
+    /// The `behaviorClose` verdict.
+    pub behavior_close: BehaviorClose,
+    /// One line: why.
+    pub result_close: String,
+    /// Milliseconds from the open connection to the TCP close (Autobahn's `duration`).
+    pub duration_ms: u64,
+    /// When the case started.
+    pub started: SystemTime,
+    /// The expected events.
+    pub expected: Expected,
+    /// The expected close.
+    pub expected_close: ExpectedClose,
+    /// The events received.
+    pub received: Vec<Ev>,
+    /// How the connection ended.
+    pub close: CloseInfo,
+    /// The opening handshake request as sent.
+    pub http_request: String,
+    /// The response head as received (empty if none).
+    pub http_response: String,
+    /// The wire log.
+    pub wirelog: Vec<WireRow>,
+    /// Frames received per opcode.
+    pub rx_frame_stats: BTreeMap<u8, u64>,
+    /// Frames sent per opcode.
+    pub tx_frame_stats: BTreeMap<u8, u64>,
+    /// Reads per size.
+    pub rx_octet_stats: BTreeMap<usize, u64>,
+    /// Writes per size.
+    pub tx_octet_stats: BTreeMap<usize, u64>,
+    /// Whether the duration is the point of the case.
+    pub report_time: bool,
+}

@@ -1,0 +1,361 @@
+//! The verdicts, computed when the TCP connection is gone, exactly as Autobahn's
+//! `Case.onConnectionLost` computes them (reference: autobahn.md §3), plus a
+//! one-line reason for each that says what was expected and what was received.
+
+use super::case::{Case, Ev, Scoring};
+use super::result::{Behavior, BehaviorClose, CloseInfo};
+
+/// What the engine observed that the verdicts depend on.
+#[derive(Debug, Clone)]
+pub struct Observed<'a> {
+    /// The events received.
+    pub received: &'a [Ev],
+    /// How the connection ended.
+    pub close: &'a CloseInfo,
+    /// For [`Scoring::RoundTrips`]: `Ok(())` when every echo arrived in time and
+    /// matched, or why not.
+    pub round_trips: Option<&'a Result<(), String>>,
+    /// Whether permessage-deflate was negotiated.
+    pub deflate: bool,
+}
+
+/// `behavior` and `behaviorClose`, each with its reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdicts {
+    /// The `behavior` verdict.
+    pub behavior: Behavior,
+    /// Why.
+    pub result: String,
+    /// The `behaviorClose` verdict.
+    pub behavior_close: BehaviorClose,
+    /// Why.
+    pub result_close: String,
+}
+
+/// Render events compactly for a one-line reason.
+pub fn events_summary(events: &[Ev]) -> String {
+    if events.is_empty() {
+        return "no events".to_owned();
+    }
+    let parts: Vec<String> = events
+        .iter()
+        .map(|e| match e {
+            Ev::Message { data, binary } => {
+                let kind = if *binary { "binary" } else { "text" };
+                format!("{kind} message of {} bytes", data.len())
+            }
+            Ev::Ping(p) => format!("ping of {} bytes", p.len()),
+            Ev::Pong(p) => format!("pong of {} bytes", p.len()),
+            Ev::Timeout(tag) => format!("timeout {tag}"),
+        })
+        .collect();
+    parts.join(", ")
+}
+
+fn codes(codes: &[u16]) -> String {
+    codes
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Compute the verdicts of `case` from what was observed.
+pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
+    let expected_close = &case.expected_close;
+    let close = seen.close;
+
+    // behavior: the first expected list equal to what was received (OK before NON-STRICT).
+    let (mut behavior, mut result) = if seen.received == case.expected.ok.as_slice() {
+        (
+            Behavior::Ok,
+            format!(
+                "received what was expected: {}",
+                events_summary(seen.received)
+            ),
+        )
+    } else if case.expected.non_strict.as_deref() == Some(seen.received) {
+        (
+            Behavior::NonStrict,
+            format!(
+                "expected {}, received the non-strict alternative: {}",
+                events_summary(&case.expected.ok),
+                events_summary(seen.received)
+            ),
+        )
+    } else {
+        (
+            Behavior::Failed,
+            format!(
+                "expected {}, received {}",
+                events_summary(&case.expected.ok),
+                events_summary(seen.received)
+            ),
+        )
+    };
+
+    // behaviorClose, first matching rule wins (autobahn.md §3.4).
+    let (mut behavior_close, mut result_close) = if !close.was_open {
+        (
+            BehaviorClose::Failed,
+            "the WebSocket opening handshake was never completed".to_owned(),
+        )
+    } else if expected_close.closed_by_me != close.closed_by_me {
+        let who = |me: bool| if me { "wirecheck" } else { "the server" };
+        (
+            BehaviorClose::Failed,
+            format!(
+                "the connection was closed by the wrong endpoint: expected {} to close, {} did",
+                who(expected_close.closed_by_me),
+                who(close.closed_by_me)
+            ),
+        )
+    } else if expected_close.require_clean && !close.was_clean {
+        (
+            BehaviorClose::Unclean,
+            format!(
+                "the close must be clean here, it was not: {}",
+                close
+                    .was_not_clean_reason
+                    .as_deref()
+                    .unwrap_or("no close handshake")
+            ),
+        )
+    } else if let Some(code) = close
+        .remote_close_code
+        .filter(|c| !expected_close.codes.contains(c))
+    {
+        (
+            BehaviorClose::WrongCode,
+            format!(
+                "the close code should have been {} or empty, was {code}",
+                codes(&expected_close.codes)
+            ),
+        )
+    } else if close.dropped_by_me {
+        (
+            BehaviorClose::FailedByClient,
+            "the server did not close the TCP connection; wirecheck had to (RFC 6455 §7.1.1: the server closes it first)"
+                .to_owned(),
+        )
+    } else {
+        (
+            BehaviorClose::Ok,
+            match close.remote_close_code {
+                Some(code) => format!("connection properly closed, remote code {code}"),
+                None => "connection properly closed".to_owned(),
+            },
+        )
+    };
+
+    // UTF-8 cases: the peer never detected the invalid text if the fuzzer had to close.
+    if close.was_open
+        && expected_close.closed_by_wrong_endpoint_is_fatal
+        && expected_close.closed_by_me != close.closed_by_me
+    {
+        behavior = Behavior::Failed;
+        result = format!("{result}; the server never failed the connection on the invalid text");
+    }
+
+    match &case.scoring {
+        Scoring::Standard => {}
+        Scoring::WrongCodeFails => {
+            if behavior_close == BehaviorClose::WrongCode {
+                behavior = Behavior::Failed;
+                result = result_close.clone();
+            }
+        }
+        Scoring::Informational => {
+            result = match behavior {
+                Behavior::Ok => format!("informational: the strict outcome happened ({result})"),
+                Behavior::NonStrict => {
+                    format!("informational: the alternative outcome happened ({result})")
+                }
+                _ => format!("informational: {result}"),
+            };
+            result_close = format!("informational: {result_close}");
+            behavior = Behavior::Informational;
+            behavior_close = BehaviorClose::Informational;
+        }
+        Scoring::RoundTrips { .. } => match seen.round_trips {
+            Some(Ok(())) => {
+                behavior = Behavior::Ok;
+                result =
+                    "received every echo in time, with the type, length and bytes sent".to_owned();
+            }
+            Some(Err(why)) => {
+                behavior = Behavior::Failed;
+                result = why.clone();
+            }
+            None => {
+                behavior = Behavior::Failed;
+                result = "the case did not finish".to_owned();
+            }
+        },
+        Scoring::Deflate => {
+            if !seen.deflate {
+                behavior = Behavior::Unimplemented;
+                result = "permessage-deflate was not negotiated".to_owned();
+            }
+        }
+    }
+    Verdicts {
+        behavior,
+        result,
+        behavior_close,
+        result_close,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ws::case::ExpectedClose;
+
+    fn case(ok: Vec<Ev>, close: ExpectedClose) -> Case {
+        Case::new("1.1.1", "d", "e", ok, close, vec![])
+    }
+
+    fn clean_close_by_me() -> CloseInfo {
+        CloseInfo {
+            was_open: true,
+            closed_by_me: true,
+            was_clean: true,
+            remote_close_code: Some(1000),
+            ..CloseInfo::default()
+        }
+    }
+
+    fn observe<'a>(received: &'a [Ev], close: &'a CloseInfo) -> Observed<'a> {
+        Observed {
+            received,
+            close,
+            round_trips: None,
+            deflate: false,
+        }
+    }
+
+    #[test]
+    fn echo_and_clean_close_is_ok() {
+        let c = case(vec![Ev::text("a")], ExpectedClose::fuzzer_closes_normally());
+        let close = clean_close_by_me();
+        let v = verdicts(&c, &observe(&[Ev::text("a")], &close));
+        assert_eq!(
+            (v.behavior, v.behavior_close),
+            (Behavior::Ok, BehaviorClose::Ok)
+        );
+    }
+
+    #[test]
+    fn wrong_payload_fails_with_reason() {
+        let c = case(vec![Ev::text("a")], ExpectedClose::fuzzer_closes_normally());
+        let close = clean_close_by_me();
+        let v = verdicts(&c, &observe(&[Ev::binary("a")], &close));
+        assert_eq!(v.behavior, Behavior::Failed);
+        assert_eq!(
+            v.result,
+            "expected text message of 1 bytes, received binary message of 1 bytes"
+        );
+    }
+
+    #[test]
+    fn close_rules_apply_in_order() {
+        let c = case(vec![], ExpectedClose::peer_fails(1002));
+        // The fuzzer had to close: wrong endpoint.
+        let v = verdicts(&c, &observe(&[], &clean_close_by_me()));
+        assert_eq!(v.behavior_close, BehaviorClose::Failed);
+        // The peer closed with another code.
+        let close = CloseInfo {
+            was_open: true,
+            remote_close_code: Some(1000),
+            ..CloseInfo::default()
+        };
+        let v = verdicts(&c, &observe(&[], &close));
+        assert_eq!(v.behavior_close, BehaviorClose::WrongCode);
+        // The peer dropped TCP without a close frame: accepted (requireClean is false).
+        let close = CloseInfo {
+            was_open: true,
+            ..CloseInfo::default()
+        };
+        let v = verdicts(&c, &observe(&[], &close));
+        assert_eq!(v.behavior_close, BehaviorClose::Ok);
+        // The fuzzer dropped TCP itself.
+        let close = CloseInfo {
+            was_open: true,
+            dropped_by_me: true,
+            remote_close_code: Some(1002),
+            ..CloseInfo::default()
+        };
+        let v = verdicts(&c, &observe(&[], &close));
+        assert_eq!(v.behavior_close, BehaviorClose::FailedByClient);
+    }
+
+    #[test]
+    fn unclean_when_clean_required() {
+        let c = case(vec![], ExpectedClose::fuzzer_closes_normally());
+        let close = CloseInfo {
+            was_open: true,
+            closed_by_me: true,
+            was_not_clean_reason: Some("no close reply".into()),
+            ..CloseInfo::default()
+        };
+        let v = verdicts(&c, &observe(&[], &close));
+        assert_eq!(v.behavior_close, BehaviorClose::Unclean);
+        assert!(v.result_close.contains("no close reply"));
+    }
+
+    #[test]
+    fn handshake_never_completed_fails_both() {
+        let c = case(vec![Ev::text("a")], ExpectedClose::fuzzer_closes_normally());
+        let close = CloseInfo::default();
+        let v = verdicts(&c, &observe(&[], &close));
+        assert_eq!(
+            (v.behavior, v.behavior_close),
+            (Behavior::Failed, BehaviorClose::Failed)
+        );
+    }
+
+    #[test]
+    fn wrong_endpoint_is_fatal_for_utf8_cases() {
+        let mut close_rule = ExpectedClose::peer_fails(1007);
+        close_rule.closed_by_wrong_endpoint_is_fatal = true;
+        let c = case(vec![], close_rule);
+        let v = verdicts(&c, &observe(&[], &clean_close_by_me()));
+        assert_eq!(v.behavior, Behavior::Failed);
+    }
+
+    #[test]
+    fn non_strict_alternative_and_informational_override() {
+        let c = case(vec![Ev::text("a")], ExpectedClose::peer_fails(1002)).non_strict(vec![]);
+        let close = CloseInfo {
+            was_open: true,
+            remote_close_code: Some(1002),
+            ..CloseInfo::default()
+        };
+        assert_eq!(
+            verdicts(&c, &observe(&[], &close)).behavior,
+            Behavior::NonStrict
+        );
+        let c = c.scoring(Scoring::Informational);
+        let v = verdicts(&c, &observe(&[], &close));
+        assert_eq!(
+            (v.behavior, v.behavior_close),
+            (Behavior::Informational, BehaviorClose::Informational)
+        );
+    }
+
+    #[test]
+    fn wrong_code_fails_behavior_in_close_cases() {
+        let c =
+            case(vec![], ExpectedClose::fuzzer_closes_normally()).scoring(Scoring::WrongCodeFails);
+        let close = CloseInfo {
+            remote_close_code: Some(1002),
+            ..clean_close_by_me()
+        };
+        let v = verdicts(&c, &observe(&[], &close));
+        assert_eq!(
+            (v.behavior, v.behavior_close),
+            (Behavior::Failed, BehaviorClose::WrongCode)
+        );
+    }
+}
