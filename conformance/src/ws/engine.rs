@@ -1,1 +1,1059 @@
-//! Runs one case on its own connection (being written).
+//! The engine: runs one case on its own connection, as Autobahn's fuzzingclient
+//! (a client on Autobahn|Python 0.10.9) does, so verdicts compare line by line.
+//!
+//! One task owns the socket and loops over four sources of work with
+//! `tokio::select!`: bytes from the server (decoded by the codec, recorded as
+//! events), queued writes (frames, possibly in chops), the case's script (steps
+//! run in order; a `Wait` pauses it), and the timers (`killAfter`, `closeAfter`,
+//! the close-handshake timeout, the server-drop timeout, and a hard cap so that
+//! no case can hang). The close handshake follows autobahn.md §4.3:
+//!
+//! * the fuzzer closes first (a match, `closeAfter`, a `Close` step, `killAfter`,
+//!   or a protocol error by the server) → it waits 1 s for the server's Close,
+//!   then 1 s for the server to drop TCP; either timeout makes it drop TCP itself;
+//! * the server closes first → the fuzzer answers 1000 and waits for the server to
+//!   drop TCP; only a pending `killAfter` (or the hard cap) ends that wait.
+//!
+//! Protocol rules come from the codec (`wirecheck_codec::ws`); this module only
+//! does I/O, timing and bookkeeping.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant, SystemTime};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::time::{sleep_until, timeout};
+use wirecheck_codec::ws::frame::{FrameHeader, LengthForm, MAX_HEADER_LEN, OpCode, encode_header};
+use wirecheck_codec::ws::handshake::{ClientRequest, ResponseParser};
+use wirecheck_codec::ws::mask::apply_mask;
+use wirecheck_codec::ws::message::Config;
+use wirecheck_codec::ws::{Event, Limits, MessageDecoder, Role};
+
+use super::case::{Case, Chop, Ev, FrameSpec, Scoring, Step};
+use super::result::{CaseResult, CloseInfo, WireRow};
+use super::verdict::{Observed, verdicts};
+
+/// Where to connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Host name or address to connect to.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// The request target (path and query), e.g. `/`.
+    pub path: String,
+    /// The value of the `Host` header.
+    pub host_header: String,
+}
+
+impl Target {
+    /// Parse a `ws://host[:port][/path]` URL. `wss://` is not supported yet.
+    pub fn parse(url: &str) -> Result<Target, String> {
+        let rest = url
+            .strip_prefix("ws://")
+            .ok_or_else(|| format!("unsupported URL {url:?}: expected ws://host[:port]/path"))?;
+        let (authority, path) = match rest.find(['/', '?']) {
+            Some(i) if rest.as_bytes()[i] == b'/' => (&rest[..i], rest[i..].to_owned()),
+            Some(i) => (&rest[..i], format!("/{}", &rest[i..])),
+            None => (rest, "/".to_owned()),
+        };
+        if authority.is_empty() || authority.contains('@') {
+            return Err(format!(
+                "invalid URL {url:?}: no host, or user info (not allowed in ws URLs)"
+            ));
+        }
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            let end = v6
+                .find(']')
+                .ok_or_else(|| format!("invalid URL {url:?}: unclosed IPv6 literal"))?;
+            let port = &v6[end + 1..];
+            (v6[..end].to_owned(), port.strip_prefix(':').unwrap_or(""))
+        } else {
+            match authority.rsplit_once(':') {
+                Some((h, p)) => (h.to_owned(), p),
+                None => (authority.to_owned(), ""),
+            }
+        };
+        let port = if port.is_empty() {
+            80
+        } else {
+            port.parse()
+                .map_err(|_| format!("invalid port in URL {url:?}"))?
+        };
+        if host.is_empty() {
+            return Err(format!("invalid URL {url:?}: empty host"));
+        }
+        Ok(Target {
+            host,
+            port,
+            path,
+            host_header: authority.to_owned(),
+        })
+    }
+}
+
+/// Timeouts and request options. The defaults are Autobahn|Python 0.10.9's
+/// (autobahn.md §4.2); `--timeout-scale` multiplies every one of them and every
+/// case timer.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Connect plus opening handshake (Autobahn: `openHandshakeTimeout`, 5 s).
+    pub open_handshake_timeout: Duration,
+    /// Wait for the server's Close after the fuzzer's (Autobahn: 1 s).
+    pub close_handshake_timeout: Duration,
+    /// Wait for the server to drop TCP after the close handshake (Autobahn: 1 s).
+    pub server_drop_timeout: Duration,
+    /// The longest any case may take once open, a safety net for timers that
+    /// Autobahn would leave pending forever.
+    pub case_cap: Duration,
+    /// Multiplies every timeout and timer.
+    pub timeout_scale: f64,
+    /// `Origin` to send, if any.
+    pub origin: Option<String>,
+    /// Extra request headers.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            open_handshake_timeout: Duration::from_secs(5),
+            close_handshake_timeout: Duration::from_secs(1),
+            server_drop_timeout: Duration::from_secs(1),
+            case_cap: Duration::from_secs(30),
+            timeout_scale: 1.0,
+            origin: None,
+            headers: Vec::new(),
+        }
+    }
+}
+
+impl EngineConfig {
+    fn scaled(&self, d: Duration) -> Duration {
+        d.mul_f64(self.timeout_scale.max(0.0))
+    }
+}
+
+/// The limits the fuzzer applies to what the server sends: large enough for the
+/// echo of Autobahn's biggest message (9.1.6, 16 MiB).
+const RECEIVE_LIMITS: Limits = Limits {
+    max_frame_size: 64 << 20,
+    max_message_size: 64 << 20,
+};
+
+/// Where the close handshake stands, from the fuzzer's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Open.
+    Open,
+    /// The fuzzer sent the first Close and waits for the server's.
+    CloseSent,
+    /// The handshake is complete (or the fuzzer answered the server's Close): wait
+    /// for the server to drop TCP.
+    AwaitDrop,
+    /// TCP is gone.
+    Done,
+}
+
+/// A small PRNG for masking keys and the handshake nonce, seeded from the OS.
+/// RFC 6455 §5.3 asks for unpredictable keys so intermediaries cannot be
+/// poisoned; the fuzzer's peers are test servers, and xorshift seeded by the OS
+/// keeps keys fresh per frame without a lock or a syscall each time.
+struct Rng(u64);
+
+impl Rng {
+    fn from_os() -> Rng {
+        let mut seed = [0u8; 8];
+        // An OS without a random source still gets distinct keys per process.
+        if getrandom::fill(&mut seed).is_err() {
+            let t = SystemTime::now()
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default();
+            seed = (t.as_nanos() as u64 ^ u64::from(std::process::id())).to_le_bytes();
+        }
+        Rng(u64::from_le_bytes(seed) | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn mask(&mut self) -> [u8; 4] {
+        (self.next() as u32).to_be_bytes()
+    }
+}
+
+/// A write waiting to go out.
+struct PendingWrite {
+    bytes: Vec<u8>,
+    sync: bool,
+}
+
+/// The frame begun by a `BeginFrame` step, whose payload `FrameData` steps send.
+struct OpenFrame {
+    mask: [u8; 4],
+    offset: u64,
+}
+
+/// The state of one case run.
+struct Session<'c> {
+    case: &'c Case,
+    cfg: &'c EngineConfig,
+    rng: Rng,
+    writer: OwnedWriteHalf,
+    decoder: MessageDecoder,
+    phase: Phase,
+    info: CloseInfo,
+    received: Vec<Ev>,
+    wirelog: Vec<WireRow>,
+    log_wire: bool,
+    writes: VecDeque<PendingWrite>,
+    write_offset: usize,
+    coalesce: Vec<u8>,
+    steps: VecDeque<Step>,
+    paused_until: Option<(Instant, Option<&'static str>)>,
+    open_frame: Option<OpenFrame>,
+    kill_at: Option<Instant>,
+    close_at: Option<Instant>,
+    phase_deadline: Option<Instant>,
+    cap: Instant,
+    round_trips: Option<Result<(), String>>,
+    trips_done: usize,
+    rx_frame_stats: BTreeMap<u8, u64>,
+    tx_frame_stats: BTreeMap<u8, u64>,
+    rx_octet_stats: BTreeMap<usize, u64>,
+    tx_octet_stats: BTreeMap<usize, u64>,
+}
+
+/// Run `case` against `target`; `ordinal` is its position in the run.
+pub async fn run_case(
+    target: &Target,
+    cfg: &EngineConfig,
+    case: &Case,
+    ordinal: usize,
+) -> CaseResult {
+    let started = SystemTime::now();
+    let mut rng = Rng::from_os();
+    let mut key = [0u8; 16];
+    key[..8].copy_from_slice(&rng.next().to_le_bytes());
+    key[8..].copy_from_slice(&rng.next().to_le_bytes());
+    let mut request = ClientRequest::new(&target.host_header, &target.path, key).header(
+        "User-Agent",
+        concat!("wirecheck/", env!("CARGO_PKG_VERSION")),
+    );
+    if let Some(origin) = &cfg.origin {
+        request = request.origin(origin);
+    }
+    for (k, v) in &cfg.headers {
+        request = request.header(k, v);
+    }
+    let mut result = CaseResult {
+        id: case.id.clone(),
+        ordinal,
+        description: case.description.clone(),
+        expectation: case.expectation.clone(),
+        behavior: super::result::Behavior::Failed,
+        result: String::new(),
+        behavior_close: super::result::BehaviorClose::Failed,
+        result_close: String::new(),
+        duration_ms: 0,
+        started,
+        expected: case.expected.clone(),
+        expected_close: case.expected_close.clone(),
+        received: Vec::new(),
+        close: CloseInfo::default(),
+        http_request: String::new(),
+        http_response: String::new(),
+        wirelog: Vec::new(),
+        rx_frame_stats: BTreeMap::new(),
+        tx_frame_stats: BTreeMap::new(),
+        rx_octet_stats: BTreeMap::new(),
+        tx_octet_stats: BTreeMap::new(),
+        report_time: case.report_time,
+    };
+    let request_bytes = match request.encode() {
+        Ok(b) => b,
+        Err(e) => return finish_unopened(case, result, format!("cannot build the request: {e}")),
+    };
+    result.http_request = String::from_utf8_lossy(&request_bytes).into_owned();
+
+    let deadline = Instant::now() + cfg.scaled(cfg.open_handshake_timeout);
+    let opened = timeout(
+        cfg.scaled(cfg.open_handshake_timeout),
+        open(target, &request, &request_bytes),
+    )
+    .await;
+    let (stream, leftover, response_head) = match opened {
+        Ok(Ok(v)) => v,
+        Ok(Err((why, head))) => {
+            result.http_response = head;
+            return finish_unopened(case, result, why);
+        }
+        Err(_) => {
+            result.close.was_open_handshake_timeout = true;
+            let why = format!(
+                "no complete opening handshake within {:.1} s",
+                deadline
+                    .saturating_duration_since(Instant::now())
+                    .as_secs_f64()
+                    .max(cfg.scaled(cfg.open_handshake_timeout).as_secs_f64())
+            );
+            return finish_unopened(case, result, why);
+        }
+    };
+    result.http_response = response_head;
+    let _ = stream.set_nodelay(true);
+    let (reader, writer) = stream.into_split();
+    let mut config = Config::new(Role::Client);
+    config.limits = RECEIVE_LIMITS;
+    config.report_frames = true;
+    let opened_at = Instant::now();
+    let cap = match &case.scoring {
+        Scoring::RoundTrips { timeout, .. } => cfg.scaled(*timeout) + cfg.scaled(cfg.case_cap),
+        _ => cfg.scaled(cfg.case_cap),
+    };
+    let mut session = Session {
+        case,
+        cfg,
+        rng,
+        writer,
+        decoder: MessageDecoder::new(config),
+        phase: Phase::Open,
+        info: CloseInfo {
+            was_open: true,
+            ..CloseInfo::default()
+        },
+        received: Vec::new(),
+        wirelog: Vec::new(),
+        log_wire: !matches!(case.scoring, Scoring::RoundTrips { .. }),
+        writes: VecDeque::new(),
+        write_offset: 0,
+        coalesce: Vec::new(),
+        steps: case.steps.iter().cloned().collect(),
+        paused_until: None,
+        open_frame: None,
+        kill_at: None,
+        close_at: None,
+        phase_deadline: None,
+        cap: opened_at + cap,
+        round_trips: None,
+        trips_done: 0,
+        rx_frame_stats: BTreeMap::new(),
+        tx_frame_stats: BTreeMap::new(),
+        rx_octet_stats: BTreeMap::new(),
+        tx_octet_stats: BTreeMap::new(),
+    };
+    if !session.log_wire {
+        session.wirelog.push(WireRow::Logging(false));
+    }
+    if let Scoring::RoundTrips { timeout, .. } = &case.scoring {
+        let t = cfg.scaled(*timeout);
+        session.close_at = Some(opened_at + t);
+        session
+            .wirelog
+            .push(WireRow::CloseTimerArmed(t.as_secs_f64()));
+    }
+    session.run(reader, leftover).await;
+    result.duration_ms = opened_at.elapsed().as_millis() as u64;
+
+    let seen = Observed {
+        received: &session.received,
+        close: &session.info,
+        round_trips: session.round_trips.as_ref(),
+        deflate: false,
+    };
+    let v = verdicts(case, &seen);
+    result.behavior = v.behavior;
+    result.result = v.result;
+    result.behavior_close = v.behavior_close;
+    result.result_close = v.result_close;
+    result.received = session.received;
+    result.close = session.info;
+    result.wirelog = session.wirelog;
+    result.rx_frame_stats = session.rx_frame_stats;
+    result.tx_frame_stats = session.tx_frame_stats;
+    result.rx_octet_stats = session.rx_octet_stats;
+    result.tx_octet_stats = session.tx_octet_stats;
+    result
+}
+
+/// Verdicts for a case whose connection never opened.
+fn finish_unopened(case: &Case, mut result: CaseResult, why: String) -> CaseResult {
+    let seen = Observed {
+        received: &[],
+        close: &result.close,
+        round_trips: None,
+        deflate: false,
+    };
+    let v = verdicts(case, &seen);
+    result.behavior = v.behavior;
+    result.result = format!("the opening handshake failed: {why}");
+    result.behavior_close = v.behavior_close;
+    result.result_close = v.result_close;
+    result
+}
+
+/// Connect and perform the opening handshake. Returns the stream, the bytes that
+/// followed the response head, and the head as text; or why it failed and the
+/// head received so far.
+async fn open(
+    target: &Target,
+    request: &ClientRequest,
+    request_bytes: &[u8],
+) -> Result<(TcpStream, Vec<u8>, String), (String, String)> {
+    let mut stream = TcpStream::connect((target.host.as_str(), target.port))
+        .await
+        .map_err(|e| {
+            (
+                format!("cannot connect to {}:{}: {e}", target.host, target.port),
+                String::new(),
+            )
+        })?;
+    stream.write_all(request_bytes).await.map_err(|e| {
+        (
+            format!("cannot send the opening handshake: {e}"),
+            String::new(),
+        )
+    })?;
+    let mut parser = ResponseParser::default();
+    let mut head = Vec::new();
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let n = stream
+            .read(&mut buf)
+            .await
+            .map_err(|e| (format!("reading the handshake response: {e}"), lossy(&head)))?;
+        if n == 0 {
+            return Err((
+                "the server closed the connection during the opening handshake".into(),
+                lossy(&head),
+            ));
+        }
+        match parser.feed(&buf[..n]) {
+            Ok(None) => head.extend_from_slice(&buf[..n]),
+            Ok(Some(parsed)) => {
+                head.extend_from_slice(&buf[..parsed.consumed]);
+                let text = lossy(&head);
+                return match parsed.value.validate(request) {
+                    Ok(_) => Ok((stream, buf[parsed.consumed..n].to_vec(), text)),
+                    Err(e) => Err((e.to_string(), text)),
+                };
+            }
+            Err(e) => {
+                head.extend_from_slice(&buf[..n]);
+                return Err((e.to_string(), lossy(&head)));
+            }
+        }
+    }
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Encode one frame with a fresh mask (a client masks every frame, RFC 6455 §5.3).
+fn encode_frame(
+    rng: &mut Rng,
+    opcode: u8,
+    fin: bool,
+    rsv: u8,
+    payload: &[u8],
+) -> (Vec<u8>, [u8; 4]) {
+    let key = rng.mask();
+    let header = FrameHeader {
+        fin,
+        rsv: 0,
+        opcode: OpCode::Binary,
+        mask: Some(key),
+        payload_len: payload.len() as u64,
+    };
+    let mut head = [0u8; MAX_HEADER_LEN];
+    let n = encode_header(&header, LengthForm::Minimal, &mut head);
+    // Any opcode and RSV bits, reserved ones included: the fuzzer sends invalid frames on purpose.
+    head[0] = (head[0] & 0x80) | ((rsv & 0b111) << 4) | (opcode & 0x0F);
+    let mut out = Vec::with_capacity(n + payload.len());
+    out.extend_from_slice(&head[..n]);
+    let start = out.len();
+    out.extend_from_slice(payload);
+    apply_mask(&mut out[start..], key, 0);
+    (out, key)
+}
+
+impl Session<'_> {
+    async fn run(&mut self, mut reader: OwnedReadHalf, leftover: Vec<u8>) {
+        let mut buf = vec![0u8; 64 * 1024];
+        if !leftover.is_empty() {
+            self.on_bytes(leftover);
+        }
+        loop {
+            if self.phase == Phase::Done {
+                break;
+            }
+            if self.paused_until.is_none() && self.phase == Phase::Open {
+                self.run_steps();
+            }
+            self.flush_coalesced();
+            let now = Instant::now();
+            let deadline = self.next_deadline(now);
+            let has_write = !self.writes.is_empty();
+            tokio::select! {
+                biased;
+                read = reader.read(&mut buf) => match read {
+                    Ok(0) | Err(_) => self.on_tcp_closed(),
+                    Ok(n) => {
+                        *self.rx_octet_stats.entry(n).or_default() += 1;
+                        self.on_bytes(buf[..n].to_vec());
+                    }
+                },
+                written = write_some(&mut self.writer, &self.writes, self.write_offset), if has_write => {
+                    match written {
+                        Ok(n) => self.on_written(n),
+                        Err(_) => self.on_tcp_closed(),
+                    }
+                }
+                () = sleep_until(deadline.into()) => self.on_timer(Instant::now()),
+            }
+        }
+        let _ = self.writer.shutdown().await;
+    }
+
+    /// The earliest pending deadline.
+    fn next_deadline(&self, now: Instant) -> Instant {
+        let mut d = self.cap;
+        for t in [
+            self.kill_at,
+            self.close_at,
+            self.phase_deadline,
+            self.paused_until.map(|(t, _)| t),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            d = d.min(t);
+        }
+        d.max(now)
+    }
+
+    fn on_timer(&mut self, now: Instant) {
+        if now >= self.cap {
+            // No Autobahn timer would end this case: drop it so the run goes on.
+            self.info
+                .was_not_clean_reason
+                .get_or_insert_with(|| "the case ran past its time limit".into());
+            self.drop_tcp();
+            return;
+        }
+        if let Some(t) = self.phase_deadline.filter(|t| now >= *t) {
+            let _ = t;
+            self.phase_deadline = None;
+            match self.phase {
+                Phase::CloseSent => {
+                    // autobahn.md §4.3: no Close reply within the close-handshake timeout.
+                    self.info.was_close_handshake_timeout = true;
+                    self.info.was_not_clean_reason =
+                        Some("the server did not answer the close frame in time".into());
+                    self.drop_tcp();
+                }
+                Phase::AwaitDrop => {
+                    // The server did not drop TCP after the close handshake.
+                    self.info.was_server_connection_drop_timeout = true;
+                    self.info.was_clean = false;
+                    self.info.was_not_clean_reason = Some(
+                        "the server did not close the TCP connection after the close handshake"
+                            .into(),
+                    );
+                    self.drop_tcp();
+                }
+                _ => {}
+            }
+            return;
+        }
+        if let Some((t, tag)) = self.paused_until.filter(|(t, _)| now >= *t) {
+            let _ = t;
+            self.paused_until = None;
+            self.log(WireRow::WaitFired(tag));
+            if self.phase == Phase::Open {
+                if let Some(tag) = tag {
+                    self.received.push(Ev::Timeout(tag));
+                }
+            } else {
+                // Autobahn's continuation runs only while the connection is open.
+                self.steps.clear();
+            }
+            return;
+        }
+        if self.kill_at.is_some_and(|t| now >= t) {
+            self.kill_at = None;
+            self.log(WireRow::KillFired);
+            match self.phase {
+                // failConnection with failByDrop=False: Close 1001 "Going Away".
+                Phase::Open => {
+                    self.info.failed_by_me = true;
+                    self.start_close(&close_body(1001, "Going Away"));
+                }
+                // Closing: a pending killAfter drops the connection (autobahn.md §4.3).
+                Phase::CloseSent | Phase::AwaitDrop => {
+                    self.info.was_not_clean_reason.get_or_insert_with(|| {
+                        "the server did not close the TCP connection".into()
+                    });
+                    self.drop_tcp();
+                }
+                Phase::Done => {}
+            }
+            return;
+        }
+        if self.close_at.is_some_and(|t| now >= t) {
+            self.close_at = None;
+            self.log(WireRow::CloseTimerFired);
+            if self.phase == Phase::Open {
+                if matches!(self.case.scoring, Scoring::RoundTrips { .. })
+                    && self.round_trips.is_none()
+                {
+                    self.round_trips = Some(Err(format!(
+                        "did not receive all echoes within the case timeout ({} of the messages were echoed)",
+                        self.trips_done
+                    )));
+                }
+                self.start_close(&[]);
+            }
+        }
+    }
+
+    fn log(&mut self, row: WireRow) {
+        if self.log_wire || matches!(row, WireRow::Logging(_)) {
+            self.wirelog.push(row);
+        }
+    }
+
+    /// Run steps until the script pauses, ends, or the connection leaves Open.
+    fn run_steps(&mut self) {
+        while self.phase == Phase::Open && self.paused_until.is_none() {
+            let Some(step) = self.steps.pop_front() else {
+                break;
+            };
+            let scale = |d: std::time::Duration| self.cfg.scaled(d);
+            match step {
+                Step::Frame(spec) => self.send_frame_spec(&spec),
+                Step::Message {
+                    payload,
+                    binary,
+                    fragment_size,
+                } => {
+                    let first = if binary { 2 } else { 1 };
+                    let size = fragment_size
+                        .filter(|&s| s > 0)
+                        .unwrap_or(payload.len().max(1));
+                    if payload.is_empty() {
+                        self.send_frame_spec(&FrameSpec::new(first, Vec::new()));
+                    } else {
+                        let count = payload.len().div_ceil(size);
+                        for (i, piece) in payload.chunks(size).enumerate() {
+                            let op = if i == 0 { first } else { 0 };
+                            self.send_frame_spec(
+                                &FrameSpec::new(op, piece.to_vec()).fin(i + 1 == count),
+                            );
+                        }
+                    }
+                }
+                Step::BeginFrame {
+                    opcode,
+                    fin,
+                    total_len,
+                } => {
+                    let key = self.rng.mask();
+                    let header = FrameHeader {
+                        fin,
+                        rsv: 0,
+                        opcode: OpCode::Binary,
+                        mask: Some(key),
+                        payload_len: total_len as u64,
+                    };
+                    let mut head = [0u8; MAX_HEADER_LEN];
+                    let n = encode_header(&header, LengthForm::Minimal, &mut head);
+                    head[0] = (head[0] & 0x80) | (opcode & 0x0F);
+                    *self.tx_frame_stats.entry(opcode).or_default() += 1;
+                    self.log(WireRow::TxFrame {
+                        opcode,
+                        fin,
+                        rsv: 0,
+                        mask: Some(key),
+                        payload: Vec::new(),
+                        chop: None,
+                    });
+                    self.queue(head[..n].to_vec(), true);
+                    self.open_frame = Some(OpenFrame {
+                        mask: key,
+                        offset: 0,
+                    });
+                }
+                Step::FrameData(mut data) => {
+                    if let Some(f) = self.open_frame.as_mut() {
+                        apply_mask(&mut data, f.mask, f.offset);
+                        f.offset += data.len() as u64;
+                    }
+                    self.queue(data, true);
+                }
+                Step::Close(body) => self.start_close(&body),
+                Step::KillAfter(d) => {
+                    let d = scale(d);
+                    self.kill_at = Some(Instant::now() + d);
+                    self.log(WireRow::KillArmed(d.as_secs_f64()));
+                }
+                Step::CloseAfter(d) => {
+                    let d = scale(d);
+                    self.close_at = Some(Instant::now() + d);
+                    self.log(WireRow::CloseTimerArmed(d.as_secs_f64()));
+                }
+                Step::Wait(d, tag) => {
+                    let d = scale(d);
+                    self.flush_coalesced();
+                    self.paused_until = Some((Instant::now() + d, tag));
+                    self.log(WireRow::WaitArmed(d.as_secs_f64(), tag));
+                }
+            }
+        }
+    }
+
+    fn send_frame_spec(&mut self, spec: &FrameSpec) {
+        let payload = spec.full_payload();
+        let (bytes, key) = encode_frame(&mut self.rng, spec.opcode, spec.fin, spec.rsv, &payload);
+        *self.tx_frame_stats.entry(spec.opcode).or_default() += 1;
+        let chop = match spec.chop {
+            Chop::Bytes(n) => Some(n),
+            _ => None,
+        };
+        if self.log_wire {
+            self.wirelog.push(WireRow::TxFrame {
+                opcode: spec.opcode,
+                fin: spec.fin,
+                rsv: spec.rsv,
+                mask: Some(key),
+                payload,
+                chop,
+            });
+        }
+        match spec.chop {
+            Chop::Whole => self.coalesce.extend_from_slice(&bytes),
+            Chop::FrameWise => self.queue(bytes, true),
+            Chop::Bytes(n) => {
+                for piece in bytes.chunks(n.max(1)) {
+                    self.queue(piece.to_vec(), true);
+                }
+            }
+        }
+    }
+
+    /// Queue a write; coalesced frames queued before it go first.
+    fn queue(&mut self, bytes: Vec<u8>, sync: bool) {
+        self.flush_coalesced();
+        self.writes.push_back(PendingWrite { bytes, sync });
+    }
+
+    fn flush_coalesced(&mut self) {
+        if !self.coalesce.is_empty() {
+            let bytes = std::mem::take(&mut self.coalesce);
+            self.writes.push_back(PendingWrite { bytes, sync: false });
+        }
+    }
+
+    fn on_written(&mut self, n: usize) {
+        self.write_offset += n;
+        let done = self
+            .writes
+            .front()
+            .is_some_and(|w| self.write_offset >= w.bytes.len());
+        if done {
+            if let Some(w) = self.writes.pop_front() {
+                *self.tx_octet_stats.entry(w.bytes.len()).or_default() += 1;
+                if self.log_wire {
+                    self.wirelog.push(WireRow::Tx {
+                        bytes: w.bytes,
+                        sync: w.sync,
+                    });
+                }
+            }
+            self.write_offset = 0;
+        }
+    }
+
+    /// The fuzzer starts the close handshake (or fails the connection) with `body`.
+    fn start_close(&mut self, body: &[u8]) {
+        if self.phase != Phase::Open {
+            return;
+        }
+        self.info.closed_by_me = true;
+        if body.len() >= 2 {
+            self.info.local_close_code = Some(u16::from_be_bytes([body[0], body[1]]));
+            self.info.local_close_reason = Some(String::from_utf8_lossy(&body[2..]).into_owned());
+        }
+        self.send_close_frame(body);
+        self.phase = Phase::CloseSent;
+        self.phase_deadline =
+            Some(Instant::now() + self.cfg.scaled(self.cfg.close_handshake_timeout));
+        self.steps.clear();
+        self.paused_until = None;
+    }
+
+    fn send_close_frame(&mut self, body: &[u8]) {
+        let (bytes, key) = encode_frame(&mut self.rng, 8, true, 0, body);
+        *self.tx_frame_stats.entry(8).or_default() += 1;
+        self.log(WireRow::TxFrame {
+            opcode: 8,
+            fin: true,
+            rsv: 0,
+            mask: Some(key),
+            payload: body.to_vec(),
+            chop: None,
+        });
+        self.queue(bytes, false);
+    }
+
+    fn on_bytes(&mut self, mut bytes: Vec<u8>) {
+        if self.log_wire {
+            self.wirelog.push(WireRow::Rx(bytes.clone()));
+        }
+        let mut input = &mut bytes[..];
+        loop {
+            if self.phase == Phase::Done {
+                return;
+            }
+            match self.decoder.decode(&mut input) {
+                Ok(None) => return,
+                Ok(Some(Event::Frame(h))) => {
+                    *self.rx_frame_stats.entry(h.opcode.as_u8()).or_default() += 1;
+                    if self.log_wire {
+                        self.wirelog.push(WireRow::RxFrame {
+                            opcode: h.opcode.as_u8(),
+                            fin: h.fin,
+                            rsv: h.rsv,
+                            masked: h.mask.is_some(),
+                            payload: Vec::new(),
+                        });
+                    }
+                }
+                Ok(Some(Event::Message { kind, data })) => {
+                    let ev = Ev::Message {
+                        data: data.to_vec(),
+                        binary: kind == wirecheck_codec::ws::MessageKind::Binary,
+                    };
+                    self.on_event(ev);
+                }
+                Ok(Some(Event::Ping(p))) => {
+                    let p = p.to_vec();
+                    // Autobahn answers pings automatically.
+                    if self.phase == Phase::Open {
+                        let (bytes, _) = encode_frame(&mut self.rng, 0xA, true, 0, &p);
+                        self.queue(bytes, false);
+                    }
+                    self.on_event(Ev::Ping(p));
+                }
+                Ok(Some(Event::Pong(p))) => {
+                    let p = p.to_vec();
+                    self.on_event(Ev::Pong(p));
+                }
+                Ok(Some(Event::Close(c))) => {
+                    let (code, reason) = match c {
+                        Some(c) => (Some(c.code.0), Some(c.reason.to_owned())),
+                        None => (None, None),
+                    };
+                    self.on_close(code, reason);
+                    return;
+                }
+                Err(e) => {
+                    // The server broke the protocol: fail the connection with the code
+                    // the rule maps to (RFC 6455 §7.1.7), as Autobahn's protocol does.
+                    if self.phase == Phase::Open {
+                        self.info.failed_by_me = true;
+                        let mut reason = e.to_string();
+                        // §5.5: a control frame carries at most 125 bytes: 2 for the code.
+                        while reason.len() > 123 {
+                            reason.pop();
+                        }
+                        self.start_close(&close_body(e.close_code(), &reason));
+                    } else {
+                        self.drop_tcp();
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    fn on_event(&mut self, ev: Ev) {
+        if let Scoring::RoundTrips {
+            count,
+            binary,
+            payload,
+            ..
+        } = &self.case.scoring
+        {
+            if let Ev::Message { data, binary: b } = &ev {
+                if self.phase != Phase::Open || self.round_trips.is_some() {
+                    return;
+                }
+                self.trips_done += 1;
+                if b != binary || data.len() != payload.len() {
+                    self.round_trips = Some(Err(format!(
+                        "echo {} was a {} message of {} bytes; sent a {} message of {} bytes",
+                        self.trips_done,
+                        if *b { "binary" } else { "text" },
+                        data.len(),
+                        if *binary { "binary" } else { "text" },
+                        payload.len()
+                    )));
+                } else if data != payload {
+                    let at = data
+                        .iter()
+                        .zip(payload)
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(0);
+                    self.round_trips = Some(Err(format!(
+                        "echo {} has the right length but differs from what was sent at byte {at}",
+                        self.trips_done
+                    )));
+                } else if self.trips_done < *count {
+                    self.steps = self.case.steps.iter().cloned().collect();
+                    return;
+                } else {
+                    self.round_trips = Some(Ok(()));
+                }
+                self.log_wire = true;
+                self.wirelog.push(WireRow::Logging(true));
+                self.start_close(&close_body(1000, ""));
+                return;
+            }
+        }
+        self.received.push(ev);
+        self.finish_when_done();
+    }
+
+    /// Autobahn's `finishWhenDone`: when what was received equals every expected
+    /// list, a case where the fuzzer closes does so at once with its first code.
+    fn finish_when_done(&mut self) {
+        let e = &self.case.expected;
+        let all_match =
+            self.received == e.ok && e.non_strict.as_ref().is_none_or(|ns| *ns == self.received);
+        if all_match && self.case.expected_close.closed_by_me && !self.case.suppress_close {
+            let code = self
+                .case
+                .expected_close
+                .codes
+                .first()
+                .copied()
+                .unwrap_or(1000);
+            self.start_close(&close_body(code, ""));
+        }
+    }
+
+    fn on_close(&mut self, code: Option<u16>, reason: Option<String>) {
+        self.info.remote_close_code = code;
+        self.info.remote_close_reason = reason;
+        match self.phase {
+            Phase::Open => {
+                // The server closed first: answer 1000 (Autobahn does not echo the
+                // code) and wait for the server to drop TCP (RFC 6455 §7.1.1).
+                self.info.local_close_code = Some(1000);
+                self.info.local_close_reason = Some(String::new());
+                self.send_close_frame(&close_body(1000, ""));
+                self.phase = Phase::AwaitDrop;
+                self.phase_deadline = None;
+                self.steps.clear();
+                self.paused_until = None;
+            }
+            Phase::CloseSent => {
+                self.phase = Phase::AwaitDrop;
+                self.phase_deadline =
+                    Some(Instant::now() + self.cfg.scaled(self.cfg.server_drop_timeout));
+            }
+            Phase::AwaitDrop | Phase::Done => {}
+        }
+    }
+
+    fn on_tcp_closed(&mut self) {
+        match self.phase {
+            Phase::AwaitDrop => {
+                // Both close frames were exchanged and the server closed TCP.
+                if self.info.was_not_clean_reason.is_none() {
+                    self.info.was_clean = true;
+                }
+            }
+            Phase::Open => {
+                self.info.was_not_clean_reason =
+                    Some("the server dropped the TCP connection without a close handshake".into());
+            }
+            Phase::CloseSent => {
+                self.info.was_not_clean_reason = Some(
+                    "the server dropped the TCP connection without answering the close frame"
+                        .into(),
+                );
+            }
+            Phase::Done => {}
+        }
+        self.phase = Phase::Done;
+    }
+
+    /// The fuzzer drops the TCP connection itself.
+    fn drop_tcp(&mut self) {
+        if self.phase != Phase::Done {
+            self.info.dropped_by_me = true;
+            self.info.was_clean = false;
+            self.phase = Phase::Done;
+        }
+    }
+}
+
+async fn write_some(
+    writer: &mut OwnedWriteHalf,
+    writes: &VecDeque<PendingWrite>,
+    offset: usize,
+) -> std::io::Result<usize> {
+    match writes.front() {
+        Some(w) => writer.write(&w.bytes[offset..]).await,
+        None => std::future::pending().await,
+    }
+}
+
+fn close_body(code: u16, reason: &str) -> Vec<u8> {
+    let mut b = code.to_be_bytes().to_vec();
+    b.extend_from_slice(reason.as_bytes());
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_ws_urls() {
+        let t = Target::parse("ws://127.0.0.1:9001/echo?x=1").unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.path.as_str()),
+            ("127.0.0.1", 9001, "/echo?x=1")
+        );
+        assert_eq!(t.host_header, "127.0.0.1:9001");
+        let t = Target::parse("ws://example.test").unwrap();
+        assert_eq!((t.port, t.path.as_str()), (80, "/"));
+        let t = Target::parse("ws://[::1]:8080").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("::1", 8080));
+        for bad in ["http://x", "ws://", "ws://h:99999/", "ws://u@h/"] {
+            assert!(Target::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn frames_are_masked_with_any_opcode_and_rsv() {
+        let mut rng = Rng(42);
+        let (bytes, key) = encode_frame(&mut rng, 0x3, false, 0b101, b"ab");
+        assert_eq!(bytes[0], 0b0101_0011);
+        assert_eq!(bytes[1], 0x82);
+        assert_eq!(&bytes[2..6], &key);
+        assert_eq!(bytes[6] ^ key[0], b'a');
+    }
+}

@@ -16,4 +16,5 @@ pub mod case;
 pub mod cases;
 pub mod engine;
 pub mod result;
+pub mod run;
 pub mod verdict;
