@@ -353,6 +353,11 @@ pub async fn run_case(
     if !session.log_wire {
         session.wirelog.push(WireRow::Logging(false));
     }
+    if case.scoring == Scoring::Deflate {
+        // permessage-deflate is not offered yet, so it cannot have been negotiated:
+        // close at once, as Autobahn does when the server declines it (12.x, 13.x).
+        session.start_close(&close_body(1000, ""));
+    }
     if let Scoring::RoundTrips { timeout, .. } = &case.scoring {
         let t = cfg.scaled(*timeout);
         session.close_at = Some(opened_at + t);
