@@ -2,12 +2,13 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Read, Write};
+use std::net::IpAddr;
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use wirecheck::decode;
+use wirecheck::{decode, serve};
 
 /// Exit code for usage and configuration errors (DESIGN §3).
 const EXIT_USAGE: u8 = 2;
@@ -30,6 +31,25 @@ enum Command {
     /// Decode a captured byte stream and print what the codec sees, as JSON Lines.
     #[command(subcommand)]
     Decode(DecodeCommand),
+    /// Run a reference server, built on the codec, until Ctrl-C.
+    #[command(subcommand)]
+    Serve(ServeCommand),
+}
+
+#[derive(Subcommand)]
+enum ServeCommand {
+    /// The WebSocket echo server (RFC 6455): echoes messages, answers pings and closes.
+    Ws(ServeWsArgs),
+}
+
+#[derive(Args)]
+struct ServeWsArgs {
+    /// The port to listen on (0 picks a free one).
+    #[arg(long, value_name = "N", default_value_t = serve::ws::DEFAULT_PORT)]
+    port: u16,
+    /// The IP address to listen on. Only loopback unless given explicitly.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    host: IpAddr,
 }
 
 #[derive(Subcommand)]
@@ -104,6 +124,54 @@ fn finish(result: io::Result<decode::Outcome>) -> ExitCode {
     }
 }
 
+/// `wirecheck serve ws`: bind, print the URL, serve until Ctrl-C.
+fn serve_ws(args: &ServeWsArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("wirecheck: cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_INTERNAL);
+        }
+    };
+    runtime.block_on(async {
+        let config = serve::ws::WsServerConfig {
+            host: args.host,
+            port: args.port,
+            ..Default::default()
+        };
+        let server = match serve::ws::bind(config).await {
+            Ok(server) => server,
+            Err(e) => {
+                eprintln!(
+                    "wirecheck: cannot listen on {}:{}: {e}",
+                    args.host, args.port
+                );
+                return ExitCode::from(EXIT_USAGE);
+            }
+        };
+        let addr = match server.local_addr() {
+            Ok(addr) => addr,
+            Err(e) => {
+                eprintln!("wirecheck: {e}");
+                return ExitCode::from(EXIT_INTERNAL);
+            }
+        };
+        let mut stdout = io::stdout().lock();
+        let _ = writeln!(stdout, "listening on ws://{addr}");
+        let _ = stdout.flush();
+        drop(stdout);
+        server
+            .serve(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await;
+        ExitCode::SUCCESS
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -137,5 +205,6 @@ fn main() -> ExitCode {
             let result = decode::sse::run(&mut input, &opts, &mut out);
             finish(result.and_then(|o| out.flush().map(|()| o)))
         }
+        Command::Serve(ServeCommand::Ws(args)) => serve_ws(&args),
     }
 }

@@ -1,0 +1,613 @@
+//! The reference WebSocket echo server: `wirecheck serve ws` (DESIGN §3).
+//!
+//! It echoes every text and binary message with the same kind and bytes, answers
+//! every Ping with a Pong carrying its payload, ignores Pongs, answers a Close, and
+//! fails the connection on the first protocol error, all as the Autobahn testsuite's
+//! core cases (categories 1-10) expect of a server. It negotiates no extension and no
+//! subprotocol, so the permessage-deflate cases (12.x, 13.x) report UNIMPLEMENTED.
+//!
+//! Why it is built the way it is:
+//!
+//! * **The codec decides, the server acts.** Handshake parsing and validation, frame
+//!   and message decoding, UTF-8, close codes and the close state all come from
+//!   `wirecheck-codec`; this file only reads, writes, waits and chooses what to answer.
+//! * **Act on every event before reading again.** The decoder consumes each read
+//!   completely and reports events as soon as the bytes that decide them are in, an
+//!   error included: invalid UTF-8 fails as soon as the offending byte arrives, even
+//!   in the middle of a frame (Autobahn 6.4.x). The answers to one read are written
+//!   with one `write_all` before the next read, so nothing waits on more input.
+//! * **Reused buffers.** One read buffer and one write buffer per connection; a
+//!   single-frame message contiguous in a read is echoed straight from the read
+//!   buffer (the decoder unmasks it in place). The write buffer gives back its memory
+//!   after a large message.
+//! * **Every wait is bounded**: the opening handshake as a whole, each read and write
+//!   while open, the wait for a Close answer and the wait for the peer's FIN.
+//! * **The server closes TCP first** (RFC 6455 §7.1.1) and half-closes before it lets
+//!   go, so the client reads the Close frame and then EOF rather than a reset.
+
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::ops::Range;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, oneshot, watch};
+use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::{Instant, timeout, timeout_at};
+use wirecheck_codec::ws::encode;
+use wirecheck_codec::ws::handshake::{
+    AcceptResponse, HandshakeLimits, RequestParser, error_response,
+};
+use wirecheck_codec::ws::message::{Config, Event, MessageDecoder};
+use wirecheck_codec::ws::{CloseCode, CloseState, Limits, OpCode, ProtocolError, Role};
+
+/// The port `wirecheck serve ws` listens on by default: the one Autobahn's
+/// fuzzingclient is configured for (`ws://127.0.0.1:9001`).
+pub const DEFAULT_PORT: u16 = 9001;
+
+/// The size of a connection's read buffer.
+const READ_BUF: usize = 64 * 1024;
+
+/// A write buffer grown beyond this (by a large echo) gives its memory back.
+const KEEP_WRITE_CAPACITY: usize = 1 << 20;
+
+/// The longest close reason that fits a Close frame after its 2-byte code (§5.5).
+const MAX_CLOSE_REASON: usize = 123;
+
+/// How long the accept loop pauses after a failed accept (e.g. out of file
+/// descriptors), so that it does not spin.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
+
+/// How the echo server behaves. [`Default`] gives the values documented per field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WsServerConfig {
+    /// The address to listen on. Default `127.0.0.1`: other interfaces only when
+    /// asked for explicitly.
+    pub host: IpAddr,
+    /// The port to listen on; 0 picks a free one (read it back with
+    /// [`WsServer::local_addr`]). Default [`DEFAULT_PORT`] (9001).
+    pub port: u16,
+    /// Frame and message size limits; larger ones fail the connection with 1009.
+    /// Both limits are inclusive. Default 16 MiB each: Autobahn 9.1.6 and 9.2.6 send
+    /// a 16 MiB single frame, 9.3.x and 9.4.x a 4 MiB fragmented message.
+    pub limits: Limits,
+    /// Bounds on the opening handshake's request head. Default
+    /// [`HandshakeLimits::default`] (16 KiB, 64 header fields).
+    pub handshake_limits: HandshakeLimits,
+    /// How long a client has, from the TCP accept, to send a complete handshake
+    /// request (and the server to send its answer). Default 5 s, Autobahn's
+    /// `openHandshakeTimeout`.
+    pub handshake_timeout: Duration,
+    /// How long an open connection may stay silent (and a write may stay blocked)
+    /// before the server closes it with 1001. Default 60 s.
+    pub idle_timeout: Duration,
+    /// How long the server waits for the answer to a Close it started, and then for
+    /// the client's FIN after the server's own. Default 1 s, Autobahn's
+    /// `closeHandshakeTimeout`.
+    pub close_timeout: Duration,
+    /// The most connections served at once; connections beyond it are closed on
+    /// accept, before any byte is read. Default 256.
+    pub max_connections: usize,
+}
+
+impl Default for WsServerConfig {
+    fn default() -> Self {
+        WsServerConfig {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: DEFAULT_PORT,
+            limits: Limits {
+                max_frame_size: 16 << 20,
+                max_message_size: 16 << 20,
+            },
+            handshake_limits: HandshakeLimits::default(),
+            handshake_timeout: Duration::from_secs(5),
+            idle_timeout: Duration::from_secs(60),
+            close_timeout: Duration::from_secs(1),
+            max_connections: 256,
+        }
+    }
+}
+
+impl WsServerConfig {
+    /// The defaults on `127.0.0.1` with an ephemeral port: what a runner that starts
+    /// the server in-process wants.
+    pub fn ephemeral() -> Self {
+        WsServerConfig {
+            port: 0,
+            ..WsServerConfig::default()
+        }
+    }
+}
+
+/// A bound, not yet serving, echo server.
+#[derive(Debug)]
+pub struct WsServer {
+    /// The listening socket.
+    listener: TcpListener,
+    /// The configuration, shared with every connection task.
+    config: Arc<WsServerConfig>,
+}
+
+/// Bind the listening socket. Connections queue in the backlog until
+/// [`WsServer::serve`] (or [`WsServer::spawn`]) runs.
+pub async fn bind(config: WsServerConfig) -> io::Result<WsServer> {
+    let listener = TcpListener::bind((config.host, config.port)).await?;
+    Ok(WsServer {
+        listener,
+        config: Arc::new(config),
+    })
+}
+
+impl WsServer {
+    /// The address the server listens on (with the actual port when 0 was asked for).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serve connections until `shutdown` completes. Then stop accepting, close every
+    /// open connection with 1001 (waiting at most about twice `close_timeout` for the
+    /// close handshakes), and return.
+    pub async fn serve(self, shutdown: impl Future<Output = ()>) {
+        let WsServer { listener, config } = self;
+        let slots = Arc::new(Semaphore::new(config.max_connections));
+        let (stop_tx, stop_rx) = watch::channel(());
+        let mut tasks = JoinSet::new();
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut shutdown => break,
+                // Reap finished connections as they end.
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                accepted = listener.accept() => {
+                    let Ok((stream, _)) = accepted else {
+                        tokio::time::sleep(ACCEPT_BACKOFF).await;
+                        continue;
+                    };
+                    // Over the limit: dropping the socket closes it at once.
+                    let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+                        continue;
+                    };
+                    let config = Arc::clone(&config);
+                    let stop = stop_rx.clone();
+                    tasks.spawn(async move {
+                        connection(stream, &config, stop).await;
+                        drop(slot);
+                    });
+                }
+            }
+        }
+        drop(listener);
+        let _ = stop_tx.send(());
+        // A connection ends within a write plus two close timeouts of the signal;
+        // whatever is still running after that is aborted when `tasks` drops.
+        let grace = config.close_timeout * 2 + Duration::from_secs(1);
+        let _ = timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+    }
+
+    /// Serve in a background task until [`RunningWsServer::shutdown`] is called or
+    /// the handle is dropped.
+    pub fn spawn(self) -> io::Result<RunningWsServer> {
+        let addr = self.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(self.serve(async {
+            // A dropped handle stops the server as well.
+            let _ = stopped.await;
+        }));
+        Ok(RunningWsServer { addr, stop, task })
+    }
+}
+
+/// An echo server serving in a background task (see [`WsServer::spawn`]).
+#[derive(Debug)]
+pub struct RunningWsServer {
+    /// Where it listens.
+    addr: SocketAddr,
+    /// Completing this stops the server.
+    stop: oneshot::Sender<()>,
+    /// The serving task.
+    task: JoinHandle<()>,
+}
+
+impl RunningWsServer {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The server's WebSocket URL, `ws://ADDR/`.
+    pub fn url(&self) -> String {
+        format!("ws://{}/", self.addr)
+    }
+
+    /// Stop the server as [`WsServer::serve`] describes, and wait until it has.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// One connection, from the TCP accept to the close.
+async fn connection(mut stream: TcpStream, config: &WsServerConfig, stop: watch::Receiver<()>) {
+    // Echoes and close frames go out at once, not after Nagle's delay.
+    let _ = stream.set_nodelay(true);
+    let mut buf = vec![0u8; READ_BUF];
+    match handshake(&mut stream, config, &mut buf, stop.clone()).await {
+        Handshake::Upgraded(rest) => {
+            if echo(&mut stream, config, &mut buf, rest, stop).await {
+                linger_close(&mut stream, &mut buf, config.close_timeout).await;
+            }
+        }
+        Handshake::Refused(response) => {
+            // RFC 6455 §4.2.1: a request that is not a valid handshake gets an HTTP
+            // error response, then the connection is closed.
+            if timeout(config.close_timeout, stream.write_all(&response))
+                .await
+                .is_ok_and(|r| r.is_ok())
+            {
+                linger_close(&mut stream, &mut buf, config.close_timeout).await;
+            }
+        }
+        Handshake::Gone => {}
+    }
+}
+
+/// How the opening handshake ended.
+enum Handshake {
+    /// The 101 was sent; these bytes of the read buffer came after the request head
+    /// and are the first WebSocket bytes.
+    Upgraded(Range<usize>),
+    /// The request was refused; send this response and close.
+    Refused(Vec<u8>),
+    /// Timed out, the client left, or the server is stopping: just close.
+    Gone,
+}
+
+/// Read and answer the opening handshake (RFC 6455 §4.2), within `handshake_timeout`.
+async fn handshake(
+    stream: &mut TcpStream,
+    config: &WsServerConfig,
+    buf: &mut [u8],
+    mut stop: watch::Receiver<()>,
+) -> Handshake {
+    let deadline = Instant::now() + config.handshake_timeout;
+    let mut parser = RequestParser::new(config.handshake_limits);
+    loop {
+        let read = tokio::select! {
+            read = timeout_at(deadline, stream.read(buf)) => read,
+            _ = stop.changed() => return Handshake::Gone,
+        };
+        let n = match read {
+            Ok(Ok(n)) if n > 0 => n,
+            _ => return Handshake::Gone,
+        };
+        let parsed = match parser.feed(&buf[..n]) {
+            Ok(None) => continue,
+            Ok(Some(parsed)) => parsed,
+            Err(e) => return Handshake::Refused(error_response(&e)),
+        };
+        // Any Origin is welcome; no subprotocol and no extension is chosen, so an
+        // offer of permessage-deflate is declined by leaving it out (§9.1).
+        let response = parsed
+            .value
+            .validate()
+            .and_then(|request| AcceptResponse::new(&request).encode());
+        return match response {
+            Ok(response) => match timeout_at(deadline, stream.write_all(&response)).await {
+                Ok(Ok(())) => Handshake::Upgraded(parsed.consumed..n),
+                _ => Handshake::Gone,
+            },
+            Err(e) => Handshake::Refused(error_response(&e)),
+        };
+    }
+}
+
+/// Run an open connection: echo until the close handshake ends or the connection
+/// fails. `first` is the part of `buf` that already holds WebSocket bytes. Returns
+/// whether the connection should now be closed gracefully ([`linger_close`]);
+/// `false` when the socket is already unusable.
+async fn echo(
+    stream: &mut TcpStream,
+    config: &WsServerConfig,
+    buf: &mut [u8],
+    first: Range<usize>,
+    mut stop: watch::Receiver<()>,
+) -> bool {
+    let mut decoder = MessageDecoder::new(Config {
+        role: Role::Server,
+        limits: config.limits,
+        allowed_rsv: 0,
+        report_frames: false,
+    });
+    let mut state = CloseState::Open;
+    let mut out = Vec::with_capacity(READ_BUF);
+    let mut input = first;
+    // Set once the server has started the close handshake itself.
+    let mut close_deadline: Option<Instant> = None;
+    loop {
+        let finished = respond(&mut decoder, &mut buf[input.clone()], &mut out, &mut state);
+        if !out.is_empty() && !flush(stream, &mut out, config.idle_timeout).await {
+            return false;
+        }
+        if finished {
+            return true;
+        }
+        let deadline = close_deadline.unwrap_or_else(|| Instant::now() + config.idle_timeout);
+        let reason = tokio::select! {
+            read = timeout_at(deadline, stream.read(buf)) => match read {
+                Ok(Ok(n)) if n > 0 => {
+                    input = 0..n;
+                    continue;
+                }
+                // EOF or a reset without a Close: there is nobody left to answer.
+                Ok(_) => return false,
+                // Our Close went unanswered (§7.1.1 still has the server close TCP).
+                Err(_) if close_deadline.is_some() => return true,
+                Err(_) => "idle timeout",
+            },
+            _ = stop.changed(), if close_deadline.is_none() => "server shutting down",
+        };
+        // §7.1.2: start the closing handshake, then wait (bounded) for the answer.
+        if state.on_send_close().is_ok() {
+            close_frame(&mut out, Some(CloseCode::GOING_AWAY), reason);
+        }
+        close_deadline = Some(Instant::now() + config.close_timeout);
+        input = 0..0;
+    }
+}
+
+/// Feed `input` to the decoder and append the answer to every event to `out`.
+/// Returns `true` when the connection is finished: the close handshake is complete,
+/// or the connection failed (its Close is in `out`).
+fn respond(
+    decoder: &mut MessageDecoder,
+    mut input: &mut [u8],
+    out: &mut Vec<u8>,
+    state: &mut CloseState,
+) -> bool {
+    loop {
+        let event = match decoder.decode(&mut input) {
+            Ok(Some(event)) => event,
+            Ok(None) => return false,
+            Err(e) => {
+                // §7.1.7: Fail the WebSocket Connection: send a Close with the code
+                // the error maps to (§7.4.1), unless one was sent already, then close.
+                if state.on_send_close().is_ok() {
+                    close_frame(out, Some(CloseCode(e.close_code())), &error_reason(&e));
+                }
+                return true;
+            }
+        };
+        match event {
+            // §5.5.1: no data frame after our own Close.
+            Event::Message { kind, data } if state.may_send_data() => {
+                encode::message(out, kind, data, None, || None);
+            }
+            // §5.5.2, §5.5.3: a Pong with the Ping's payload (at most 125 bytes, so
+            // encoding cannot fail).
+            Event::Ping(payload) if state.may_send_data() => {
+                let _ = encode::pong(out, None, payload);
+            }
+            Event::Close(frame) => {
+                // The decoder refuses a second Close, so this cannot fail.
+                let _ = state.on_receive_close();
+                // §5.5.1: answer a Close we did not start, "typically echoing the
+                // status code it received"; an empty Close gets an empty one.
+                if state.must_reply() {
+                    close_frame(out, frame.map(|f| f.code), "");
+                    let _ = state.on_send_close();
+                }
+                return true;
+            }
+            // Pongs need no answer (§5.5.3); data and Pings after our Close are dropped.
+            _ => {}
+        }
+    }
+}
+
+/// Append a Close frame. The code is one the decoder accepted or one of the
+/// server's own and the reason fits, so encoding succeeds; if it ever did not, an
+/// empty Close is still a valid answer (§5.5.1).
+fn close_frame(out: &mut Vec<u8>, code: Option<CloseCode>, reason: &str) {
+    if encode::close(out, None, code, reason).is_err() {
+        encode::frame(out, true, 0, OpCode::Close, None, &[]);
+    }
+}
+
+/// The error's one-line description, cut to fit a Close frame at a character boundary.
+fn error_reason(e: &ProtocolError) -> String {
+    let mut reason = e.to_string();
+    let mut end = reason.len().min(MAX_CLOSE_REASON);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    reason.truncate(end);
+    reason
+}
+
+/// Write `out` with one `write_all`, bounded by `limit`, and empty it (giving back
+/// memory a large echo took). Returns whether the write succeeded.
+async fn flush(stream: &mut TcpStream, out: &mut Vec<u8>, limit: Duration) -> bool {
+    let written = timeout(limit, stream.write_all(out)).await;
+    out.clear();
+    if out.capacity() > KEEP_WRITE_CAPACITY {
+        out.shrink_to(READ_BUF);
+    }
+    matches!(written, Ok(Ok(())))
+}
+
+/// Close the TCP connection from the server's side first (RFC 6455 §7.1.1): send
+/// FIN, then read and discard whatever still comes (the client's Close answer, the
+/// rest of a frame that failed) until the client's FIN or `limit`, and only then
+/// drop the socket. Dropping it with unread data would send a reset, which can make
+/// the client lose the Close frame it has not read yet.
+async fn linger_close(stream: &mut TcpStream, scratch: &mut [u8], limit: Duration) {
+    let _ = stream.shutdown().await;
+    let deadline = Instant::now() + limit;
+    while let Ok(Ok(n)) = timeout_at(deadline, stream.read(scratch)).await {
+        if n == 0 {
+            break;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wirecheck_codec::ws::MessageKind;
+
+    const KEY: Option<[u8; 4]> = Some([1, 2, 3, 4]);
+
+    fn server_decoder() -> MessageDecoder {
+        MessageDecoder::new(Config::new(Role::Server))
+    }
+
+    /// Run `respond` over `input` from `state`; return the bytes it wrote, whether it
+    /// finished and the state it left.
+    fn run(input: &[u8], mut state: CloseState) -> (Vec<u8>, bool, CloseState) {
+        let mut input = input.to_vec();
+        let mut out = Vec::new();
+        let done = respond(&mut server_decoder(), &mut input, &mut out, &mut state);
+        (out, done, state)
+    }
+
+    fn masked(fin: bool, op: OpCode, payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode::frame(&mut out, fin, 0, op, KEY, payload);
+        out
+    }
+
+    fn unmasked(op: OpCode, payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode::frame(&mut out, true, 0, op, None, payload);
+        out
+    }
+
+    #[test]
+    fn echoes_messages_and_answers_pings_in_order() {
+        let input = [
+            masked(false, OpCode::Text, b"ab"),
+            masked(true, OpCode::Ping, b"p"),
+            masked(true, OpCode::Continuation, b"c"),
+            masked(true, OpCode::Pong, b"ignored"),
+            masked(true, OpCode::Binary, &[0, 255]),
+        ]
+        .concat();
+        let (out, done, state) = run(&input, CloseState::Open);
+        let want = [
+            unmasked(OpCode::Pong, b"p"),
+            unmasked(OpCode::Text, b"abc"),
+            unmasked(OpCode::Binary, &[0, 255]),
+        ]
+        .concat();
+        assert_eq!(out, want);
+        assert!(!done);
+        assert_eq!(state, CloseState::Open);
+    }
+
+    #[test]
+    fn rfc6455_5_5_1_close_is_answered_with_its_code_and_nothing_after_it() {
+        let mut close = Vec::new();
+        encode::close(&mut close, KEY, Some(CloseCode(4000)), "bye").unwrap();
+        let input = [close, masked(true, OpCode::Ping, b"late")].concat();
+        let (out, done, state) = run(&input, CloseState::Open);
+        assert_eq!(out, unmasked(OpCode::Close, &4000u16.to_be_bytes()));
+        assert!(done);
+        assert!(state.is_closed());
+    }
+
+    #[test]
+    fn rfc6455_5_5_1_empty_close_gets_an_empty_close() {
+        let (out, done, _) = run(&masked(true, OpCode::Close, b""), CloseState::Open);
+        assert_eq!(out, unmasked(OpCode::Close, b""));
+        assert!(done);
+    }
+
+    #[test]
+    fn rfc6455_7_1_7_protocol_error_sends_its_close_code_with_a_reason() {
+        let mut bad = masked(true, OpCode::Text, b"x");
+        bad[0] |= 0x40; // RSV1
+        let (out, done, state) = run(&bad, CloseState::Open);
+        assert!(done);
+        assert_eq!(state, CloseState::CloseSent);
+        assert_eq!(out[0], 0x88);
+        assert_eq!(&out[2..4], &1002u16.to_be_bytes());
+        let reason = std::str::from_utf8(&out[4..]).unwrap();
+        assert!(reason.contains("RSV"), "{reason}");
+    }
+
+    #[test]
+    fn after_our_close_only_the_answer_counts() {
+        let input = [
+            masked(true, OpCode::Text, b"data"),
+            masked(true, OpCode::Ping, b"p"),
+        ]
+        .concat();
+        let (out, done, _) = run(&input, CloseState::CloseSent);
+        assert!(out.is_empty(), "no data or pong after our Close");
+        assert!(!done);
+        let (out, done, state) = run(&masked(true, OpCode::Close, b""), CloseState::CloseSent);
+        assert!(out.is_empty(), "our Close was the answer already");
+        assert!(done);
+        assert!(state.is_closed());
+    }
+
+    #[test]
+    fn an_error_after_our_close_sends_no_second_close() {
+        let (out, done, _) = run(
+            &masked(true, OpCode::Continuation, b"x"),
+            CloseState::CloseSent,
+        );
+        assert!(out.is_empty());
+        assert!(done);
+    }
+
+    #[test]
+    fn error_reasons_fit_a_close_frame_and_stay_utf8() {
+        use wirecheck_codec::ws::ErrorKind;
+        for kind in [
+            ErrorKind::ControlFrameTooLong(126),
+            ErrorKind::InvalidUtf8 { offset: u64::MAX },
+            ErrorKind::ReservedBits(4),
+        ] {
+            let reason = error_reason(&ProtocolError::new(kind));
+            assert!(reason.len() <= MAX_CLOSE_REASON, "{reason}");
+            let mut out = Vec::new();
+            encode::close(&mut out, None, Some(CloseCode::PROTOCOL_ERROR), &reason).unwrap();
+        }
+    }
+
+    #[test]
+    fn default_limits_take_autobahn_9_1_6_and_nothing_larger() {
+        let limits = WsServerConfig::default().limits;
+        let mut decoder = MessageDecoder::new(Config {
+            limits,
+            ..Config::new(Role::Server)
+        });
+        // Headers only: the limits are checked on the announced lengths.
+        for (len, ok) in [(16u64 << 20, true), ((16 << 20) + 1, false)] {
+            let mut header = [0u8; 14];
+            let h = wirecheck_codec::ws::FrameHeader {
+                fin: true,
+                rsv: 0,
+                opcode: OpCode::Binary,
+                mask: KEY,
+                payload_len: len,
+            };
+            let n = h.encode(&mut header);
+            let mut decoder = decoder.clone();
+            let result = decoder.decode(&mut &mut header[..n]);
+            assert_eq!(result.is_ok(), ok, "{len}");
+        }
+        let mut empty = masked(true, OpCode::Text, b"");
+        assert_eq!(
+            decoder.decode(&mut &mut empty[..]),
+            Ok(Some(Event::Message {
+                kind: MessageKind::Text,
+                data: &[]
+            }))
+        );
+    }
+}
