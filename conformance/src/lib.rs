@@ -5,6 +5,5 @@
 #![forbid(unsafe_code)]
 
 pub mod decode;
-pub mod report;
 pub mod serve;
 pub mod ws;
