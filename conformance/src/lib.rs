@@ -5,5 +5,6 @@
 #![forbid(unsafe_code)]
 
 pub mod decode;
+pub mod report;
 pub mod serve;
 pub mod ws;

@@ -1,0 +1,44 @@
+//! `index.json`, exactly Autobahn's (autobahn.md §9.2): `{agent: {case id:
+//! {behavior, behaviorClose, duration, remoteCloseCode, reportfile}}}`, keys
+//! sorted as Python sorts strings (`"1.1.10"` before `"1.1.2"`), written by
+//! [`pyjson`](super::pyjson) with a final newline, so scripts that read or diff
+//! Autobahn's index keep working (§9.7).
+
+use serde_json::{Value, json};
+
+use super::pyjson::{self, sorted_object};
+use super::{CaseReport, Run};
+
+/// The five fields of one case.
+pub fn entry(run: &Run, case: &CaseReport) -> Value {
+    sorted_object([
+        ("behavior".to_owned(), json!(case.behavior.as_str())),
+        (
+            "behaviorClose".to_owned(),
+            json!(case.behavior_close.as_str()),
+        ),
+        ("duration".to_owned(), json!(case.duration_ms)),
+        ("remoteCloseCode".to_owned(), json!(case.remote_close_code)),
+        (
+            "reportfile".to_owned(),
+            json!(format!("{}.json", run.case_file_stem(&case.id))),
+        ),
+    ])
+}
+
+/// The index as a JSON value, keys in Autobahn's order.
+pub fn value(run: &Run) -> Value {
+    let cases = sorted_object(
+        run.cases
+            .iter()
+            .map(|case| (case.id.clone(), entry(run, case))),
+    );
+    sorted_object([(run.agent.clone(), cases)])
+}
+
+/// The text of `index.json`.
+pub fn render(run: &Run) -> String {
+    let mut text = pyjson::to_string(&value(run));
+    text.push('\n');
+    text
+}
