@@ -637,9 +637,12 @@ impl Session<'_> {
         }
     }
 
-    /// Run steps until the script pauses, ends, or the connection leaves Open.
+    /// Run steps until the script pauses or ends. Like Autobahn's `onOpen` and its
+    /// continuations, a segment between waits runs to its end even when it starts
+    /// the close handshake (7.1.x send frames after their own Close); a
+    /// continuation after a wait runs only if the connection is still open.
     fn run_steps(&mut self) {
-        while self.phase == Phase::Open && self.paused_until.is_none() {
+        while self.phase != Phase::Done && self.paused_until.is_none() {
             let Some(step) = self.steps.pop_front() else {
                 break;
             };
@@ -802,8 +805,6 @@ impl Session<'_> {
         self.phase = Phase::CloseSent;
         self.phase_deadline =
             Some(Instant::now() + self.cfg.scaled(self.cfg.close_handshake_timeout));
-        self.steps.clear();
-        self.paused_until = None;
     }
 
     fn send_close_frame(&mut self, body: &[u8]) {
@@ -969,8 +970,6 @@ impl Session<'_> {
                 self.send_close_frame(&close_body(1000, ""));
                 self.phase = Phase::AwaitDrop;
                 self.phase_deadline = None;
-                self.steps.clear();
-                self.paused_until = None;
             }
             Phase::CloseSent => {
                 self.phase = Phase::AwaitDrop;
