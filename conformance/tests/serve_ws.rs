@@ -515,7 +515,6 @@ async fn invalid_utf8_fails_before_the_frame_is_complete() {
     raw.send(&frame[..head + 11]).await;
     raw.expect_silence(Duration::from_millis(100)).await;
     raw.send(&frame[head + 11..head + 15]).await;
-    let sent = Instant::now();
     let got = timeout(Duration::from_millis(500), raw.next_unbounded())
         .await
         .expect("no close within 500 ms of the invalid bytes");
@@ -523,7 +522,6 @@ async fn invalid_utf8_fails_before_the_frame_is_complete() {
         Got::Close(Some(1007), reason) => assert!(reason.contains("UTF-8"), "{reason}"),
         other => panic!("expected close 1007, got {other:?}"),
     }
-    assert!(sent.elapsed() < Duration::from_millis(500));
     assert_eq!(raw.next().await, Got::Eof);
     drop(raw);
     server.shutdown().await;

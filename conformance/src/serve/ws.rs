@@ -16,14 +16,33 @@
 //!   error included: invalid UTF-8 fails as soon as the offending byte arrives, even
 //!   in the middle of a frame (Autobahn 6.4.x). The answers to one read are written
 //!   with one `write_all` before the next read, so nothing waits on more input.
-//! * **Reused buffers.** One read buffer and one write buffer per connection; a
-//!   single-frame message contiguous in a read is echoed straight from the read
-//!   buffer (the decoder unmasks it in place). The write buffer gives back its memory
-//!   after a large message.
+//! * **Reused buffers.** One read buffer and one write buffer per connection. A
+//!   single-frame message contiguous in a read is unmasked in place by the decoder
+//!   and copied once, into the reply; other messages are assembled by the decoder
+//!   and copied once too. The write buffer gives back its memory after a large echo.
 //! * **Every wait is bounded**: the opening handshake as a whole, each read and write
 //!   while open, the wait for a Close answer and the wait for the peer's FIN.
-//! * **The server closes TCP first** (RFC 6455 §7.1.1) and half-closes before it lets
-//!   go, so the client reads the Close frame and then EOF rather than a reset.
+//!
+//! How a connection ends:
+//!
+//! * **The client sends a Close**: the server answers with a Close carrying the same
+//!   code, or an empty one for an empty Close (§5.5.1: "the endpoint MUST send a Close
+//!   frame in response. (When sending a Close frame in response, the endpoint
+//!   typically echos the status code it received.)"); whatever follows the client's
+//!   Close is not answered.
+//! * **A protocol error**: the server sends a Close with the code the codec maps the
+//!   error to and the error's one-line description as the reason (§7.1.7: "the
+//!   endpoint ... SHOULD send a Close frame with an appropriate status code").
+//! * **Idle timeout or server shutdown**: the server sends a Close 1001 and waits at
+//!   most `close_timeout` for the client's Close (§7.1.2), ignoring data meanwhile.
+//! * Then, in every case, **the server closes TCP first** (§7.1.1: "the underlying
+//!   TCP connection, in most normal cases, SHOULD be closed first by the server"): it
+//!   half-closes (FIN), discards what still arrives until the client's FIN or
+//!   `close_timeout`, and drops the socket, so the client reads the Close and then
+//!   EOF rather than a reset. After an error it does not wait for the client's Close
+//!   before its FIN: the stream may be cut mid-frame, so the Close could not be found
+//!   in it, and a client that answers a Close waits for the server to drop TCP
+//!   (Autobahn: 1 s, then it drops itself and scores the close as failed).
 
 use std::future::Future;
 use std::io;
@@ -393,8 +412,8 @@ fn respond(
             Event::Close(frame) => {
                 // The decoder refuses a second Close, so this cannot fail.
                 let _ = state.on_receive_close();
-                // §5.5.1: answer a Close we did not start, "typically echoing the
-                // status code it received"; an empty Close gets an empty one.
+                // §5.5.1: answer a Close we did not start; "the endpoint typically
+                // echos the status code it received". An empty Close gets an empty one.
                 if state.must_reply() {
                     close_frame(out, frame.map(|f| f.code), "");
                     let _ = state.on_send_close();
