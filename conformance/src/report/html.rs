@@ -108,18 +108,27 @@ table.cases thead th { position: sticky; top: 0; background: #333; color: #fff; 
 table.cases tr.category th { background: #e4e4e0; color: var(--ink); font-size: 15px; padding: 8px; }
 table.cases tr.category .counts { font-weight: 400; color: var(--muted); font-size: 13px; margin-left: 12px; }
 td.id { white-space: nowrap; font-weight: 600; }
-td.v { white-space: nowrap; text-align: center; width: 1%; font-weight: 600; }
+table.cases td.v { white-space: nowrap; text-align: center; width: 1%; font-weight: 600; border-left: 2px solid #fff; }
 td.ms { text-align: right; white-space: nowrap; color: var(--muted); width: 1%; }
 td.desc { color: #333; word-break: break-word; }
 .reason { color: #8a1c1c; margin-top: 2px; }
-tr.row.info .reason, tr.row.unimpl .reason { color: var(--muted); }
+tr.t-nonstrict td.desc, tr.t-nonstrict td.id, tr.t-nonstrict td.ms { background: #fff6d6; }
+tr.t-fail td.desc, tr.t-fail td.id, tr.t-fail td.ms { background: #fdecea; }
+tr.t-closebad td.desc, tr.t-closebad td.id, tr.t-closebad td.ms { background: #f6e8f8; }
+tr.t-info td.desc, tr.t-info td.id, tr.t-info td.ms { background: #eaf3f9; }
+tr.t-unimpl td.desc, tr.t-unimpl td.id { color: var(--muted); }
+tr.t-info .reason, tr.t-unimpl .reason { color: var(--muted); }
 #only-problems:checked ~ table tr.row.ok { display: none; }
 #only-problems:checked ~ table tbody:not(:has(tr.row.problem)) { display: none; }
 .block { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; margin: 8px 0; }
 .block h3 { margin: 0 0 6px; font-size: 14px; }
 .verdict { border-radius: 8px; padding: 12px 16px; font-size: 17px; margin: 8px 0 16px; }
 .grid { display: flex; flex-wrap: wrap; gap: 12px; }
-.grid > .block { flex: 1 1 320px; margin: 0; }
+.grid > .block { flex: 1 1 240px; margin: 0; }
+details.legend { margin: 4px 0 12px; color: var(--muted); }
+details.legend table { border-collapse: collapse; margin-top: 6px; background: #fff; }
+details.legend td { border: 1px solid var(--line); padding: 3px 8px; color: var(--ink); }
+details.legend td.v { color: #fff; font-weight: 600; text-align: center; white-space: nowrap; }
 table.kv, table.events, table.wirelog, table.stats { border-collapse: collapse; background: #fff; }
 table.kv td, table.kv th, table.events td, table.events th, table.stats td, table.stats th { border: 1px solid var(--line); padding: 3px 8px; text-align: left; vertical-align: top; }
 table.kv th { font-weight: 600; white-space: nowrap; }
@@ -137,6 +146,21 @@ tr.tx-frame-sync { background: #8e3a9e; color: #fff; }
 tr.timer { background: #333; color: #fff; } tr.tcp-me { background: #123f7a; color: #fff; } tr.tcp-peer { background: #111; color: #fff; }
 .muted { color: var(--muted); }
 "#;
+
+/// What the colours mean (Autobahn's legend, DESIGN §5), folded away by default.
+const LEGEND: &str = "<details class=\"legend\"><summary>What the colours mean</summary><table>\
+<tr><td class=\"v pass\">Pass</td><td>OK: the server did what the spec requires.</td></tr>\
+<tr><td class=\"v nonstrict\">Non-Strict</td><td>A SHOULD is not met (or a canonical behaviour the \
+spec leaves open); the server is still conformant. Fails the run only with <code>--strict</code>.</td></tr>\
+<tr><td class=\"v fail\">Fail</td><td>A MUST is broken.</td></tr>\
+<tr><td class=\"v info\">Info</td><td>The spec leaves it open; the reason says what happened.</td></tr>\
+<tr><td class=\"v unimpl\">Unimplemented</td><td>The server does not offer the feature \
+(permessage-deflate).</td></tr>\
+<tr><td class=\"v pass\">1000</td><td>Close column: the close code the server sent (<i>none</i> \
+without one), coloured by <code>behaviorClose</code>: green OK, <span class=\"almost\">&nbsp;light \
+green&nbsp;</span> FAILED BY CLIENT (wirecheck had to drop TCP), <span class=\"nonstrict\">&nbsp;yellow\
+&nbsp;</span> WRONG CODE, blue INFORMATIONAL; <i>Unclean</i> and <i>Fail</i> in red.</td></tr>\
+</table></details>\n";
 
 /// The start of a page: doctype, head with the style sheet, and the opening body tag.
 pub fn page_head(out: &mut String, title: &str) {
@@ -176,10 +200,15 @@ fn case_row(out: &mut String, run: &Run, case: &CaseReport) {
     let (class, label) = behavior_class(case.behavior);
     let (close_cls, close_text) = close_class(case);
     let state = if case.is_ok() { "ok" } else { "problem" };
+    let tint = if case.close_fails() && case.behavior == Behavior::Ok {
+        "closebad"
+    } else {
+        class
+    };
     let file = format!("{}.html", run.case_file_stem(&case.id));
     let _ = write!(
         out,
-        "<tr class=\"row {state} {class}\" id=\"{anchor}\">\
+        "<tr class=\"row {state} t-{tint}\" id=\"{anchor}\">\
          <td class=\"id\"><a href=\"{href}\">{id}</a></td>\
          <td class=\"v {class}\">{label}</td>\
          <td class=\"v {close_cls}\" title=\"{close_title}\">{close_text}</td>\
@@ -256,6 +285,7 @@ pub fn index_page(run: &Run) -> String {
         "<span class=\"badge closebad{zero}\" title=\"behaviorClose FAILED, WRONG CODE, UNCLEAN \
          or FAILED BY CLIENT\"><span class=\"n\">{bad_close}</span>Close not OK</span></div>"
     );
+    out.push_str(LEGEND);
     out.push_str(
         "<p class=\"meta\">Machine-readable: <a href=\"index.json\">index.json</a> (Autobahn's \
          format) · <a href=\"junit.xml\">junit.xml</a>. Each case id opens its detail page with \

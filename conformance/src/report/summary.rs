@@ -116,10 +116,17 @@ fn counts<'a>(cases: impl IntoIterator<Item = &'a CaseReport>) -> [usize; 7] {
     n
 }
 
-fn table_row(out: &mut String, p: Paint, label: &str, n: &[usize; 7], name: &str) {
+fn table_row(
+    out: &mut String,
+    p: Paint,
+    widths: &[usize; 7],
+    label: &str,
+    n: &[usize; 7],
+    name: &str,
+) {
     let _ = write!(out, "{label:<9}");
-    for ((header, color), count) in COLUMNS.iter().zip(n) {
-        let cell = format!("{count:>width$}", width = header.len());
+    for (((_, color), count), width) in COLUMNS.iter().zip(n).zip(widths) {
+        let cell = format!("{count:>width$}");
         let cell = if *count == 0 {
             cell
         } else {
@@ -189,16 +196,29 @@ pub fn render(run: &Run, report_dir: Option<&Path>, color: bool) -> String {
     );
     out.push('\n');
 
+    // Each column as wide as its header or its total, whichever is wider.
+    let totals = counts(&run.cases);
+    let mut widths = [0; 7];
+    for (i, (header, _)) in COLUMNS.iter().enumerate() {
+        widths[i] = header.len().max(totals[i].to_string().len());
+    }
     let _ = write!(out, "{:<9}", "Category");
-    for (header, _) in COLUMNS {
-        let _ = write!(out, "  {header}");
+    for ((header, _), width) in COLUMNS.iter().zip(&widths) {
+        let _ = write!(out, "  {header:>width$}");
     }
     out.push('\n');
-    let groups = run.categories();
-    for (category, name, cases) in &groups {
-        table_row(&mut out, p, category, &counts(cases.iter().copied()), name);
+    for (category, name, cases) in run.categories() {
+        let n = counts(cases.iter().copied());
+        table_row(
+            &mut out,
+            p,
+            &widths,
+            &printable(category),
+            &n,
+            &printable(name),
+        );
     }
-    table_row(&mut out, p, "Total", &counts(&run.cases), "");
+    table_row(&mut out, p, &widths, "Total", &totals, "");
 
     // One line per case that is not OK; UNIMPLEMENTED folded per category and reason.
     let mut lines: Vec<(String, String, usize, String)> = Vec::new();
