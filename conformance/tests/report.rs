@@ -242,9 +242,10 @@ fn results() -> Vec<CaseResult> {
 
     let mut failed = base("2.3", 2, "Send ping with binary payload 0xfe 0xff.");
     failed.behavior = Behavior::Failed;
-    failed.result =
-        "expected pong of 8 bytes, received text message of 23 bytes: </script><b>pwned</b>"
-            .to_owned();
+    // Reasons can quote the server: markup, and an escape sequence for the terminal.
+    failed.result = "expected pong of 8 bytes, received text message of 23 bytes: \
+                     </script><b>pwned</b>\u{1b}[2J"
+        .to_owned();
     failed.expected = Expected {
         ok: vec![Ev::pong(vec![
             0x00, 0xff, 0xfe, 0xfd, 0xfc, 0xfb, 0x00, 0xff,
@@ -559,6 +560,10 @@ fn check_html(dir: &Path, run: &Run) {
     assert!(
         index.contains("&lt;/script&gt;&lt;b&gt;pwned"),
         "reason escaped"
+    );
+    assert!(
+        !index.contains('\u{1b}') && index.contains("\\u{1b}[2J"),
+        "ESC shown as text, never sent raw"
     );
     let anchors: HashSet<&str> = index
         .split("id=\"")

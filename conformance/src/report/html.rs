@@ -13,7 +13,8 @@ use std::fmt::Write as _;
 
 use super::{Behavior, BehaviorClose, CaseReport, Run};
 
-/// Escape text for HTML element content and quoted attribute values.
+/// Escape text for HTML element content and quoted attribute values; control
+/// characters other than tab and line breaks are shown as `\u{..}`.
 pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -23,6 +24,10 @@ pub fn esc(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
             _ => out.push(c),
         }
     }
@@ -342,6 +347,7 @@ mod tests {
             esc("</script><b a=\"1\" b='2'>&amp;"),
             "&lt;/script&gt;&lt;b a=&quot;1&quot; b=&#39;2&#39;&gt;&amp;amp;"
         );
+        assert_eq!(esc("a\u{1b}[2J\u{0}\tb\n"), "a\\u{1b}[2J\\u{0}\tb\n");
         assert_eq!(href("a b#?%.html"), "a%20b%23%3F%25.html");
         assert_eq!(anchor("6.4.3"), "case_6_4_3");
     }

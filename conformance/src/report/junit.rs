@@ -5,7 +5,8 @@
 //! A case has a `failure` when it fails the run ([`CaseReport::fails`]):
 //! `behavior` FAILED (or NON-STRICT under `--strict`), or `behaviorClose`
 //! FAILED, WRONG CODE, UNCLEAN or FAILED BY CLIENT; the message is the one-line
-//! reason and the type the verdicts. UNIMPLEMENTED cases are `skipped`. Every
+//! reason, the type the verdicts, and the text both verdicts with their
+//! reasons. UNIMPLEMENTED cases are `skipped`. Every
 //! case carries both verdicts and reasons in `system-out`. quick-junit escapes
 //! the text and drops characters XML cannot hold, so hostile reasons are safe.
 
@@ -35,10 +36,20 @@ fn failure(case: &CaseReport, strict: bool) -> (String, String) {
 }
 
 fn test_case(case: &CaseReport, suite: &str, strict: bool) -> TestCase {
+    let reasons = format!(
+        "behavior: {}: {}\nbehaviorClose: {}: {}\n",
+        case.behavior.as_str(),
+        case.result,
+        case.behavior_close.as_str(),
+        case.result_close
+    );
     let status = if case.fails(strict) {
         let (message, ty) = failure(case, strict);
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-        status.set_message(message).set_type(ty);
+        status
+            .set_message(message)
+            .set_type(ty)
+            .set_description(reasons.as_str());
         status
     } else if case.behavior == Behavior::Unimplemented {
         let mut status = TestCaseStatus::skipped();
@@ -52,13 +63,7 @@ fn test_case(case: &CaseReport, suite: &str, strict: bool) -> TestCase {
     let mut tc = TestCase::new(format!("{} {}", case.id, case.description), status);
     tc.set_classname(suite)
         .set_time(Duration::from_millis(case.duration_ms))
-        .set_system_out(format!(
-            "behavior: {}: {}\nbehaviorClose: {}: {}\n",
-            case.behavior.as_str(),
-            case.result,
-            case.behavior_close.as_str(),
-            case.result_close
-        ));
+        .set_system_out(reasons);
     tc
 }
 
