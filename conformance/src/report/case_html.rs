@@ -347,14 +347,14 @@ pub fn render(run: &Run, case: &CaseReport) -> String {
         esc(&started),
     );
 
-    let (close_cls, close_text) = close_class(case);
+    let (close_cls, _) = close_class(case);
     let _ = write!(
         out,
         "<div class=\"block\"><h3>Description</h3>{}</div>\n\
          <div class=\"block\"><h3>Expectation</h3>{}</div>\n\
          <div class=\"block\"><h3>Outcome</h3><table class=\"kv\">\
          <tr><th>behavior</th><td class=\"{class}\">{}</td><td>{}</td></tr>\
-         <tr><th>behaviorClose</th><td class=\"{close_cls}\">{}</td><td>{} (remote code: {})</td></tr>\
+         <tr><th>behaviorClose</th><td class=\"{close_cls}\">{}</td><td>{}</td></tr>\
          </table></div>\n",
         esc(&case.description),
         esc(&case.expectation),
@@ -362,7 +362,6 @@ pub fn render(run: &Run, case: &CaseReport) -> String {
         esc(&case.result),
         esc(case.behavior_close.as_str()),
         esc(&case.result_close),
-        esc(&close_text),
     );
 
     if d.get("expected").is_some() || d.get("received").is_some() {
