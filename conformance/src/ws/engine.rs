@@ -24,11 +24,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::time::{sleep_until, timeout};
-use wirecheck_codec::ws::frame::{FrameHeader, LengthForm, MAX_HEADER_LEN, OpCode, encode_header};
+use wirecheck_codec::ws::frame::{
+    FrameHeader, HeaderRules, LengthForm, MAX_HEADER_LEN, OpCode, encode_header,
+};
 use wirecheck_codec::ws::handshake::{ClientRequest, ResponseParser};
 use wirecheck_codec::ws::mask::apply_mask;
 use wirecheck_codec::ws::message::Config;
-use wirecheck_codec::ws::{Event, Limits, MessageDecoder, Role};
+use wirecheck_codec::ws::{Event, FrameDecoder, FrameEvent, Limits, MessageDecoder, Role};
 
 use super::case::{Case, Chop, Ev, FrameSpec, Scoring, Step};
 use super::result::{CaseResult, CloseInfo, WireRow};
@@ -209,6 +211,10 @@ struct Session<'c> {
     rng: Rng,
     writer: OwnedWriteHalf,
     decoder: MessageDecoder,
+    /// A frame-level decoder used only to log received frames.
+    wire_frames: FrameDecoder,
+    /// The frame being logged and its payload so far.
+    wire_frame: Option<(FrameHeader, Vec<u8>)>,
     phase: Phase,
     info: CloseInfo,
     received: Vec<Ev>,
@@ -284,30 +290,30 @@ pub async fn run_case(
     };
     result.http_request = String::from_utf8_lossy(&request_bytes).into_owned();
 
-    let deadline = Instant::now() + cfg.scaled(cfg.open_handshake_timeout);
+    let mut head = Vec::new();
     let opened = timeout(
         cfg.scaled(cfg.open_handshake_timeout),
-        open(target, &request, &request_bytes),
+        open(target, &request, &request_bytes, &mut head),
     )
     .await;
-    let (stream, leftover, response_head) = match opened {
+    let (stream, leftover) = match opened {
         Ok(Ok(v)) => v,
-        Ok(Err((why, head))) => {
-            result.http_response = head;
+        Ok(Err(why)) => {
+            result.http_response = lossy(&head);
             return finish_unopened(case, result, why);
         }
         Err(_) => {
+            result.http_response = lossy(&head);
             result.close.was_open_handshake_timeout = true;
             let why = format!(
-                "no complete opening handshake within {:.1} s",
-                deadline
-                    .saturating_duration_since(Instant::now())
-                    .as_secs_f64()
-                    .max(cfg.scaled(cfg.open_handshake_timeout).as_secs_f64())
+                "no complete opening handshake within {:.1} s ({} bytes of response received)",
+                cfg.scaled(cfg.open_handshake_timeout).as_secs_f64(),
+                head.len()
             );
             return finish_unopened(case, result, why);
         }
     };
+    let response_head = lossy(&head);
     result.http_response = response_head;
     let _ = stream.set_nodelay(true);
     let (reader, writer) = stream.into_split();
@@ -325,6 +331,12 @@ pub async fn run_case(
         rng,
         writer,
         decoder: MessageDecoder::new(config),
+        wire_frames: FrameDecoder::new(HeaderRules {
+            role: None,
+            allowed_rsv: 0b111,
+            max_payload: RECEIVE_LIMITS.max_frame_size,
+        }),
+        wire_frame: None,
         phase: Phase::Open,
         info: CloseInfo {
             was_open: true,
@@ -405,55 +417,44 @@ fn finish_unopened(case: &Case, mut result: CaseResult, why: String) -> CaseResu
     result
 }
 
-/// Connect and perform the opening handshake. Returns the stream, the bytes that
-/// followed the response head, and the head as text; or why it failed and the
-/// head received so far.
+/// Connect and perform the opening handshake. Returns the stream and the bytes
+/// that followed the response head, or why it failed. The response head received
+/// so far is kept in `head`, so it can be reported even after a timeout.
 async fn open(
     target: &Target,
     request: &ClientRequest,
     request_bytes: &[u8],
-) -> Result<(TcpStream, Vec<u8>, String), (String, String)> {
+    head: &mut Vec<u8>,
+) -> Result<(TcpStream, Vec<u8>), String> {
     let mut stream = TcpStream::connect((target.host.as_str(), target.port))
         .await
-        .map_err(|e| {
-            (
-                format!("cannot connect to {}:{}: {e}", target.host, target.port),
-                String::new(),
-            )
-        })?;
-    stream.write_all(request_bytes).await.map_err(|e| {
-        (
-            format!("cannot send the opening handshake: {e}"),
-            String::new(),
-        )
-    })?;
+        .map_err(|e| format!("cannot connect to {}:{}: {e}", target.host, target.port))?;
+    stream
+        .write_all(request_bytes)
+        .await
+        .map_err(|e| format!("cannot send the opening handshake: {e}"))?;
     let mut parser = ResponseParser::default();
-    let mut head = Vec::new();
     let mut buf = vec![0u8; 4096];
     loop {
         let n = stream
             .read(&mut buf)
             .await
-            .map_err(|e| (format!("reading the handshake response: {e}"), lossy(&head)))?;
+            .map_err(|e| format!("reading the handshake response: {e}"))?;
         if n == 0 {
-            return Err((
-                "the server closed the connection during the opening handshake".into(),
-                lossy(&head),
-            ));
+            return Err("the server closed the connection during the opening handshake".into());
         }
         match parser.feed(&buf[..n]) {
             Ok(None) => head.extend_from_slice(&buf[..n]),
             Ok(Some(parsed)) => {
                 head.extend_from_slice(&buf[..parsed.consumed]);
-                let text = lossy(&head);
                 return match parsed.value.validate(request) {
-                    Ok(_) => Ok((stream, buf[parsed.consumed..n].to_vec(), text)),
-                    Err(e) => Err((e.to_string(), text)),
+                    Ok(_) => Ok((stream, buf[parsed.consumed..n].to_vec())),
+                    Err(e) => Err(e.to_string()),
                 };
             }
             Err(e) => {
                 head.extend_from_slice(&buf[..n]);
-                return Err((e.to_string(), lossy(&head)));
+                return Err(e.to_string());
             }
         }
     }
@@ -818,12 +819,15 @@ impl Session<'_> {
             payload: body.to_vec(),
             chop: None,
         });
-        self.queue(bytes, false);
+        // Like any unchopped frame: Autobahn writes it at once, and Twisted sends
+        // the frames written in one reactor turn together (7.1.x: Close, then a frame).
+        self.coalesce.extend_from_slice(&bytes);
     }
 
     fn on_bytes(&mut self, mut bytes: Vec<u8>) {
         if self.log_wire {
             self.wirelog.push(WireRow::Rx(bytes.clone()));
+            self.log_rx_frames(bytes.clone());
         }
         let mut input = &mut bytes[..];
         loop {
@@ -834,15 +838,6 @@ impl Session<'_> {
                 Ok(None) => return,
                 Ok(Some(Event::Frame(h))) => {
                     *self.rx_frame_stats.entry(h.opcode.as_u8()).or_default() += 1;
-                    if self.log_wire {
-                        self.wirelog.push(WireRow::RxFrame {
-                            opcode: h.opcode.as_u8(),
-                            fin: h.fin,
-                            rsv: h.rsv,
-                            masked: h.mask.is_some(),
-                            payload: Vec::new(),
-                        });
-                    }
                 }
                 Ok(Some(Event::Message { kind, data })) => {
                     let ev = Ev::Message {
@@ -887,6 +882,35 @@ impl Session<'_> {
                         self.drop_tcp();
                     }
                     return;
+                }
+            }
+        }
+    }
+
+    /// Log every received frame with its payload (`RF` rows). The message decoder
+    /// reports whole messages, so a second, frame-level decoder that only records
+    /// walks the same bytes; it stops at the first frame it cannot parse, where the
+    /// message decoder reports the protocol error.
+    fn log_rx_frames(&mut self, mut bytes: Vec<u8>) {
+        let mut input = &mut bytes[..];
+        while let Ok(Some(event)) = self.wire_frames.decode(&mut input) {
+            match event {
+                FrameEvent::Header(h) => self.wire_frame = Some((h, Vec::new())),
+                FrameEvent::Payload { data, last, .. } => {
+                    if let Some((h, mut payload)) = self.wire_frame.take() {
+                        payload.extend_from_slice(data);
+                        if last {
+                            self.wirelog.push(WireRow::RxFrame {
+                                opcode: h.opcode.as_u8(),
+                                fin: h.fin,
+                                rsv: h.rsv,
+                                masked: h.mask.is_some(),
+                                payload,
+                            });
+                        } else {
+                            self.wire_frame = Some((h, payload));
+                        }
+                    }
                 }
             }
         }

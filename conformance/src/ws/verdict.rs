@@ -102,10 +102,14 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
         )
     } else if expected_close.closed_by_me != close.closed_by_me {
         let who = |me: bool| if me { "wirecheck" } else { "the server" };
+        let why = match (&close.failed_by_me, &close.local_close_reason) {
+            (true, Some(r)) if !r.is_empty() => format!(" (wirecheck failed it: {r})"),
+            _ => String::new(),
+        };
         (
             BehaviorClose::Failed,
             format!(
-                "the connection was closed by the wrong endpoint: expected {} to close, {} did",
+                "the connection was closed by the wrong endpoint: expected {} to close, {} did{why}",
                 who(expected_close.closed_by_me),
                 who(close.closed_by_me)
             ),
