@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use wirecheck::{decode, serve};
+use wirecheck::{decode, report, serve, ws};
 
 /// Exit code for usage and configuration errors (DESIGN §3).
 const EXIT_USAGE: u8 = 2;
@@ -34,6 +34,61 @@ enum Command {
     /// Run a reference server, built on the codec, until Ctrl-C.
     #[command(subcommand)]
     Serve(ServeCommand),
+    /// Validate a WebSocket server with Autobahn's cases (the reference server when no URL is given).
+    Ws(WsArgs),
+    /// List case ids and descriptions.
+    #[command(subcommand)]
+    Cases(CasesCommand),
+}
+
+#[derive(Subcommand)]
+enum CasesCommand {
+    /// The WebSocket cases.
+    Ws {
+        /// Only the cases this pattern selects (`*` within one id component; a
+        /// trailing `.*` selects everything below).
+        pattern: Option<String>,
+    },
+}
+
+#[derive(Args)]
+struct WsArgs {
+    /// The server to validate (ws://host[:port]/path). Without it, wirecheck starts its
+    /// reference server on a free loopback port and validates that.
+    url: Option<String>,
+    /// Run only the cases these patterns select (comma-separated, e.g. `1.*,6.4.*`).
+    #[arg(long, value_delimiter = ',', value_name = "PAT,..")]
+    cases: Vec<String>,
+    /// Skip the cases these patterns select.
+    #[arg(long, value_delimiter = ',', value_name = "PAT,..")]
+    exclude: Vec<String>,
+    /// Cases run at once (default: the number of CPUs). Verdicts do not depend on it.
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    jobs: Option<std::num::NonZeroUsize>,
+    /// The agent name in the reports (default: the server's `Server` header).
+    #[arg(long, value_name = "NAME")]
+    agent: Option<String>,
+    /// Where to write the reports.
+    #[arg(long, value_name = "DIR", default_value = "wirecheck-reports/ws")]
+    report_dir: PathBuf,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = ws::command::Format::Text)]
+    format: ws::command::Format,
+    /// Fail the run on NON-STRICT results too.
+    #[arg(long)]
+    strict: bool,
+    /// Multiply every timeout and case timer (for slow servers or machines).
+    #[arg(long, value_name = "F", default_value_t = 1.0)]
+    timeout_scale: f64,
+    /// Send this Origin header.
+    #[arg(long, value_name = "ORIGIN")]
+    origin: Option<String>,
+    /// Send an extra request header (repeatable).
+    #[arg(long = "header", value_name = "'K: V'")]
+    headers: Vec<String>,
+    /// When to colour the summary.
+    #[arg(long, value_enum, default_value_t = report::ColorChoice::Auto)]
+    color: report::ColorChoice,
 }
 
 #[derive(Subcommand)]
@@ -172,6 +227,37 @@ fn serve_ws(args: &ServeWsArgs) -> ExitCode {
     })
 }
 
+fn validate_ws(args: WsArgs) -> ExitCode {
+    let jobs = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+        |j| j.get(),
+    );
+    let opts = ws::command::WsOptions {
+        url: args.url,
+        cases: args.cases,
+        exclude: args.exclude,
+        jobs,
+        agent: args.agent,
+        report_dir: args.report_dir,
+        format: args.format,
+        strict: args.strict,
+        timeout_scale: args.timeout_scale,
+        origin: args.origin,
+        headers: args.headers,
+        color: args.color,
+    };
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => ExitCode::from(rt.block_on(ws::command::run_ws(opts))),
+        Err(e) => {
+            eprintln!("wirecheck: cannot start the runtime: {e}");
+            ExitCode::from(EXIT_INTERNAL)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -206,5 +292,9 @@ fn main() -> ExitCode {
             finish(result.and_then(|o| out.flush().map(|()| o)))
         }
         Command::Serve(ServeCommand::Ws(args)) => serve_ws(&args),
+        Command::Cases(CasesCommand::Ws { pattern }) => {
+            ExitCode::from(ws::command::list_cases(pattern.as_deref()))
+        }
+        Command::Ws(args) => validate_ws(args),
     }
 }

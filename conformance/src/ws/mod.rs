@@ -14,6 +14,7 @@
 
 pub mod case;
 pub mod cases;
+pub mod command;
 pub mod engine;
 pub mod result;
 pub mod run;
