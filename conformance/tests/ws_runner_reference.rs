@@ -1,0 +1,55 @@
+//! The whole catalogue against the reference server (`wirecheck serve ws`): every
+//! core case OK (or INFORMATIONAL where Autobahn always says so), every
+//! permessage-deflate case UNIMPLEMENTED, every close verdict OK.
+
+use std::time::Duration;
+
+use wirecheck::serve::ws::{WsServerConfig, bind};
+use wirecheck::ws::cases;
+use wirecheck::ws::engine::{EngineConfig, Target};
+use wirecheck::ws::result::{Behavior, BehaviorClose};
+use wirecheck::ws::run::run_cases;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_server_passes_every_case() {
+    let server = bind(WsServerConfig::ephemeral())
+        .await
+        .expect("bind")
+        .spawn()
+        .expect("serve");
+    let target = Target::parse(&server.url()).expect("valid URL");
+    let all = cases::all();
+    let results = tokio::time::timeout(
+        Duration::from_secs(300),
+        run_cases(&target, &EngineConfig::default(), &all, 4, |_| {}),
+    )
+    .await
+    .expect("the run ends in time");
+    server.shutdown().await;
+    assert_eq!(results.len(), 517);
+    let informational = ["7.1.6", "7.13.1", "7.13.2"];
+    let mut wrong = Vec::new();
+    for r in &results {
+        let id = r.id.to_string();
+        let deflate = id.starts_with("12.") || id.starts_with("13.");
+        let want = if informational.contains(&id.as_str()) {
+            (Behavior::Informational, BehaviorClose::Informational)
+        } else if deflate {
+            (Behavior::Unimplemented, BehaviorClose::Ok)
+        } else {
+            (Behavior::Ok, BehaviorClose::Ok)
+        };
+        if (r.behavior, r.behavior_close) != want {
+            wrong.push(format!(
+                "{id}: {} / {} ({} / {})",
+                r.behavior, r.behavior_close, r.result, r.result_close
+            ));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} cases not as expected:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
