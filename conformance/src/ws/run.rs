@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use super::case::Case;
+use super::case::{Case, Step};
 use super::engine::{EngineConfig, Target, run_case};
 use super::result::CaseResult;
 
@@ -87,8 +87,20 @@ fn runs_alone(case: &Case) -> bool {
     case.report_time
 }
 
+/// Whether a case spends its time waiting on its own timers (5.19, 5.20, 6.4.x
+/// pause 1 s between writes). Such a case is idle while it waits and its verdict
+/// depends on nothing but those pauses, so it starts at once, outside the `-j`
+/// limit, instead of holding a job slot while it sleeps.
+fn mostly_waits(case: &Case) -> bool {
+    case.steps.iter().any(|s| matches!(s, Step::Wait(..)))
+}
+
 /// Run `cases` (sorted) against `target`, at most `jobs` at a time; `progress` is
 /// called as each case finishes. Results come back in case order.
+///
+/// Three groups: the cases that mostly wait start at once and sleep in the
+/// background; the others run `jobs` at a time; then the performance cases run
+/// one by one (the sleepers may still be waiting, which costs no CPU).
 pub async fn run_cases(
     target: &Target,
     cfg: &EngineConfig,
@@ -96,36 +108,47 @@ pub async fn run_cases(
     jobs: usize,
     mut progress: impl FnMut(&CaseResult),
 ) -> Vec<CaseResult> {
-    let jobs = jobs.max(1);
     let mut results: Vec<Option<CaseResult>> = vec![None; cases.len()];
     let shared: Arc<(Target, EngineConfig, Vec<Case>)> =
         Arc::new((target.clone(), cfg.clone(), cases.to_vec()));
-    let limit = Arc::new(Semaphore::new(jobs));
-    let mut set = JoinSet::new();
+    let limit = Arc::new(Semaphore::new(jobs.max(1)));
+    let mut sleepers = JoinSet::new();
+    let mut workers = JoinSet::new();
     for (i, case) in cases.iter().enumerate() {
         if runs_alone(case) {
             continue;
         }
         let shared = Arc::clone(&shared);
-        let limit = Arc::clone(&limit);
-        set.spawn(async move {
-            let _permit = limit.acquire_owned().await.ok();
+        let job = async move {
             let (target, cfg, cases) = &*shared;
             (i, run_case(target, cfg, &cases[i], i + 1).await)
-        });
+        };
+        if mostly_waits(case) {
+            sleepers.spawn(job);
+        } else {
+            let limit = Arc::clone(&limit);
+            workers.spawn(async move {
+                let _permit = limit.acquire_owned().await.ok();
+                job.await
+            });
+        }
     }
-    while let Some(joined) = set.join_next().await {
+    let mut record = |joined: Result<(usize, CaseResult), _>| {
         if let Ok((i, r)) = joined {
             progress(&r);
             results[i] = Some(r);
         }
+    };
+    while let Some(joined) = workers.join_next().await {
+        record(joined);
     }
     for (i, case) in cases.iter().enumerate() {
         if runs_alone(case) {
-            let r = run_case(target, cfg, case, i + 1).await;
-            progress(&r);
-            results[i] = Some(r);
+            record(Ok((i, run_case(target, cfg, case, i + 1).await)));
         }
+    }
+    while let Some(joined) = sleepers.join_next().await {
+        record(joined);
     }
     results.into_iter().flatten().collect()
 }
