@@ -26,8 +26,8 @@ pub fn cases() -> Vec<Case> {
             let kill = if len > 128 { 10.0 } else { 1.0 };
             out.push(Case::new(
                 &format!("1.{sub}.{}", i + 1),
-                format!("Send {name} message with payload of length {len}."),
-                format!("Receive echo'ed {name} message (with payload as sent). Clean close with normal code."),
+                format!("Send a {name} message of {len} bytes in one frame."),
+                format!("The server echoes the {name} message exactly; wirecheck then closes with 1000, cleanly."),
                 vec![echo(len)],
                 ExpectedClose::fuzzer_closes_normally(),
                 vec![
@@ -38,8 +38,8 @@ pub fn cases() -> Vec<Case> {
         }
         out.push(Case::new(
             &format!("1.{sub}.8"),
-            format!("Send {name} message message with payload of length 65536. Sent out data in chops of 997 octets."),
-            format!("Receive echo'ed {name} message (with payload as sent). Clean close with normal code."),
+            format!("Send a {name} message of 65536 bytes in one frame, written in TCP pieces of 997 bytes."),
+            format!("The server echoes the {name} message exactly; wirecheck then closes with 1000, cleanly."),
             vec![echo(65536)],
             ExpectedClose::fuzzer_closes_normally(),
             vec![
