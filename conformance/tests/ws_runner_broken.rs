@@ -29,6 +29,8 @@ enum Flaw {
     StallsMidHandshake,
     /// Resets the connection as soon as it is accepted.
     Resets,
+    /// Completes the handshake, then answers every read with bytes that are no frame.
+    SendsGarbage,
     /// Answers a Ping that came after the client's Close (RFC 6455 §5.5.1: nothing
     /// after a Close is processed), before its own Close reply.
     PongsAfterClose,
@@ -83,6 +85,15 @@ async fn serve(mut stream: TcpStream, flaw: Flaw) {
     let Some(mut pending) = handshake(&mut stream).await else {
         return;
     };
+    if matches!(flaw, Flaw::SendsGarbage) {
+        // 0xF3: FIN with reserved opcode 3 (RFC 6455 §5.2), then noise.
+        let _ = stream
+            .write_all(&[0xF3, 0x05, b'n', b'o', b'i', b's', b'e'])
+            .await;
+        let mut buf = [0u8; 4096];
+        while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {}
+        return;
+    }
     // A frame-level loop with every RSV bit allowed: the flaws live above the codec.
     let mut frames = FrameDecoder::new(HeaderRules {
         role: Some(Role::Server),
@@ -326,4 +337,36 @@ async fn silent_server_run_is_bounded_by_cases_times_timeout_over_jobs() {
     let results = run(addr, &["2.*"], cfg, Duration::from_secs(10)).await;
     assert_eq!(results.len(), 11);
     assert!(results.iter().all(|r| r.close.was_open_handshake_timeout));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_that_sends_garbage_is_failed_by_wirecheck_with_the_rule() {
+    let addr = start(Flaw::SendsGarbage).await;
+    let results = run(
+        addr,
+        &["1.1.1", "2.1"],
+        EngineConfig::default(),
+        Duration::from_secs(10),
+    )
+    .await;
+    for r in &results {
+        // The echo (or pong) never came; wirecheck, the endpoint these cases expect
+        // to close, failed the connection itself, but not cleanly.
+        assert_eq!(r.behavior, Behavior::Failed, "{}: {}", r.id, r.result);
+        assert_eq!(
+            r.behavior_close,
+            BehaviorClose::Unclean,
+            "{}: {}",
+            r.id,
+            r.result_close
+        );
+        assert!(r.close.failed_by_me, "{}", r.id);
+        assert_eq!(r.close.local_close_code, Some(1002), "{}", r.id);
+        assert!(
+            r.result_close
+                .contains("reserved opcode 0x3 (RFC 6455 §5.2)"),
+            "{}",
+            r.result_close
+        );
+    }
 }

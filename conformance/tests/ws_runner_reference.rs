@@ -53,3 +53,42 @@ async fn reference_server_passes_every_case() {
         wrong.join("\n")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verdicts_do_not_depend_on_jobs() {
+    let server = bind(WsServerConfig::ephemeral())
+        .await
+        .expect("bind")
+        .spawn()
+        .expect("serve");
+    let target = Target::parse(&server.url()).expect("valid URL");
+    let selected: Vec<_> = cases::all()
+        .into_iter()
+        .filter(|c| matches!(c.id.category().as_str(), "1" | "2" | "3" | "4" | "5" | "7"))
+        .collect();
+    let mut outcomes = Vec::new();
+    for jobs in [1, 16] {
+        let results = tokio::time::timeout(
+            Duration::from_secs(120),
+            run_cases(&target, &EngineConfig::default(), &selected, jobs, |_| {}),
+        )
+        .await
+        .expect("the run ends in time");
+        let verdicts: Vec<_> = results
+            .iter()
+            .map(|r| {
+                (
+                    r.id.to_string(),
+                    r.behavior,
+                    r.behavior_close,
+                    r.close.remote_close_code,
+                    r.received.clone(),
+                )
+            })
+            .collect();
+        outcomes.push(verdicts);
+    }
+    server.shutdown().await;
+    assert_eq!(outcomes[0].len(), selected.len());
+    assert_eq!(outcomes[0], outcomes[1]);
+}

@@ -94,6 +94,11 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
         )
     };
 
+    // Why wirecheck failed the connection, if it did: added to the close reasons.
+    let why = match (&close.failed_by_me, &close.local_close_reason) {
+        (true, Some(r)) if !r.is_empty() => format!(" (wirecheck failed it: {r})"),
+        _ => String::new(),
+    };
     // behaviorClose, first matching rule wins (autobahn.md §3.4).
     let (mut behavior_close, mut result_close) = if !close.was_open {
         (
@@ -102,10 +107,6 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
         )
     } else if expected_close.closed_by_me != close.closed_by_me {
         let who = |me: bool| if me { "wirecheck" } else { "the server" };
-        let why = match (&close.failed_by_me, &close.local_close_reason) {
-            (true, Some(r)) if !r.is_empty() => format!(" (wirecheck failed it: {r})"),
-            _ => String::new(),
-        };
         (
             BehaviorClose::Failed,
             format!(
@@ -118,7 +119,7 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
         (
             BehaviorClose::Unclean,
             format!(
-                "the close must be clean here, it was not: {}",
+                "the close must be clean here, it was not: {}{why}",
                 close
                     .was_not_clean_reason
                     .as_deref()
