@@ -26,6 +26,9 @@ use super::frame::{FrameHeader, HeaderRules, MAX_CONTROL_PAYLOAD, OpCode};
 use super::utf8::Utf8Validator;
 use super::{Limits, Role};
 
+/// The largest message buffer kept for reuse after a message was handed out.
+const RETAINED_CAPACITY: usize = 64 * 1024;
+
 /// The kind of a data message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MessageKind {
@@ -197,7 +200,13 @@ impl MessageDecoder {
         }
         if self.release_buf {
             self.release_buf = false;
-            self.buf.clear();
+            // A large message's buffer is freed once handed out, so an idle
+            // connection does not keep its peak memory; small ones are reused.
+            if self.buf.capacity() > RETAINED_CAPACITY {
+                self.buf = Vec::new();
+            } else {
+                self.buf.clear();
+            }
         }
         if let Some(h) = self.pending_header.take() {
             self.on_header(h).map_err(|e| self.fail(e))?;
@@ -599,6 +608,29 @@ mod tests {
         assert!(dec.decode(&mut &mut bad[..]).is_err());
         let mut good = frame(true, OpCode::Text, b"x");
         assert!(dec.decode(&mut &mut good[..]).is_err());
+    }
+
+    #[test]
+    fn large_message_buffer_is_freed_after_delivery() {
+        let big = [
+            frame(false, OpCode::Binary, &vec![1u8; 100_000]),
+            frame(true, OpCode::Continuation, b"x"),
+        ]
+        .concat();
+        let mut dec = MessageDecoder::new(Config::new(Role::Server));
+        let mut bytes = big;
+        let mut input = &mut bytes[..];
+        assert!(matches!(
+            dec.decode(&mut input),
+            Ok(Some(Event::Message { .. }))
+        ));
+        assert!(dec.buffered_capacity() > RETAINED_CAPACITY);
+        let mut next = frame(true, OpCode::Ping, b"");
+        assert!(matches!(
+            dec.decode(&mut &mut next[..]),
+            Ok(Some(Event::Ping(_)))
+        ));
+        assert_eq!(dec.buffered_capacity(), 0);
     }
 
     #[test]
