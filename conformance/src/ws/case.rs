@@ -177,6 +177,63 @@ pub enum Chop {
     Bytes(usize),
 }
 
+/// A payload as a pattern repeated to a length (Autobahn's `payload_len`), so
+/// that the multi-megabyte payloads of the 9.x cases cost nothing until sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payload {
+    /// The bytes repeated (when empty, the payload is `len` zero bytes).
+    pub pattern: Vec<u8>,
+    /// The payload length.
+    pub len: usize,
+}
+
+impl Payload {
+    /// Exactly these bytes.
+    pub fn exact(bytes: impl Into<Vec<u8>>) -> Payload {
+        let pattern = bytes.into();
+        Payload {
+            len: pattern.len(),
+            pattern,
+        }
+    }
+
+    /// `pattern` repeated until it is `len` bytes long.
+    pub fn repeat(pattern: impl Into<Vec<u8>>, len: usize) -> Payload {
+        Payload {
+            pattern: pattern.into(),
+            len,
+        }
+    }
+
+    /// The byte at position `i` (`i < len`).
+    fn at(&self, i: usize) -> u8 {
+        if self.pattern.is_empty() {
+            0
+        } else {
+            self.pattern[i % self.pattern.len()]
+        }
+    }
+
+    /// The payload's bytes.
+    pub fn bytes(&self) -> Vec<u8> {
+        (0..self.len).map(|i| self.at(i)).collect()
+    }
+
+    /// The first position where `data` differs from the payload (its length if
+    /// it is a prefix or longer), or `None` when they are equal.
+    pub fn first_difference(&self, data: &[u8]) -> Option<usize> {
+        match data
+            .iter()
+            .enumerate()
+            .position(|(i, &b)| i >= self.len || b != self.at(i))
+        {
+            Some(i) => Some(i),
+            None if data.len() == self.len => None,
+            None => Some(data.len()),
+        }
+    }
+}
+
 /// A frame to send, valid or not (Autobahn: `sendFrame`). Masking follows the
 /// fuzzer's role: a client masks every frame with a fresh key (RFC 6455 §5.3).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -232,13 +289,17 @@ impl FrameSpec {
         self
     }
 
+    /// The payload, as a pattern and a length.
+    pub fn payload_spec(&self) -> Payload {
+        Payload::repeat(
+            self.payload.clone(),
+            self.payload_len.unwrap_or(self.payload.len()),
+        )
+    }
+
     /// The payload as sent.
     pub fn full_payload(&self) -> Vec<u8> {
-        match self.payload_len {
-            None => self.payload.clone(),
-            Some(len) if self.payload.is_empty() => vec![0; len],
-            Some(len) => self.payload.iter().copied().cycle().take(len).collect(),
-        }
+        self.payload_spec().bytes()
     }
 }
 
@@ -252,7 +313,7 @@ pub enum Step {
     /// when given (Autobahn: `sendMessage` with `fragmentSize` or `autoFragmentSize`).
     Message {
         /// The payload.
-        payload: Vec<u8>,
+        payload: Payload,
         /// Binary (true) or text (false).
         binary: bool,
         /// The largest frame payload, if the message is fragmented.
@@ -330,7 +391,7 @@ pub enum Scoring {
         /// Binary (true) or text (false).
         binary: bool,
         /// The payload every echo must carry.
-        payload: Vec<u8>,
+        payload: Payload,
         /// Close the connection after this long if the case has not finished.
         timeout: Duration,
     },
@@ -443,5 +504,16 @@ mod tests {
     fn payload_pattern_repeats_to_length() {
         let f = FrameSpec::new(1, "ab").repeat_to(5);
         assert_eq!(f.full_payload(), b"ababa");
+        assert_eq!(FrameSpec::new(1, "").repeat_to(3).full_payload(), [0, 0, 0]);
+    }
+
+    #[test]
+    fn payload_first_difference() {
+        let p = Payload::repeat("ab", 5);
+        assert_eq!(p.first_difference(b"ababa"), None);
+        assert_eq!(p.first_difference(b"abXba"), Some(2));
+        assert_eq!(p.first_difference(b"abab"), Some(4));
+        assert_eq!(p.first_difference(b"ababab"), Some(5));
+        assert_eq!(Payload::exact(vec![]).first_difference(b""), None);
     }
 }

@@ -655,6 +655,7 @@ impl Session<'_> {
                     binary,
                     fragment_size,
                 } => {
+                    let payload = payload.bytes();
                     let first = if binary { 2 } else { 1 };
                     let size = fragment_size
                         .filter(|&s| s > 0)
@@ -929,21 +930,16 @@ impl Session<'_> {
                     return;
                 }
                 self.trips_done += 1;
-                if b != binary || data.len() != payload.len() {
+                if b != binary || data.len() != payload.len {
                     self.round_trips = Some(Err(format!(
                         "echo {} was a {} message of {} bytes; sent a {} message of {} bytes",
                         self.trips_done,
                         if *b { "binary" } else { "text" },
                         data.len(),
                         if *binary { "binary" } else { "text" },
-                        payload.len()
+                        payload.len
                     )));
-                } else if data != payload {
-                    let at = data
-                        .iter()
-                        .zip(payload)
-                        .position(|(a, b)| a != b)
-                        .unwrap_or(0);
+                } else if let Some(at) = payload.first_difference(data) {
                     self.round_trips = Some(Err(format!(
                         "echo {} has the right length but differs from what was sent at byte {at}",
                         self.trips_done

@@ -11,8 +11,8 @@
 //! length and bytes sent; the fuzzer then closes with 1000 (clean close
 //! required). The timeout is Autobahn's `closeAfter` for the case.
 
-use super::{BINARY, TEXT, hex, message, send};
-use crate::ws::case::{Case, Chop, ExpectedClose, FrameSpec, Scoring, Step};
+use super::{BINARY, TEXT, hex, send};
+use crate::ws::case::{Case, Chop, ExpectedClose, FrameSpec, Payload, Scoring, Step};
 use std::time::Duration;
 
 const KIB: usize = 1 << 10;
@@ -43,7 +43,7 @@ fn limit_case(
     id: String,
     description: String,
     binary: bool,
-    payload: Vec<u8>,
+    payload: Payload,
     count: usize,
     timeout_secs: u64,
     step: Step,
@@ -101,7 +101,7 @@ pub fn cases() -> Vec<Case> {
                     hex(pattern)
                 ),
                 binary,
-                frame.full_payload(),
+                frame.payload_spec(),
                 1,
                 timeout,
                 send(frame),
@@ -126,7 +126,7 @@ pub fn cases() -> Vec<Case> {
         for (i, &fragment) in fragments.iter().enumerate() {
             // Autobahn fills 9.4.1 with 0xfe and every other case with '*'.
             let byte = if binary && i == 0 { 0xfe } else { b'*' };
-            let payload = vec![byte; 4 * MIB];
+            let payload = Payload::repeat([byte], 4 * MIB);
             out.push(limit_case(
                 format!("9.{sub}.{}", i + 1),
                 format!(
@@ -138,7 +138,11 @@ pub fn cases() -> Vec<Case> {
                 payload.clone(),
                 1,
                 100,
-                message(payload, binary, Some(fragment)),
+                Step::Message {
+                    payload,
+                    binary,
+                    fragment_size: Some(fragment),
+                },
             ));
         }
     }
@@ -160,7 +164,7 @@ pub fn cases() -> Vec<Case> {
                     hex(pattern)
                 ),
                 binary,
-                frame.full_payload(),
+                frame.payload_spec(),
                 1,
                 1000,
                 send(frame),
@@ -189,7 +193,7 @@ pub fn cases() -> Vec<Case> {
                     kind(binary)
                 ),
                 binary,
-                frame.full_payload(),
+                frame.payload_spec(),
                 1000,
                 timeout,
                 send(frame),

@@ -8,7 +8,7 @@
 //! that recur (the peer fails with 1002; the peer fails with 1007; the fuzzer
 //! closes and accepts these codes).
 
-use super::case::{Case, Ev, ExpectedClose, FrameSpec, Step};
+use super::case::{Case, Ev, ExpectedClose, FrameSpec, Payload, Step};
 
 mod c10_misc;
 mod c12_13_deflate;
@@ -62,7 +62,7 @@ fn send(frame: FrameSpec) -> Step {
 /// `fragment_size` bytes when given, else in one frame.
 fn message(payload: impl Into<Vec<u8>>, binary: bool, fragment_size: Option<usize>) -> Step {
     Step::Message {
-        payload: payload.into(),
+        payload: Payload::exact(payload),
         binary,
         fragment_size,
     }
@@ -203,7 +203,7 @@ mod tests {
                     payload,
                     binary: false,
                     ..
-                } => out.extend(payload),
+                } => out.extend(payload.bytes()),
                 Step::FrameData(d) => out.extend(d),
                 _ => {}
             }
@@ -339,14 +339,19 @@ mod tests {
             };
             assert_eq!(c.steps.len(), 1, "{}", c.id);
             let (sent, sent_binary) = match &c.steps[0] {
-                Step::Frame(f) => (f.full_payload(), f.opcode == BINARY),
+                Step::Frame(f) => (f.payload_spec(), f.opcode == BINARY),
                 Step::Message {
                     payload, binary, ..
                 } => (payload.clone(), *binary),
                 other => panic!("{}: unexpected step {other:?}", c.id),
             };
             assert_eq!(sent_binary, *binary, "{}", c.id);
-            assert!(sent == *payload, "{}: the checked payload differs", c.id);
+            assert_eq!(
+                sent.bytes(),
+                payload.bytes(),
+                "{}: the checked payload differs",
+                c.id
+            );
         }
     }
 
