@@ -7,4 +7,5 @@
 pub mod decode;
 pub mod report;
 pub mod serve;
+pub mod tls;
 pub mod ws;

@@ -53,7 +53,7 @@ enum CasesCommand {
 
 #[derive(Args)]
 struct WsArgs {
-    /// The server to validate (ws://host[:port]/path). Without it, wirecheck starts its
+    /// The server to validate (ws:// or wss://host[:port]/path). Without it, wirecheck starts its
     /// reference server on a free loopback port and validates that.
     url: Option<String>,
     /// Run only the cases these patterns select (comma-separated, e.g. `1.*,6.4.*`).
@@ -89,6 +89,9 @@ struct WsArgs {
     /// When to colour the summary.
     #[arg(long, value_enum, default_value_t = report::ColorChoice::Auto)]
     color: report::ColorChoice,
+    /// For wss:// targets: accept any server certificate (self-signed test servers).
+    #[arg(long)]
+    insecure: bool,
 }
 
 #[derive(Subcommand)]
@@ -245,6 +248,7 @@ fn validate_ws(args: WsArgs) -> ExitCode {
         origin: args.origin,
         headers: args.headers,
         color: args.color,
+        insecure: args.insecure,
     };
     match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -65,6 +65,8 @@ pub struct WsOptions {
     pub headers: Vec<String>,
     /// When to colour the summary.
     pub color: ColorChoice,
+    /// `wss://`: accept any certificate (self-signed test servers).
+    pub insecure: bool,
 }
 
 /// A usage error: the message and exit code 2.
@@ -160,10 +162,18 @@ pub async fn run_ws(opts: WsOptions) -> u8 {
             }
         }
     };
+    let tls = match crate::tls::client_config(opts.insecure) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("wirecheck: cannot set up TLS: {e}");
+            return EXIT_INTERNAL;
+        }
+    };
     let cfg = EngineConfig {
         timeout_scale: opts.timeout_scale,
         origin: opts.origin.clone(),
         headers,
+        tls: Some(tls),
         ..EngineConfig::default()
     };
 

@@ -20,9 +20,10 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant, SystemTime};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::sync::Arc;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::time::{sleep_until, timeout};
 use wirecheck_codec::ws::frame::{
     FrameHeader, HeaderRules, LengthForm, MAX_HEADER_LEN, OpCode, encode_header,
@@ -47,14 +48,22 @@ pub struct Target {
     pub path: String,
     /// The value of the `Host` header.
     pub host_header: String,
+    /// `wss://`: TLS over the TCP connection.
+    pub tls: bool,
 }
 
 impl Target {
-    /// Parse a `ws://host[:port][/path]` URL. `wss://` is not supported yet.
+    /// Parse a `ws://host[:port][/path]` or `wss://…` URL.
     pub fn parse(url: &str) -> Result<Target, String> {
-        let rest = url
-            .strip_prefix("ws://")
-            .ok_or_else(|| format!("unsupported URL {url:?}: expected ws://host[:port]/path"))?;
+        let (tls, rest) = if let Some(rest) = url.strip_prefix("ws://") {
+            (false, rest)
+        } else if let Some(rest) = url.strip_prefix("wss://") {
+            (true, rest)
+        } else {
+            return Err(format!(
+                "unsupported URL {url:?}: expected ws://host[:port]/path or wss://host[:port]/path"
+            ));
+        };
         let (authority, path) = match rest.find(['/', '?']) {
             Some(i) if rest.as_bytes()[i] == b'/' => (&rest[..i], rest[i..].to_owned()),
             Some(i) => (&rest[..i], format!("/{}", &rest[i..])),
@@ -78,7 +87,7 @@ impl Target {
             }
         };
         let port = if port.is_empty() {
-            80
+            if tls { 443 } else { 80 }
         } else {
             port.parse()
                 .map_err(|_| format!("invalid port in URL {url:?}"))?
@@ -91,6 +100,7 @@ impl Target {
             port,
             path,
             host_header: authority.to_owned(),
+            tls,
         })
     }
 }
@@ -115,6 +125,9 @@ pub struct EngineConfig {
     pub origin: Option<String>,
     /// Extra request headers.
     pub headers: Vec<(String, String)>,
+    /// The TLS configuration for `wss://` targets; `None` verifies certificates
+    /// against the bundled roots ([`crate::tls::client_config`]).
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Default for EngineConfig {
@@ -127,6 +140,7 @@ impl Default for EngineConfig {
             timeout_scale: 1.0,
             origin: None,
             headers: Vec::new(),
+            tls: None,
         }
     }
 }
@@ -136,6 +150,13 @@ impl EngineConfig {
         d.mul_f64(self.timeout_scale.max(0.0))
     }
 }
+
+/// A connection to the server: TCP, or TLS over TCP.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// The connection as the engine holds it.
+type Stream = Box<dyn Io>;
 
 /// The limits the fuzzer applies to what the server sends: large enough for the
 /// echo of Autobahn's biggest message (9.1.6, 16 MiB).
@@ -209,7 +230,7 @@ struct Session<'c> {
     case: &'c Case,
     cfg: &'c EngineConfig,
     rng: Rng,
-    writer: OwnedWriteHalf,
+    writer: WriteHalf<Stream>,
     decoder: MessageDecoder,
     /// A frame-level decoder used only to log received frames.
     wire_frames: FrameDecoder,
@@ -293,7 +314,13 @@ pub async fn run_case(
     let mut head = Vec::new();
     let opened = timeout(
         cfg.scaled(cfg.open_handshake_timeout),
-        open(target, &request, &request_bytes, &mut head),
+        open(
+            target,
+            cfg.tls.as_ref(),
+            &request,
+            &request_bytes,
+            &mut head,
+        ),
     )
     .await;
     let (stream, leftover) = match opened {
@@ -315,8 +342,7 @@ pub async fn run_case(
     };
     let response_head = lossy(&head);
     result.http_response = response_head;
-    let _ = stream.set_nodelay(true);
-    let (reader, writer) = stream.into_split();
+    let (reader, writer) = tokio::io::split(stream);
     let mut config = Config::new(Role::Client);
     config.limits = RECEIVE_LIMITS;
     config.report_frames = true;
@@ -422,13 +448,37 @@ fn finish_unopened(case: &Case, mut result: CaseResult, why: String) -> CaseResu
 /// so far is kept in `head`, so it can be reported even after a timeout.
 async fn open(
     target: &Target,
+    tls: Option<&Arc<rustls::ClientConfig>>,
     request: &ClientRequest,
     request_bytes: &[u8],
     head: &mut Vec<u8>,
-) -> Result<(TcpStream, Vec<u8>), String> {
-    let mut stream = TcpStream::connect((target.host.as_str(), target.port))
+) -> Result<(Stream, Vec<u8>), String> {
+    let tcp = TcpStream::connect((target.host.as_str(), target.port))
         .await
         .map_err(|e| format!("cannot connect to {}:{}: {e}", target.host, target.port))?;
+    let _ = tcp.set_nodelay(true);
+    let mut stream: Stream = if target.tls {
+        let config = match tls {
+            Some(c) => Arc::clone(c),
+            None => {
+                crate::tls::client_config(false).map_err(|e| format!("TLS configuration: {e}"))?
+            }
+        };
+        let name = rustls::pki_types::ServerName::try_from(target.host.clone())
+            .map_err(|e| format!("{:?} is not a valid TLS server name: {e}", target.host))?;
+        let tls_stream = tokio_rustls::TlsConnector::from(config)
+            .connect(name, tcp)
+            .await
+            .map_err(|e| {
+                format!(
+                    "TLS handshake with {}:{} failed: {e}",
+                    target.host, target.port
+                )
+            })?;
+        Box::new(tls_stream)
+    } else {
+        Box::new(tcp)
+    };
     stream
         .write_all(request_bytes)
         .await
@@ -493,7 +543,7 @@ fn encode_frame(
 }
 
 impl Session<'_> {
-    async fn run(&mut self, mut reader: OwnedReadHalf, leftover: Vec<u8>) {
+    async fn run(&mut self, mut reader: ReadHalf<Stream>, leftover: Vec<u8>) {
         let mut buf = vec![0u8; 64 * 1024];
         if !leftover.is_empty() {
             self.on_bytes(leftover);
@@ -1034,7 +1084,7 @@ impl Session<'_> {
 }
 
 async fn write_some(
-    writer: &mut OwnedWriteHalf,
+    writer: &mut WriteHalf<Stream>,
     writes: &VecDeque<PendingWrite>,
     offset: usize,
 ) -> std::io::Result<usize> {
@@ -1066,6 +1116,9 @@ mod tests {
         assert_eq!((t.port, t.path.as_str()), (80, "/"));
         let t = Target::parse("ws://[::1]:8080").unwrap();
         assert_eq!((t.host.as_str(), t.port), ("::1", 8080));
+        let t = Target::parse("wss://example.test/x").unwrap();
+        assert!(t.tls);
+        assert_eq!((t.port, t.path.as_str()), (443, "/x"));
         for bad in ["http://x", "ws://", "ws://h:99999/", "ws://u@h/"] {
             assert!(Target::parse(bad).is_err(), "{bad}");
         }

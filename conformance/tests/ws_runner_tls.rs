@@ -1,0 +1,103 @@
+//! `wss://`: the runner over TLS (rustls), against the reference server behind a
+//! TLS terminator with a self-signed certificate made for the test.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
+use wirecheck::serve::ws::{WsServerConfig, bind};
+use wirecheck::ws::cases;
+use wirecheck::ws::engine::{EngineConfig, Target};
+use wirecheck::ws::result::{Behavior, BehaviorClose, CaseResult};
+use wirecheck::ws::run::{run_cases, select};
+
+/// A TLS terminator on 127.0.0.1 forwarding to `backend`, with a self-signed
+/// certificate for `localhost`.
+async fn tls_front(backend: std::net::SocketAddr) -> std::net::SocketAddr {
+    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])
+        .expect("self-signed certificate");
+    let cert = key.cert.der().clone();
+    let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.signing_key.serialize_der()));
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(wirecheck::tls::provider()))
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], private)
+        .expect("server certificate");
+    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let Ok(mut plain) = TcpStream::connect(backend).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut plain).await;
+            });
+        }
+    });
+    addr
+}
+
+async fn run_over_tls(insecure: bool) -> Vec<CaseResult> {
+    let server = bind(WsServerConfig::ephemeral())
+        .await
+        .expect("bind")
+        .spawn()
+        .expect("serve");
+    let front = tls_front(server.local_addr()).await;
+    let target = Target::parse(&format!("wss://localhost:{}/", front.port())).expect("valid URL");
+    let selected = select(cases::all(), &["1.*".to_owned(), "2.*".to_owned()], &[]).expect("cases");
+    let cfg = EngineConfig {
+        tls: Some(wirecheck::tls::client_config(insecure).expect("TLS configuration")),
+        ..EngineConfig::default()
+    };
+    let results = tokio::time::timeout(
+        Duration::from_secs(60),
+        run_cases(&target, &cfg, &selected, 4, |_| {}),
+    )
+    .await
+    .expect("the run ends in time");
+    server.shutdown().await;
+    results
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wss_with_insecure_runs_every_case_over_tls() {
+    let results = run_over_tls(true).await;
+    assert_eq!(results.len(), 27);
+    for r in &results {
+        assert_eq!(
+            (r.behavior, r.behavior_close),
+            (Behavior::Ok, BehaviorClose::Ok),
+            "{}: {} / {}",
+            r.id,
+            r.result,
+            r.result_close
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wss_without_insecure_rejects_a_self_signed_certificate() {
+    let results = run_over_tls(false).await;
+    for r in &results {
+        assert!(!r.close.was_open, "{}", r.id);
+        assert!(r.result.contains("TLS handshake"), "{}: {}", r.id, r.result);
+        assert!(
+            r.result.to_lowercase().contains("certificate"),
+            "{}: {}",
+            r.id,
+            r.result
+        );
+    }
+}
