@@ -31,6 +31,10 @@ enum Flaw {
     Resets,
     /// Completes the handshake, then answers every read with bytes that are no frame.
     SendsGarbage,
+    /// Sends a frame with RSV1 set right after the handshake, then behaves.
+    RsvFrameFirst,
+    /// Completes the close handshake but never closes the TCP connection.
+    KeepsTcpOpen,
     /// Answers a Ping that came after the client's Close (RFC 6455 §5.5.1: nothing
     /// after a Close is processed), before its own Close reply.
     PongsAfterClose,
@@ -85,6 +89,9 @@ async fn serve(mut stream: TcpStream, flaw: Flaw) {
     let Some(mut pending) = handshake(&mut stream).await else {
         return;
     };
+    if matches!(flaw, Flaw::RsvFrameFirst) && stream.write_all(&[0xC1, 0x00]).await.is_err() {
+        return;
+    }
     if matches!(flaw, Flaw::SendsGarbage) {
         // 0xF3: FIN with reserved opcode 3 (RFC 6455 §5.2), then noise.
         let _ = stream
@@ -151,6 +158,10 @@ async fn serve(mut stream: TcpStream, flaw: Flaw) {
             return;
         }
         if closed {
+            if matches!(flaw, Flaw::KeepsTcpOpen) {
+                // Hold the connection open until the client gives up.
+                while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {}
+            }
             // Close TCP after the close handshake, as a server should.
             return;
         }
@@ -237,7 +248,11 @@ async fn server_that_never_closes_is_unclean_and_the_run_ends() {
             r.id,
             r.result_close
         );
-        assert!(r.close.was_close_handshake_timeout, "{}", r.id);
+        // 1.1.x arm killAfter(1) at the start, so it fires before the 1 s
+        // close-handshake timeout; 2.1 closes via closeAfter(1) and has no kill.
+        let timed_out = r.id.to_string() == "2.1";
+        assert_eq!(r.close.was_close_handshake_timeout, timed_out, "{}", r.id);
+        assert!(r.close.dropped_by_me, "{}", r.id);
         assert!(
             r.result_close.contains("did not answer the close frame"),
             "{}",
@@ -369,4 +384,52 @@ async fn server_that_sends_garbage_is_failed_by_wirecheck_with_the_rule() {
             r.result_close
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_close_reply_after_a_bad_frame_is_still_taken() {
+    // Autobahn skips the invalid frame and takes the server's Close reply: the
+    // close handshake completes cleanly even though wirecheck failed the connection.
+    let addr = start(Flaw::RsvFrameFirst).await;
+    let results = run(
+        addr,
+        &["2.1"],
+        EngineConfig::default(),
+        Duration::from_secs(10),
+    )
+    .await;
+    let r = &results[0];
+    assert!(r.close.failed_by_me);
+    assert!(r.close.was_clean, "{}", r.result_close);
+    assert!(!r.close.dropped_by_me);
+    assert_eq!(r.close.local_close_code, Some(1002));
+    // The server answered with an empty Close (this flawed server never echoes codes).
+    assert_eq!(r.close.remote_close_code, None);
+    assert_eq!(r.behavior_close, BehaviorClose::Ok, "{}", r.result_close);
+    assert_eq!(r.behavior, Behavior::Failed, "no pong came: {}", r.result);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_that_keeps_tcp_open_after_the_close_handshake_fails_by_client() {
+    // 1.1.1 arms killAfter(1) first; the server-drop timer starts later, so the
+    // kill fires first: the close was clean, but wirecheck had to drop TCP
+    // (autobahn.md §4.3: droppedByMe -> FAILED BY CLIENT).
+    let addr = start(Flaw::KeepsTcpOpen).await;
+    let results = run(
+        addr,
+        &["1.1.1"],
+        EngineConfig::default(),
+        Duration::from_secs(10),
+    )
+    .await;
+    let r = &results[0];
+    assert_eq!(r.behavior, Behavior::Ok, "{}", r.result);
+    assert!(r.close.was_clean);
+    assert!(r.close.dropped_by_me);
+    assert_eq!(
+        r.behavior_close,
+        BehaviorClose::FailedByClient,
+        "{}",
+        r.result_close
+    );
 }

@@ -179,6 +179,21 @@ enum Phase {
     Done,
 }
 
+/// The engine's timers, to handle whichever fell due first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Due {
+    /// The hard cap on a case's duration.
+    Cap,
+    /// The close-handshake or server-drop timeout.
+    Phase,
+    /// The end of a `Wait` step.
+    Pause,
+    /// `killAfter`.
+    Kill,
+    /// `closeAfter`.
+    CloseAfter,
+}
+
 /// A small PRNG for masking keys and the handshake nonce, seeded from the OS.
 /// RFC 6455 §5.3 asks for unpredictable keys so intermediaries cannot be
 /// poisoned; the fuzzer's peers are test servers, and xorshift seeded by the OS
@@ -234,8 +249,14 @@ struct Session<'c> {
     decoder: MessageDecoder,
     /// A frame-level decoder used only to log received frames.
     wire_frames: FrameDecoder,
-    /// The frame being logged and its payload so far.
-    wire_frame: Option<(FrameHeader, Vec<u8>)>,
+    /// The frame being tracked, where it started in the stream, and its payload so far.
+    wire_frame: Option<(FrameHeader, u64, Vec<u8>)>,
+    /// Close frames the tracker saw: where each started, and its body.
+    tracked_closes: Vec<(u64, Vec<u8>)>,
+    /// Bytes received since the connection opened.
+    rx_total: u64,
+    /// Where the message decoder failed (a position in the failing frame).
+    decoder_failed_at: Option<u64>,
     phase: Phase,
     info: CloseInfo,
     received: Vec<Ev>,
@@ -363,6 +384,9 @@ pub async fn run_case(
             max_payload: RECEIVE_LIMITS.max_frame_size,
         }),
         wire_frame: None,
+        tracked_closes: Vec::new(),
+        rx_total: 0,
+        decoder_failed_at: None,
         phase: Phase::Open,
         info: CloseInfo {
             was_open: true,
@@ -598,7 +622,21 @@ impl Session<'_> {
     }
 
     fn on_timer(&mut self, now: Instant) {
-        if now >= self.cap {
+        // Handle the timer that fell due first, as a reactor fires callbacks in
+        // deadline order; the loop comes back at once for any other one due.
+        let candidates = [
+            (Some(self.cap), Due::Cap),
+            (self.phase_deadline, Due::Phase),
+            (self.paused_until.map(|(t, _)| t), Due::Pause),
+            (self.kill_at, Due::Kill),
+            (self.close_at, Due::CloseAfter),
+        ];
+        let first = candidates
+            .iter()
+            .filter_map(|(t, kind)| t.filter(|t| now >= *t).map(|t| (t, *kind)))
+            .min_by_key(|(t, _)| *t)
+            .map(|(_, kind)| kind);
+        if first == Some(Due::Cap) {
             // No Autobahn timer would end this case: drop it so the run goes on.
             self.info
                 .was_not_clean_reason
@@ -606,8 +644,7 @@ impl Session<'_> {
             self.drop_tcp();
             return;
         }
-        if let Some(t) = self.phase_deadline.filter(|t| now >= *t) {
-            let _ = t;
+        if first == Some(Due::Phase) {
             self.phase_deadline = None;
             match self.phase {
                 Phase::CloseSent => {
@@ -631,8 +668,7 @@ impl Session<'_> {
             }
             return;
         }
-        if let Some((t, tag)) = self.paused_until.filter(|(t, _)| now >= *t) {
-            let _ = t;
+        if let (Some(Due::Pause), Some((_, tag))) = (first, self.paused_until) {
             self.paused_until = None;
             self.log(WireRow::WaitFired(tag));
             if self.phase == Phase::Open {
@@ -645,7 +681,7 @@ impl Session<'_> {
             }
             return;
         }
-        if self.kill_at.is_some_and(|t| now >= t) {
+        if first == Some(Due::Kill) {
             self.kill_at = None;
             self.log(WireRow::KillFired);
             match self.phase {
@@ -656,16 +692,25 @@ impl Session<'_> {
                 }
                 // Closing: a pending killAfter drops the connection (autobahn.md §4.3).
                 Phase::CloseSent | Phase::AwaitDrop => {
-                    self.info.was_not_clean_reason.get_or_insert_with(|| {
-                        "the server did not close the TCP connection".into()
-                    });
+                    // Autobahn's failConnection marks failedByMe, then drops TCP.
+                    self.info.failed_by_me = true;
+                    if !self.info.was_clean {
+                        let why = if self.phase == Phase::CloseSent {
+                            "the server did not answer the close frame before killAfter fired"
+                        } else {
+                            "the server did not close the TCP connection"
+                        };
+                        self.info
+                            .was_not_clean_reason
+                            .get_or_insert_with(|| why.into());
+                    }
                     self.drop_tcp();
                 }
                 Phase::Done => {}
             }
             return;
         }
-        if self.close_at.is_some_and(|t| now >= t) {
+        if first == Some(Due::CloseAfter) {
             self.close_at = None;
             self.log(WireRow::CloseTimerFired);
             if self.phase == Phase::Open {
@@ -878,8 +923,15 @@ impl Session<'_> {
     fn on_bytes(&mut self, mut bytes: Vec<u8>) {
         if self.log_wire {
             self.wirelog.push(WireRow::Rx(bytes.clone()));
-            self.log_rx_frames(bytes.clone());
         }
+        let base = self.rx_total;
+        self.rx_total += bytes.len() as u64;
+        self.track_frames(bytes.clone(), base);
+        if self.decoder_failed_at.is_some() {
+            self.close_after_failure();
+            return;
+        }
+        let len = bytes.len();
         let mut input = &mut bytes[..];
         loop {
             if self.phase == Phase::Done {
@@ -921,15 +973,20 @@ impl Session<'_> {
                 Err(e) => {
                     // The server broke the protocol: fail the connection with the code
                     // the rule maps to (RFC 6455 §7.1.7), as Autobahn's protocol does.
+                    self.info.failed_by_me = true;
+                    self.decoder_failed_at = Some(base + (len - input.len()) as u64);
                     if self.phase == Phase::Open {
-                        self.info.failed_by_me = true;
                         let mut reason = e.to_string();
                         // §5.5: a control frame carries at most 125 bytes: 2 for the code.
                         while reason.len() > 123 {
                             reason.pop();
                         }
                         self.start_close(&close_body(e.close_code(), &reason));
+                        // Autobahn skips the invalid frame and still takes the server's
+                        // Close reply; the frame tracker has seen what followed it.
+                        self.close_after_failure();
                     } else {
+                        // Failing while closing drops the connection (autobahn.md §4.3).
                         self.drop_tcp();
                     }
                     return;
@@ -938,32 +995,70 @@ impl Session<'_> {
         }
     }
 
-    /// Log every received frame with its payload (`RF` rows). The message decoder
-    /// reports whole messages, so a second, frame-level decoder that only records
-    /// walks the same bytes; it stops at the first frame it cannot parse, where the
-    /// message decoder reports the protocol error.
-    fn log_rx_frames(&mut self, mut bytes: Vec<u8>) {
+    /// Follow the frame boundaries of everything received with a lenient,
+    /// frame-level decoder: it logs every frame with its payload (`RF` rows) and
+    /// remembers Close frames, so that after the message decoder failed on a frame
+    /// the server's Close reply that follows it can still be taken, as Autobahn
+    /// skips the invalid frame. It stops at the first header it cannot parse.
+    fn track_frames(&mut self, mut bytes: Vec<u8>, base: u64) {
+        let len = bytes.len();
         let mut input = &mut bytes[..];
         while let Ok(Some(event)) = self.wire_frames.decode(&mut input) {
+            let at = base + (len - input.len()) as u64;
             match event {
-                FrameEvent::Header(h) => self.wire_frame = Some((h, Vec::new())),
+                FrameEvent::Header(h) => {
+                    let start = at - h.encoded_len() as u64;
+                    self.wire_frame = Some((h, start, Vec::new()));
+                }
                 FrameEvent::Payload { data, last, .. } => {
-                    if let Some((h, mut payload)) = self.wire_frame.take() {
+                    let Some((h, start, mut payload)) = self.wire_frame.take() else {
+                        continue;
+                    };
+                    if self.log_wire || h.opcode == OpCode::Close {
                         payload.extend_from_slice(data);
-                        if last {
-                            self.wirelog.push(WireRow::RxFrame {
-                                opcode: h.opcode.as_u8(),
-                                fin: h.fin,
-                                rsv: h.rsv,
-                                masked: h.mask.is_some(),
-                                payload,
-                            });
-                        } else {
-                            self.wire_frame = Some((h, payload));
-                        }
+                    }
+                    if !last {
+                        self.wire_frame = Some((h, start, payload));
+                        continue;
+                    }
+                    if h.opcode == OpCode::Close {
+                        self.tracked_closes.push((start, payload.clone()));
+                    }
+                    if self.log_wire {
+                        self.wirelog.push(WireRow::RxFrame {
+                            opcode: h.opcode.as_u8(),
+                            fin: h.fin,
+                            rsv: h.rsv,
+                            masked: h.mask.is_some(),
+                            payload,
+                        });
                     }
                 }
             }
+        }
+    }
+
+    /// After the message decoder failed: take the first Close frame that starts
+    /// after the failing frame as the server's Close.
+    fn close_after_failure(&mut self) {
+        let Some(failed_at) = self.decoder_failed_at else {
+            return;
+        };
+        let found = self
+            .tracked_closes
+            .iter()
+            .position(|(start, _)| *start > failed_at);
+        if let Some(i) = found {
+            let (_, body) = self.tracked_closes.swap_remove(i);
+            self.tracked_closes.clear();
+            let (code, reason) = match body.as_slice() {
+                [hi, lo, reason @ ..] => (
+                    Some(u16::from_be_bytes([*hi, *lo])),
+                    Some(String::from_utf8_lossy(reason).into_owned()),
+                ),
+                _ => (None, None),
+            };
+            self.on_close(code, reason);
         }
     }
 
@@ -1040,8 +1135,12 @@ impl Session<'_> {
                 self.send_close_frame(&close_body(1000, ""));
                 self.phase = Phase::AwaitDrop;
                 self.phase_deadline = None;
+                // Autobahn marks the close clean when the Close frame arrives; only
+                // the two timeouts take that back (autobahn.md §4.3).
+                self.info.was_clean = true;
             }
             Phase::CloseSent => {
+                self.info.was_clean = true;
                 self.phase = Phase::AwaitDrop;
                 self.phase_deadline =
                     Some(Instant::now() + self.cfg.scaled(self.cfg.server_drop_timeout));
@@ -1052,12 +1151,9 @@ impl Session<'_> {
 
     fn on_tcp_closed(&mut self) {
         match self.phase {
-            Phase::AwaitDrop => {
-                // Both close frames were exchanged and the server closed TCP.
-                if self.info.was_not_clean_reason.is_none() {
-                    self.info.was_clean = true;
-                }
-            }
+            // Both Close frames were exchanged (`was_clean` was set then) and the
+            // server closed TCP in time.
+            Phase::AwaitDrop => {}
             Phase::Open => {
                 self.info.was_not_clean_reason =
                     Some("the server dropped the TCP connection without a close handshake".into());
@@ -1073,11 +1169,11 @@ impl Session<'_> {
         self.phase = Phase::Done;
     }
 
-    /// The fuzzer drops the TCP connection itself.
+    /// The fuzzer drops the TCP connection itself. Whether the close was clean is
+    /// left as it is, as Autobahn's `dropConnection` does.
     fn drop_tcp(&mut self) {
         if self.phase != Phase::Done {
             self.info.dropped_by_me = true;
-            self.info.was_clean = false;
             self.phase = Phase::Done;
         }
     }
