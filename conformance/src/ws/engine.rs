@@ -1051,14 +1051,16 @@ impl Session<'_> {
         if let Some(i) = found {
             let (_, body) = self.tracked_closes.swap_remove(i);
             self.tracked_closes.clear();
-            let (code, reason) = match body.as_slice() {
-                [hi, lo, reason @ ..] => (
-                    Some(u16::from_be_bytes([*hi, *lo])),
-                    Some(String::from_utf8_lossy(reason).into_owned()),
-                ),
-                _ => (None, None),
-            };
-            self.on_close(code, reason);
+            // The codec validates the body (RFC 6455 §5.5.1, §7.4); an invalid one is
+            // a second violation while closing, which drops the connection.
+            match wirecheck_codec::ws::message::parse_close(&body) {
+                Ok(Some(c)) => {
+                    let reason = c.reason.to_owned();
+                    self.on_close(Some(c.code.0), Some(reason));
+                }
+                Ok(None) => self.on_close(None, None),
+                Err(_) => self.drop_tcp(),
+            }
         }
     }
 
