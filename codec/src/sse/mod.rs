@@ -30,6 +30,7 @@
 mod encoder;
 mod event;
 mod interpret;
+pub mod lint;
 mod parser;
 
 pub use encoder::{Block, EncodeError, comment, heartbeat};
