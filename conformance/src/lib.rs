@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod decode;
+pub mod net;
 pub mod report;
 pub mod serve;
 pub mod tls;

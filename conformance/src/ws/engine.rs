@@ -22,8 +22,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use std::sync::Arc;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::time::{sleep_until, timeout};
 use wirecheck_codec::ws::frame::{
     FrameHeader, HeaderRules, LengthForm, MAX_HEADER_LEN, OpCode, encode_header,
@@ -37,73 +36,8 @@ use super::case::{Case, Chop, Ev, FrameSpec, Scoring, Step};
 use super::result::{CaseResult, CloseInfo, WireRow};
 use super::verdict::{Observed, verdicts};
 
-/// Where to connect.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// Host name or address to connect to.
-    pub host: String,
-    /// TCP port.
-    pub port: u16,
-    /// The request target (path and query), e.g. `/`.
-    pub path: String,
-    /// The value of the `Host` header.
-    pub host_header: String,
-    /// `wss://`: TLS over the TCP connection.
-    pub tls: bool,
-}
-
-impl Target {
-    /// Parse a `ws://host[:port][/path]` or `wss://…` URL.
-    pub fn parse(url: &str) -> Result<Target, String> {
-        let (tls, rest) = if let Some(rest) = url.strip_prefix("ws://") {
-            (false, rest)
-        } else if let Some(rest) = url.strip_prefix("wss://") {
-            (true, rest)
-        } else {
-            return Err(format!(
-                "unsupported URL {url:?}: expected ws://host[:port]/path or wss://host[:port]/path"
-            ));
-        };
-        let (authority, path) = match rest.find(['/', '?']) {
-            Some(i) if rest.as_bytes()[i] == b'/' => (&rest[..i], rest[i..].to_owned()),
-            Some(i) => (&rest[..i], format!("/{}", &rest[i..])),
-            None => (rest, "/".to_owned()),
-        };
-        if authority.is_empty() || authority.contains('@') {
-            return Err(format!(
-                "invalid URL {url:?}: no host, or user info (not allowed in ws URLs)"
-            ));
-        }
-        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-            let end = v6
-                .find(']')
-                .ok_or_else(|| format!("invalid URL {url:?}: unclosed IPv6 literal"))?;
-            let port = &v6[end + 1..];
-            (v6[..end].to_owned(), port.strip_prefix(':').unwrap_or(""))
-        } else {
-            match authority.rsplit_once(':') {
-                Some((h, p)) => (h.to_owned(), p),
-                None => (authority.to_owned(), ""),
-            }
-        };
-        let port = if port.is_empty() {
-            if tls { 443 } else { 80 }
-        } else {
-            port.parse()
-                .map_err(|_| format!("invalid port in URL {url:?}"))?
-        };
-        if host.is_empty() {
-            return Err(format!("invalid URL {url:?}: empty host"));
-        }
-        Ok(Target {
-            host,
-            port,
-            path,
-            host_header: authority.to_owned(),
-            tls,
-        })
-    }
-}
+use crate::net::Stream;
+pub use crate::net::Target;
 
 /// Timeouts and request options. The defaults are Autobahn|Python 0.10.9's
 /// (autobahn.md §4.2); `--timeout-scale` multiplies every one of them and every
@@ -150,13 +84,6 @@ impl EngineConfig {
         d.mul_f64(self.timeout_scale.max(0.0))
     }
 }
-
-/// A connection to the server: TCP, or TLS over TCP.
-trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
-
-/// The connection as the engine holds it.
-type Stream = Box<dyn Io>;
 
 /// The limits the fuzzer applies to what the server sends: large enough for the
 /// echo of Autobahn's biggest message (9.1.6, 16 MiB).
@@ -477,32 +404,7 @@ async fn open(
     request_bytes: &[u8],
     head: &mut Vec<u8>,
 ) -> Result<(Stream, Vec<u8>), String> {
-    let tcp = TcpStream::connect((target.host.as_str(), target.port))
-        .await
-        .map_err(|e| format!("cannot connect to {}:{}: {e}", target.host, target.port))?;
-    let _ = tcp.set_nodelay(true);
-    let mut stream: Stream = if target.tls {
-        let config = match tls {
-            Some(c) => Arc::clone(c),
-            None => {
-                crate::tls::client_config(false).map_err(|e| format!("TLS configuration: {e}"))?
-            }
-        };
-        let name = rustls::pki_types::ServerName::try_from(target.host.clone())
-            .map_err(|e| format!("{:?} is not a valid TLS server name: {e}", target.host))?;
-        let tls_stream = tokio_rustls::TlsConnector::from(config)
-            .connect(name, tcp)
-            .await
-            .map_err(|e| {
-                format!(
-                    "TLS handshake with {}:{} failed: {e}",
-                    target.host, target.port
-                )
-            })?;
-        Box::new(tls_stream)
-    } else {
-        Box::new(tcp)
-    };
+    let mut stream = crate::net::connect(target, tls).await?;
     stream
         .write_all(request_bytes)
         .await

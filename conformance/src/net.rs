@@ -1,0 +1,139 @@
+//! What both runners need to reach a server: parse its URL into a [`Target`] and
+//! open a TCP connection, with TLS over it for `wss://` and `https://` (rustls, see
+//! [`crate::tls`]).
+
+use std::sync::Arc;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+
+/// A connection to the server: TCP, or TLS over TCP.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// A connection as the runners hold it.
+pub type Stream = Box<dyn Io>;
+
+/// Where to connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// Host name or address to connect to.
+    pub host: String,
+    /// TCP port.
+    pub port: u16,
+    /// The request target (path and query), e.g. `/`.
+    pub path: String,
+    /// The value of the `Host` header.
+    pub host_header: String,
+    /// TLS over the TCP connection (`wss://`, `https://`).
+    pub tls: bool,
+}
+
+impl Target {
+    /// Parse `<plain>://host[:port][/path]` or `<secure>://…` (`ws`/`wss`,
+    /// `http`/`https`). User info and fragments are refused.
+    pub fn parse_with(url: &str, plain: &str, secure: &str) -> Result<Target, String> {
+        let strip = |scheme: &str| {
+            url.get(..scheme.len() + 3)
+                .filter(|p| p.eq_ignore_ascii_case(&format!("{scheme}://")))
+                .map(|_| &url[scheme.len() + 3..])
+        };
+        let (tls, rest) = if let Some(rest) = strip(plain) {
+            (false, rest)
+        } else if let Some(rest) = strip(secure) {
+            (true, rest)
+        } else {
+            return Err(format!(
+                "unsupported URL {url:?}: expected {plain}://host[:port]/path or {secure}://host[:port]/path"
+            ));
+        };
+        if rest.contains('#') {
+            return Err(format!("invalid URL {url:?}: a fragment is not allowed"));
+        }
+        let (authority, path) = match rest.find(['/', '?']) {
+            Some(i) if rest.as_bytes()[i] == b'/' => (&rest[..i], rest[i..].to_owned()),
+            Some(i) => (&rest[..i], format!("/{}", &rest[i..])),
+            None => (rest, "/".to_owned()),
+        };
+        if authority.is_empty() || authority.contains('@') {
+            return Err(format!(
+                "invalid URL {url:?}: no host, or user info (not allowed here)"
+            ));
+        }
+        let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+            let end = v6
+                .find(']')
+                .ok_or_else(|| format!("invalid URL {url:?}: unclosed IPv6 literal"))?;
+            let port = &v6[end + 1..];
+            (v6[..end].to_owned(), port.strip_prefix(':').unwrap_or(""))
+        } else {
+            match authority.rsplit_once(':') {
+                Some((h, p)) => (h.to_owned(), p),
+                None => (authority.to_owned(), ""),
+            }
+        };
+        let port = if port.is_empty() {
+            if tls { 443 } else { 80 }
+        } else {
+            port.parse()
+                .map_err(|_| format!("invalid port in URL {url:?}"))?
+        };
+        if host.is_empty() {
+            return Err(format!("invalid URL {url:?}: empty host"));
+        }
+        if path.bytes().any(|b| b <= b' ' || b == 0x7F) {
+            return Err(format!(
+                "invalid URL {url:?}: spaces or control characters in the path"
+            ));
+        }
+        Ok(Target {
+            host,
+            port,
+            path,
+            host_header: authority.to_owned(),
+            tls,
+        })
+    }
+
+    /// Parse a `ws://host[:port][/path]` or `wss://…` URL.
+    pub fn parse(url: &str) -> Result<Target, String> {
+        Self::parse_with(url, "ws", "wss")
+    }
+
+    /// Parse an `http://host[:port][/path]` or `https://…` URL.
+    pub fn parse_http(url: &str) -> Result<Target, String> {
+        Self::parse_with(url, "http", "https")
+    }
+}
+
+/// Open TCP to the target, and TLS over it when the target asks for it. `tls`
+/// overrides the default configuration (certificates checked against the bundled
+/// roots). The caller bounds the time this takes.
+pub async fn connect(
+    target: &Target,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+) -> Result<Stream, String> {
+    let tcp = TcpStream::connect((target.host.as_str(), target.port))
+        .await
+        .map_err(|e| format!("cannot connect to {}:{}: {e}", target.host, target.port))?;
+    let _ = tcp.set_nodelay(true);
+    if !target.tls {
+        return Ok(Box::new(tcp));
+    }
+    let config = match tls {
+        Some(c) => Arc::clone(c),
+        None => crate::tls::client_config(false).map_err(|e| format!("TLS configuration: {e}"))?,
+    };
+    let name = rustls::pki_types::ServerName::try_from(target.host.clone())
+        .map_err(|e| format!("{:?} is not a valid TLS server name: {e}", target.host))?;
+    let tls_stream = tokio_rustls::TlsConnector::from(config)
+        .connect(name, tcp)
+        .await
+        .map_err(|e| {
+            format!(
+                "TLS handshake with {}:{} failed: {e}",
+                target.host, target.port
+            )
+        })?;
+    Ok(Box::new(tls_stream))
+}
