@@ -98,12 +98,24 @@ struct WsArgs {
 enum ServeCommand {
     /// The WebSocket echo server (RFC 6455): echoes messages, answers pings and closes.
     Ws(ServeWsArgs),
+    /// The Server-Sent Events server: one event per interval, Last-Event-ID replay, ?end=N, gzip, CORS.
+    Sse(ServeSseArgs),
 }
 
 #[derive(Args)]
 struct ServeWsArgs {
     /// The port to listen on (0 picks a free one).
     #[arg(long, value_name = "N", default_value_t = serve::ws::DEFAULT_PORT)]
+    port: u16,
+    /// The IP address to listen on. Only loopback unless given explicitly.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    host: IpAddr,
+}
+
+#[derive(Args)]
+struct ServeSseArgs {
+    /// The port to listen on (0 picks a free one).
+    #[arg(long, value_name = "N", default_value_t = serve::sse::DEFAULT_PORT)]
     port: u16,
     /// The IP address to listen on. Only loopback unless given explicitly.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
@@ -230,6 +242,54 @@ fn serve_ws(args: &ServeWsArgs) -> ExitCode {
     })
 }
 
+/// `wirecheck serve sse`: bind, print the stream's URL, serve until Ctrl-C.
+fn serve_sse(args: &ServeSseArgs) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("wirecheck: cannot start the runtime: {e}");
+            return ExitCode::from(EXIT_INTERNAL);
+        }
+    };
+    runtime.block_on(async {
+        let config = serve::sse::SseServerConfig {
+            host: args.host,
+            port: args.port,
+            ..Default::default()
+        };
+        let server = match serve::sse::bind(config).await {
+            Ok(server) => server,
+            Err(e) => {
+                eprintln!(
+                    "wirecheck: cannot listen on {}:{}: {e}",
+                    args.host, args.port
+                );
+                return ExitCode::from(EXIT_USAGE);
+            }
+        };
+        let addr = match server.local_addr() {
+            Ok(addr) => addr,
+            Err(e) => {
+                eprintln!("wirecheck: {e}");
+                return ExitCode::from(EXIT_INTERNAL);
+            }
+        };
+        let mut stdout = io::stdout().lock();
+        let _ = writeln!(stdout, "listening on http://{addr}/events");
+        let _ = stdout.flush();
+        drop(stdout);
+        server
+            .serve(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await;
+        ExitCode::SUCCESS
+    })
+}
+
 fn validate_ws(args: WsArgs) -> ExitCode {
     let jobs = args.jobs.map_or_else(
         || std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
@@ -296,6 +356,7 @@ fn main() -> ExitCode {
             finish(result.and_then(|o| out.flush().map(|()| o)))
         }
         Command::Serve(ServeCommand::Ws(args)) => serve_ws(&args),
+        Command::Serve(ServeCommand::Sse(args)) => serve_sse(&args),
         Command::Cases(CasesCommand::Ws { pattern }) => {
             ExitCode::from(ws::command::list_cases(pattern.as_deref()))
         }

@@ -7,5 +7,7 @@
 //! from `wirecheck-codec`.
 //!
 //! * [`ws`]: the WebSocket echo server (RFC 6455), `wirecheck serve ws`.
+//! * [`sse`]: the Server-Sent Events stream (WHATWG HTML §9.2), `wirecheck serve sse`.
 
+pub mod sse;
 pub mod ws;
