@@ -8,5 +8,6 @@ pub mod decode;
 pub mod net;
 pub mod report;
 pub mod serve;
+pub mod sse;
 pub mod tls;
 pub mod ws;

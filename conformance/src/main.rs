@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use wirecheck::{decode, report, serve, ws};
+use wirecheck::{decode, report, serve, sse, ws};
 
 /// Exit code for usage and configuration errors (DESIGN §3).
 const EXIT_USAGE: u8 = 2;
@@ -36,6 +36,8 @@ enum Command {
     Serve(ServeCommand),
     /// Validate a WebSocket server with Autobahn's cases (the reference server when no URL is given).
     Ws(WsArgs),
+    /// Validate a Server-Sent Events server (the reference server when no URL is given).
+    Sse(SseArgs),
     /// List case ids and descriptions.
     #[command(subcommand)]
     Cases(CasesCommand),
@@ -49,6 +51,60 @@ enum CasesCommand {
         /// trailing `.*` selects everything below).
         pattern: Option<String>,
     },
+    /// The Server-Sent Events cases.
+    Sse {
+        /// Only the cases this pattern selects (`E.2.*`, `E.*.1`).
+        pattern: Option<String>,
+    },
+}
+
+#[derive(Args)]
+struct SseArgs {
+    /// The server to validate (http:// or https://host[:port]/path). Without it, wirecheck starts
+    /// its reference SSE server on a free loopback port and validates that.
+    url: Option<String>,
+    /// Run only the cases these patterns select (comma-separated, e.g. `E.1.*,E.4.*`).
+    #[arg(long, value_delimiter = ',', value_name = "PAT,..")]
+    cases: Vec<String>,
+    /// Skip the cases these patterns select.
+    #[arg(long, value_delimiter = ',', value_name = "PAT,..")]
+    exclude: Vec<String>,
+    /// Requests made at once (default: the number of CPUs). Verdicts do not depend on it.
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    jobs: Option<std::num::NonZeroUsize>,
+    /// The agent name in the reports (default: the server's `Server` header).
+    #[arg(long, value_name = "NAME")]
+    agent: Option<String>,
+    /// Where to write the reports.
+    #[arg(long, value_name = "DIR", default_value = "wirecheck-reports/sse")]
+    report_dir: PathBuf,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = ws::command::Format::Text)]
+    format: ws::command::Format,
+    /// Fail the run on NON-STRICT results too.
+    #[arg(long)]
+    strict: bool,
+    /// Multiply every timeout (for slow servers or machines).
+    #[arg(long, value_name = "F", default_value_t = 1.0)]
+    timeout_scale: f64,
+    /// Send this Origin header and check CORS (cases E.5.*).
+    #[arg(long, value_name = "ORIGIN")]
+    origin: Option<String>,
+    /// Send an extra request header (repeatable).
+    #[arg(long = "header", value_name = "'K: V'")]
+    headers: Vec<String>,
+    /// When to colour the summary.
+    #[arg(long, value_enum, default_value_t = report::ColorChoice::Auto)]
+    color: report::ColorChoice,
+    /// For https:// targets: accept any server certificate (self-signed test servers).
+    #[arg(long)]
+    insecure: bool,
+    /// How long to observe the stream, in seconds (liveness, heartbeat, buffering).
+    #[arg(long, value_name = "SECS", default_value_t = 20.0)]
+    duration: f64,
+    /// The longest silence tolerated before E.3.4 reports a missing heartbeat, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 15.0)]
+    heartbeat: f64,
 }
 
 #[derive(Args)]
@@ -322,6 +378,60 @@ fn validate_ws(args: WsArgs) -> ExitCode {
     }
 }
 
+fn seconds(flag: &str, v: f64) -> Result<std::time::Duration, String> {
+    if v.is_finite() && v > 0.0 && v <= 86_400.0 {
+        Ok(std::time::Duration::from_secs_f64(v))
+    } else {
+        Err(format!(
+            "{flag} must be a number of seconds above 0 and at most 86400, not {v}"
+        ))
+    }
+}
+
+fn validate_sse(args: SseArgs) -> ExitCode {
+    let jobs = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+        |j| j.get(),
+    );
+    let (duration, heartbeat) = match (
+        seconds("--duration", args.duration),
+        seconds("--heartbeat", args.heartbeat),
+    ) {
+        (Ok(d), Ok(h)) => (d, h),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("wirecheck: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let opts = sse::command::SseOptions {
+        url: args.url,
+        cases: args.cases,
+        exclude: args.exclude,
+        jobs,
+        agent: args.agent,
+        report_dir: args.report_dir,
+        format: args.format,
+        strict: args.strict,
+        timeout_scale: args.timeout_scale,
+        origin: args.origin,
+        headers: args.headers,
+        color: args.color,
+        insecure: args.insecure,
+        duration,
+        heartbeat,
+    };
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => ExitCode::from(rt.block_on(sse::command::run_sse(opts))),
+        Err(e) => {
+            eprintln!("wirecheck: cannot start the runtime: {e}");
+            ExitCode::from(EXIT_INTERNAL)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -361,5 +471,9 @@ fn main() -> ExitCode {
             ExitCode::from(ws::command::list_cases(pattern.as_deref()))
         }
         Command::Ws(args) => validate_ws(args),
+        Command::Sse(args) => validate_sse(args),
+        Command::Cases(CasesCommand::Sse { pattern }) => {
+            ExitCode::from(sse::command::list_cases(pattern.as_deref()))
+        }
     }
 }

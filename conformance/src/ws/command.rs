@@ -70,13 +70,13 @@ pub struct WsOptions {
 }
 
 /// A usage error: the message and exit code 2.
-fn usage(msg: String) -> u8 {
+pub(crate) fn usage(msg: String) -> u8 {
     eprintln!("wirecheck: {msg}");
     EXIT_USAGE
 }
 
 /// Parse `Name: value` headers.
-fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>, String> {
+pub(crate) fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>, String> {
     raw.iter()
         .map(|h| {
             let (k, v) = h
@@ -245,7 +245,7 @@ pub async fn run_ws(opts: WsOptions) -> u8 {
 }
 
 /// The `--format json` document: the run, one object per case, and the counts.
-fn json_summary(run: &Run, dir: &std::path::Path) -> serde_json::Value {
+pub(crate) fn json_summary(run: &Run, dir: &std::path::Path) -> serde_json::Value {
     let mut counts = serde_json::Map::new();
     for c in &run.cases {
         let e = counts.entry(c.behavior.as_str()).or_insert(json!(0));

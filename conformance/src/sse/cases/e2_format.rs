@@ -1,0 +1,277 @@
+//! `E.2`: the stream format. Every byte of the main stream went through the
+//! spec-exact parser and, in parallel, through the producer-grammar checker
+//! (`wirecheck_codec::sse::lint`, WHATWG HTML §9.2.5–§9.2.6). Each case judges the
+//! findings of a few rules: FAILED where the stream breaks a MUST or loses what the
+//! server sent in every client, NON-STRICT where it is legal but fragile.
+
+use wirecheck_codec::sse::lint::{LineEnding, Rule};
+
+use super::super::case::{Case, Ctx, Need, Verdict, info, is_stream, ok};
+use super::super::observe::Observation;
+use crate::report::Behavior;
+
+/// The cases of this group.
+pub const CASES: &[Case] = &[
+    Case {
+        id: "E.2.1",
+        description: "The stream is UTF-8",
+        rule: "WHATWG SSE §9.2.5: event streams must always be encoded as UTF-8; clients replace other bytes with U+FFFD",
+        expectation: "Valid UTF-8 throughout, no UTF-16 byte-order mark",
+        needs: &[Need::Main],
+        check: utf8,
+    },
+    Case {
+        id: "E.2.2",
+        description: "A byte-order mark appears only at the start of the stream",
+        rule: "WHATWG SSE §9.2.5: stream = [ bom ] *event; one BOM is stripped at offset 0 only, a later one becomes part of a field name",
+        expectation: "No U+FEFF at the start of any later line",
+        needs: &[Need::Main],
+        check: bom,
+    },
+    Case {
+        id: "E.2.3",
+        description: "Line endings are consistent and not a lone CR",
+        rule: "WHATWG SSE §9.2.5: end-of-line = CR LF / CR / LF; legal, but lone CR and mixed endings break many clients (sse.md §6.4)",
+        expectation: "One kind of line ending, LF or CR LF",
+        needs: &[Need::Main],
+        check: line_endings,
+    },
+    Case {
+        id: "E.2.4",
+        description: "Every event is terminated by an empty line",
+        rule: "WHATWG SSE §9.2.6: at the end of the stream, pending data is discarded; an event not followed by an empty line is never dispatched",
+        expectation: "When the server ends the stream, it ends at a block boundary",
+        needs: &[Need::Main],
+        check: terminated,
+    },
+    Case {
+        id: "E.2.5",
+        description: "Only the fields data, event, id and retry are sent",
+        rule: "WHATWG SSE §9.2.6: field names are compared literally; any other field is ignored",
+        expectation: "No unknown, miscased or bare lines (a bare line is often a raw newline inside a data value)",
+        needs: &[Need::Main],
+        check: field_names,
+    },
+    Case {
+        id: "E.2.6",
+        description: "retry values are ASCII digits",
+        rule: "WHATWG SSE §9.2.6: a retry value that is not only ASCII digits is ignored; browsers reset the delay on an empty one",
+        expectation: "retry: <digits>, not 0",
+        needs: &[Need::Main],
+        check: retry_values,
+    },
+    Case {
+        id: "E.2.7",
+        description: "id values contain no NUL",
+        rule: "WHATWG SSE §9.2.6: an id containing U+0000 is ignored as a whole; ids over 128 bytes or with CORS-unsafe bytes need a preflight cross-origin (§9.2.4, Fetch)",
+        expectation: "ids without NUL (short and CORS-safe noted)",
+        needs: &[Need::Main],
+        check: id_values,
+    },
+    Case {
+        id: "E.2.8",
+        description: "Blocks with an event type also carry data",
+        rule: "WHATWG SSE §9.2.6 dispatch step 2: a block without data dispatches nothing, whatever its event type",
+        expectation: "Every block with event: has a data line; no event type open or error; no second space after the colon",
+        needs: &[Need::Main],
+        check: event_blocks,
+    },
+];
+
+/// No stream to check: why.
+fn no_stream(o: &Observation) -> Option<Verdict> {
+    if !is_stream(o) {
+        return Some(info("no event stream to check (see E.1.1 and E.1.2)"));
+    }
+    if o.coding
+        .as_deref()
+        .is_some_and(|c| !matches!(c, "identity" | "gzip" | "deflate"))
+    {
+        return Some(info(format!(
+            "the body is {}-coded: wirecheck cannot decode it",
+            o.coding.as_deref().unwrap_or_default()
+        )));
+    }
+    None
+}
+
+/// Judge the findings of `rules` (each with the verdict it earns); the worst
+/// found decides, its first finding is the reason.
+fn judge(o: &Observation, rules: &[(Rule, Behavior)], clean: String) -> Verdict {
+    if let Some(v) = no_stream(o) {
+        return v;
+    }
+    let rank = |b: Behavior| match b {
+        Behavior::Failed => 2,
+        Behavior::NonStrict => 1,
+        _ => 0,
+    };
+    // The worst verdict found decides; among equals, the rule listed first.
+    let mut worst: Option<&(Rule, Behavior)> = None;
+    for r in rules.iter().filter(|(r, _)| o.lint.count(*r) > 0) {
+        if worst.is_none_or(|w| rank(r.1) > rank(w.1)) {
+            worst = Some(r);
+        }
+    }
+    let Some(&(rule, behavior)) = worst else {
+        return ok(clean);
+    };
+    let n = o.lint.count(rule);
+    let first = o.lint.findings().iter().find(|f| f.rule == rule);
+    let mut reason = first.map_or_else(|| rule.describe().to_owned(), ToString::to_string);
+    if n > 1 {
+        reason.push_str(&format!(" ({n} in all)"));
+    }
+    Verdict { behavior, reason }
+}
+
+fn checked(o: &Observation) -> String {
+    format!("{} bytes checked", o.lint.bytes())
+}
+
+fn utf8(cx: &Ctx<'_>) -> Verdict {
+    let o = cx.main();
+    judge(
+        o,
+        &[
+            (Rule::InvalidUtf8, Behavior::Failed),
+            (Rule::Utf16Bom, Behavior::Failed),
+        ],
+        format!("{}: valid UTF-8", checked(o)),
+    )
+}
+
+fn bom(cx: &Ctx<'_>) -> Verdict {
+    let o = cx.main();
+    judge(
+        o,
+        &[(Rule::BomNotAtStart, Behavior::Failed)],
+        format!("{}: no byte-order mark after offset 0", checked(o)),
+    )
+}
+
+fn line_endings(cx: &Ctx<'_>) -> Verdict {
+    let o = cx.main();
+    let counts: Vec<String> = o
+        .lint
+        .line_endings()
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(e, n)| {
+            let name = match e {
+                LineEnding::Lf => "LF",
+                LineEnding::CrLf => "CR LF",
+                LineEnding::Cr => "CR",
+            };
+            format!("{n} lines end with {name}")
+        })
+        .collect();
+    let clean = if counts.is_empty() {
+        "no complete line".to_owned()
+    } else {
+        counts.join(", ")
+    };
+    judge(
+        o,
+        &[
+            (Rule::LoneCr, Behavior::NonStrict),
+            (Rule::MixedLineEndings, Behavior::NonStrict),
+        ],
+        clean,
+    )
+}
+
+fn terminated(cx: &Ctx<'_>) -> Verdict {
+    let o = cx.main();
+    let clean = if o.server_ended() {
+        "the server ended the stream at a block boundary".to_owned()
+    } else {
+        "the server kept the stream open; no event was cut short by its end".to_owned()
+    };
+    judge(
+        o,
+        &[
+            (Rule::UnterminatedBlock, Behavior::Failed),
+            (Rule::PartialLine, Behavior::Failed),
+        ],
+        clean,
+    )
+}
+
+fn field_names(cx: &Ctx<'_>) -> Verdict {
+    let o = cx.main();
+    judge(
+        o,
+        &[
+            (Rule::BareLine, Behavior::Failed),
+            (Rule::MiscasedField, Behavior::Failed),
+            (Rule::UnknownField, Behavior::NonStrict),
+        ],
+        format!("{}: only data, event, id, retry and comments", checked(o)),
+    )
+}
+
+fn retry_values(cx: &Ctx<'_>) -> Verdict {
+    let o = cx.main();
+    judge(
+        o,
+        &[
+            (Rule::RetryNotDigits, Behavior::Failed),
+            (Rule::RetryEmpty, Behavior::Failed),
+            (Rule::RetryZero, Behavior::NonStrict),
+        ],
+        "every retry value (if any) is digits, not 0".to_owned(),
+    )
+}
+
+fn id_values(cx: &Ctx<'_>) -> Verdict {
+    let o = cx.main();
+    let mut notes = Vec::new();
+    if o.lint.count(Rule::IdLong) > 0 {
+        notes.push(format!("{} ids over 128 bytes", o.lint.count(Rule::IdLong)));
+    }
+    if o.lint.count(Rule::IdCorsUnsafe) > 0 {
+        notes.push(format!(
+            "{} ids with CORS-unsafe bytes",
+            o.lint.count(Rule::IdCorsUnsafe)
+        ));
+    }
+    let clean = if notes.is_empty() {
+        "no id with NUL; ids are short and CORS-safe".to_owned()
+    } else {
+        format!(
+            "no id with NUL; {} (cross-origin reconnects need a preflight, see E.5.3)",
+            notes.join(", ")
+        )
+    };
+    judge(o, &[(Rule::IdNul, Behavior::Failed)], clean)
+}
+
+fn event_blocks(cx: &Ctx<'_>) -> Verdict {
+    let o = cx.main();
+    judge(
+        o,
+        &[
+            (Rule::EventWithoutData, Behavior::NonStrict),
+            (Rule::ReservedEventType, Behavior::NonStrict),
+            (Rule::ExtraSpace, Behavior::NonStrict),
+        ],
+        "every block with an event type carries data".to_owned(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_lint_rule_is_judged_by_a_case() {
+        // Rules a case does not judge: IdLong and IdCorsUnsafe are notes (E.2.7,
+        // E.5.3), the rest must each belong to one case's table above.
+        let src = include_str!("e2_format.rs");
+        for rule in Rule::ALL {
+            let name = format!("Rule::{rule:?}");
+            assert!(src.contains(&name), "{name} is judged by no E.2 case");
+        }
+    }
+}

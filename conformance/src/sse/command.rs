@@ -1,0 +1,249 @@
+//! `wirecheck sse [URL]` and `wirecheck cases sse [PAT]` (DESIGN §3): select
+//! cases, observe the target (or the reference SSE server started in-process when
+//! no URL is given), judge, write the reports, print the summary, and map the
+//! outcome onto the exit codes `wirecheck ws` uses.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::case::{Case, Settings};
+use super::cases;
+use super::run::{RunConfig, judge_all, observe_all, unreachable};
+use crate::net::Target;
+use crate::report::{self, ColorChoice, Protocol, Run};
+use crate::serve;
+use crate::ws::command::{
+    EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, Format, json_summary, parse_headers,
+    usage,
+};
+use crate::ws::run::pattern_matches;
+
+/// The options of `wirecheck sse`.
+#[derive(Debug, Clone)]
+pub struct SseOptions {
+    /// The server to validate; `None` starts the reference server in-process.
+    pub url: Option<String>,
+    /// Case patterns to run (all when empty).
+    pub cases: Vec<String>,
+    /// Case patterns to skip.
+    pub exclude: Vec<String>,
+    /// Observations made at once.
+    pub jobs: usize,
+    /// The agent name for the reports.
+    pub agent: Option<String>,
+    /// Where the reports go.
+    pub report_dir: PathBuf,
+    /// Text or JSON on stdout.
+    pub format: Format,
+    /// NON-STRICT fails the run.
+    pub strict: bool,
+    /// Multiplies every timeout.
+    pub timeout_scale: f64,
+    /// `Origin` to send; enables the CORS cases.
+    pub origin: Option<String>,
+    /// Extra request headers, `Name: value`.
+    pub headers: Vec<String>,
+    /// When to colour the summary.
+    pub color: ColorChoice,
+    /// `https://`: accept any certificate.
+    pub insecure: bool,
+    /// How long the stream is observed.
+    pub duration: Duration,
+    /// The longest silence tolerated.
+    pub heartbeat: Duration,
+}
+
+/// The selected cases (all when `include` is empty) minus `exclude`; a pattern
+/// that selects nothing is an error.
+pub fn select(include: &[String], exclude: &[String]) -> Result<Vec<Case>, String> {
+    let all = cases::all();
+    for p in include.iter().chain(exclude) {
+        if p.is_empty() || !all.iter().any(|c| pattern_matches(p, c.id)) {
+            return Err(format!(
+                "the case pattern {p:?} selects no case (see `wirecheck cases sse`)"
+            ));
+        }
+    }
+    Ok(all
+        .into_iter()
+        .filter(|c| {
+            (include.is_empty() || include.iter().any(|p| pattern_matches(p, c.id)))
+                && !exclude.iter().any(|p| pattern_matches(p, c.id))
+        })
+        .collect())
+}
+
+/// Run `wirecheck sse`; returns the exit code.
+pub async fn run_sse(opts: SseOptions) -> u8 {
+    if !(opts.timeout_scale.is_finite() && opts.timeout_scale > 0.0) {
+        return usage(format!(
+            "--timeout-scale must be a positive number, not {}",
+            opts.timeout_scale
+        ));
+    }
+    if opts.duration.is_zero() {
+        return usage("--duration must be more than 0 seconds".to_owned());
+    }
+    let headers = match parse_headers(&opts.headers) {
+        Ok(h) => h,
+        Err(e) => return usage(e),
+    };
+    if let Some(o) = &opts.origin {
+        if o.is_empty() || o.bytes().any(|b| b < b' ' || b == 0x7F) {
+            return usage(format!("--origin {o:?} is not a valid origin"));
+        }
+    }
+    let selected = match select(&opts.cases, &opts.exclude) {
+        Ok(c) if c.is_empty() => return usage("the selection contains no case".to_owned()),
+        Ok(c) => c,
+        Err(e) => return usage(e),
+    };
+    let mut reference = None;
+    let url = match &opts.url {
+        Some(url) => url.clone(),
+        None => {
+            let server = serve::sse::bind(serve::sse::SseServerConfig::ephemeral())
+                .await
+                .and_then(serve::sse::SseServer::spawn);
+            match server {
+                Ok(s) => {
+                    let url = s.url();
+                    reference = Some(s);
+                    url
+                }
+                Err(e) => {
+                    eprintln!("wirecheck: cannot start the reference server: {e}");
+                    return EXIT_INTERNAL;
+                }
+            }
+        }
+    };
+    let target = match Target::parse_http(&url) {
+        Ok(t) => t,
+        Err(e) => return usage(e),
+    };
+    let tls = match crate::tls::client_config(opts.insecure) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("wirecheck: cannot set up TLS: {e}");
+            return EXIT_INTERNAL;
+        }
+    };
+    let settings = Settings {
+        origin: opts.origin.clone(),
+        heartbeat: opts.heartbeat,
+        duration: opts.duration,
+        timeout_scale: opts.timeout_scale,
+    };
+    let cfg = RunConfig {
+        settings: settings.clone(),
+        headers,
+        tls: Some(tls),
+        head_timeout: Duration::from_secs(5).mul_f64(opts.timeout_scale),
+        jobs: opts.jobs,
+    };
+
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if !io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}") {
+        bar.set_style(style);
+    }
+    bar.set_message(format!(
+        "observing {url} for up to {:.0} s ({} cases)",
+        opts.duration.as_secs_f64(),
+        selected.len()
+    ));
+    bar.enable_steady_tick(Duration::from_millis(200));
+    let started = SystemTime::now();
+    let clock = Instant::now();
+    let obs = observe_all(&target, &cfg, &selected).await;
+    bar.finish_and_clear();
+    let wall = clock.elapsed();
+    if let Some(server) = reference {
+        server.shutdown().await;
+    }
+    if let Some(why) = unreachable(&obs) {
+        eprintln!(
+            "wirecheck: {}:{} never answered a request: {why}",
+            target.host, target.port
+        );
+        return EXIT_UNREACHABLE;
+    }
+    let agent = match (&opts.agent, &opts.url) {
+        (Some(a), _) => a.clone(),
+        (None, None) => "wirecheck-reference".to_owned(),
+        (None, Some(_)) => obs
+            .main
+            .as_ref()
+            .and_then(|o| o.head.as_ref())
+            .and_then(|h| h.get("server"))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or("UnknownServer")
+            .to_owned(),
+    };
+    let mut run = Run {
+        agent: agent.clone(),
+        kind: Protocol::Sse,
+        started,
+        wall_time: wall,
+        strict: opts.strict,
+        cases: judge_all(&selected, &settings, &obs, &agent),
+    };
+    run.sort();
+    let written = match report::write_all(&opts.report_dir, &run) {
+        Ok(w) => w,
+        Err(e) => {
+            return usage(format!(
+                "cannot write the reports to {}: {e}",
+                opts.report_dir.display()
+            ));
+        }
+    };
+    let mut out = io::stdout().lock();
+    let printed = match opts.format {
+        Format::Text => {
+            let color = report::color_enabled(opts.color, io::stdout().is_terminal());
+            write!(
+                out,
+                "{}",
+                report::summary::render(&run, Some(&written.dir), color)
+            )
+        }
+        Format::Json => writeln!(out, "{}", json_summary(&run, &written.dir)),
+    };
+    if printed.is_err() {
+        return EXIT_INTERNAL;
+    }
+    if run.failed() > 0 {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
+/// `wirecheck cases sse [PAT]`: print `id  description` for each case.
+pub fn list_cases(pattern: Option<&str>) -> u8 {
+    let mut out = io::stdout().lock();
+    let mut any = false;
+    for c in cases::all() {
+        if pattern.is_none_or(|p| pattern_matches(p, c.id)) {
+            any = true;
+            if writeln!(out, "{:<8} {}", c.id, c.description).is_err() {
+                return EXIT_OK;
+            }
+        }
+    }
+    if !any {
+        return usage(format!(
+            "the case pattern {:?} selects no case",
+            pattern.unwrap_or_default()
+        ));
+    }
+    EXIT_OK
+}

@@ -1,0 +1,496 @@
+//! The HTTP/1.1 a client of an event stream needs, as small sans-IO pieces the
+//! observer drives: the request bytes, the response head (httparse, bounded), the
+//! body framing (RFC 9112 §6: chunked, `Content-Length`, or close-delimited) and the
+//! content coding (RFC 9110 §8.4: gzip and deflate via flate2).
+//!
+//! Each piece takes bytes as they arrive and gives back what they complete, so the
+//! observer can time every event by the read that delivered it. Nothing here
+//! allocates by a length the server announces: chunk sizes and `Content-Length`
+//! are counted down, never reserved.
+
+use std::io::Write;
+
+use flate2::write::{GzDecoder, ZlibDecoder};
+
+/// The largest response head accepted, in bytes.
+pub const MAX_HEAD: usize = 16 * 1024;
+/// The most header fields accepted in a response head.
+pub const MAX_HEADERS: usize = 64;
+/// The longest chunk-size line (with extensions) accepted.
+const MAX_CHUNK_LINE: usize = 4096;
+
+/// A parsed response head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    /// `1` for HTTP/1.1, `0` for HTTP/1.0.
+    pub version: u8,
+    /// The status code.
+    pub status: u16,
+    /// The reason phrase.
+    pub reason: String,
+    /// The header fields in order, names as sent, values lossily decoded.
+    pub headers: Vec<(String, String)>,
+    /// The head as received, lossily decoded (for reports).
+    pub raw: String,
+}
+
+impl Head {
+    /// The first value of a header field (names compare case-insensitively).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every value of a header field, in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers
+            .iter()
+            .filter(move |(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The comma-separated members of every value of a list header, trimmed and
+    /// lower-cased (RFC 9110 §5.6.1).
+    pub fn list(&self, name: &str) -> Vec<String> {
+        self.all(name)
+            .flat_map(|v| v.split(','))
+            .map(|m| m.trim().to_ascii_lowercase())
+            .filter(|m| !m.is_empty())
+            .collect()
+    }
+
+    /// The MIME type essence of `Content-Type` (type/subtype, lower-cased, without
+    /// parameters), if the header is present and well-formed (WHATWG MIME Sniffing
+    /// "parse a MIME type", reduced to what the essence needs).
+    pub fn mime_essence(&self) -> Option<String> {
+        let v = self.get("content-type")?;
+        let essence = v.split(';').next()?.trim();
+        let (ty, sub) = essence.split_once('/')?;
+        let token = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+        };
+        (token(ty) && token(sub)).then(|| essence.to_ascii_lowercase())
+    }
+}
+
+/// Why a response head was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeadError {
+    /// More than [`MAX_HEAD`] bytes without the end of the head.
+    TooLarge,
+    /// Not HTTP/1.x, or malformed (httparse's reason).
+    Malformed(String),
+}
+
+impl std::fmt::Display for HeadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HeadError::TooLarge => write!(f, "the response head exceeds {MAX_HEAD} bytes"),
+            HeadError::Malformed(why) => write!(f, "malformed response head: {why}"),
+        }
+    }
+}
+
+/// Accumulates the response head. `feed` returns the head and how many bytes of
+/// the last input belong to it once the head is complete.
+#[derive(Debug, Default)]
+pub struct HeadReader {
+    buf: Vec<u8>,
+}
+
+impl HeadReader {
+    /// Feed bytes; `Ok(Some((head, used)))` once complete, where `used` bytes of
+    /// this input were the head's and the rest is body.
+    pub fn feed(&mut self, input: &[u8]) -> Result<Option<(Head, usize)>, HeadError> {
+        let before = self.buf.len();
+        let room = (MAX_HEAD + 1).saturating_sub(before);
+        self.buf.extend_from_slice(&input[..input.len().min(room)]);
+        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+        let mut resp = httparse::Response::new(&mut headers);
+        match resp.parse(&self.buf) {
+            Ok(httparse::Status::Complete(len)) => {
+                let head = Head {
+                    version: resp.version.unwrap_or(1),
+                    status: resp.code.unwrap_or(0),
+                    reason: resp.reason.unwrap_or("").to_owned(),
+                    headers: resp
+                        .headers
+                        .iter()
+                        .map(|h| {
+                            (
+                                h.name.to_owned(),
+                                String::from_utf8_lossy(h.value).into_owned(),
+                            )
+                        })
+                        .collect(),
+                    raw: String::from_utf8_lossy(&self.buf[..len]).into_owned(),
+                };
+                Ok(Some((head, len - before)))
+            }
+            Ok(httparse::Status::Partial) if self.buf.len() > MAX_HEAD => Err(HeadError::TooLarge),
+            Ok(httparse::Status::Partial) => Ok(None),
+            Err(httparse::Error::TooManyHeaders) => Err(HeadError::Malformed(format!(
+                "more than {MAX_HEADERS} header fields"
+            ))),
+            Err(e) => Err(HeadError::Malformed(e.to_string())),
+        }
+    }
+}
+
+/// How the body of a response is delimited (RFC 9112 §6.3).
+#[derive(Debug)]
+pub enum Framing {
+    /// `Transfer-Encoding: chunked`.
+    Chunked(Chunked),
+    /// `Content-Length`: this many bytes are left.
+    Length(u64),
+    /// Until the server closes the connection.
+    Close,
+}
+
+impl Framing {
+    /// The framing of a response to a GET (RFC 9112 §6.3): no body for 1xx, 204 and
+    /// 304; chunked when it is the final transfer coding; else `Content-Length`; else
+    /// close-delimited. Conflicting or invalid lengths are an error.
+    pub fn of(head: &Head) -> Result<Framing, String> {
+        if head.status < 200 || head.status == 204 || head.status == 304 {
+            return Ok(Framing::Length(0));
+        }
+        let codings = head.list("transfer-encoding");
+        if let Some(last) = codings.last() {
+            if last == "chunked" {
+                return Ok(Framing::Chunked(Chunked::default()));
+            }
+            return Ok(Framing::Close);
+        }
+        let mut lengths = head.all("content-length").flat_map(|v| v.split(','));
+        match lengths.next() {
+            None => Ok(Framing::Close),
+            Some(first) => {
+                let n: u64 = first
+                    .trim()
+                    .parse()
+                    .map_err(|_| format!("invalid Content-Length {first:?}"))?;
+                if lengths.any(|o| o.trim() != first.trim()) {
+                    return Err("conflicting Content-Length values".into());
+                }
+                Ok(Framing::Length(n))
+            }
+        }
+    }
+
+    /// Its name in reports.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Framing::Chunked(_) => "chunked",
+            Framing::Length(_) => "content-length",
+            Framing::Close => "close-delimited",
+        }
+    }
+
+    /// Take transport bytes, append the body bytes they carry to `out`. Returns
+    /// `Ok(true)` when the body is complete (bytes after its end are ignored).
+    pub fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<bool, String> {
+        match self {
+            Framing::Chunked(c) => c.decode(input, out),
+            Framing::Length(left) => {
+                let take = input
+                    .len()
+                    .min(usize::try_from(*left).unwrap_or(usize::MAX));
+                out.extend_from_slice(&input[..take]);
+                *left -= take as u64;
+                Ok(*left == 0)
+            }
+            Framing::Close => {
+                out.extend_from_slice(input);
+                Ok(false)
+            }
+        }
+    }
+
+    /// Whether the server closing the connection now ends the body properly.
+    pub fn complete_at_close(&self) -> bool {
+        match self {
+            Framing::Chunked(c) => matches!(c.state, ChunkState::Done),
+            Framing::Length(left) => *left == 0,
+            Framing::Close => true,
+        }
+    }
+}
+
+/// The chunked transfer coding decoder (RFC 9112 §7.1).
+#[derive(Debug, Default)]
+pub struct Chunked {
+    state: ChunkState,
+    line: Vec<u8>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum ChunkState {
+    /// Reading a chunk-size line.
+    #[default]
+    Size,
+    /// Inside chunk data: this many bytes are left.
+    Data(u64),
+    /// After chunk data: the CRLF (this many bytes of it seen).
+    DataEnd(u8),
+    /// After the last chunk: trailer lines until an empty one.
+    Trailer,
+    /// The body is complete.
+    Done,
+}
+
+impl Chunked {
+    fn decode(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<bool, String> {
+        while !input.is_empty() {
+            match self.state {
+                ChunkState::Size | ChunkState::Trailer => {
+                    let Some(i) = memchr::memchr(b'\n', input) else {
+                        if self.line.len() + input.len() > MAX_CHUNK_LINE {
+                            return Err(format!(
+                                "a chunk-size or trailer line longer than {MAX_CHUNK_LINE} bytes"
+                            ));
+                        }
+                        self.line.extend_from_slice(input);
+                        return Ok(false);
+                    };
+                    if self.line.len() + i > MAX_CHUNK_LINE {
+                        return Err(format!(
+                            "a chunk-size or trailer line longer than {MAX_CHUNK_LINE} bytes"
+                        ));
+                    }
+                    self.line.extend_from_slice(&input[..=i]);
+                    input = &input[i + 1..];
+                    let line = std::mem::take(&mut self.line);
+                    if self.state == ChunkState::Trailer {
+                        if line == b"\r\n" || line == b"\n" {
+                            self.state = ChunkState::Done;
+                            return Ok(true);
+                        }
+                        continue;
+                    }
+                    // RFC 9112 §7.1: chunk-size [ chunk-ext ] CRLF.
+                    let size = match httparse::parse_chunk_size(&line) {
+                        Ok(httparse::Status::Complete((_, size))) => size,
+                        _ => {
+                            return Err(format!(
+                                "invalid chunk-size line {:?}",
+                                String::from_utf8_lossy(&line).trim_end()
+                            ));
+                        }
+                    };
+                    self.state = if size == 0 {
+                        ChunkState::Trailer
+                    } else {
+                        ChunkState::Data(size)
+                    };
+                }
+                ChunkState::Data(left) => {
+                    let take = input.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+                    out.extend_from_slice(&input[..take]);
+                    input = &input[take..];
+                    let left = left - take as u64;
+                    self.state = if left == 0 {
+                        ChunkState::DataEnd(0)
+                    } else {
+                        ChunkState::Data(left)
+                    };
+                }
+                ChunkState::DataEnd(seen) => {
+                    let expected = if seen == 0 { b'\r' } else { b'\n' };
+                    if input[0] != expected {
+                        return Err("chunk data not followed by CRLF".into());
+                    }
+                    input = &input[1..];
+                    self.state = if seen == 0 {
+                        ChunkState::DataEnd(1)
+                    } else {
+                        ChunkState::Size
+                    };
+                }
+                ChunkState::Done => return Ok(true),
+            }
+        }
+        Ok(self.state == ChunkState::Done)
+    }
+}
+
+/// The content coding of a response body (RFC 9110 §8.4.1).
+pub enum Coding {
+    /// No coding.
+    Identity,
+    /// `gzip`.
+    Gzip(Box<GzDecoder<Vec<u8>>>),
+    /// `deflate`: the zlib format (RFC 9110 §8.4.1.2).
+    Deflate(Box<ZlibDecoder<Vec<u8>>>),
+    /// A coding wirecheck cannot decode (its name).
+    Unsupported(String),
+}
+
+impl std::fmt::Debug for Coding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Coding {
+    /// The coding named by `Content-Encoding` (the last one applied is decoded
+    /// first; more than one coding is reported as unsupported).
+    pub fn of(head: &Head) -> Coding {
+        let codings = head.list("content-encoding");
+        match codings.as_slice() {
+            [] => Coding::Identity,
+            [c] if c == "identity" => Coding::Identity,
+            [c] if c == "gzip" || c == "x-gzip" => {
+                Coding::Gzip(Box::new(GzDecoder::new(Vec::new())))
+            }
+            [c] if c == "deflate" => Coding::Deflate(Box::new(ZlibDecoder::new(Vec::new()))),
+            _ => Coding::Unsupported(codings.join(", ")),
+        }
+    }
+
+    /// Its name in reports.
+    pub fn name(&self) -> &str {
+        match self {
+            Coding::Identity => "identity",
+            Coding::Gzip(_) => "gzip",
+            Coding::Deflate(_) => "deflate",
+            Coding::Unsupported(name) => name,
+        }
+    }
+
+    /// Decode the next body bytes into `out`; everything the decoder can produce
+    /// from them now is produced now (a server that flushes per event is decodable
+    /// per event).
+    pub fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+        fn run<W: Write>(d: &mut W, input: &[u8]) -> std::io::Result<()> {
+            d.write_all(input)?;
+            d.flush()
+        }
+        match self {
+            Coding::Identity | Coding::Unsupported(_) => {
+                out.extend_from_slice(input);
+                Ok(())
+            }
+            Coding::Gzip(d) => {
+                run(d.as_mut(), input).map_err(|e| format!("gzip: {e}"))?;
+                out.append(d.get_mut());
+                Ok(())
+            }
+            Coding::Deflate(d) => {
+                run(d.as_mut(), input).map_err(|e| format!("deflate: {e}"))?;
+                out.append(d.get_mut());
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A request: the method, the target and the header fields after `Host`.
+pub fn request(method: &str, path: &str, host: &str, headers: &[(String, String)]) -> Vec<u8> {
+    let mut r = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\n");
+    for (k, v) in headers {
+        r.push_str(k);
+        r.push_str(": ");
+        r.push_str(v);
+        r.push_str("\r\n");
+    }
+    r.push_str("\r\n");
+    r.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn head(raw: &str) -> Head {
+        let mut r = HeadReader::default();
+        r.feed(raw.as_bytes()).unwrap().unwrap().0
+    }
+
+    #[test]
+    fn heads_are_read_across_chunks_and_bounded() {
+        let raw = b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\ndata: x";
+        let mut r = HeadReader::default();
+        assert_eq!(r.feed(&raw[..10]).unwrap(), None);
+        let (h, used) = r.feed(&raw[10..]).unwrap().unwrap();
+        assert_eq!(h.status, 200);
+        assert_eq!(&raw[10 + used..], b"data: x");
+        let mut r = HeadReader::default();
+        let big = format!("HTTP/1.1 200 OK\r\nX: {}\r\n", "a".repeat(MAX_HEAD));
+        assert_eq!(r.feed(big.as_bytes()), Err(HeadError::TooLarge));
+    }
+
+    #[test]
+    fn the_mime_essence_ignores_parameters_and_case() {
+        let h = head("HTTP/1.1 200 OK\r\nContent-Type: Text/Event-Stream ; charset=utf-8\r\n\r\n");
+        assert_eq!(h.mime_essence().as_deref(), Some("text/event-stream"));
+        let h = head("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream;\r\n\r\n");
+        assert_eq!(h.mime_essence().as_deref(), Some("text/event-stream"));
+        let h = head("HTTP/1.1 200 OK\r\nContent-Type: event-stream\r\n\r\n");
+        assert_eq!(h.mime_essence(), None);
+    }
+
+    #[test]
+    fn chunked_bodies_decode_in_any_chunking() {
+        let wire = b"5;ext=1\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\nTrailer: x\r\n\r\nGARBAGE";
+        for size in 1..wire.len() {
+            let mut f = Framing::Chunked(Chunked::default());
+            let mut out = Vec::new();
+            let mut done = false;
+            for c in wire.chunks(size) {
+                done = f.decode(c, &mut out).unwrap();
+                if done {
+                    break;
+                }
+            }
+            assert!(done, "chunk size {size}");
+            assert_eq!(out, b"hello world", "chunk size {size}");
+        }
+        let mut f = Framing::Chunked(Chunked::default());
+        assert!(f.decode(b"zz\r\n", &mut Vec::new()).is_err());
+        let mut f = Framing::Chunked(Chunked::default());
+        assert!(f.decode(b"2\r\nabX", &mut Vec::new()).is_err());
+    }
+
+    #[test]
+    fn framing_follows_rfc9112() {
+        let f = |raw: &str| Framing::of(&head(raw)).map(|f| f.name());
+        assert_eq!(
+            f("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            Ok("chunked")
+        );
+        assert_eq!(
+            f("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n"),
+            Ok("content-length")
+        );
+        assert_eq!(f("HTTP/1.1 200 OK\r\n\r\n"), Ok("close-delimited"));
+        assert_eq!(f("HTTP/1.1 204 No Content\r\n\r\n"), Ok("content-length"));
+        assert!(f("HTTP/1.1 200 OK\r\nContent-Length: 3, 4\r\n\r\n").is_err());
+    }
+
+    #[test]
+    fn gzip_flushed_per_event_decodes_per_event() {
+        use flate2::{Compression, write::GzEncoder};
+        let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+        let mut wire = Vec::new();
+        let mut cuts = Vec::new();
+        for ev in ["data: 1\n\n", "data: 2\n\n"] {
+            enc.write_all(ev.as_bytes()).unwrap();
+            enc.flush().unwrap();
+            wire.append(enc.get_mut());
+            cuts.push(wire.len());
+        }
+        let h = head("HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n");
+        let mut c = Coding::of(&h);
+        let mut out = Vec::new();
+        c.decode(&wire[..cuts[0]], &mut out).unwrap();
+        assert_eq!(out, b"data: 1\n\n");
+        c.decode(&wire[cuts[0]..], &mut out).unwrap();
+        assert_eq!(out, b"data: 1\n\ndata: 2\n\n");
+    }
+}

@@ -1,0 +1,409 @@
+//! One request to the server and what came back, timed read by read: the
+//! response head, the body through its transfer and content codings, every item
+//! the spec-exact parser (`wirecheck_codec::sse::Parser`) dispatched and every
+//! place the producer-grammar checker (`wirecheck_codec::sse::lint::Lint`) flagged.
+//!
+//! The cases never touch a socket: they judge [`Observation`]s. Every wait is
+//! bounded (connect plus head by `head_timeout`, the body by the observation's
+//! `duration`), and so is every buffer (`max_body` decoded bytes, `MAX_ITEMS`
+//! items kept).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::time::timeout_at;
+use wirecheck_codec::sse::lint::Lint;
+use wirecheck_codec::sse::{Config, Item, Parser, Retry};
+
+use super::http::{Coding, Framing, Head, HeadReader, request};
+use crate::net::{Target, connect};
+
+/// The most parser items an observation keeps (the rest are counted).
+pub const MAX_ITEMS: usize = 20_000;
+/// The most redirects followed.
+pub const MAX_REDIRECTS: usize = 5;
+
+/// What to send.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// `GET` or `OPTIONS`.
+    pub method: &'static str,
+    /// Header fields after `Host`.
+    pub headers: Vec<(String, String)>,
+}
+
+/// When to stop reading the body.
+#[derive(Debug, Clone, Copy)]
+pub struct Stop {
+    /// The longest the body is read, from the response head on.
+    pub duration: Duration,
+    /// Connect plus the response head.
+    pub head_timeout: Duration,
+    /// The most decoded body bytes read.
+    pub max_body: usize,
+    /// Stop once this many events carrying a non-empty id were dispatched.
+    pub ids: Option<usize>,
+    /// Stop once this many events were dispatched.
+    pub events: Option<usize>,
+}
+
+/// How an observation ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum End {
+    /// No response head: the reason (connect error, timeout, malformed head).
+    NoResponse(String),
+    /// The server ended the body (close, last chunk, `Content-Length` reached).
+    ServerEnded,
+    /// The server closed the connection before the body's end (mid-chunk, short
+    /// `Content-Length`), or reset it.
+    Broken(String),
+    /// wirecheck stopped reading: the duration passed, or a stop condition was met.
+    Cut,
+    /// The body could not be decoded (chunked framing, gzip).
+    Undecodable(String),
+    /// The decoded body exceeded `max_body`.
+    TooLarge,
+}
+
+/// What the parser handed out, with the time of the read that completed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    /// A dispatched event.
+    Event {
+        /// Its type.
+        event_type: String,
+        /// Its data.
+        data: String,
+        /// The last event ID after dispatch step 1.
+        id: String,
+    },
+    /// A `retry` field of digits.
+    Retry(Retry),
+    /// A comment.
+    Comment,
+    /// The last event ID changed.
+    LastEventId(String),
+}
+
+/// One read of body bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arrival {
+    /// Since the request was sent.
+    pub at: Duration,
+    /// Decoded body bytes so far, this read included.
+    pub end: u64,
+    /// After this read, the stream stops inside an event (a partial line, or a
+    /// block no empty line has ended).
+    pub inside_event: bool,
+}
+
+/// One request and its response.
+#[derive(Debug)]
+pub struct Observation {
+    /// The URL's target.
+    pub target: Target,
+    /// The last request sent, as text.
+    pub request: String,
+    /// Redirects followed: status and `Location`.
+    pub redirects: Vec<(u16, String)>,
+    /// The final response head.
+    pub head: Option<Head>,
+    /// When the head was complete, since the request was sent.
+    pub head_at: Option<Duration>,
+    /// The body framing (`chunked`, `content-length`, `close-delimited`).
+    pub framing: Option<&'static str>,
+    /// The content coding.
+    pub coding: Option<String>,
+    /// Body bytes on the wire (before the content coding is undone).
+    pub wire_bytes: u64,
+    /// Each read that delivered decoded body bytes.
+    pub arrivals: Vec<Arrival>,
+    /// The parser's items with the time of the read that completed them.
+    pub items: Vec<(Duration, Seen)>,
+    /// Items not kept (beyond [`MAX_ITEMS`]).
+    pub items_dropped: u64,
+    /// The producer-grammar findings (`Lint::finish` was called when the server
+    /// ended the stream).
+    pub lint: Lint,
+    /// How it ended.
+    pub end: End,
+    /// When it ended, since the request was sent.
+    pub ended_at: Duration,
+    /// The first decoded body bytes (for the report), at most 4 KiB.
+    pub body_head: Vec<u8>,
+}
+
+impl Observation {
+    /// The dispatched events with their arrival times.
+    pub fn events(&self) -> impl Iterator<Item = (Duration, &str, &str, &str)> {
+        self.items.iter().filter_map(|(t, s)| match s {
+            Seen::Event {
+                event_type,
+                data,
+                id,
+            } => Some((*t, event_type.as_str(), data.as_str(), id.as_str())),
+            _ => None,
+        })
+    }
+
+    /// The status, if a response came.
+    pub fn status(&self) -> Option<u16> {
+        self.head.as_ref().map(|h| h.status)
+    }
+
+    /// Whether the server ended the body itself.
+    pub fn server_ended(&self) -> bool {
+        matches!(self.end, End::ServerEnded | End::Broken(_))
+    }
+}
+
+/// Send `req` to `url`'s target (following up to [`MAX_REDIRECTS`] redirects) and
+/// read the response as `stop` says.
+pub async fn observe(
+    target: &Target,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+    req: &Request,
+    stop: Stop,
+) -> Observation {
+    let start = Instant::now();
+    let mut obs = Observation {
+        target: target.clone(),
+        request: String::new(),
+        redirects: Vec::new(),
+        head: None,
+        head_at: None,
+        framing: None,
+        coding: None,
+        wire_bytes: 0,
+        arrivals: Vec::new(),
+        items: Vec::new(),
+        items_dropped: 0,
+        lint: Lint::new(),
+        end: End::Cut,
+        ended_at: Duration::ZERO,
+        body_head: Vec::new(),
+    };
+    let mut target = target.clone();
+    for _ in 0..=MAX_REDIRECTS {
+        let end = once(&target, tls, req, stop, start, &mut obs).await;
+        obs.ended_at = start.elapsed();
+        match end {
+            Ok(None) => return obs,
+            Ok(Some(next)) => {
+                target = next;
+                obs.target = target.clone();
+            }
+            Err(end) => {
+                obs.end = end;
+                return obs;
+            }
+        }
+    }
+    obs.end = End::NoResponse(format!("more than {MAX_REDIRECTS} redirects"));
+    obs
+}
+
+/// One request on its own connection. `Ok(Some(target))` asks to follow a redirect.
+async fn once(
+    target: &Target,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+    req: &Request,
+    stop: Stop,
+    start: Instant,
+    obs: &mut Observation,
+) -> Result<Option<Target>, End> {
+    let head_deadline = tokio::time::Instant::from_std(Instant::now() + stop.head_timeout);
+    let late = |what: &str| {
+        End::NoResponse(format!(
+            "no {what} within {:.1} s",
+            stop.head_timeout.as_secs_f64()
+        ))
+    };
+    let mut stream = timeout_at(head_deadline, connect(target, tls))
+        .await
+        .map_err(|_| late("connection"))?
+        .map_err(End::NoResponse)?;
+    let bytes = request(req.method, &target.path, &target.host_header, &req.headers);
+    obs.request = String::from_utf8_lossy(&bytes).into_owned();
+    timeout_at(head_deadline, stream.write_all(&bytes))
+        .await
+        .map_err(|_| late("request sent"))?
+        .map_err(|e| End::NoResponse(format!("cannot send the request: {e}")))?;
+
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut reader = HeadReader::default();
+    let (head, rest) = loop {
+        let n = timeout_at(head_deadline, stream.read(&mut buf))
+            .await
+            .map_err(|_| late("response head"))?
+            .map_err(|e| End::NoResponse(format!("reading the response head: {e}")))?;
+        if n == 0 {
+            return Err(End::NoResponse(
+                "the server closed the connection before a response head".into(),
+            ));
+        }
+        match reader.feed(&buf[..n]) {
+            Ok(Some((head, used))) => break (head, buf[used..n].to_vec()),
+            Ok(None) => {}
+            Err(e) => return Err(End::NoResponse(e.to_string())),
+        }
+    };
+    obs.head_at = Some(start.elapsed());
+    if matches!(head.status, 301 | 302 | 303 | 307 | 308) && req.method == "GET" {
+        if let Some(next) = head.get("location").and_then(|l| redirect(target, l)) {
+            obs.redirects.push((
+                head.status,
+                head.get("location").unwrap_or_default().to_owned(),
+            ));
+            return Ok(Some(next));
+        }
+    }
+    let mut framing = Framing::of(&head).map_err(End::Undecodable)?;
+    let mut coding = Coding::of(&head);
+    obs.framing = Some(framing.name());
+    obs.coding = Some(coding.name().to_owned());
+    obs.head = Some(head);
+    let decodable = !matches!(coding, Coding::Unsupported(_));
+
+    let body_deadline = tokio::time::Instant::from_std(Instant::now() + stop.duration);
+    let mut parser = Parser::new(Config::default());
+    let mut ids = 0usize;
+    let mut events = 0usize;
+    let mut total = 0u64;
+    let mut framed = Vec::new();
+    let mut decoded = Vec::new();
+    let mut pending = rest;
+    loop {
+        if !pending.is_empty() {
+            let at = start.elapsed();
+            obs.wire_bytes += pending.len() as u64;
+            framed.clear();
+            let done = framing
+                .decode(&pending, &mut framed)
+                .map_err(End::Undecodable)?;
+            pending.clear();
+            decoded.clear();
+            coding
+                .decode(&framed, &mut decoded)
+                .map_err(End::Undecodable)?;
+            if !decoded.is_empty() {
+                total += decoded.len() as u64;
+                let keep = 4096usize.saturating_sub(obs.body_head.len());
+                obs.body_head
+                    .extend_from_slice(&decoded[..keep.min(decoded.len())]);
+                if decodable {
+                    obs.lint.feed(&decoded);
+                    let items = &mut obs.items;
+                    let dropped = &mut obs.items_dropped;
+                    let fed = parser.feed(&decoded, |item| {
+                        let seen = match item {
+                            Item::Event(e) => {
+                                events += 1;
+                                if !e.last_event_id.is_empty() {
+                                    ids += 1;
+                                }
+                                Seen::Event {
+                                    event_type: e.event_type.into_owned(),
+                                    data: e.data.into_owned(),
+                                    id: e.last_event_id.into_owned(),
+                                }
+                            }
+                            Item::Retry(r) => Seen::Retry(r),
+                            Item::Comment(_) => Seen::Comment,
+                            Item::LastEventId(id) => Seen::LastEventId(id.into_owned()),
+                        };
+                        if items.len() < MAX_ITEMS {
+                            items.push((at, seen));
+                        } else {
+                            *dropped += 1;
+                        }
+                    });
+                    if let Err(e) = fed {
+                        return Err(End::Undecodable(e.to_string()));
+                    }
+                }
+                obs.arrivals.push(Arrival {
+                    at,
+                    end: total,
+                    inside_event: obs.lint.inside_event(),
+                });
+            }
+            if done {
+                if decodable {
+                    obs.lint.finish();
+                }
+                return Err(End::ServerEnded);
+            }
+            if total > stop.max_body as u64 {
+                return Err(End::TooLarge);
+            }
+            if stop.ids.is_some_and(|n| ids >= n) || stop.events.is_some_and(|n| events >= n) {
+                return Err(End::Cut);
+            }
+        }
+        let n = match timeout_at(body_deadline, stream.read(&mut buf)).await {
+            Err(_) => return Err(End::Cut),
+            Ok(Err(e)) => return Err(End::Broken(format!("reading the body: {e}"))),
+            Ok(Ok(n)) => n,
+        };
+        if n == 0 {
+            if framing.complete_at_close() {
+                if decodable {
+                    obs.lint.finish();
+                }
+                return Err(End::ServerEnded);
+            }
+            return Err(End::Broken(format!(
+                "the server closed the connection inside the {} body",
+                framing.name()
+            )));
+        }
+        pending.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// The target a `Location` names: an absolute `http(s)` URL or an absolute path.
+fn redirect(from: &Target, location: &str) -> Option<Target> {
+    if location.starts_with('/') && !location.starts_with("//") {
+        return Some(Target {
+            path: location.to_owned(),
+            ..from.clone()
+        });
+    }
+    Target::parse_http(location).ok()
+}
+
+/// The standard request of an EventSource (WHATWG SSE §9.2.2 and Fetch): `Accept:
+/// text/event-stream`, `Cache-Control: no-cache` (cache mode no-store), identity
+/// coding unless asked otherwise, the `Origin` when cross-origin, and the user's
+/// extra headers.
+pub fn eventsource_request(
+    origin: Option<&str>,
+    last_event_id: Option<&str>,
+    extra: &[(String, String)],
+) -> Request {
+    let mut headers = vec![
+        ("Accept".to_owned(), "text/event-stream".to_owned()),
+        ("Cache-Control".to_owned(), "no-cache".to_owned()),
+        ("Accept-Encoding".to_owned(), "identity".to_owned()),
+        (
+            "User-Agent".to_owned(),
+            concat!("wirecheck/", env!("CARGO_PKG_VERSION")).to_owned(),
+        ),
+    ];
+    if let Some(o) = origin {
+        headers.push(("Origin".to_owned(), o.to_owned()));
+    }
+    if let Some(id) = last_event_id {
+        headers.push(("Last-Event-ID".to_owned(), id.to_owned()));
+    }
+    for (k, v) in extra {
+        headers.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
+        headers.push((k.clone(), v.clone()));
+    }
+    Request {
+        method: "GET",
+        headers,
+    }
+}

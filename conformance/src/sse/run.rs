@@ -1,0 +1,434 @@
+//! Running the selected SSE cases: make each observation they need once, at most
+//! `-j` at a time, then judge every case and turn the verdicts into the
+//! protocol-neutral report model.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+
+use super::case::{Case, Ctx, Need, Observations, Settings, Verdict};
+use super::cases::group_name;
+use super::observe::{End, Observation, Request, Seen, Stop, eventsource_request, observe};
+use crate::net::Target;
+use crate::report::{BehaviorClose, CaseReport};
+
+/// How to reach the server and what to send besides the EventSource defaults.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// The judged settings (origin, heartbeat, duration, scale).
+    pub settings: Settings,
+    /// Extra request headers (`--header`).
+    pub headers: Vec<(String, String)>,
+    /// TLS for `https://`.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// Connect plus response head (5 s, scaled).
+    pub head_timeout: Duration,
+    /// Observations made at once (`-j`).
+    pub jobs: usize,
+}
+
+/// The most decoded bytes read from one stream: a bound on memory and time.
+pub const MAX_BODY: usize = 64 << 20;
+
+/// A reconnect reads at most this long (scaled) for its first events.
+const RECONNECT_READ: Duration = Duration::from_secs(3);
+
+/// Make every observation `cases` need.
+pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Observations {
+    let needs: BTreeSet<Need> = cases.iter().flat_map(|c| c.needs.iter().copied()).collect();
+    let needs_main = needs.contains(&Need::Main) || needs.contains(&Need::EndReconnect);
+    let sem = Semaphore::new(cfg.jobs.max(1));
+    let s = &cfg.settings;
+    let tls = cfg.tls.as_ref();
+    let scale = s.timeout_scale;
+    let stop = |duration: Duration| Stop {
+        duration,
+        head_timeout: cfg.head_timeout,
+        max_body: MAX_BODY,
+        ids: None,
+        events: None,
+    };
+    let short = RECONNECT_READ
+        .mul_f64(scale)
+        .min(s.duration.max(Duration::from_millis(500)));
+    let origin = s.origin.as_deref();
+    let go = |req: Request, stop: Stop| {
+        let sem = &sem;
+        async move {
+            let _permit = sem.acquire().await.ok();
+            observe(target, tls, &req, stop).await
+        }
+    };
+
+    let main = async {
+        if !needs_main {
+            return (None, None);
+        }
+        let o = go(
+            eventsource_request(origin, None, &cfg.headers),
+            stop(s.duration),
+        )
+        .await;
+        let again = if needs.contains(&Need::EndReconnect) && o.server_ended() && o.head.is_some() {
+            let last = last_id(&o);
+            let req = eventsource_request(origin, last.as_deref(), &cfg.headers);
+            Some(Some(
+                go(
+                    req,
+                    Stop {
+                        events: Some(1),
+                        ..stop(short)
+                    },
+                )
+                .await,
+            ))
+        } else if needs.contains(&Need::EndReconnect) {
+            Some(None)
+        } else {
+            None
+        };
+        (Some(o), again)
+    };
+    let no_accept = async {
+        if !needs.contains(&Need::NoAccept) {
+            return None;
+        }
+        let mut req = eventsource_request(origin, None, &cfg.headers);
+        req.headers
+            .retain(|(k, _)| !k.eq_ignore_ascii_case("accept"));
+        Some(
+            go(
+                req,
+                Stop {
+                    events: Some(1),
+                    ..stop(short)
+                },
+            )
+            .await,
+        )
+    };
+    let gzip = async {
+        if !needs.contains(&Need::Gzip) {
+            return None;
+        }
+        let mut req = eventsource_request(origin, None, &cfg.headers);
+        for (k, v) in &mut req.headers {
+            if k.eq_ignore_ascii_case("accept-encoding") {
+                *v = "gzip, deflate".to_owned();
+            }
+        }
+        Some(
+            go(
+                req,
+                Stop {
+                    events: Some(3),
+                    ..stop(s.duration)
+                },
+            )
+            .await,
+        )
+    };
+    let resume = async {
+        if !needs.contains(&Need::Resume) {
+            return None;
+        }
+        let first = go(
+            eventsource_request(origin, None, &cfg.headers),
+            Stop {
+                ids: Some(2),
+                ..stop(s.duration)
+            },
+        )
+        .await;
+        let Some(id) = last_id(&first).filter(|id| !id.is_empty()) else {
+            return Some((first, None));
+        };
+        // Let the server emit a little while the client is away, as a real
+        // reconnect would (the spec waits the reconnection time).
+        tokio::time::sleep(Duration::from_millis(300).mul_f64(scale)).await;
+        let req = eventsource_request(origin, Some(&id), &cfg.headers);
+        let second = go(
+            req,
+            Stop {
+                ids: Some(2),
+                ..stop(short)
+            },
+        )
+        .await;
+        Some((first, Some((id, second))))
+    };
+    let unknown = async {
+        if !needs.contains(&Need::UnknownId) {
+            return None;
+        }
+        let mut nonce = [0u8; 6];
+        let _ = getrandom::fill(&mut nonce);
+        let id = format!(
+            "wirecheck-unknown-{}",
+            nonce.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
+        let req = eventsource_request(origin, Some(&id), &cfg.headers);
+        Some((
+            id,
+            go(
+                req,
+                Stop {
+                    events: Some(1),
+                    ..stop(short)
+                },
+            )
+            .await,
+        ))
+    };
+    let odd = async {
+        if !needs.contains(&Need::OddId) {
+            return None;
+        }
+        // Non-ASCII (UTF-8), CORS-unsafe bytes, and over 128 bytes: all legal in an id.
+        let id = format!("wirecheck-ünïcødé-€-<{{\"x\":[1]}}>-{}", "é".repeat(80));
+        let req = eventsource_request(origin, Some(&id), &cfg.headers);
+        Some((
+            id,
+            go(
+                req,
+                Stop {
+                    events: Some(1),
+                    ..stop(short)
+                },
+            )
+            .await,
+        ))
+    };
+    let preflight = async {
+        if !needs.contains(&Need::Preflight) {
+            return None;
+        }
+        let origin = origin?;
+        let mut headers = vec![
+            ("Origin".to_owned(), origin.to_owned()),
+            ("Access-Control-Request-Method".to_owned(), "GET".to_owned()),
+            (
+                "Access-Control-Request-Headers".to_owned(),
+                "last-event-id".to_owned(),
+            ),
+        ];
+        headers.extend(cfg.headers.iter().cloned());
+        let req = Request {
+            method: "OPTIONS",
+            headers,
+        };
+        Some(go(req, stop(short)).await)
+    };
+    let ((main, end_reconnect), no_accept, gzip, resume, unknown_id, odd_id, preflight) =
+        tokio::join!(main, no_accept, gzip, resume, unknown, odd, preflight);
+    Observations {
+        main,
+        no_accept,
+        gzip,
+        resume,
+        unknown_id,
+        odd_id,
+        end_reconnect,
+        preflight,
+    }
+}
+
+/// The last event ID the stream committed (what a client sends on reconnect).
+fn last_id(o: &Observation) -> Option<String> {
+    o.items.iter().rev().find_map(|(_, s)| match s {
+        Seen::LastEventId(id) => Some(id.clone()),
+        _ => None,
+    })
+}
+
+/// Whether no observation got a response head: the target is unreachable.
+pub fn unreachable(obs: &Observations) -> Option<String> {
+    let all: Vec<&Observation> = used(
+        obs,
+        &[
+            Need::Main,
+            Need::NoAccept,
+            Need::Gzip,
+            Need::Resume,
+            Need::UnknownId,
+            Need::OddId,
+            Need::Preflight,
+        ],
+    )
+    .into_iter()
+    .map(|(_, o)| o)
+    .collect();
+    if all.iter().any(|o| o.head.is_some()) {
+        return None;
+    }
+    Some(
+        all.first()
+            .map_or("nothing was observed".to_owned(), |o| match &o.end {
+                End::NoResponse(why) => why.clone(),
+                other => format!("{other:?}"),
+            }),
+    )
+}
+
+/// The observations a case used, named.
+fn used<'a>(obs: &'a Observations, needs: &[Need]) -> Vec<(&'static str, &'a Observation)> {
+    let mut out = Vec::new();
+    for need in needs {
+        match need {
+            Need::Main => out.extend(obs.main.as_ref().map(|o| ("stream", o))),
+            Need::NoAccept => out.extend(obs.no_accept.as_ref().map(|o| ("without Accept", o))),
+            Need::Gzip => out.extend(obs.gzip.as_ref().map(|o| ("gzip offered", o))),
+            Need::Resume => {
+                if let Some((a, b)) = &obs.resume {
+                    out.push(("before the reconnect", a));
+                    if let Some((_, b)) = b {
+                        out.push(("reconnect with Last-Event-ID", b));
+                    }
+                }
+            }
+            Need::UnknownId => out.extend(
+                obs.unknown_id
+                    .as_ref()
+                    .map(|(_, o)| ("unknown Last-Event-ID", o)),
+            ),
+            Need::OddId => out.extend(
+                obs.odd_id
+                    .as_ref()
+                    .map(|(_, o)| ("long non-ASCII Last-Event-ID", o)),
+            ),
+            Need::EndReconnect => out.extend(
+                obs.end_reconnect
+                    .as_ref()
+                    .and_then(Option::as_ref)
+                    .map(|o| ("reconnect after the end", o)),
+            ),
+            Need::Preflight => out.extend(obs.preflight.as_ref().map(|o| ("CORS preflight", o))),
+        }
+    }
+    out
+}
+
+fn end_text(o: &Observation) -> String {
+    match &o.end {
+        End::NoResponse(why) => format!("no response: {why}"),
+        End::ServerEnded => "the server ended the body".into(),
+        End::Broken(why) => format!("broken: {why}"),
+        End::Cut => "wirecheck stopped reading".into(),
+        End::Undecodable(why) => format!("undecodable: {why}"),
+        End::TooLarge => format!("more than {MAX_BODY} bytes: wirecheck stopped reading"),
+    }
+}
+
+fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// One observation as the per-case JSON shows it.
+fn observation_json(name: &str, o: &Observation) -> Value {
+    let ms = |d: Duration| d.as_millis() as u64;
+    let events: Vec<Value> = o
+        .events()
+        .take(20)
+        .map(|(at, ty, data, id)| json!({"atMs": ms(at), "type": ty, "data": cut(data, 64), "id": cut(id, 64)}))
+        .collect();
+    let findings: Vec<Value> = o
+        .lint
+        .findings()
+        .iter()
+        .map(|f| json!({"line": f.line, "offset": f.offset, "rule": f.rule.describe(), "detail": f.detail}))
+        .collect();
+    let comments = o
+        .items
+        .iter()
+        .filter(|(_, s)| matches!(s, Seen::Comment))
+        .count();
+    json!({
+        "name": name,
+        "url": format!("{}://{}{}", if o.target.tls { "https" } else { "http" }, o.target.host_header, o.target.path),
+        "request": o.request,
+        "redirects": o.redirects.iter().map(|(s, l)| json!({"status": s, "location": l})).collect::<Vec<_>>(),
+        "response": o.head.as_ref().map(|h| h.raw.clone()),
+        "headAtMs": o.head_at.map(ms),
+        "framing": o.framing,
+        "contentEncoding": o.coding,
+        "wireBytes": o.wire_bytes,
+        "bodyBytes": o.lint.bytes(),
+        "reads": o.arrivals.len(),
+        "events": o.events().count(),
+        "comments": comments,
+        "firstEvents": events,
+        "findings": findings,
+        "end": end_text(o),
+        "endedAtMs": ms(o.ended_at),
+        "bodyStart": String::from_utf8_lossy(&o.body_head[..o.body_head.len().min(1024)]),
+    })
+}
+
+/// Judge one case and build its report.
+pub fn report(case: &Case, verdict: Verdict, obs: &Observations, agent: &str) -> CaseReport {
+    let used = used(obs, case.needs);
+    let duration = used
+        .iter()
+        .map(|(_, o)| o.ended_at)
+        .max()
+        .unwrap_or_default();
+    let group = case.id.split('.').nth(1).unwrap_or("");
+    let main = used.first().map(|(_, o)| *o);
+    let (behavior_close, result_close) = match main {
+        Some(o) => (BehaviorClose::Informational, end_text(o)),
+        None => (BehaviorClose::Informational, "not observed".to_owned()),
+    };
+    let detail = json!({
+        "agent": agent,
+        "case": case.id,
+        "id": case.id,
+        "description": case.description,
+        "rule": case.rule,
+        "expectation": case.expectation,
+        "behavior": verdict.behavior.as_str(),
+        "result": verdict.reason,
+        "behaviorClose": behavior_close.as_str(),
+        "resultClose": result_close,
+        "duration": duration.as_millis() as u64,
+        "observations": used.iter().map(|(n, o)| observation_json(n, o)).collect::<Vec<_>>(),
+    });
+    CaseReport {
+        id: case.id.to_owned(),
+        sort_key: crate::report::sort_key(case.id),
+        category: format!("E.{group}"),
+        category_name: group_name(group).to_owned(),
+        description: case.description.to_owned(),
+        expectation: case.expectation.to_owned(),
+        behavior: verdict.behavior,
+        result: verdict.reason,
+        behavior_close,
+        result_close,
+        duration_ms: duration.as_millis() as u64,
+        report_time: false,
+        remote_close_code: None,
+        detail,
+    }
+}
+
+/// Judge every case against the observations.
+pub fn judge_all(
+    cases: &[Case],
+    settings: &Settings,
+    obs: &Observations,
+    agent: &str,
+) -> Vec<CaseReport> {
+    let cx = Ctx { settings, obs };
+    cases
+        .iter()
+        .map(|c| report(c, (c.check)(&cx), obs, agent))
+        .collect()
+}

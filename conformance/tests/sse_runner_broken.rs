@@ -1,0 +1,487 @@
+//! `wirecheck sse` against servers broken on purpose, each written here in a few
+//! lines: every one must make the right case fail with the right reason, and the
+//! reference server must pass every case.
+//!
+//! Servers listen on 127.0.0.1 on a port the OS picks; every wait is bounded by
+//! the runner's own timeouts and by `tokio::time::timeout` around each run.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use wirecheck::net::Target;
+use wirecheck::report::Behavior;
+use wirecheck::serve::sse::{SseServerConfig, bind};
+use wirecheck::sse::case::Settings;
+use wirecheck::sse::command::select;
+use wirecheck::sse::run::{RunConfig, judge_all, observe_all};
+
+/// A request as the scripted servers see it.
+#[derive(Debug, Clone)]
+struct Req {
+    method: String,
+    path: String,
+    headers: HashMap<String, String>,
+}
+
+impl Req {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .get(&name.to_ascii_lowercase())
+            .map(String::as_str)
+    }
+}
+
+/// What a scripted server does on one connection.
+enum Act {
+    Write(Vec<u8>),
+    Sleep(u64),
+}
+
+fn w(s: impl AsRef<[u8]>) -> Act {
+    Act::Write(s.as_ref().to_vec())
+}
+
+type Handler = Arc<dyn Fn(&Req) -> Vec<Act> + Send + Sync>;
+
+/// Serve `handler` on 127.0.0.1; returns the URL of `/events`. After the script
+/// the server closes the connection.
+async fn scripted(handler: Handler) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            let handler = Arc::clone(&handler);
+            tokio::spawn(async move {
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(30), serve_one(stream, handler)).await;
+            });
+        }
+    });
+    format!("http://{addr}/events")
+}
+
+async fn serve_one(mut stream: TcpStream, handler: Handler) {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+        if head.len() > 64 * 1024 {
+            return;
+        }
+    }
+    let text = String::from_utf8_lossy(&head).into_owned();
+    let mut lines = text.split("\r\n");
+    let mut first = lines.next().unwrap_or("").split(' ');
+    let req = Req {
+        method: first.next().unwrap_or("").to_owned(),
+        path: first.next().unwrap_or("").to_owned(),
+        headers: lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect(),
+    };
+    for act in handler(&req) {
+        match act {
+            Act::Write(b) => {
+                if stream.write_all(&b).await.is_err() {
+                    return;
+                }
+            }
+            Act::Sleep(ms) => tokio::time::sleep(Duration::from_millis(ms)).await,
+        }
+    }
+    let _ = stream.shutdown().await;
+}
+
+const SSE_HEAD: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n";
+
+/// A close-delimited stream: `head`, then `body` pieces with pauses.
+fn stream_of(head: &str, body: Vec<Act>) -> Vec<Act> {
+    let mut acts = vec![w(head)];
+    acts.extend(body);
+    acts
+}
+
+/// Events `from..from+n` (`id`, `data`), one every `every` ms.
+fn ticks(from: u64, n: u64, every: u64) -> Vec<Act> {
+    let mut acts = Vec::new();
+    for i in from..from + n {
+        acts.push(w(format!("id: {i}\ndata: tick {i}\n\n")));
+        acts.push(Act::Sleep(every));
+    }
+    acts
+}
+
+/// Run the selected cases against `url`; verdicts and reasons by case id.
+async fn run(
+    url: &str,
+    pats: &[&str],
+    duration_ms: u64,
+    heartbeat_ms: u64,
+    origin: Option<&str>,
+) -> HashMap<String, (Behavior, String)> {
+    let cases = select(
+        &pats.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>(),
+        &[],
+    )
+    .unwrap();
+    let settings = Settings {
+        origin: origin.map(str::to_owned),
+        heartbeat: Duration::from_millis(heartbeat_ms),
+        duration: Duration::from_millis(duration_ms),
+        timeout_scale: 1.0,
+    };
+    let cfg = RunConfig {
+        settings: settings.clone(),
+        headers: Vec::new(),
+        tls: None,
+        head_timeout: Duration::from_secs(5),
+        jobs: 4,
+    };
+    let target = Target::parse_http(url).unwrap();
+    let obs = tokio::time::timeout(
+        Duration::from_millis(duration_ms * 3 + 20_000),
+        observe_all(&target, &cfg, &cases),
+    )
+    .await
+    .expect("the run is bounded");
+    judge_all(&cases, &settings, &obs, "test")
+        .into_iter()
+        .map(|c| (c.id, (c.behavior, c.result)))
+        .collect()
+}
+
+#[track_caller]
+fn expect(v: &HashMap<String, (Behavior, String)>, id: &str, behavior: Behavior, needle: &str) {
+    let (b, reason) = v.get(id).unwrap_or_else(|| panic!("{id} did not run"));
+    assert_eq!(*b, behavior, "{id}: {reason}");
+    assert!(
+        reason.contains(needle),
+        "{id}: reason {reason:?} lacks {needle:?}"
+    );
+}
+
+#[tokio::test]
+async fn the_reference_server_passes_every_case() {
+    let server = bind(SseServerConfig {
+        interval: Duration::from_millis(100),
+        ..SseServerConfig::ephemeral()
+    })
+    .await
+    .unwrap()
+    .spawn()
+    .unwrap();
+    let v = run(&server.url(), &[], 2500, 1000, Some("https://app.example")).await;
+    assert_eq!(v.len(), wirecheck::sse::cases::all().len());
+    for (id, (b, reason)) in &v {
+        assert!(
+            matches!(b, Behavior::Ok | Behavior::Informational),
+            "{id}: {b} {reason}"
+        );
+    }
+    expect(&v, "E.4.3", Behavior::Ok, "no gap, no duplicate");
+    expect(&v, "E.1.6", Behavior::Ok, "gzip");
+    expect(&v, "E.5.3", Behavior::Ok, "preflight allows");
+    expect(&v, "E.3.4", Behavior::Ok, "longest silence");
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_reference_stream_that_ends_stops_clients_with_204() {
+    let server = bind(SseServerConfig {
+        interval: Duration::from_millis(50),
+        ..SseServerConfig::ephemeral()
+    })
+    .await
+    .unwrap()
+    .spawn()
+    .unwrap();
+    let url = format!("{}?end=3", server.url());
+    let v = run(&url, &["E.4.6", "E.2.4"], 3000, 1000, None).await;
+    expect(&v, "E.4.6", Behavior::Ok, "204");
+    expect(
+        &v,
+        "E.2.4",
+        Behavior::Ok,
+        "ended the stream at a block boundary",
+    );
+    server.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_wrong_content_type_fails_e_1_2() {
+    let url = scripted(Arc::new(|_| {
+        stream_of(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n",
+            ticks(1, 3, 10),
+        )
+    }))
+    .await;
+    let v = run(&url, &["E.1.*", "E.2.1"], 500, 1000, None).await;
+    expect(&v, "E.1.1", Behavior::Ok, "200");
+    expect(
+        &v,
+        "E.1.2",
+        Behavior::Failed,
+        "text/plain: not text/event-stream",
+    );
+    expect(&v, "E.1.4", Behavior::NonStrict, "no Cache-Control");
+    expect(&v, "E.2.1", Behavior::Informational, "no event stream");
+}
+
+#[tokio::test]
+async fn statuses_other_than_200_fail_e_1_1() {
+    for (status, needle) in [
+        ("500 Internal Server Error", "status 500"),
+        ("204 No Content", "204 No Content to the first request"),
+        ("302 Found", "302"),
+    ] {
+        let head = format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        let url = scripted(Arc::new(move |_| vec![w(&head)])).await;
+        let v = run(&url, &["E.1.1"], 500, 1000, None).await;
+        expect(&v, "E.1.1", Behavior::Failed, needle);
+    }
+}
+
+#[tokio::test]
+async fn a_stream_without_heartbeat_is_non_strict_in_e_3_4() {
+    let url = scripted(Arc::new(|_| {
+        stream_of(SSE_HEAD, vec![w("data: hello\n\n"), Act::Sleep(10_000)])
+    }))
+    .await;
+    let v = run(&url, &["E.3.4"], 2000, 1000, None).await;
+    expect(
+        &v,
+        "E.3.4",
+        Behavior::NonStrict,
+        "longer than the 1.0 s heartbeat threshold",
+    );
+}
+
+/// Ids from a clock shared by every connection, as a broadcast server numbers
+/// them (1 per 20 ms).
+fn clock_id(start: std::time::Instant) -> u64 {
+    start.elapsed().as_millis() as u64 / 20 + 1
+}
+
+#[tokio::test]
+async fn a_server_that_ignores_last_event_id_fails_e_4_3() {
+    // Restarts at 1 on every connection: duplicates.
+    let url = scripted(Arc::new(|_| stream_of(SSE_HEAD, ticks(1, 50, 20)))).await;
+    let v = run(&url, &["E.4.2", "E.4.3"], 2000, 1000, None).await;
+    expect(&v, "E.4.2", Behavior::Ok, "200");
+    expect(
+        &v,
+        "E.4.3",
+        Behavior::Failed,
+        "ignores Last-Event-ID (duplicates)",
+    );
+
+    // Goes on live from the clock: a gap.
+    let start = std::time::Instant::now();
+    let url = scripted(Arc::new(move |_| {
+        stream_of(SSE_HEAD, ticks(clock_id(start), 50, 20))
+    }))
+    .await;
+    let v = run(&url, &["E.4.3"], 2000, 1000, None).await;
+    expect(
+        &v,
+        "E.4.3",
+        Behavior::NonStrict,
+        "lost across the reconnect",
+    );
+}
+
+#[tokio::test]
+async fn a_500_to_an_unknown_id_fails_e_4_4() {
+    let url = scripted(Arc::new(|req: &Req| match req.header("last-event-id") {
+        Some(id) if id.parse::<u64>().is_err() => {
+            vec![w(
+                "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n",
+            )]
+        }
+        _ => stream_of(SSE_HEAD, ticks(1, 3, 10)),
+    }))
+    .await;
+    let v = run(&url, &["E.4.4", "E.4.5"], 500, 1000, None).await;
+    expect(
+        &v,
+        "E.4.4",
+        Behavior::Failed,
+        "status 500: browsers give up for good",
+    );
+    expect(&v, "E.4.5", Behavior::Failed, "status 500");
+}
+
+#[tokio::test]
+async fn a_raw_newline_inside_data_fails_e_2_5() {
+    let url = scripted(Arc::new(|_| {
+        stream_of(SSE_HEAD, vec![w("data: first line\nsecond line\n\n")])
+    }))
+    .await;
+    let v = run(&url, &["E.2.5"], 500, 1000, None).await;
+    expect(
+        &v,
+        "E.2.5",
+        Behavior::Failed,
+        "line 2 (byte 17): a line without a colon",
+    );
+    expect(&v, "E.2.5", Behavior::Failed, "\"second line\"");
+}
+
+#[tokio::test]
+async fn a_server_that_flushes_by_size_fails_e_3_3() {
+    // Events every 100 ms, written out in 512-byte slices: reads stop inside
+    // events and wait for the next slice, as behind a buffering proxy.
+    let url = scripted(Arc::new(|_| {
+        let mut acts = vec![w(SSE_HEAD)];
+        let mut pending = Vec::new();
+        let mut waited = 0;
+        for i in 1..=40u64 {
+            pending.extend_from_slice(format!("id: {i}\ndata: event number {i:04}\n\n").as_bytes());
+            waited += 100;
+            if pending.len() >= 512 {
+                acts.push(Act::Sleep(waited));
+                waited = 0;
+                let rest = pending.split_off(512);
+                acts.push(Act::Write(std::mem::replace(&mut pending, rest)));
+            }
+        }
+        acts
+    }))
+    .await;
+    let v = run(&url, &["E.3.3"], 4000, 1000, None).await;
+    expect(&v, "E.3.3", Behavior::Failed, "held incomplete");
+}
+
+#[tokio::test]
+async fn a_compressor_that_never_flushes_fails_e_1_6() {
+    let url = scripted(Arc::new(|req: &Req| {
+        let gzip = req.header("accept-encoding").is_some_and(|v| v.contains("gzip"));
+        if !gzip {
+            return stream_of(SSE_HEAD, ticks(1, 20, 50));
+        }
+        // Compress everything, hand the compressor's output out only at the end.
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        for i in 1..=20 {
+            enc.write_all(format!("id: {i}\ndata: tick {i}\n\n").as_bytes()).unwrap();
+        }
+        let body = enc.finish().unwrap();
+        vec![
+            w("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n"),
+            Act::Sleep(5000),
+            Act::Write(body),
+        ]
+    }))
+    .await;
+    let v = run(&url, &["E.1.6"], 1500, 1000, None).await;
+    expect(&v, "E.1.6", Behavior::Failed, "the compressor holds events");
+}
+
+#[tokio::test]
+async fn a_finite_stream_with_content_length_is_reported() {
+    let body = "id: 1\ndata: a\n\nid: 2\ndata: b\n\n";
+    let url = scripted(Arc::new(move |_| {
+        vec![w(format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ))]
+    }))
+    .await;
+    let v = run(&url, &["E.1.3", "E.4.6", "E.2.4"], 1000, 1000, None).await;
+    expect(&v, "E.1.3", Behavior::NonStrict, "Content-Length: 30");
+    expect(
+        &v,
+        "E.4.6",
+        Behavior::Informational,
+        "accepts the reconnect (200)",
+    );
+    expect(&v, "E.2.4", Behavior::Ok, "block boundary");
+}
+
+#[tokio::test]
+async fn a_messy_stream_fails_each_format_case_with_its_reason() {
+    let url = scripted(Arc::new(|_| {
+        stream_of(
+            SSE_HEAD,
+            vec![
+                w(b"data: ok\r\n\r\n".as_slice()),
+                w(b"data: lone\r\r".as_slice()),
+                w(b"\xEF\xBB\xBFdata: bom\n\n".as_slice()),
+                w(b"retry: 3s\n\n".as_slice()),
+                w(b"id: a\0b\ndata: x\n\n".as_slice()),
+                w(b"event: ping\n\n".as_slice()),
+                w(b"data: \xFF\n\n".as_slice()),
+                w(b"data: never ended\n".as_slice()),
+            ],
+        )
+    }))
+    .await;
+    let v = run(&url, &["E.2.*"], 1000, 1000, None).await;
+    expect(&v, "E.2.1", Behavior::Failed, "not UTF-8");
+    expect(&v, "E.2.2", Behavior::Failed, "byte-order mark");
+    expect(&v, "E.2.3", Behavior::NonStrict, "CR alone");
+    expect(&v, "E.2.4", Behavior::Failed, "ended inside a block");
+    expect(&v, "E.2.5", Behavior::Ok, "only data");
+    expect(&v, "E.2.6", Behavior::Failed, "\"3s\"");
+    expect(&v, "E.2.7", Behavior::Failed, "NUL");
+    expect(&v, "E.2.8", Behavior::NonStrict, "event: \"ping\"");
+}
+
+#[tokio::test]
+async fn cors_without_allow_origin_and_unsafe_ids_fail_e_5() {
+    let url = scripted(Arc::new(|req: &Req| {
+        if req.method == "OPTIONS" {
+            return vec![w("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")];
+        }
+        let _ = &req.path;
+        stream_of(
+            SSE_HEAD,
+            vec![w("id: <1>\ndata: a\n\nid: <2>\ndata: b\n\n")],
+        )
+    }))
+    .await;
+    let v = run(&url, &["E.5.*"], 500, 1000, Some("https://app.example")).await;
+    expect(
+        &v,
+        "E.5.1",
+        Behavior::Failed,
+        "no Access-Control-Allow-Origin",
+    );
+    expect(&v, "E.5.3", Behavior::Failed, "need a preflight");
+    expect(&v, "E.5.4", Behavior::Failed, "on the reconnect");
+    let v = run(&url, &["E.5.1"], 500, 1000, None).await;
+    expect(&v, "E.5.1", Behavior::Informational, "--origin");
+}
+
+#[tokio::test]
+async fn every_request_is_counted_and_bounded() {
+    // A server that accepts and never answers: every observation ends by its
+    // head timeout, and the run reports no response rather than hanging.
+    let hits = Arc::new(AtomicU64::new(0));
+    let seen = Arc::clone(&hits);
+    let url = scripted(Arc::new(move |_| {
+        seen.fetch_add(1, Ordering::SeqCst);
+        vec![Act::Sleep(20_000)]
+    }))
+    .await;
+    let v = run(&url, &["E.1.1"], 500, 1000, None).await;
+    expect(
+        &v,
+        "E.1.1",
+        Behavior::Failed,
+        "no response head within 5.0 s",
+    );
+    assert_eq!(hits.load(Ordering::SeqCst), 1);
+}
