@@ -380,6 +380,23 @@ pub fn render(run: &Run, case: &CaseReport) -> String {
         out.push_str("</div>\n");
     }
 
+    if run.kind == super::Protocol::Sse {
+        if let Some(rule) = d.get("rule") {
+            let _ = write!(
+                out,
+                "<div class=\"block\"><h3>Rule</h3>{}</div>\n",
+                esc(&text(rule))
+            );
+        }
+        if let Some(Value::Array(observations)) = d.get("observations") {
+            for o in observations {
+                observation_section(&mut out, o);
+            }
+        }
+        out.push_str("</body>\n</html>\n");
+        return out;
+    }
+
     out.push_str("<h2>Closing behaviour</h2>\n");
     if let Some(Value::Object(ec)) = d.get("expectedClose") {
         out.push_str("<div class=\"block\"><h3>Expected close</h3><table class=\"kv\">");
@@ -493,4 +510,87 @@ pub fn render(run: &Run, case: &CaseReport) -> String {
     }
     out.push_str("</body>\n</html>\n");
     out
+}
+
+/// One SSE observation: the request and response, what was read and when, the
+/// first events and the producer-grammar findings.
+fn observation_section(out: &mut String, o: &Value) {
+    let field = |k: &str| o.get(k).map(text).unwrap_or_default();
+    let _ = write!(
+        out,
+        "<h2>Observation: {}</h2>\n<div class=\"block\"><table class=\"kv\">",
+        esc(&field("name"))
+    );
+    for (k, label) in [
+        ("url", "URL"),
+        ("headAtMs", "response head after (ms)"),
+        ("framing", "body framing"),
+        ("contentEncoding", "content coding"),
+        ("wireBytes", "body bytes on the wire"),
+        ("bodyBytes", "decoded body bytes"),
+        ("reads", "reads with body bytes"),
+        ("events", "events dispatched"),
+        ("comments", "comments"),
+        ("end", "how it ended"),
+        ("endedAtMs", "ended after (ms)"),
+    ] {
+        if let Some(v) = o.get(k).filter(|v| !v.is_null()) {
+            let _ = write!(
+                out,
+                "<tr><th>{label}</th><td class=\"mono\">{}</td></tr>",
+                esc(&text(v))
+            );
+        }
+    }
+    out.push_str("</table></div>\n");
+    let _ = write!(
+        out,
+        "<pre class=\"http\">{}</pre>\n<pre class=\"http\">{}</pre>\n",
+        esc(field("request").trim()),
+        esc(field("response").trim()),
+    );
+    if let Some(Value::Array(events)) = o
+        .get("firstEvents")
+        .filter(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+    {
+        out.push_str("<div class=\"block\"><h3>First events</h3><table class=\"events\"><tr><th>ms</th><th>type</th><th>id</th><th>data</th></tr>");
+        for e in events {
+            let f = |k: &str| e.get(k).map(text).unwrap_or_default();
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
+                esc(&f("atMs")),
+                esc(&f("type")),
+                esc(&f("id")),
+                esc(&f("data"))
+            );
+        }
+        out.push_str("</table></div>\n");
+    }
+    if let Some(Value::Array(findings)) = o
+        .get("findings")
+        .filter(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+    {
+        out.push_str("<div class=\"block\"><h3>Stream format findings</h3><table class=\"events\"><tr><th>line</th><th>byte</th><th>finding</th><th>detail</th></tr>");
+        for f in findings {
+            let g = |k: &str| f.get(k).map(text).unwrap_or_default();
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td></tr>",
+                esc(&g("line")),
+                esc(&g("offset")),
+                esc(&g("rule")),
+                esc(&g("detail"))
+            );
+        }
+        out.push_str("</table></div>\n");
+    }
+    let body = field("bodyStart");
+    if !body.is_empty() {
+        let _ = write!(
+            out,
+            "<div class=\"block\"><h3>Start of the body (decoded)</h3><pre class=\"http\">{}</pre></div>\n",
+            esc(&body)
+        );
+    }
 }

@@ -203,7 +203,11 @@ fn verdict_counts<'a>(
 
 fn case_row(out: &mut String, run: &Run, case: &CaseReport) {
     let (class, label) = behavior_class(case.behavior);
-    let (close_cls, close_text) = close_class(case);
+    let (close_cls, close_text) = if run.kind == super::Protocol::Sse {
+        ("info", "n/a".to_owned())
+    } else {
+        close_class(case)
+    };
     let state = if case.is_ok() { "ok" } else { "problem" };
     let tint = if case.close_fails() && case.behavior == Behavior::Ok {
         "closebad"
@@ -226,7 +230,10 @@ fn case_row(out: &mut String, run: &Run, case: &CaseReport) {
         ms = case.duration_ms,
         desc = esc(&case.description),
     );
-    if !case.is_ok() {
+    if run.kind == super::Protocol::Sse {
+        // SSE has no close handshake: every row shows what was seen.
+        let _ = write!(out, "<div class=\"reason\">{}</div>", esc(&case.result));
+    } else if !case.is_ok() {
         let mut reasons = Vec::new();
         if case.behavior != Behavior::Ok {
             reasons.push(case.result.as_str());
