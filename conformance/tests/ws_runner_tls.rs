@@ -1,4 +1,4 @@
-//! `wss://`: the runner over TLS (rustls), against the reference server behind a
+//! `wss://` and `https://`: the runners over TLS (rustls), against the reference servers behind a
 //! TLS terminator with a self-signed certificate made for the test.
 
 use std::sync::Arc;
@@ -100,4 +100,54 @@ async fn wss_without_insecure_rejects_a_self_signed_certificate() {
             r.result
         );
     }
+}
+
+/// `https://`: the SSE runner over TLS, against the reference SSE server behind
+/// the same terminator.
+#[tokio::test]
+async fn sse_over_https_with_insecure_passes_and_without_it_is_refused() {
+    use wirecheck::sse::case::Settings;
+    use wirecheck::sse::run::{RunConfig, judge_all, observe_all, unreachable};
+
+    let server = wirecheck::serve::sse::bind(wirecheck::serve::sse::SseServerConfig {
+        interval: Duration::from_millis(50),
+        ..wirecheck::serve::sse::SseServerConfig::ephemeral()
+    })
+    .await
+    .expect("bind")
+    .spawn()
+    .expect("serve");
+    let front = tls_front(server.local_addr()).await;
+    let target =
+        wirecheck::net::Target::parse_http(&format!("https://localhost:{}/events", front.port()))
+            .expect("valid URL");
+    let cases = wirecheck::sse::command::select(&["E.1.*".to_owned()], &[]).expect("cases");
+    let settings = Settings {
+        origin: None,
+        heartbeat: Duration::from_secs(1),
+        duration: Duration::from_millis(600),
+        timeout_scale: 1.0,
+    };
+    for insecure in [true, false] {
+        let cfg = RunConfig {
+            settings: settings.clone(),
+            headers: Vec::new(),
+            tls: Some(wirecheck::tls::client_config(insecure).expect("TLS config")),
+            head_timeout: Duration::from_secs(5),
+            jobs: 2,
+        };
+        let obs = tokio::time::timeout(Duration::from_secs(20), observe_all(&target, &cfg, &cases))
+            .await
+            .expect("bounded");
+        if insecure {
+            assert_eq!(unreachable(&obs), None);
+            for c in judge_all(&cases, &settings, &obs, "tls") {
+                assert_eq!(c.behavior, Behavior::Ok, "{}: {}", c.id, c.result);
+            }
+        } else {
+            let why = unreachable(&obs).expect("a self-signed certificate is refused");
+            assert!(why.contains("TLS handshake"), "{why}");
+        }
+    }
+    server.shutdown().await;
 }
