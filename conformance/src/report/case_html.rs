@@ -382,9 +382,9 @@ pub fn render(run: &Run, case: &CaseReport) -> String {
 
     if run.kind == super::Protocol::Sse {
         if let Some(rule) = d.get("rule") {
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "<div class=\"block\"><h3>Rule</h3>{}</div>\n",
+                "<div class=\"block\"><h3>Rule</h3>{}</div>",
                 esc(&text(rule))
             );
         }
@@ -587,9 +587,9 @@ fn observation_section(out: &mut String, o: &Value) {
     }
     let body = field("bodyStart");
     if !body.is_empty() {
-        let _ = write!(
+        let _ = writeln!(
             out,
-            "<div class=\"block\"><h3>Start of the body (decoded)</h3><pre class=\"http\">{}</pre></div>\n",
+            "<div class=\"block\"><h3>Start of the body (decoded)</h3><pre class=\"http\">{}</pre></div>",
             esc(&body)
         );
     }
