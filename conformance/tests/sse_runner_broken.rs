@@ -485,3 +485,44 @@ async fn every_request_is_counted_and_bounded() {
     );
     assert_eq!(hits.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn review_regressions_are_judged_right() {
+    // A retry-only block waiting for its empty line is not an event held back; an
+    // interim 103 precedes the final 200.
+    let url = scripted(Arc::new(|_| {
+        vec![
+            w("HTTP/1.1 103 Early Hints\r\nLink: </x>; rel=preload\r\n\r\n"),
+            w(SSE_HEAD),
+            w("data: first\n\nretry: 5000\n"),
+            Act::Sleep(1500),
+            w("\ndata: second\n\n"),
+        ]
+    }))
+    .await;
+    let v = run(&url, &["E.1.1", "E.3.3"], 2500, 5000, None).await;
+    expect(&v, "E.1.1", Behavior::Ok, "200");
+    expect(&v, "E.3.3", Behavior::Ok, "none held back");
+
+    // A 404 to an id the server sent itself, and two Access-Control-Allow-Origin.
+    let url = scripted(Arc::new(|req: &Req| {
+        if req.header("last-event-id").is_some_and(|id| id.parse::<u64>().is_ok()) {
+            return vec![w("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")];
+        }
+        stream_of(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nAccess-Control-Allow-Origin: *\r\nAccess-Control-Allow-Origin: https://app.example\r\nConnection: close\r\n\r\n",
+            ticks(1, 5, 20),
+        )
+    }))
+    .await;
+    let v = run(
+        &url,
+        &["E.4.2", "E.5.1"],
+        1000,
+        1000,
+        Some("https://app.example"),
+    )
+    .await;
+    expect(&v, "E.4.2", Behavior::Failed, "browsers stop for good");
+    expect(&v, "E.5.1", Behavior::Failed, "sent 2 times");
+}

@@ -424,11 +424,12 @@ impl Lint {
     }
 
     /// Whether the stream so far stops inside an event: inside a line, or after a
-    /// field line of a block that no empty line has ended yet. A server that flushes
-    /// whole events never leaves a reader in this state for long.
+    /// `data` line of a block that no empty line has ended yet. A server that flushes
+    /// whole events never leaves a reader in this state for long. (A block of only
+    /// `retry` or `id` lines waiting for its empty line is not an event held back.)
     pub fn inside_event(&self) -> bool {
         !matches!(self.line, Line::Start)
-            || self.block.fields
+            || self.block.data
             || self.start_bom.is_some_and(|n| n > 0)
     }
 

@@ -78,9 +78,10 @@ pub fn select(include: &[String], exclude: &[String]) -> Result<Vec<Case>, Strin
 
 /// Run `wirecheck sse`; returns the exit code.
 pub async fn run_sse(opts: SseOptions) -> u8 {
-    if !(opts.timeout_scale.is_finite() && opts.timeout_scale > 0.0) {
+    if !(opts.timeout_scale.is_finite() && opts.timeout_scale > 0.0 && opts.timeout_scale <= 1000.0)
+    {
         return usage(format!(
-            "--timeout-scale must be a positive number, not {}",
+            "--timeout-scale must be a number above 0 and at most 1000, not {}",
             opts.timeout_scale
         ));
     }

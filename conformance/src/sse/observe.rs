@@ -21,6 +21,8 @@ use crate::net::{Target, connect};
 
 /// The most parser items an observation keeps (the rest are counted).
 pub const MAX_ITEMS: usize = 20_000;
+/// The most reads an observation records one by one.
+pub const MAX_ARRIVALS: usize = 100_000;
 /// The most redirects followed.
 pub const MAX_REDIRECTS: usize = 5;
 
@@ -109,6 +111,8 @@ pub struct Observation {
     pub redirects: Vec<(u16, String)>,
     /// The final response head.
     pub head: Option<Head>,
+    /// Interim (1xx) statuses received before it.
+    pub interim: Vec<u16>,
     /// When the head was complete, since the request was sent.
     pub head_at: Option<Duration>,
     /// The body framing (`chunked`, `content-length`, `close-delimited`).
@@ -172,6 +176,7 @@ pub async fn observe(
         request: String::new(),
         redirects: Vec::new(),
         head: None,
+        interim: Vec::new(),
         head_at: None,
         framing: None,
         coding: None,
@@ -233,7 +238,7 @@ async fn once(
 
     let mut buf = vec![0u8; 16 * 1024];
     let mut reader = HeadReader::default();
-    let (head, rest) = loop {
+    let (head, rest) = 'head: loop {
         let n = timeout_at(head_deadline, stream.read(&mut buf))
             .await
             .map_err(|_| late("response head"))?
@@ -243,10 +248,25 @@ async fn once(
                 "the server closed the connection before a response head".into(),
             ));
         }
-        match reader.feed(&buf[..n]) {
-            Ok(Some((head, used))) => break (head, buf[used..n].to_vec()),
-            Ok(None) => {}
-            Err(e) => return Err(End::NoResponse(e.to_string())),
+        let mut input = buf[..n].to_vec();
+        loop {
+            match reader.feed(&input) {
+                // RFC 9110 §15.2: an interim 1xx (103 Early Hints, ...) precedes the
+                // final response; read on.
+                Ok(Some((head, used)))
+                    if (100..200).contains(&head.status) && head.status != 101 =>
+                {
+                    obs.interim.push(head.status);
+                    reader = HeadReader::default();
+                    input.drain(..used);
+                    if input.is_empty() || obs.interim.len() > 8 {
+                        break;
+                    }
+                }
+                Ok(Some((head, used))) => break 'head (head, input[used..].to_vec()),
+                Ok(None) => break,
+                Err(e) => return Err(End::NoResponse(e.to_string())),
+            }
         }
     };
     obs.head_at = Some(start.elapsed());
@@ -266,6 +286,10 @@ async fn once(
     obs.head = Some(head);
     let decodable = !matches!(coding, Coding::Unsupported(_));
 
+    if matches!(framing, Framing::Length(0)) && rest.is_empty() {
+        // No body (204, 304, Content-Length: 0): the response is complete now.
+        return Err(End::ServerEnded);
+    }
     let body_deadline = tokio::time::Instant::from_std(Instant::now() + stop.duration);
     let mut parser = Parser::new(Config::default());
     let mut ids = 0usize;
@@ -323,6 +347,11 @@ async fn once(
                         return Err(End::Undecodable(e.to_string()));
                     }
                 }
+                if obs.arrivals.len() >= MAX_ARRIVALS {
+                    // Keep memory bounded against a server that writes a byte at a
+                    // time: later reads merge into the last one kept.
+                    obs.arrivals.pop();
+                }
                 obs.arrivals.push(Arrival {
                     at,
                     end: total,
@@ -344,7 +373,13 @@ async fn once(
         }
         let n = match timeout_at(body_deadline, stream.read(&mut buf)).await {
             Err(_) => return Err(End::Cut),
-            Ok(Err(e)) => return Err(End::Broken(format!("reading the body: {e}"))),
+            Ok(Err(e)) => {
+                // The server's doing: what it left unterminated is lost (§9.2.6).
+                if decodable {
+                    obs.lint.finish();
+                }
+                return Err(End::Broken(format!("reading the body: {e}")));
+            }
             Ok(Ok(n)) => n,
         };
         if n == 0 {
@@ -353,6 +388,9 @@ async fn once(
                     obs.lint.finish();
                 }
                 return Err(End::ServerEnded);
+            }
+            if decodable {
+                obs.lint.finish();
             }
             return Err(End::Broken(format!(
                 "the server closed the connection inside the {} body",

@@ -146,9 +146,23 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
         let Some(id) = last_id(&first).filter(|id| !id.is_empty()) else {
             return Some((first, None));
         };
-        // Let the server emit a little while the client is away, as a real
-        // reconnect would (the spec waits the reconnection time).
-        tokio::time::sleep(Duration::from_millis(300).mul_f64(scale)).await;
+        // Stay away long enough that the server emits at least one event meanwhile
+        // (twice the longest gap between its ids so far), so a server that does not
+        // replay shows a gap; a real client waits its reconnection time too.
+        let times: Vec<Duration> = first
+            .events()
+            .filter(|e| !e.3.is_empty())
+            .map(|e| e.0)
+            .collect();
+        let gap = times
+            .windows(2)
+            .map(|w| w[1].saturating_sub(w[0]))
+            .max()
+            .unwrap_or_default();
+        let away = (gap * 2 + Duration::from_millis(100))
+            .max(Duration::from_millis(300).mul_f64(scale))
+            .min(s.duration);
+        tokio::time::sleep(away).await;
         let req = eventsource_request(origin, Some(&id), &cfg.headers);
         let second = go(
             req,

@@ -214,6 +214,12 @@ fn compression(cx: &Ctx<'_>) -> Verdict {
             secs(g.ended_at)
         ));
     }
+    if events == 0 {
+        return info(format!(
+            "{coding}: no event in {} on either stream: nothing to judge",
+            secs(g.ended_at)
+        ));
+    }
     if let Some(stall) = held_back(g, cx.settings.stall()) {
         return failed(format!("{coding}: {stall}"));
     }

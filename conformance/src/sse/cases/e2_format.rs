@@ -101,6 +101,9 @@ fn judge(o: &Observation, rules: &[(Rule, Behavior)], clean: String) -> Verdict 
     if let Some(v) = no_stream(o) {
         return v;
     }
+    if o.lint.bytes() == 0 {
+        return info("the stream sent no body bytes to check");
+    }
     let rank = |b: Behavior| match b {
         Behavior::Failed => 2,
         Behavior::NonStrict => 1,

@@ -93,11 +93,16 @@ pub fn held_back(o: &Observation, stall: Duration) -> Option<String> {
 }
 
 /// Reads that delivered several events at once after a silence: `(count, silence)`.
+/// One pass over both lists (each in time order).
 fn bursts(o: &Observation, stall: Duration) -> Vec<(usize, Duration)> {
     let mut out = Vec::new();
     let mut prev = o.head_at.unwrap_or_default();
+    let mut events = o.events().map(|e| e.0).peekable();
     for a in &o.arrivals {
-        let n = o.events().filter(|e| e.0 == a.at).count();
+        let mut n = 0;
+        while events.next_if(|t| *t <= a.at).is_some() {
+            n += 1;
+        }
         let silence = a.at.saturating_sub(prev);
         if n >= 3 && silence >= stall {
             out.push((n, silence));

@@ -137,7 +137,13 @@ fn resume_accepted(cx: &Ctx<'_>) -> Verdict {
         Some(204) => info(format!(
             "Last-Event-ID: {id}: 204 No Content (the server stops the client)"
         )),
-        _ => reconnect_status(o, &format!("Last-Event-ID: {id}")),
+        Some(200) if is_stream(o) => ok(format!("Last-Event-ID: {id}: {}", response_summary(o))),
+        // An id the server itself issued: anything but a stream or 204 stops every
+        // browser for good on a routine reconnect.
+        _ => failed(format!(
+            "Last-Event-ID: {id} (an id the server sent): {}: browsers stop for good",
+            response_summary(o)
+        )),
     }
 }
 

@@ -56,6 +56,13 @@ fn allows(o: &Observation, origin: &str) -> Result<String, String> {
     let Some(h) = &o.head else {
         return Err(response_summary(o));
     };
+    if h.all("access-control-allow-origin").count() > 1 {
+        // Fetch: the header must hold exactly one value.
+        return Err(format!(
+            "Access-Control-Allow-Origin sent {} times: browsers reject it",
+            h.all("access-control-allow-origin").count()
+        ));
+    }
     match h.get("access-control-allow-origin") {
         None => Err(format!(
             "no Access-Control-Allow-Origin for Origin: {origin}: browsers fail the cross-origin connection"
