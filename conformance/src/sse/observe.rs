@@ -127,6 +127,8 @@ pub struct Observation {
     pub items: Vec<(Duration, Seen)>,
     /// Items not kept (beyond [`MAX_ITEMS`]).
     pub items_dropped: u64,
+    /// The last event ID the stream committed (kept even when items are not).
+    pub last_event_id: Option<String>,
     /// The producer-grammar findings (`Lint::finish` was called when the server
     /// ended the stream).
     pub lint: Lint,
@@ -184,6 +186,7 @@ pub async fn observe(
         arrivals: Vec::new(),
         items: Vec::new(),
         items_dropped: 0,
+        last_event_id: None,
         lint: Lint::new(),
         end: End::Cut,
         ended_at: Duration::ZERO,
@@ -320,6 +323,7 @@ async fn once(
                     obs.lint.feed(&decoded);
                     let items = &mut obs.items;
                     let dropped = &mut obs.items_dropped;
+                    let last = &mut obs.last_event_id;
                     let fed = parser.feed(&decoded, |item| {
                         let seen = match item {
                             Item::Event(e) => {
@@ -335,7 +339,10 @@ async fn once(
                             }
                             Item::Retry(r) => Seen::Retry(r),
                             Item::Comment(_) => Seen::Comment,
-                            Item::LastEventId(id) => Seen::LastEventId(id.into_owned()),
+                            Item::LastEventId(id) => {
+                                *last = Some(id.clone().into_owned());
+                                Seen::LastEventId(id.into_owned())
+                            }
                         };
                         if items.len() < MAX_ITEMS {
                             items.push((at, seen));

@@ -221,7 +221,7 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
             return None;
         }
         let origin = origin?;
-        let mut headers = vec![
+        let headers = vec![
             ("Origin".to_owned(), origin.to_owned()),
             ("Access-Control-Request-Method".to_owned(), "GET".to_owned()),
             (
@@ -229,7 +229,7 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
                 "last-event-id".to_owned(),
             ),
         ];
-        headers.extend(cfg.headers.iter().cloned());
+        // Fetch: a preflight carries no credentials or author headers.
         let req = Request {
             method: "OPTIONS",
             headers,
@@ -252,10 +252,7 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
 
 /// The last event ID the stream committed (what a client sends on reconnect).
 fn last_id(o: &Observation) -> Option<String> {
-    o.items.iter().rev().find_map(|(_, s)| match s {
-        Seen::LastEventId(id) => Some(id.clone()),
-        _ => None,
-    })
+    o.last_event_id.clone()
 }
 
 /// Whether no observation got a response head: the target is unreachable.

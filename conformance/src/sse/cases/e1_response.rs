@@ -150,7 +150,8 @@ fn cache_control(cx: &Ctx<'_>) -> Verdict {
     let members = h.list("cache-control");
     if members
         .iter()
-        .any(|m| m == "no-cache" || m == "no-store" || m.starts_with("no-cache="))
+        // RFC 9111 §5.2.2.4: `no-cache="field"` only restricts those fields.
+        .any(|m| m == "no-cache" || m == "no-store")
     {
         ok(format!("Cache-Control: {}", members.join(", ")))
     } else if members.is_empty() {
