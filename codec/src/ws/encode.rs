@@ -66,12 +66,23 @@ pub fn frame(
     let n = header.encode(&mut head);
     out.reserve(n + payload.len());
     out.extend_from_slice(&head[..n]);
-    let start = out.len();
-    out.extend_from_slice(payload);
-    if let Some(key) = mask {
-        apply_mask(&mut out[start..], key, 0);
+    let Some(key) = mask else {
+        out.extend_from_slice(payload);
+        return;
+    };
+    // §5.3: the payload is masked as it is copied, a block at a time, so each block
+    // is masked while the copy has just left it in the L1 cache.
+    let mut offset = 0;
+    for block in payload.chunks(COPY_BLOCK) {
+        let start = out.len();
+        out.extend_from_slice(block);
+        apply_mask(&mut out[start..], key, offset);
+        offset += block.len() as u64;
     }
 }
+
+/// Bytes copied then masked at a time by [`frame`]: well within the L1 data cache.
+const COPY_BLOCK: usize = 8 * 1024;
 
 /// Append a data message to `out`, split into frames of at most `fragment_size`
 /// payload bytes when given (§5.4); `mask` is called once per frame for its key.
