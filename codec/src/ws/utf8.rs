@@ -9,7 +9,10 @@
 //! the whole input, at the earliest moment it can be known.
 //!
 //! The bulk of the work is done by `simdutf8`; at most 3 bytes of an incomplete
-//! sequence are carried from one piece to the next.
+//! sequence are carried from one piece to the next. Pieces shorter than one SIMD
+//! block (64 bytes), where `simdutf8` falls back to `core::str::from_utf8`, go
+//! through a table-driven automaton instead ([`short_is_valid`]), a few
+//! instructions per byte: small messages are the common case on a WebSocket.
 
 use simdutf8::compat::from_utf8 as from_utf8_detailed;
 
@@ -81,25 +84,49 @@ impl Utf8Validator {
             }
         }
         let base = self.fed - bytes.len() as u64;
-        if simdutf8::basic::from_utf8(bytes).is_ok() {
+        // A sequence cut short by the end of the piece is checked on its own, so the
+        // fast validator sees only whole sequences and runs once over the piece.
+        let cut = incomplete_tail_start(bytes);
+        let (body, tail) = bytes.split_at(cut);
+        if !is_valid_utf8(body) {
+            // The first error in `body` is the first in the input: an invalid sequence,
+            // or one that ends unfinished where the tail's lead byte follows it.
+            let valid = match from_utf8_detailed(body) {
+                Ok(_) => body.len(),
+                Err(e) => e.valid_up_to(),
+            };
+            return Err(Utf8Error {
+                offset: base + valid as u64,
+            });
+        }
+        if tail.is_empty() {
             return Ok(());
         }
-        match from_utf8_detailed(bytes) {
+        match from_utf8_detailed(tail) {
+            // Unreachable (the tail is a lead byte whose sequence is longer); harmless.
             Ok(_) => Ok(()),
-            Err(e) => {
-                let valid = e.valid_up_to();
-                if e.error_len().is_some() {
-                    return Err(Utf8Error {
-                        offset: base + valid as u64,
-                    });
-                }
+            Err(e) if e.error_len().is_some() => Err(Utf8Error {
+                offset: base + (cut + e.valid_up_to()) as u64,
+            }),
+            Err(_) => {
                 // An incomplete but so far valid sequence ends the piece: carry it.
-                let tail = &bytes[valid..];
                 self.pending[..tail.len()].copy_from_slice(tail);
                 self.pending_len = tail.len() as u8;
                 Ok(())
             }
         }
+    }
+
+    /// [`feed`](Self::feed) for a piece the caller has already found to be ASCII
+    /// (e.g. while unmasking it): valid unless it follows an unfinished sequence, so
+    /// its bytes need not be looked at again.
+    pub fn feed_ascii(&mut self, bytes: &[u8]) -> Result<(), Utf8Error> {
+        debug_assert!(bytes.is_ascii());
+        if self.pending_len > 0 {
+            return self.feed(bytes);
+        }
+        self.fed += bytes.len() as u64;
+        Ok(())
     }
 
     /// End of input: fails if it ends inside a sequence.
@@ -112,6 +139,119 @@ impl Utf8Validator {
             })
         }
     }
+}
+
+/// Below this length [`short_is_valid`] validates instead of `simdutf8` (whose
+/// SIMD loop starts at 64 bytes).
+const SHORT: usize = 64;
+
+/// The states of the automaton of [`short_is_valid`], each a shift amount into a
+/// row of [`TRANSITIONS`]: the state after a byte is `TRANSITIONS[byte] >> state`,
+/// in 6 bits.
+const ACCEPT: u32 = 0;
+const REJECT: u32 = 6;
+/// 1, 2 or 3 continuation bytes (80..BF) still needed.
+const NEED1: u32 = 12;
+const NEED2: u32 = 18;
+const NEED3: u32 = 24;
+/// After E0: A0..BF next (no overlong 3-byte form).
+const AFTER_E0: u32 = 30;
+/// After ED: 80..9F next (no surrogates U+D800..U+DFFF).
+const AFTER_ED: u32 = 36;
+/// After F0: 90..BF next (no overlong 4-byte form).
+const AFTER_F0: u32 = 42;
+/// After F4: 80..8F next (nothing above U+10FFFF).
+const AFTER_F4: u32 = 48;
+
+/// The transitions of the well-formed UTF-8 byte sequences of RFC 3629 §4 (the
+/// grammar §5.6 of RFC 6455 refers to), one row per byte value.
+const TRANSITIONS: [u64; 256] = transitions();
+
+const fn next_state(state: u32, b: u8) -> u32 {
+    let cont = matches!(b, 0x80..=0xBF);
+    match state {
+        ACCEPT => match b {
+            0x00..=0x7F => ACCEPT,
+            0xC2..=0xDF => NEED1,
+            0xE0 => AFTER_E0,
+            0xE1..=0xEC | 0xEE..=0xEF => NEED2,
+            0xED => AFTER_ED,
+            0xF0 => AFTER_F0,
+            0xF1..=0xF3 => NEED3,
+            0xF4 => AFTER_F4,
+            // 80..BF cannot start a sequence; C0, C1, F5..FF never occur.
+            _ => REJECT,
+        },
+        NEED1 if cont => ACCEPT,
+        NEED2 if cont => NEED1,
+        NEED3 if cont => NEED2,
+        AFTER_E0 if matches!(b, 0xA0..=0xBF) => NEED1,
+        AFTER_ED if matches!(b, 0x80..=0x9F) => NEED1,
+        AFTER_F0 if matches!(b, 0x90..=0xBF) => NEED2,
+        AFTER_F4 if matches!(b, 0x80..=0x8F) => NEED2,
+        _ => REJECT,
+    }
+}
+
+const fn transitions() -> [u64; 256] {
+    let states = [
+        ACCEPT, REJECT, NEED1, NEED2, NEED3, AFTER_E0, AFTER_ED, AFTER_F0, AFTER_F4,
+    ];
+    let mut table = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        let mut i = 0;
+        while i < states.len() {
+            table[b] |= (next_state(states[i], b as u8) as u64) << states[i];
+            i += 1;
+        }
+        b += 1;
+    }
+    table
+}
+
+/// Whether `bytes` is well-formed UTF-8 that ends on a character boundary: one
+/// table load and one shift per byte (a shift-based DFA).
+#[inline]
+fn short_is_valid(bytes: &[u8]) -> bool {
+    let mut state = u64::from(ACCEPT);
+    for &b in bytes {
+        state = TRANSITIONS[usize::from(b)] >> (state & 63);
+    }
+    state & 63 == u64::from(ACCEPT)
+}
+
+/// Whether `bytes` is valid UTF-8 as a whole (ending on a character boundary): the
+/// one-call check for a complete message, [`short_is_valid`] or `simdutf8` by length.
+#[inline]
+pub fn is_valid_utf8(bytes: &[u8]) -> bool {
+    if bytes.len() < SHORT {
+        short_is_valid(bytes)
+    } else {
+        simdutf8::basic::from_utf8(bytes).is_ok()
+    }
+}
+
+/// Where the last sequence of `bytes` starts if the end of `bytes` cuts it short,
+/// else `bytes.len()`. Only the last 3 bytes can hold such a sequence (the longest is
+/// 4 bytes); its lead byte announces the length (§5.6 refers to RFC 3629 §3). A byte
+/// that can never start a sequence is left for the validator to reject.
+pub(crate) fn incomplete_tail_start(bytes: &[u8]) -> usize {
+    let len = bytes.len();
+    for back in 1..=len.min(3) {
+        let b = bytes[len - back];
+        if b & 0xC0 == 0x80 {
+            continue; // A continuation byte: the lead is further back.
+        }
+        let need = match b {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            0xF0..=0xF7 => 4,
+            _ => 1,
+        };
+        return if need > back { len - back } else { len };
+    }
+    len
 }
 
 #[cfg(test)]
@@ -136,6 +276,90 @@ mod tests {
             v.feed(&s[..cut]).unwrap();
             v.feed(&s[cut..]).unwrap();
             v.finish().unwrap();
+        }
+    }
+
+    #[test]
+    fn offsets_match_std_for_every_split_of_every_tail() {
+        // Valid text, then one of the malformed endings, split at every point.
+        let inputs: [&[u8]; 9] = [
+            "ab€𝄞é".as_bytes(),
+            b"ab\xE2\x82",
+            b"ab\xE2\x82\xC3\xA9",
+            b"ab\xE0\x80x",
+            b"ab\xF0\x9F\x98",
+            b"ab\xF4\x90\x80\x80",
+            b"ab\xC0",
+            b"ab\xF8",
+            b"\xCE\xBA\xFF",
+        ];
+        for input in inputs {
+            let expected = core::str::from_utf8(input);
+            for cut in 0..=input.len() {
+                let mut v = Utf8Validator::new();
+                let got = v
+                    .feed(&input[..cut])
+                    .and_then(|()| v.feed(&input[cut..]))
+                    .and_then(|()| v.finish());
+                match expected {
+                    Ok(_) => assert_eq!(got, Ok(()), "{input:x?} cut {cut}"),
+                    Err(e) => assert_eq!(
+                        got,
+                        Err(Utf8Error {
+                            offset: e.valid_up_to() as u64
+                        }),
+                        "{input:x?} cut {cut}"
+                    ),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_automaton_agrees_with_std_on_every_sequence_of_up_to_3_bytes() {
+        let mut buf = [0u8; 3];
+        for a in 0..=255u8 {
+            buf[0] = a;
+            assert_eq!(
+                short_is_valid(&buf[..1]),
+                core::str::from_utf8(&buf[..1]).is_ok()
+            );
+            for b in 0..=255u8 {
+                buf[1] = b;
+                let two = &buf[..2];
+                assert_eq!(
+                    short_is_valid(two),
+                    core::str::from_utf8(two).is_ok(),
+                    "{two:x?}"
+                );
+                for c in 0..=255u8 {
+                    buf[2] = c;
+                    assert_eq!(short_is_valid(&buf), core::str::from_utf8(&buf).is_ok());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_automaton_agrees_with_std_on_4_byte_sequences() {
+        // Every lead byte F0..F7 and C0..FF with every second byte, then the interesting
+        // third and fourth bytes (the boundaries of each continuation range).
+        let edges = [
+            0x00, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xF4, 0xFF,
+        ];
+        for a in 0xC0..=0xFFu8 {
+            for b in 0..=255u8 {
+                for c in edges {
+                    for d in edges {
+                        let seq = [a, b, c, d];
+                        assert_eq!(
+                            short_is_valid(&seq),
+                            core::str::from_utf8(&seq).is_ok(),
+                            "{seq:x?}"
+                        );
+                    }
+                }
+            }
         }
     }
 
