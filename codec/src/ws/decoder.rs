@@ -30,6 +30,21 @@ pub enum FrameEvent<'a> {
     },
 }
 
+/// A [`FrameEvent`] whose payload is still masked (see [`FrameDecoder::decode_masked`]).
+#[derive(Debug)]
+pub(crate) enum MaskedEvent<'a> {
+    /// As [`FrameEvent::Header`].
+    Header(FrameHeader),
+    /// As [`FrameEvent::Payload`], with the frame's masking key, if any, still to be
+    /// applied to `data` as the bytes at `offset` of the payload (§5.3).
+    Payload {
+        data: &'a mut [u8],
+        offset: u64,
+        last: bool,
+        mask: Option<[u8; 4]>,
+    },
+}
+
 /// Where the decoder is within the frame.
 #[derive(Debug, Clone, Copy)]
 enum State {
@@ -104,6 +119,31 @@ impl FrameDecoder {
         &mut self,
         input: &mut &'a mut [u8],
     ) -> Result<Option<FrameEvent<'a>>, ProtocolError> {
+        Ok(match self.decode_masked(input)? {
+            None => None,
+            Some(MaskedEvent::Header(h)) => Some(FrameEvent::Header(h)),
+            Some(MaskedEvent::Payload {
+                data,
+                offset,
+                last,
+                mask,
+            }) => {
+                // §5.3: unmask in place.
+                if let Some(key) = mask {
+                    apply_mask(data, key, offset);
+                }
+                Some(FrameEvent::Payload { data, offset, last })
+            }
+        })
+    }
+
+    /// [`decode`](Self::decode), but payload pieces come out still masked, with their
+    /// key: the message layer unmasks them in the same pass that validates UTF-8.
+    #[inline]
+    pub(crate) fn decode_masked<'a>(
+        &mut self,
+        input: &mut &'a mut [u8],
+    ) -> Result<Option<MaskedEvent<'a>>, ProtocolError> {
         match self.state {
             State::Failed(e) => Err(e),
             State::Header => self.decode_header(input),
@@ -115,9 +155,6 @@ impl FrameDecoder {
                 }
                 let (data, rest) = core::mem::take(input).split_at_mut(n);
                 *input = rest;
-                if let Some(key) = mask {
-                    apply_mask(data, key, done);
-                }
                 let last = n as u64 == want;
                 self.state = if last {
                     State::Header
@@ -128,19 +165,21 @@ impl FrameDecoder {
                         done: done + n as u64,
                     }
                 };
-                Ok(Some(FrameEvent::Payload {
+                Ok(Some(MaskedEvent::Payload {
                     data,
                     offset: done,
                     last,
+                    mask,
                 }))
             }
         }
     }
 
+    #[inline]
     fn decode_header<'a>(
         &mut self,
         input: &mut &'a mut [u8],
-    ) -> Result<Option<FrameEvent<'a>>, ProtocolError> {
+    ) -> Result<Option<MaskedEvent<'a>>, ProtocolError> {
         let (header, consumed) = if self.header_len == 0 {
             // Fast path: the header is read straight from the input.
             match parse_header(input, &self.rules) {
@@ -180,7 +219,7 @@ impl FrameDecoder {
             len: header.payload_len,
             done: 0,
         };
-        Ok(Some(FrameEvent::Header(header)))
+        Ok(Some(MaskedEvent::Header(header)))
     }
 
     fn fail(&mut self, e: ProtocolError) -> ProtocolError {

@@ -183,6 +183,7 @@ pub struct HeaderRules {
 /// Returns `Ok(Some((header, header_len)))` once the whole header is in `buf`,
 /// `Ok(None)` while more bytes are needed and nothing seen so far breaks a rule,
 /// and an error as soon as the bytes seen so far break one.
+#[inline]
 pub fn parse_header(
     buf: &[u8],
     rules: &HeaderRules,

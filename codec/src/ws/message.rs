@@ -20,14 +20,19 @@
 use alloc::vec::Vec;
 
 use super::close::CloseCode;
-use super::decoder::{FrameDecoder, FrameEvent};
+use super::decoder::{FrameDecoder, MaskedEvent};
 use super::error::{ErrorKind, ProtocolError};
-use super::frame::{FrameHeader, HeaderRules, MAX_CONTROL_PAYLOAD, OpCode};
-use super::utf8::Utf8Validator;
+use super::frame::{FrameHeader, HeaderRules, MAX_CONTROL_PAYLOAD, OpCode, parse_header};
+use super::mask::{apply_mask, unmask_is_ascii};
+use super::utf8::{Utf8Validator, is_valid_utf8};
 use super::{Limits, Role};
 
 /// The largest message buffer kept for reuse after a message was handed out.
 const RETAINED_CAPACITY: usize = 64 * 1024;
+
+/// Text payloads are unmasked and validated in blocks of this size, so the bytes
+/// the unmasking pass just wrote are still in the L1 cache when validation reads them.
+const FUSED_BLOCK: usize = 16 * 1024;
 
 /// The kind of a data message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -103,11 +108,18 @@ struct Open {
 }
 
 /// What a processed payload piece asks the decode loop to do.
+///
+/// Its variants hold only scalars and slices, never an [`Event`]: the event is built
+/// where `decode` returns it, so it is written once into the caller's slot instead of
+/// being assembled on the stack and copied (a copy that stalled on store forwarding
+/// and cost a small message a third of its decode time).
 enum Step<'a> {
     /// Nothing to report yet.
     Continue,
-    /// Report an event that borrows from the input.
-    Input(Event<'a>),
+    /// Report a message that lies in the input.
+    Message(MessageKind, &'a [u8]),
+    /// Report a control frame whose payload lies in the input.
+    Control(OpCode, &'a [u8]),
     /// Report the message assembled in the buffer.
     BufferedMessage(MessageKind),
     /// Report the control frame assembled in the control buffer.
@@ -212,48 +224,110 @@ impl MessageDecoder {
             self.on_header(h).map_err(|e| self.fail(e))?;
         }
         loop {
-            let event = self.frames.decode(input).map_err(|e| self.fail(e))?;
-            match event {
-                None => return Ok(None),
-                Some(FrameEvent::Header(h)) => {
-                    if self.config.report_frames {
-                        self.pending_header = Some(h);
-                        return Ok(Some(Event::Frame(h)));
+            let step = if let Some((h, payload)) = self.whole_frame(input) {
+                if let Some(kind) = self.single_frame_message(&h) {
+                    // The header passes every rule of `on_header`, which would open a
+                    // message that this payload completes at once: skip the bookkeeping.
+                    if kind == MessageKind::Text {
+                        self.unmask_whole_text(payload, h.mask)
+                            .map_err(|e| self.fail(e))?;
+                    } else if let Some(key) = h.mask {
+                        apply_mask(payload, key, 0);
                     }
-                    self.on_header(h).map_err(|e| self.fail(e))?;
+                    return Ok(Some(Event::Message {
+                        kind,
+                        data: payload,
+                    }));
                 }
-                Some(FrameEvent::Payload { data, offset, last }) => {
-                    match self
-                        .on_payload(data, offset, last)
-                        .map_err(|e| self.fail(e))?
-                    {
-                        Step::Continue => {}
-                        Step::Input(event) => return Ok(Some(event)),
-                        Step::BufferedMessage(kind) => {
-                            self.release_buf = true;
-                            return Ok(Some(Event::Message {
-                                kind,
-                                data: &self.buf,
-                            }));
+                self.on_header(h).map_err(|e| self.fail(e))?;
+                self.on_payload(payload, h.mask, 0, true)
+            } else {
+                match self.frames.decode_masked(input).map_err(|e| self.fail(e))? {
+                    None => return Ok(None),
+                    Some(MaskedEvent::Header(h)) => {
+                        if self.config.report_frames {
+                            self.pending_header = Some(h);
+                            return Ok(Some(Event::Frame(h)));
                         }
-                        Step::BufferedControl(op) => {
-                            let len = self.control_len;
-                            // Validated once to record a failure, then built for the caller
-                            // (at most 125 bytes; the borrow rules want the two steps apart).
-                            if let Err(e) = control_event(op, &self.control[..len]) {
-                                return Err(self.fail(e));
-                            }
-                            return control_event(op, &self.control[..len]).map(Some);
-                        }
+                        self.on_header(h).map_err(|e| self.fail(e))?;
+                        continue;
                     }
+                    Some(MaskedEvent::Payload {
+                        data,
+                        offset,
+                        last,
+                        mask,
+                    }) => self.on_payload(data, mask, offset, last),
+                }
+            };
+            match step.map_err(|e| self.fail(e))? {
+                Step::Continue => {}
+                Step::Message(kind, data) => {
+                    return Ok(Some(Event::Message { kind, data }));
+                }
+                Step::Control(op, data) => {
+                    return control_event(op, data).map(Some).map_err(|e| self.fail(e));
+                }
+                Step::BufferedMessage(kind) => {
+                    self.release_buf = true;
+                    return Ok(Some(Event::Message {
+                        kind,
+                        data: &self.buf,
+                    }));
+                }
+                Step::BufferedControl(op) => {
+                    let len = self.control_len;
+                    // Validated once to record a failure, then built for the caller
+                    // (at most 125 bytes; the borrow rules want the two steps apart).
+                    if let Err(e) = control_event(op, &self.control[..len]) {
+                        return Err(self.fail(e));
+                    }
+                    return control_event(op, &self.control[..len]).map(Some);
                 }
             }
         }
     }
 
+    /// The fast path: between frames, a frame whose header and payload are both at the
+    /// front of `input` is taken whole, without stepping the frame decoder through it
+    /// (whose state would end where it began). The header is checked by the same
+    /// [`parse_header`] the frame decoder uses; a header that is incomplete or breaks a
+    /// rule is left to the frame decoder, which reports it as usual.
+    #[inline]
+    fn whole_frame<'a>(&self, input: &mut &'a mut [u8]) -> Option<(FrameHeader, &'a mut [u8])> {
+        if self.config.report_frames || !self.frames.is_idle() {
+            return None;
+        }
+        let Ok(Some((h, header_len))) = parse_header(input, self.frames.rules()) else {
+            return None;
+        };
+        let end = usize::try_from(h.payload_len)
+            .ok()
+            .and_then(|len| len.checked_add(header_len))
+            .filter(|&end| end <= input.len())?;
+        let (frame, rest) = core::mem::take(input).split_at_mut(end);
+        *input = rest;
+        Some((h, &mut frame[header_len..]))
+    }
+
     fn fail(&mut self, e: ProtocolError) -> ProtocolError {
         self.failed = Some(e);
         e
+    }
+
+    /// The kind of the message `h` carries whole, when `h` is a final Text or Binary
+    /// frame that [`on_header`](Self::on_header) accepts: not after the peer's Close
+    /// (§5.5.1), not inside a fragmented message (§5.4), within the message limit
+    /// (§10.4). `None` for everything else, which takes the general path.
+    #[inline]
+    fn single_frame_message(&self, h: &FrameHeader) -> Option<MessageKind> {
+        let kind = match h.opcode {
+            OpCode::Text => MessageKind::Text,
+            OpCode::Binary => MessageKind::Binary,
+            _ => return None,
+        };
+        let fits = h.payload_len <= self.config.limits.max_message_size;
+        (h.fin && fits && !self.close_received && self.open.is_none()).then_some(kind)
     }
 
     /// Apply the rules a complete header decides beyond those of the frame layer.
@@ -312,39 +386,28 @@ impl MessageDecoder {
         Ok(())
     }
 
+    /// Unmask a payload piece in place (§5.3) and apply it.
     fn on_payload<'a>(
         &mut self,
-        data: &'a [u8],
+        data: &'a mut [u8],
+        mask: Option<[u8; 4]>,
         offset: u64,
         last: bool,
     ) -> Result<Step<'a>, ProtocolError> {
-        let Some(h) = self.current else {
-            return Ok(Step::Continue);
+        let (Some(h), Some(open)) = (self.current, self.open) else {
+            if let Some(key) = mask {
+                apply_mask(data, key, offset);
+            }
+            return self.on_control(data, offset, last);
         };
         if h.opcode.is_control() {
-            if offset == 0 && last {
-                // The whole control payload is contiguous in the input.
-                return control_event(h.opcode, data).map(Step::Input);
+            if let Some(key) = mask {
+                apply_mask(data, key, offset);
             }
-            // At most 125 bytes in all: the header check guarantees it fits.
-            let end = self.control_len + data.len();
-            self.control[self.control_len..end].copy_from_slice(data);
-            self.control_len = end;
-            return Ok(if last {
-                Step::BufferedControl(h.opcode)
-            } else {
-                Step::Continue
-            });
+            return self.on_control(data, offset, last);
         }
-        let Some(open) = self.open else {
-            return Ok(Step::Continue);
-        };
-        if open.kind == MessageKind::Text {
-            // §8.1: invalid UTF-8 fails the connection as soon as it is seen.
-            self.utf8
-                .feed(data)
-                .map_err(|e| ProtocolError::new(ErrorKind::InvalidUtf8 { offset: e.offset }))?;
-        }
+        self.unmask_data(open.kind, data, mask, offset)?;
+        let data: &'a [u8] = data;
         let ends_message = last && h.fin;
         if ends_message && open.kind == MessageKind::Text && !self.utf8.is_complete() {
             // §8.1: a message that ends inside a sequence is not valid UTF-8.
@@ -353,10 +416,7 @@ impl MessageDecoder {
         if ends_message && offset == 0 && h.opcode != OpCode::Continuation {
             // A single-frame message, contiguous in the input: hand it out in place.
             self.open = None;
-            return Ok(Step::Input(Event::Message {
-                kind: open.kind,
-                data,
-            }));
+            return Ok(Step::Message(open.kind, data));
         }
         self.append(data, open.announced);
         if ends_message {
@@ -365,6 +425,124 @@ impl MessageDecoder {
         } else {
             Ok(Step::Continue)
         }
+    }
+
+    /// A piece of a control frame's payload, already unmasked (or of a frame outside
+    /// any message, which the header checks make impossible: ignored).
+    fn on_control<'a>(
+        &mut self,
+        data: &'a [u8],
+        offset: u64,
+        last: bool,
+    ) -> Result<Step<'a>, ProtocolError> {
+        let Some(h) = self.current else {
+            return Ok(Step::Continue);
+        };
+        if !h.opcode.is_control() {
+            return Ok(Step::Continue);
+        }
+        if offset == 0 && last {
+            // The whole control payload is contiguous in the input.
+            return Ok(Step::Control(h.opcode, data));
+        }
+        // At most 125 bytes in all: the header check guarantees it fits.
+        let end = self.control_len + data.len();
+        self.control[self.control_len..end].copy_from_slice(data);
+        self.control_len = end;
+        Ok(if last {
+            Step::BufferedControl(h.opcode)
+        } else {
+            Step::Continue
+        })
+    }
+
+    /// Unmask a piece of a data message in place (§5.3) and, for text, validate it.
+    #[inline(always)]
+    fn unmask_data(
+        &mut self,
+        kind: MessageKind,
+        data: &mut [u8],
+        mask: Option<[u8; 4]>,
+        offset: u64,
+    ) -> Result<(), ProtocolError> {
+        if kind == MessageKind::Text {
+            // §8.1: invalid UTF-8 fails the connection as soon as it is seen.
+            self.unmask_and_validate(data, mask, offset)
+                .map_err(|offset| ProtocolError::new(ErrorKind::InvalidUtf8 { offset }))
+        } else {
+            if let Some(key) = mask {
+                apply_mask(data, key, offset);
+            }
+            Ok(())
+        }
+    }
+
+    /// Unmask a whole text message (§5.3) and validate it (§5.6, §8.1). A message of
+    /// up to one block is unmasked with an ASCII check in the same pass and, if not
+    /// ASCII, validated in one call with no incremental state; a longer one goes
+    /// through the incremental validator block by block. Only an invalid message
+    /// is looked at again, by the incremental validator, to find where it fails.
+    #[inline]
+    fn unmask_whole_text(
+        &mut self,
+        data: &mut [u8],
+        mask: Option<[u8; 4]>,
+    ) -> Result<(), ProtocolError> {
+        if data.len() <= FUSED_BLOCK {
+            let valid = match mask {
+                Some(key) => unmask_is_ascii(data, key, 0) || is_valid_utf8(data),
+                None => is_valid_utf8(data),
+            };
+            if valid {
+                return Ok(());
+            }
+            self.utf8.reset();
+            return self.validate_rest(data, None);
+        }
+        self.utf8.reset();
+        self.validate_rest(data, mask)
+    }
+
+    /// The incremental validation of a whole message from its start (unmasking it
+    /// first if `mask` is given), including the check that it ends on a character.
+    fn validate_rest(
+        &mut self,
+        data: &mut [u8],
+        mask: Option<[u8; 4]>,
+    ) -> Result<(), ProtocolError> {
+        self.unmask_and_validate(data, mask, 0)
+            .map_err(|offset| ProtocolError::new(ErrorKind::InvalidUtf8 { offset }))?;
+        if !self.utf8.is_complete() {
+            // §8.1: a message that ends inside a sequence is not valid UTF-8.
+            return Err(ErrorKind::IncompleteUtf8.into());
+        }
+        Ok(())
+    }
+
+    /// Unmask a piece of a text message and validate it (§5.3, §8.1), in blocks that
+    /// stay in the L1 cache between the two steps; a block that unmasks to ASCII is
+    /// valid as it stands and is not looked at again. Fails with the offset of the
+    /// first invalid byte within the message.
+    fn unmask_and_validate(
+        &mut self,
+        data: &mut [u8],
+        mask: Option<[u8; 4]>,
+        offset: u64,
+    ) -> Result<(), u64> {
+        let Some(key) = mask else {
+            return self.utf8.feed(data).map_err(|e| e.offset);
+        };
+        let mut at = offset;
+        for block in data.chunks_mut(FUSED_BLOCK) {
+            if unmask_is_ascii(block, key, at) {
+                self.utf8.feed_ascii(block)
+            } else {
+                self.utf8.feed(block)
+            }
+            .map_err(|e| e.offset)?;
+            at += block.len() as u64;
+        }
+        Ok(())
     }
 
     /// Append to the message buffer, growing it geometrically but never beyond the
