@@ -17,10 +17,10 @@ use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use memchr::memchr;
-
 use super::Config;
 use super::event::{Event, Item, Limit, LimitExceeded, Retry};
+use super::scan::find1;
+use crate::ws::utf8::incomplete_tail_start;
 
 /// Decodes one value as UTF-8, replacing malformed sequences by U+FFFD. Valid input
 /// (the common case) is borrowed, not copied. Rust's lossy decoding replaces each
@@ -33,19 +33,83 @@ pub(super) fn decode(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
+/// The text of the chunk being fed from `base` on, up to its last complete
+/// character: validated as UTF-8 once, or `""` if that part is not valid UTF-8. A
+/// value that lies inside it is then a `&str` slice of it with no check of its own:
+/// most values are a few bytes, where the fixed cost of a validation call outweighs
+/// the bytes checked. `base` is where the first line lying wholly in the chunk
+/// starts, so no byte is validated here that is decoded elsewhere.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct ChunkText<'c> {
+    base: usize,
+    text: &'c str,
+}
+
+impl<'c> ChunkText<'c> {
+    /// No text: every value is decoded on its own.
+    pub(super) const NONE: ChunkText<'static> = ChunkText { base: 0, text: "" };
+
+    /// Validates `chunk[base..]`; adds the bytes looked at to `scanned`.
+    pub(super) fn new(chunk: &'c [u8], base: usize, scanned: &mut u64) -> Self {
+        let rest = &chunk[base..];
+        *scanned += rest.len() as u64;
+        let complete = &rest[..incomplete_tail_start(rest)];
+        ChunkText {
+            base,
+            text: simdutf8::basic::from_utf8(complete).unwrap_or_default(),
+        }
+    }
+
+    /// The text of the `len` bytes at `at` in the chunk, if they lie in the text.
+    #[inline]
+    fn get(&self, at: usize, len: usize) -> Option<&'c str> {
+        let start = at.checked_sub(self.base)?;
+        self.text.get(start..start + len)
+    }
+}
+
+/// The text of `bytes`, which lie at `at` in the chunk when `at` is given: a slice of
+/// the chunk's `text` when they lie inside it, else decoded now (and counted in
+/// `scanned`).
+#[inline]
+fn text_at<'a>(
+    bytes: &'a [u8],
+    at: Option<usize>,
+    text: ChunkText<'a>,
+    scanned: &mut u64,
+) -> Cow<'a, str> {
+    if let Some(t) = at.and_then(|s| text.get(s, bytes.len())) {
+        return Cow::Borrowed(t);
+    }
+    *scanned += bytes.len() as u64;
+    decode(bytes)
+}
+
 /// Appends `bytes` to `buf`, growing its capacity to at most `limit`. The caller has
 /// checked that `buf.len() + bytes.len() <= limit`; this keeps the allocation itself
 /// within the limit too (plain `Vec` growth may double past it).
+#[inline]
 pub(super) fn extend_within(buf: &mut Vec<u8>, bytes: &[u8], limit: usize, copied: &mut u64) {
     let need = buf.len().saturating_add(bytes.len());
     if need > buf.capacity() {
-        let target = need
-            .max(buf.capacity().saturating_mul(2))
-            .min(limit.max(need));
-        buf.reserve_exact(target - buf.len());
+        grow_within(buf, need, limit);
     }
-    buf.extend_from_slice(bytes);
+    if let [b] = bytes {
+        // A chunk fed one byte at a time: no call to `memcpy` for each.
+        buf.push(*b);
+    } else {
+        buf.extend_from_slice(bytes);
+    }
     *copied += bytes.len() as u64;
+}
+
+/// The growth step of [`extend_within`]: double, but never past `limit` (or `need`).
+#[cold]
+fn grow_within(buf: &mut Vec<u8>, need: usize, limit: usize) {
+    let target = need
+        .max(buf.capacity().saturating_mul(2))
+        .min(limit.max(need));
+    buf.reserve_exact(target - buf.len());
 }
 
 /// A field value kept between lines: a range of the chunk being fed, or its own copy.
@@ -60,11 +124,23 @@ pub(super) struct Value {
 
 impl Value {
     /// The value's bytes; `chunk` must be the chunk being fed.
+    #[inline]
     fn get<'a>(&'a self, chunk: &'a [u8]) -> &'a [u8] {
         match self.in_chunk {
             Some((s, e)) => chunk.get(s..e).unwrap_or_default(),
             None => &self.owned,
         }
+    }
+
+    /// The value's text; `text` must be that of the chunk being fed.
+    #[inline]
+    fn text<'a>(&'a self, chunk: &'a [u8], text: ChunkText<'a>, scanned: &mut u64) -> Cow<'a, str> {
+        text_at(
+            self.get(chunk),
+            self.in_chunk.map(|(s, _)| s),
+            text,
+            scanned,
+        )
     }
 
     /// Sets the value; `at` is its offset in `chunk` when it lies there, `None` when
@@ -158,32 +234,34 @@ impl State {
     }
 
     /// Processes one complete line (terminator excluded). `at` is the line's offset in
-    /// `chunk` when it lies there, `None` when it lies in the parser's line buffer.
+    /// `chunk` when it lies there, `None` when it lies in the parser's line buffer;
+    /// `text` is the chunk's [`ChunkText`].
     pub(super) fn line<S: FnMut(Item<'_>)>(
         &mut self,
         line: &[u8],
         at: Option<usize>,
         chunk: &[u8],
+        text: ChunkText<'_>,
         sink: &mut S,
     ) -> Result<(), LimitExceeded> {
         // WHATWG SSE: "If the line is empty (a blank line): Dispatch the event".
         let Some((&first, rest)) = line.split_first() else {
-            self.dispatch(chunk, sink);
+            self.dispatch(chunk, text, sink);
             return Ok(());
         };
         self.in_block = true;
         // WHATWG SSE: "If the line starts with a U+003A COLON character (:): Ignore the
         // line." Reported as a comment: the text after the colon, unchanged.
         if first == b':' {
-            self.scanned += rest.len() as u64;
-            sink(Item::Comment(decode(rest)));
+            let comment = text_at(rest, at.map(|a| a + 1), text, &mut self.scanned);
+            sink(Item::Comment(comment));
             return Ok(());
         }
         // WHATWG SSE: "If the line contains a U+003A COLON character": the field name is
         // everything before the first colon, the value everything after it, and "if
         // value starts with a U+0020 SPACE character, remove it from value" (one only).
         // "Otherwise": the whole line is the field name and the value is empty.
-        let (name, value_off) = match memchr(b':', line) {
+        let (name, value_off) = match find1(b':', line) {
             Some(colon) => {
                 self.scanned += colon as u64 + 1;
                 let mut off = colon + 1;
@@ -213,7 +291,7 @@ impl State {
             // last event ID buffer to the field value. Otherwise, ignore the field."
             b"id" => {
                 self.scanned += value.len() as u64;
-                if memchr(0, value).is_none() {
+                if find1(0, value).is_none() {
                     self.id
                         .set(value, value_at, self.config.max_line_len, &mut self.copied);
                     self.id_dirty = true;
@@ -296,20 +374,21 @@ impl State {
     }
 
     /// WHATWG SSE "dispatch the event", run on every empty line.
-    fn dispatch<S: FnMut(Item<'_>)>(&mut self, chunk: &[u8], sink: &mut S) {
+    fn dispatch<S: FnMut(Item<'_>)>(&mut self, chunk: &[u8], text: ChunkText<'_>, sink: &mut S) {
         self.in_block = false;
         // WHATWG SSE: dispatch step 1: "Set the last event ID string of the event source
         // to the value of the last event ID buffer." This happens even when no event
         // fires; the buffer itself keeps its value.
         if self.id_dirty {
             self.id_dirty = false;
-            let raw = self.id.get(chunk);
-            self.scanned += raw.len() as u64;
-            let new = decode(raw);
+            let new = self.id.text(chunk, text, &mut self.scanned);
             if *new != *self.last_event_id {
                 self.copied += new.len() as u64;
-                self.last_event_id = new.into_owned();
-                self.last_event_id.shrink_to_fit();
+                // Copied into the string's own allocation, grown only to the longest ID
+                // seen (so within the limits), never reallocated per event.
+                self.last_event_id.clear();
+                self.last_event_id.reserve_exact(new.len());
+                self.last_event_id.push_str(&new);
                 sink(Item::LastEventId(Cow::Borrowed(&self.last_event_id)));
             }
         }
@@ -324,22 +403,30 @@ impl State {
         // buffer." It always is (every data line appends one); exactly one is removed.
         let data = match self.data_in_chunk {
             // The single value's implied LF is the one removed.
-            Some((s, e)) => chunk.get(s..e).unwrap_or_default(),
-            None => self.data.split_last().map_or(&[][..], |(_lf, rest)| rest),
+            Some((s, e)) => text_at(
+                chunk.get(s..e).unwrap_or_default(),
+                Some(s),
+                text,
+                &mut self.scanned,
+            ),
+            None => {
+                let bytes = self.data.split_last().map_or(&[][..], |(_lf, rest)| rest);
+                self.scanned += bytes.len() as u64;
+                decode(bytes)
+            }
         };
-        let event_type = self.event_type.get(chunk);
-        self.scanned += (data.len() + event_type.len()) as u64;
         // WHATWG SSE: dispatch steps 4–6: an event of type "message" with the data and
         // the last event ID string; "If the event type buffer has a value other than the
         // empty string, change the type of the newly created event to equal the value
         // of the event type buffer."
+        let event_type = if self.event_type.get(chunk).is_empty() {
+            Cow::Borrowed("message")
+        } else {
+            self.event_type.text(chunk, text, &mut self.scanned)
+        };
         let event = Event {
-            event_type: if event_type.is_empty() {
-                Cow::Borrowed("message")
-            } else {
-                decode(event_type)
-            },
-            data: decode(data),
+            event_type,
+            data,
             last_event_id: Cow::Borrowed(&self.last_event_id),
         };
         sink(Item::Event(event));
@@ -352,7 +439,18 @@ impl State {
     }
 
     /// Copies every value that still refers to `chunk`, which is about to go away.
+    #[inline]
     pub(super) fn end_of_chunk(&mut self, chunk: &[u8]) {
+        let refers = self.data_in_chunk.is_some()
+            || self.event_type.in_chunk.is_some()
+            || self.id.in_chunk.is_some();
+        if refers {
+            self.copy_out_of_chunk(chunk);
+        }
+    }
+
+    /// The work of [`State::end_of_chunk`] when there is some.
+    fn copy_out_of_chunk(&mut self, chunk: &[u8]) {
         let max_line = self.config.max_line_len;
         if let Some((s, e)) = self.data_in_chunk.take() {
             let max = self.config.max_event_len;

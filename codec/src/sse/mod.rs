@@ -32,6 +32,7 @@ mod event;
 mod interpret;
 pub mod lint;
 mod parser;
+mod scan;
 
 pub use encoder::{Block, EncodeError, comment, heartbeat};
 pub use event::{EndOfStream, Event, Item, Limit, LimitExceeded, Retry};

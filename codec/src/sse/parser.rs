@@ -2,7 +2,8 @@
 //! line splitting) over chunks of any size, and the public [`Parser`].
 //!
 //! Why it is built this way:
-//! * The chunk is scanned with `memchr2(CR, LF)` from where the previous scan stopped.
+//! * The chunk is scanned for CR and LF (`memchr2`, after a word-at-a-time look at the
+//!   first bytes, see [`super::scan`]) from where the previous scan stopped.
 //!   A line that ends in the chunk where it began is handed on as a slice of that chunk;
 //!   only the unfinished tail of a chunk is copied into the line buffer, and the next
 //!   chunk is scanned from its own start, never from the start of the buffered line.
@@ -21,11 +22,10 @@
 
 use alloc::vec::Vec;
 
-use memchr::memchr2;
-
 use super::Config;
 use super::event::{EndOfStream, Item, Limit, LimitExceeded};
-use super::interpret::{State, extend_within};
+use super::interpret::{ChunkText, State, extend_within};
+use super::scan::find2;
 
 /// The UTF-8 encoding of U+FEFF BYTE ORDER MARK.
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
@@ -119,7 +119,35 @@ impl Parser {
     ///
     /// Returns an error when a [`Config`] limit is exceeded; the parser is then stopped
     /// (see [`LimitExceeded`]) and every later call returns the same error.
-    pub fn feed<F>(&mut self, chunk: &[u8], mut sink: F) -> Result<(), LimitExceeded>
+    #[inline]
+    pub fn feed<F>(&mut self, chunk: &[u8], sink: F) -> Result<(), LimitExceeded>
+    where
+        F: FnMut(Item<'_>),
+    {
+        // The fast path: past the BOM, no CR pending, and no CR or LF in the chunk: it
+        // only extends the current line (a line trickling in, down to a byte at a
+        // time). That is all `feed_general` would do with it: no line completes, so
+        // nothing can refer to the chunk afterwards.
+        if self.failed.is_none()
+            && self.bom == BomState::Done
+            && !self.pending_cr
+            && self.line.len().saturating_add(chunk.len()) <= self.config.max_line_len
+            && find2(b'\r', b'\n', chunk).is_none()
+        {
+            self.state.scanned += chunk.len() as u64;
+            extend_within(
+                &mut self.line,
+                chunk,
+                self.config.max_line_len,
+                &mut self.state.copied,
+            );
+            return Ok(());
+        }
+        self.feed_general(chunk, sink)
+    }
+
+    /// [`Parser::feed`] for any chunk.
+    fn feed_general<F>(&mut self, chunk: &[u8], mut sink: F) -> Result<(), LimitExceeded>
     where
         F: FnMut(Item<'_>),
     {
@@ -148,6 +176,9 @@ impl Parser {
         F: FnMut(Item<'_>),
     {
         let mut pos = 0;
+        // One UTF-8 check of the chunk, from its first whole line on, serves every value
+        // that lies inside it; made when that line is reached.
+        let mut text = None;
         // WHATWG SSE: the stream is UTF-8 decoded, which strips one leading BOM, at the
         // start of the stream only (also when it arrives split across chunks).
         if let BomState::Matching(matched) = self.bom {
@@ -179,7 +210,7 @@ impl Parser {
         }
         while pos < chunk.len() {
             let rest = &chunk[pos..];
-            let Some(len) = memchr2(b'\r', b'\n', rest) else {
+            let Some(len) = find2(b'\r', b'\n', rest) else {
                 // An unfinished line: keep its bytes, scan only new bytes next time.
                 self.state.scanned += rest.len() as u64;
                 self.push_line(rest)?;
@@ -190,10 +221,16 @@ impl Parser {
             if self.line.is_empty() {
                 // The line lies wholly in this chunk: hand it on in place.
                 self.check_line_len(len)?;
-                self.state.line(&chunk[pos..end], Some(pos), chunk, sink)?;
+                let text = *text
+                    .get_or_insert_with(|| ChunkText::new(chunk, pos, &mut self.state.scanned));
+                self.state
+                    .line(&chunk[pos..end], Some(pos), chunk, text, sink)?;
             } else {
                 self.push_line(&chunk[pos..end])?;
-                self.state.line(&self.line, None, chunk, sink)?;
+                // The first line of the chunk, begun in an earlier one: no value of this
+                // chunk has been set yet, so none needs the chunk's text.
+                self.state
+                    .line(&self.line, None, chunk, ChunkText::NONE, sink)?;
                 self.line.clear();
             }
             // WHATWG SSE: lines end in CR LF, a lone LF, or a lone CR. A CR ends its line
