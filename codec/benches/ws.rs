@@ -1,0 +1,285 @@
+//! WebSocket throughput of the codec next to tungstenite's, on the same inputs in the
+//! same run (DESIGN §7): `cargo bench -p wirecheck-codec --bench ws`.
+//!
+//! * `ws-decode-<kind>-<size>-<feed>`: a server receiving masked single-frame
+//!   messages: parse, unmask, validate UTF-8 (text), deliver. `kind` is `ascii`,
+//!   `utf8` (2-, 3- and 4-byte characters mixed with ASCII) or `binary`; `feed` is
+//!   `whole` (every byte available at once) or `1460` (one TCP segment per read).
+//! * `ws-encode-<size>`: a client sending binary messages: header, copy, mask.
+//!
+//! Each group has two functions, `ours` and `tungstenite`; throughput is payload bytes.
+//! Both sides pay for getting the bytes off the "socket": ours copies the stream into
+//! its buffer (one `memcpy`), tungstenite reads it from an in-memory stream
+//! (`../shared/reference/rust-ws.md` §2.3) that copies with `memcpy` too.
+//! `scripts/bench.sh` turns the results into the ratio table of the README.
+
+use std::hint::black_box;
+use std::io::{self, Read, Write};
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use tungstenite::protocol::{Role as TRole, WebSocketConfig, WebSocketContext};
+use tungstenite::{Bytes, Error, Message};
+use wirecheck_codec::ws::frame::OpCode;
+use wirecheck_codec::ws::{Config, Event, MessageDecoder, Role, encode};
+
+/// Message sizes: the smallest, the largest control-sized, a typical, a large and a huge one.
+const SIZES: [(&str, usize); 5] = [
+    ("16B", 16),
+    ("125B", 125),
+    ("1KiB", 1 << 10),
+    ("64KiB", 64 << 10),
+    ("1MiB", 1 << 20),
+];
+
+/// Payload bytes per iteration for small messages (larger ones send one message).
+const BATCH: usize = 256 << 10;
+
+/// A TCP segment on Ethernet (MSS for a 1500-byte MTU).
+const SEGMENT: usize = 1460;
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Ascii,
+    Utf8,
+    Binary,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Ascii => "ascii",
+            Kind::Utf8 => "utf8",
+            Kind::Binary => "binary",
+        }
+    }
+
+    fn opcode(self) -> OpCode {
+        match self {
+            Kind::Binary => OpCode::Binary,
+            _ => OpCode::Text,
+        }
+    }
+}
+
+/// A small deterministic generator (xorshift64) for masking keys and binary payloads.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn key(&mut self) -> [u8; 4] {
+        (self.next() as u32).to_le_bytes()
+    }
+}
+
+/// A payload of exactly `size` bytes of the given kind.
+fn payload(kind: Kind, size: usize, rng: &mut Rng) -> Vec<u8> {
+    match kind {
+        Kind::Ascii => {
+            let text =
+                b"{\"op\":\"update\",\"seq\":12345,\"price\":101.25,\"tags\":[\"a\",\"b\"]} ";
+            text.iter().copied().cycle().take(size).collect()
+        }
+        Kind::Utf8 => {
+            // Greek, CJK, an emoji and a musical symbol between ASCII: every sequence length.
+            let chars = [
+                'κ', 'ό', 'σ', 'μ', 'ε', ' ', '日', '本', '語', '😀', '𝄞', 'a', 'é',
+            ];
+            let mut s = String::with_capacity(size);
+            for c in chars.iter().cycle() {
+                if s.len() + c.len_utf8() > size {
+                    break;
+                }
+                s.push(*c);
+            }
+            while s.len() < size {
+                s.push('.');
+            }
+            s.into_bytes()
+        }
+        Kind::Binary => (0..size).map(|_| rng.next() as u8).collect(),
+    }
+}
+
+/// A client's byte stream: `count` single-frame messages, each masked with its own key.
+fn client_stream(kind: Kind, body: &[u8], count: usize, rng: &mut Rng) -> Vec<u8> {
+    let mut out = Vec::new();
+    for _ in 0..count {
+        encode::frame(&mut out, true, 0, kind.opcode(), Some(rng.key()), body);
+    }
+    out
+}
+
+/// An in-memory stream for tungstenite: each read returns at most `segment` bytes
+/// (copied with `memcpy`), then `WouldBlock` once the input is spent.
+struct Feed<'a> {
+    data: &'a [u8],
+    pos: usize,
+    segment: usize,
+}
+
+impl Read for Feed<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let rest = &self.data[self.pos..];
+        if rest.is_empty() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let n = buf.len().min(rest.len()).min(self.segment);
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+impl Write for Feed<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A writer that only counts what it is given.
+#[derive(Default)]
+struct Sink(usize);
+
+impl Read for Sink {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Err(io::ErrorKind::WouldBlock.into())
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Our server: copy the stream into the receive buffer, then decode it in `segment`-byte
+/// reads. Returns the payload bytes delivered.
+fn ours_decode(dec: &mut MessageDecoder, stream: &[u8], work: &mut [u8], segment: usize) -> usize {
+    work.copy_from_slice(stream);
+    let mut delivered = 0;
+    for mut input in work.chunks_mut(segment) {
+        while let Some(event) = dec.decode(&mut input).expect("valid stream") {
+            if let Event::Message { data, .. } = event {
+                delivered += black_box(data).len();
+            }
+        }
+    }
+    delivered
+}
+
+/// tungstenite's server on the same stream and reads.
+fn tungstenite_decode(ctx: &mut WebSocketContext, stream: &[u8], segment: usize) -> usize {
+    let mut io = Feed {
+        data: stream,
+        pos: 0,
+        segment,
+    };
+    let mut delivered = 0;
+    loop {
+        match ctx.read(&mut io) {
+            Ok(Message::Text(t)) => delivered += black_box(t).len(),
+            Ok(Message::Binary(b)) => delivered += black_box(b).len(),
+            Ok(_) => {}
+            Err(Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => return delivered,
+            Err(e) => panic!("tungstenite rejected the stream: {e}"),
+        }
+    }
+}
+
+fn decode(c: &mut Criterion) {
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    for kind in [Kind::Ascii, Kind::Utf8, Kind::Binary] {
+        for (size_name, size) in SIZES {
+            let body = payload(kind, size, &mut rng);
+            let count = (BATCH / size).max(1);
+            let stream = client_stream(kind, &body, count, &mut rng);
+            let total = count * size;
+            for (feed_name, segment) in [("whole", usize::MAX), ("1460", SEGMENT)] {
+                let name = format!("ws-decode-{}-{size_name}-{feed_name}", kind.name());
+                let mut group = c.benchmark_group(&name);
+                group.throughput(Throughput::Bytes(total as u64));
+
+                let mut dec = MessageDecoder::new(Config::new(Role::Server));
+                let mut work = vec![0u8; stream.len()];
+                assert_eq!(ours_decode(&mut dec, &stream, &mut work, segment), total);
+                group.bench_function(BenchmarkId::from_parameter("ours"), |b| {
+                    b.iter(|| ours_decode(&mut dec, &stream, &mut work, segment))
+                });
+
+                let mut ctx =
+                    WebSocketContext::new(TRole::Server, Some(WebSocketConfig::default()));
+                assert_eq!(tungstenite_decode(&mut ctx, &stream, segment), total);
+                group.bench_function(BenchmarkId::from_parameter("tungstenite"), |b| {
+                    b.iter(|| tungstenite_decode(&mut ctx, &stream, segment))
+                });
+                group.finish();
+            }
+        }
+    }
+}
+
+fn encode(c: &mut Criterion) {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for (size_name, size) in SIZES {
+        let body = payload(Kind::Binary, size, &mut rng);
+        let count = (BATCH / size).max(1);
+        let mut group = c.benchmark_group(format!("ws-encode-{size_name}"));
+        group.throughput(Throughput::Bytes((count * size) as u64));
+
+        // The codec takes each frame's masking key from the caller (RFC 6455 §5.3).
+        let mut out = Vec::new();
+        group.bench_function(BenchmarkId::from_parameter("ours"), |b| {
+            b.iter(|| {
+                out.clear();
+                for _ in 0..count {
+                    encode::frame(&mut out, true, 0, OpCode::Binary, Some(rng.key()), &body);
+                }
+                black_box(out.len())
+            })
+        });
+
+        // tungstenite's client draws its keys from `rand`.
+        let bytes = Bytes::from(body.clone());
+        let mut ctx = WebSocketContext::new(TRole::Client, Some(WebSocketConfig::default()));
+        group.bench_function(BenchmarkId::from_parameter("tungstenite"), |b| {
+            b.iter(|| {
+                let mut sink = Sink::default();
+                for _ in 0..count {
+                    ctx.write(&mut sink, Message::Binary(bytes.clone()))
+                        .expect("write");
+                }
+                ctx.flush(&mut sink).expect("flush");
+                black_box(sink.0)
+            })
+        });
+        group.finish();
+    }
+}
+
+fn config() -> Criterion {
+    Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(1))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = decode, encode
+}
+criterion_main!(benches);
