@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The speed targets of DESIGN §7, measured in one run:
+#  1. the codec benchmarks (codec/benches/ws.rs and sse.rs: ours and the peer crate on the
+#     same inputs in the same run), summarised as one table of ratios ours / peer;
+#  2. the runner's wall time for the 301 core cases (all but permessage-deflate, 12.x and
+#     13.x) against its in-process reference server.
+# Nothing here asserts: the table says whether each target was met on this machine.
+#
+# Usage: scripts/bench.sh [criterion options]   (default: --warm-up-time 1 --measurement-time 2)
+# Takes about 6 minutes on 2 cores. Needs python3 to read criterion's JSON.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+criterion_args=("$@")
+if [ ${#criterion_args[@]} -eq 0 ]; then
+    criterion_args=(--warm-up-time 1 --measurement-time 2 --sample-size 20)
+fi
+
+target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
+results="$target_dir/criterion"
+
+echo "== codec benchmarks (criterion ${criterion_args[*]})" >&2
+# Only this run's results go into the table.
+rm -rf "$results"/ws-* "$results"/sse-*
+cargo bench -p wirecheck-codec --bench ws --bench sse -- "${criterion_args[@]}" >&2
+
+echo "== runner: 301 core cases against the reference server" >&2
+cargo build --release -p wirecheck >&2
+reports="$(mktemp -d)"
+trap 'rm -rf "$reports"' EXIT
+start=$(date +%s.%N)
+target/release/wirecheck ws --exclude '12.*,13.*' --report-dir "$reports" --format json >"$reports/run.json"
+end=$(date +%s.%N)
+
+python3 - "$results" "$reports/run.json" "$start" "$end" <<'EOF'
+import json, os, platform, subprocess, sys
+
+results, run_json, start, end = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+
+def mib_s(group, function):
+    """Throughput in MiB/s from the median time per iteration (robust to a noisy neighbour)."""
+    base = os.path.join(results, group, function, "new")
+    with open(os.path.join(base, "estimates.json")) as f:
+        ns = json.load(f)["median"]["point_estimate"]
+    with open(os.path.join(base, "benchmark.json")) as f:
+        nbytes = json.load(f)["throughput"]["Bytes"]
+    return nbytes / (ns / 1e9) / (1 << 20)
+
+rows = []  # (workload, ours, peer, ratio, target, met)
+
+def versus(label, group, peer, target):
+    ours, theirs = mib_s(group, "ours"), mib_s(group, peer)
+    ratio = ours / theirs
+    met = "" if target is None else ("yes" if ratio >= target else "NO")
+    rows.append((label, ours, theirs, ratio, "" if target is None else f">= {target:g}x", met))
+
+sizes = [("16B", "16 B", 3), ("125B", "125 B", 3), ("1KiB", "1 KiB", None),
+         ("64KiB", "64 KiB", None), ("1MiB", "1 MiB", 1.5)]
+for kind, kind_label in [("ascii", "ASCII text"), ("utf8", "UTF-8 text"), ("binary", "binary")]:
+    for size, size_label, target in sizes:
+        for feed, feed_label in [("whole", "whole"), ("1460", "1460 B reads")]:
+            versus(f"ws decode {kind_label}, {size_label}, {feed_label}",
+                   f"ws-decode-{kind}-{size}-{feed}", "tungstenite", target)
+for size, size_label, _ in sizes:
+    versus(f"ws encode + mask, {size_label}", f"ws-encode-{size}", "tungstenite", None)
+versus("sse small events, 16 KiB chunks", "sse-small-16KiB", "eventsource-stream", 10)
+versus("sse small events, 1 B chunks", "sse-small-1B", "eventsource-stream", 10)
+versus("sse 64 KiB data line, 64 B chunks", "sse-64KiB-line-64B", "eventsource-stream", 10)
+
+# Linearity (ours only): 1-byte chunks against the same input whole, at two sizes; the
+# last row compares the per-byte cost of 1-byte chunks between the two sizes (a parser
+# that re-scans a partial line would fall to 1/16 going from 64 KiB to 1 MiB).
+for size, size_label in [("64KiB", "64 KiB"), ("1MiB", "1 MiB")]:
+    one, whole = mib_s(f"sse-linear-{size}", "1B"), mib_s(f"sse-linear-{size}", "whole")
+    rows.append((f"sse {size_label} data line: 1 B chunks / whole", one, whole, one / whole, "", ""))
+small, large = mib_s("sse-linear-64KiB", "1B"), mib_s("sse-linear-1MiB", "1B")
+rows.append(("sse 1 B chunks: 1 MiB line / 64 KiB line", large, small, large / small, ">= 0.5x",
+             "yes" if large / small >= 0.5 else "NO"))
+
+with open(run_json) as f:
+    run = json.load(f)
+wall = end - start
+total = run["summary"]["total"]
+
+cpu = "unknown CPU"
+try:
+    for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+        if line.startswith("Model name:"):
+            cpu = line.split(":", 1)[1].strip()
+except OSError:
+    pass
+rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True).stdout.strip()
+
+print(f"Machine: {cpu}, {os.cpu_count()} CPUs, {platform.system()} {platform.release()}; {rustc}")
+print("Throughput is payload (WebSocket) or input (SSE) bytes over the median time per iteration.")
+print("For the `sse ... /` rows the two columns are ours in both situations.")
+print()
+w = max(len(r[0]) for r in rows)
+print(f"| {'workload':<{w}} | ours MiB/s | peer MiB/s |   ratio | target  | met |")
+print(f"|{'-' * (w + 2)}|-----------:|-----------:|--------:|---------|-----|")
+for label, ours, theirs, ratio, target, met in rows:
+    print(f"| {label:<{w}} | {ours:>10.0f} | {theirs:>10.0f} | {ratio:>6.2f}x | {target:<7} | {met:<3} |")
+print()
+runner_met = "yes" if wall < 3 and total == 301 else "NO"
+print(f"Runner: {total} core cases against the reference server in {wall:.2f} s wall "
+      f"(target < 3 s on 2 cores): {runner_met}")
+EOF
