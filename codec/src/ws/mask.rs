@@ -44,15 +44,23 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: u64) {
 pub fn unmask_is_ascii(buf: &mut [u8], key: [u8; 4], offset: u64) -> bool {
     let word = u64::from(rotated(key, offset)) * 0x0000_0001_0000_0001;
     let mut blocks = buf.chunks_exact_mut(BLOCK);
-    let mut acc = [0u64; BLOCK / 8];
-    for block in &mut blocks {
-        for (lane, a) in block.chunks_exact_mut(8).zip(acc.iter_mut()) {
-            *a |= xor_word(lane, word);
+    let mut any = 0;
+    if blocks.len() > 0 {
+        // Bytes against bytes here, with one accumulator per byte of the block: the
+        // shape the compiler vectorises when the loop also reduces (8-byte lanes with
+        // an OR reduction stay scalar). The key pattern is computed from the word,
+        // so it is built in a register, not stored and read back.
+        let pat: [u8; BLOCK] = core::array::from_fn(|i| (word >> (8 * (i % 8))) as u8);
+        let mut acc = [0u8; BLOCK];
+        for block in &mut blocks {
+            for ((b, k), a) in block.iter_mut().zip(&pat).zip(acc.iter_mut()) {
+                *b ^= k;
+                *a |= *b;
+            }
         }
+        any = acc.iter().fold(0, |x, y| x | u64::from(*y));
     }
-    let any = acc
-        .iter()
-        .fold(mask_tail(blocks.into_remainder(), word), |x, y| x | y);
+    any |= mask_tail(blocks.into_remainder(), word);
     any & 0x8080_8080_8080_8080 == 0
 }
 
