@@ -250,19 +250,23 @@ fn finish(result: io::Result<decode::Outcome>) -> ExitCode {
     }
 }
 
-/// `wirecheck serve ws`: bind, print the URL, serve until Ctrl-C.
-fn serve_ws(args: &ServeWsArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+/// Run `work` on a multi-threaded tokio runtime (exit code 4 if none starts).
+fn block_on(work: impl std::future::Future<Output = ExitCode>) -> ExitCode {
+    match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
-        Ok(rt) => rt,
+        Ok(rt) => rt.block_on(work),
         Err(e) => {
             eprintln!("wirecheck: cannot start the runtime: {e}");
-            return ExitCode::from(EXIT_INTERNAL);
+            ExitCode::from(EXIT_INTERNAL)
         }
-    };
-    runtime.block_on(async {
+    }
+}
+
+/// `wirecheck serve ws`: bind, print the URL, serve until Ctrl-C.
+fn serve_ws(args: &ServeWsArgs) -> ExitCode {
+    block_on(async {
         let config = serve::ws::WsServerConfig {
             host: args.host,
             port: args.port,
@@ -300,17 +304,7 @@ fn serve_ws(args: &ServeWsArgs) -> ExitCode {
 
 /// `wirecheck serve sse`: bind, print the stream's URL, serve until Ctrl-C.
 fn serve_sse(args: &ServeSseArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("wirecheck: cannot start the runtime: {e}");
-            return ExitCode::from(EXIT_INTERNAL);
-        }
-    };
-    runtime.block_on(async {
+    block_on(async {
         let config = serve::sse::SseServerConfig {
             host: args.host,
             port: args.port,
@@ -366,16 +360,7 @@ fn validate_ws(args: WsArgs) -> ExitCode {
         color: args.color,
         insecure: args.insecure,
     };
-    match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => ExitCode::from(rt.block_on(ws::command::run_ws(opts))),
-        Err(e) => {
-            eprintln!("wirecheck: cannot start the runtime: {e}");
-            ExitCode::from(EXIT_INTERNAL)
-        }
-    }
+    block_on(async { ExitCode::from(ws::command::run_ws(opts).await) })
 }
 
 fn seconds(flag: &str, v: f64) -> Result<std::time::Duration, String> {
@@ -420,16 +405,7 @@ fn validate_sse(args: SseArgs) -> ExitCode {
         duration,
         heartbeat,
     };
-    match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => ExitCode::from(rt.block_on(sse::command::run_sse(opts))),
-        Err(e) => {
-            eprintln!("wirecheck: cannot start the runtime: {e}");
-            ExitCode::from(EXIT_INTERNAL)
-        }
-    }
+    block_on(async { ExitCode::from(sse::command::run_sse(opts).await) })
 }
 
 fn main() -> ExitCode {

@@ -19,7 +19,7 @@ use crate::ws::command::{
     EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, Format, json_summary, parse_headers,
     usage,
 };
-use crate::ws::run::pattern_matches;
+use crate::ws::run::{pattern_matches, select_by};
 
 /// The options of `wirecheck sse`.
 #[derive(Debug, Clone)]
@@ -59,21 +59,7 @@ pub struct SseOptions {
 /// The selected cases (all when `include` is empty) minus `exclude`; a pattern
 /// that selects nothing is an error.
 pub fn select(include: &[String], exclude: &[String]) -> Result<Vec<Case>, String> {
-    let all = cases::all();
-    for p in include.iter().chain(exclude) {
-        if p.is_empty() || !all.iter().any(|c| pattern_matches(p, c.id)) {
-            return Err(format!(
-                "the case pattern {p:?} selects no case (see `wirecheck cases sse`)"
-            ));
-        }
-    }
-    Ok(all
-        .into_iter()
-        .filter(|c| {
-            (include.is_empty() || include.iter().any(|p| pattern_matches(p, c.id)))
-                && !exclude.iter().any(|p| pattern_matches(p, c.id))
-        })
-        .collect())
+    select_by(cases::all(), |c| c.id.to_owned(), include, exclude, "sse")
 }
 
 /// Run `wirecheck sse`; returns the exit code.

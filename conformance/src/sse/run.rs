@@ -174,6 +174,18 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
         .await;
         Some((first, Some((id, second))))
     };
+    // A reconnect with a given id: the head and at most one event matter.
+    let with_id = |id: String| {
+        let req = eventsource_request(origin, Some(&id), &cfg.headers);
+        let seen = go(
+            req,
+            Stop {
+                events: Some(1),
+                ..stop(short)
+            },
+        );
+        async move { Some((id, seen.await)) }
+    };
     let unknown = async {
         if !needs.contains(&Need::UnknownId) {
             return None;
@@ -184,37 +196,18 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
             "wirecheck-unknown-{}",
             nonce.iter().map(|b| format!("{b:02x}")).collect::<String>()
         );
-        let req = eventsource_request(origin, Some(&id), &cfg.headers);
-        Some((
-            id,
-            go(
-                req,
-                Stop {
-                    events: Some(1),
-                    ..stop(short)
-                },
-            )
-            .await,
-        ))
+        with_id(id).await
     };
     let odd = async {
         if !needs.contains(&Need::OddId) {
             return None;
         }
         // Non-ASCII (UTF-8), CORS-unsafe bytes, and over 128 bytes: all legal in an id.
-        let id = format!("wirecheck-ünïcødé-€-<{{\"x\":[1]}}>-{}", "é".repeat(80));
-        let req = eventsource_request(origin, Some(&id), &cfg.headers);
-        Some((
-            id,
-            go(
-                req,
-                Stop {
-                    events: Some(1),
-                    ..stop(short)
-                },
-            )
-            .await,
+        with_id(format!(
+            "wirecheck-ünïcødé-€-<{{\"x\":[1]}}>-{}",
+            "é".repeat(80)
         ))
+        .await
     };
     let preflight = async {
         if !needs.contains(&Need::Preflight) {

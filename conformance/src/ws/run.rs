@@ -64,17 +64,29 @@ pub fn select(
     include: &[String],
     exclude: &[String],
 ) -> Result<Vec<Case>, String> {
+    select_by(cases, |c| c.id.to_string(), include, exclude, "ws")
+}
+
+/// [`select`] for any catalogue: `id` gives a case's id, `protocol` names the
+/// `wirecheck cases <protocol>` listing in the error.
+pub fn select_by<T>(
+    cases: Vec<T>,
+    id: impl Fn(&T) -> String,
+    include: &[String],
+    exclude: &[String],
+    protocol: &str,
+) -> Result<Vec<T>, String> {
     for p in include.iter().chain(exclude) {
-        if p.is_empty() || !cases.iter().any(|c| pattern_matches(p, &c.id.to_string())) {
+        if p.is_empty() || !cases.iter().any(|c| pattern_matches(p, &id(c))) {
             return Err(format!(
-                "the case pattern {p:?} selects no case (see `wirecheck cases ws`)"
+                "the case pattern {p:?} selects no case (see `wirecheck cases {protocol}`)"
             ));
         }
     }
     Ok(cases
         .into_iter()
         .filter(|c| {
-            let id = c.id.to_string();
+            let id = id(c);
             (include.is_empty() || include.iter().any(|p| pattern_matches(p, &id)))
                 && !exclude.iter().any(|p| pattern_matches(p, &id))
         })
