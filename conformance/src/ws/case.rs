@@ -206,6 +206,7 @@ impl Payload {
     }
 
     /// The byte at position `i` (`i < len`).
+    #[cfg(test)]
     fn at(&self, i: usize) -> u8 {
         if self.pattern.is_empty() {
             0
@@ -214,23 +215,49 @@ impl Payload {
         }
     }
 
+    /// The payload's first `min(len, limit)` bytes, built by copying what is
+    /// already there (a few `memcpy`s, not a division per byte: the 9.x cases send
+    /// hundreds of MiB).
+    fn prefix(&self, limit: usize) -> Vec<u8> {
+        let n = self.len.min(limit);
+        if self.pattern.is_empty() {
+            return vec![0; n];
+        }
+        let mut out = Vec::with_capacity(n);
+        out.extend_from_slice(&self.pattern[..self.pattern.len().min(n)]);
+        while out.len() < n {
+            // `out` is a whole number of patterns while it grows, so a copy of its
+            // start continues the pattern.
+            let more = out.len().min(n - out.len());
+            out.extend_from_within(..more);
+        }
+        out
+    }
+
     /// The payload's bytes.
     pub fn bytes(&self) -> Vec<u8> {
-        (0..self.len).map(|i| self.at(i)).collect()
+        self.prefix(self.len)
     }
 
     /// The first position where `data` differs from the payload (its length if
     /// it is a prefix or longer), or `None` when they are equal.
     pub fn first_difference(&self, data: &[u8]) -> Option<usize> {
-        match data
-            .iter()
-            .enumerate()
-            .position(|(i, &b)| i >= self.len || b != self.at(i))
-        {
-            Some(i) => Some(i),
-            None if data.len() == self.len => None,
-            None => Some(data.len()),
+        // Compared a block at a time against the pattern repeated to a block whose
+        // length is a multiple of the pattern's, so every block starts in phase.
+        const BLOCK: usize = 16 * 1024;
+        let period = self.pattern.len().max(1);
+        let block = self.prefix((BLOCK / period).max(1) * period);
+        let common = data.len().min(self.len);
+        let mut at = 0;
+        for piece in data[..common].chunks(block.len().max(1)) {
+            let expected = &block[..piece.len()];
+            if piece != expected {
+                let i = piece.iter().zip(expected).position(|(a, b)| a != b);
+                return Some(at + i.unwrap_or(piece.len()));
+            }
+            at += piece.len();
         }
+        (data.len() != self.len).then_some(common)
     }
 }
 
@@ -515,5 +542,38 @@ mod tests {
         assert_eq!(p.first_difference(b"abab"), Some(4));
         assert_eq!(p.first_difference(b"ababab"), Some(5));
         assert_eq!(Payload::exact(vec![]).first_difference(b""), None);
+    }
+
+    #[test]
+    fn payload_bytes_and_differences_agree_with_the_byte_by_byte_definition() {
+        let patterns: [&[u8]; 5] = [
+            b"",
+            b"*",
+            b"ab",
+            b"Hello-\xc2\xb5@\xc3\x9f\xc3\xb6",
+            &[7; 40_000],
+        ];
+        for pattern in patterns {
+            for len in [0, 1, 2, 3, 39, 40, 16 * 1024 - 1, 16 * 1024 + 5, 70_001] {
+                let p = Payload::repeat(pattern, len);
+                let naive: Vec<u8> = (0..len).map(|i| p.at(i)).collect();
+                assert_eq!(p.bytes(), naive, "{} {len}", pattern.len());
+                assert_eq!(p.first_difference(&naive), None);
+                for at in [0, len / 3, len.saturating_sub(1), 16 * 1024, 16 * 1024 + 1] {
+                    if at < len {
+                        let mut changed = naive.clone();
+                        changed[at] ^= 0x20;
+                        assert_eq!(p.first_difference(&changed), Some(at), "{len} {at}");
+                    }
+                }
+                assert_eq!(
+                    p.first_difference(&naive[..len / 2]),
+                    (len / 2 != len).then_some(len / 2)
+                );
+                let mut longer = naive.clone();
+                longer.push(0);
+                assert_eq!(p.first_difference(&longer), Some(len));
+            }
+        }
     }
 }
