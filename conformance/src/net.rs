@@ -104,6 +104,19 @@ impl Target {
     pub fn parse_http(url: &str) -> Result<Target, String> {
         Self::parse_with(url, "http", "https")
     }
+
+    /// The target as an `http://` or `https://` URL.
+    pub fn http_url(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}{}", self.host_header, self.path)
+    }
+
+    /// Same scheme, host and port (RFC 6454 §5; host names compare without case).
+    pub fn same_origin(&self, other: &Target) -> bool {
+        self.tls == other.tls
+            && self.port == other.port
+            && self.host.eq_ignore_ascii_case(&other.host)
+    }
 }
 
 /// Open TCP to the target, and TLS over it when the target asks for it. `tls`

@@ -526,3 +526,80 @@ async fn review_regressions_are_judged_right() {
     expect(&v, "E.4.2", Behavior::Failed, "browsers stop for good");
     expect(&v, "E.5.1", Behavior::Failed, "sent 2 times");
 }
+
+#[tokio::test]
+async fn redirects_resolve_like_a_browser_and_keep_user_headers_at_home() {
+    // Server B serves the stream and records what it was sent; server A answers
+    // with a relative redirect to itself, then a cross-origin one to B.
+    let at_b = Arc::new(std::sync::Mutex::new(Vec::<Req>::new()));
+    let seen_b = Arc::clone(&at_b);
+    let b = scripted(Arc::new(move |req| {
+        seen_b.lock().unwrap().push(req.clone());
+        stream_of(SSE_HEAD, ticks(1, 2, 10))
+    }))
+    .await;
+    let at_a = Arc::new(std::sync::Mutex::new(Vec::<Req>::new()));
+    let seen_a = Arc::clone(&at_a);
+    let a = scripted(Arc::new(move |req| {
+        seen_a.lock().unwrap().push(req.clone());
+        let location = match req.path.as_str() {
+            "/events" => "hop?n=1#ignored".to_owned(),
+            _ => format!("{b}?from=a"),
+        };
+        vec![w(format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ))]
+    }))
+    .await;
+    let cases = select(&["E.1.1".to_owned()], &[]).unwrap();
+    let settings = Settings {
+        origin: None,
+        heartbeat: Duration::from_secs(1),
+        duration: Duration::from_millis(500),
+        timeout_scale: 1.0,
+    };
+    let cfg = RunConfig {
+        settings: settings.clone(),
+        headers: vec![("X-Token".to_owned(), "secret".to_owned())],
+        tls: None,
+        head_timeout: Duration::from_secs(5),
+        jobs: 1,
+    };
+    let obs = tokio::time::timeout(
+        Duration::from_secs(20),
+        observe_all(&Target::parse_http(&a).unwrap(), &cfg, &cases),
+    )
+    .await
+    .expect("the run is bounded");
+    let main = obs.main.as_ref().expect("observed");
+    let hops: Vec<(u16, &str)> = main
+        .redirects
+        .iter()
+        .map(|(s, l)| (*s, l.as_str()))
+        .collect();
+    assert_eq!(hops.len(), 2, "{hops:?}");
+    assert_eq!(hops[0], (307, "hop?n=1#ignored"));
+    assert_eq!(main.target.path, "/events?from=a");
+    assert_eq!(main.events().count(), 2);
+
+    let a_paths: Vec<String> = at_a
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(a_paths, ["/events", "/hop?n=1"]);
+    for r in at_a.lock().unwrap().iter() {
+        assert_eq!(r.header("x-token"), Some("secret"), "{}", r.path);
+    }
+    let at_b = at_b.lock().unwrap();
+    assert_eq!(at_b.len(), 1);
+    assert_eq!(
+        at_b[0].header("x-token"),
+        None,
+        "the user's header leaked to B"
+    );
+    assert_eq!(at_b[0].header("accept"), Some("text/event-stream"));
+    let verdicts = judge_all(&cases, &settings, &obs, "test");
+    assert_eq!(verdicts[0].behavior, Behavior::Ok, "{}", verdicts[0].result);
+}

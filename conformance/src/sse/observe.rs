@@ -33,6 +33,24 @@ pub struct Request {
     pub method: &'static str,
     /// Header fields after `Host`.
     pub headers: Vec<(String, String)>,
+    /// The names of the headers the user added (`--header`): sent to the first
+    /// URL's origin only, and dropped on a redirect to another origin, so that a
+    /// credential meant for one server never reaches another (curl does the same
+    /// with `--location`).
+    pub user_headers: Vec<String>,
+}
+
+impl Request {
+    /// This request without the user's headers.
+    fn for_another_origin(&self) -> Request {
+        let mut headers = self.headers.clone();
+        headers.retain(|(k, _)| !self.user_headers.iter().any(|u| u.eq_ignore_ascii_case(k)));
+        Request {
+            method: self.method,
+            headers,
+            user_headers: Vec::new(),
+        }
+    }
 }
 
 /// When to stop reading the body.
@@ -192,13 +210,18 @@ pub async fn observe(
         ended_at: Duration::ZERO,
         body_head: Vec::new(),
     };
+    let first = target.clone();
     let mut target = target.clone();
+    let mut req = std::borrow::Cow::Borrowed(req);
     for _ in 0..=MAX_REDIRECTS {
-        let end = once(&target, tls, req, stop, start, &mut obs).await;
+        let end = once(&target, tls, &req, stop, start, &mut obs).await;
         obs.ended_at = start.elapsed();
         match end {
             Ok(None) => return obs,
             Ok(Some(next)) => {
+                if !next.same_origin(&first) {
+                    req = std::borrow::Cow::Owned(req.for_another_origin());
+                }
                 target = next;
                 obs.target = target.clone();
             }
@@ -408,15 +431,16 @@ async fn once(
     }
 }
 
-/// The target a `Location` names: an absolute `http(s)` URL or an absolute path.
+/// The target a `Location` names. Fetch (HTTP-redirect fetch, step 3) parses it
+/// with the WHATWG URL parser against the request's URL, so relative references
+/// (`stream`, `?x=1`, `../s`, `//host/s`) resolve as in a browser; the fragment is
+/// kept by the client, never sent. `None` for a location that does not parse, is
+/// not `http(s)`, or carries user info (Fetch: a network error in CORS mode).
 fn redirect(from: &Target, location: &str) -> Option<Target> {
-    if location.starts_with('/') && !location.starts_with("//") {
-        return Some(Target {
-            path: location.to_owned(),
-            ..from.clone()
-        });
-    }
-    Target::parse_http(location).ok()
+    let base = url::Url::parse(&from.http_url()).ok()?;
+    let mut next = base.join(location).ok()?;
+    next.set_fragment(None);
+    Target::parse_http(next.as_str()).ok()
 }
 
 /// The standard request of an EventSource (WHATWG SSE §9.2.2 and Fetch): `Accept:
@@ -450,5 +474,67 @@ pub fn eventsource_request(
     Request {
         method: "GET",
         headers,
+        user_headers: extra.iter().map(|(k, _)| k.clone()).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url_of(from: &str, location: &str) -> Option<String> {
+        redirect(&Target::parse_http(from).unwrap(), location).map(|t| t.http_url())
+    }
+
+    #[test]
+    fn locations_resolve_against_the_request_url_as_in_a_browser() {
+        let base = "http://127.0.0.1:8080/a/events?x=1";
+        for (location, expected) in [
+            ("/s", "http://127.0.0.1:8080/s"),
+            ("stream", "http://127.0.0.1:8080/a/stream"),
+            ("../stream?y=2", "http://127.0.0.1:8080/stream?y=2"),
+            ("?y=2", "http://127.0.0.1:8080/a/events?y=2"),
+            ("//other.example/s", "http://other.example/s"),
+            (
+                "https://Other.Example:8443/s#top",
+                "https://other.example:8443/s",
+            ),
+            ("stream#frag", "http://127.0.0.1:8080/a/stream"),
+            ("/a b", "http://127.0.0.1:8080/a%20b"),
+        ] {
+            assert_eq!(
+                url_of(base, location).as_deref(),
+                Some(expected),
+                "{location}"
+            );
+        }
+        // Not followed: another scheme, user info, nonsense.
+        for location in ["ftp://h/x", "http://user:pw@h/x", "http://[::1", "data:,x"] {
+            assert_eq!(url_of(base, location), None, "{location}");
+        }
+    }
+
+    #[test]
+    fn user_headers_stay_with_the_first_origin() {
+        let extra = [
+            ("Authorization".to_owned(), "Bearer secret".to_owned()),
+            ("accept".to_owned(), "*/*".to_owned()),
+        ];
+        let req = eventsource_request(None, Some("7"), &extra);
+        assert!(req.headers.iter().any(|(k, _)| k == "Authorization"));
+        let other = req.for_another_origin();
+        let names: Vec<&str> = other.headers.iter().map(|(k, _)| k.as_str()).collect();
+        assert!(
+            !names
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case("authorization"))
+        );
+        // The user's Accept replaced the standard one; neither goes to the other origin.
+        assert!(!names.iter().any(|k| k.eq_ignore_ascii_case("accept")));
+        assert!(names.contains(&"Last-Event-ID"), "{names:?}");
+        let a = Target::parse_http("http://Example.com/x").unwrap();
+        assert!(a.same_origin(&Target::parse_http("http://example.com:80/y").unwrap()));
+        assert!(!a.same_origin(&Target::parse_http("https://example.com/x").unwrap()));
+        assert!(!a.same_origin(&Target::parse_http("http://example.com:8080/x").unwrap()));
     }
 }

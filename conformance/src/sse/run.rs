@@ -226,6 +226,7 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
         let req = Request {
             method: "OPTIONS",
             headers,
+            user_headers: Vec::new(),
         };
         Some(go(req, stop(short)).await)
     };
