@@ -603,3 +603,30 @@ async fn redirects_resolve_like_a_browser_and_keep_user_headers_at_home() {
     let verdicts = judge_all(&cases, &settings, &obs, "test");
     assert_eq!(verdicts[0].behavior, Behavior::Ok, "{}", verdicts[0].result);
 }
+
+#[tokio::test]
+async fn a_line_beyond_the_parser_limit_is_not_blamed_on_the_framing() {
+    // 5 MiB without a line break passes the parser's 4 MiB line limit: the
+    // observation ends at wirecheck's bound, and E.1.5 judges only the framing.
+    let url = scripted(Arc::new(|_| {
+        let mut line = b"data: ".to_vec();
+        line.resize(5 << 20, b'x');
+        stream_of(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+            vec![
+                w(format!("{:x}\r\n", line.len())),
+                Act::Write(line),
+                w("\r\n"),
+                Act::Sleep(3000),
+            ],
+        )
+    }))
+    .await;
+    let v = run(&url, &["E.1.5"], 1500, 1000, None).await;
+    expect(
+        &v,
+        "E.1.5",
+        Behavior::Ok,
+        "stopped at its limit: a line is longer",
+    );
+}

@@ -82,8 +82,10 @@ pub enum End {
     Cut,
     /// The body could not be decoded (chunked framing, gzip).
     Undecodable(String),
-    /// The decoded body exceeded `max_body`.
-    TooLarge,
+    /// wirecheck stopped reading at one of its own bounds: the decoded body
+    /// exceeded `max_body`, or a line or event exceeded the parser's limits. Not
+    /// a fault of the framing or the coding.
+    Limit(String),
 }
 
 /// What the parser handed out, with the time of the read that completed it.
@@ -374,7 +376,7 @@ async fn once(
                         }
                     });
                     if let Err(e) = fed {
-                        return Err(End::Undecodable(e.to_string()));
+                        return Err(End::Limit(e.to_string()));
                     }
                 }
                 if obs.arrivals.len() >= MAX_ARRIVALS {
@@ -395,7 +397,10 @@ async fn once(
                 return Err(End::ServerEnded);
             }
             if total > stop.max_body as u64 {
-                return Err(End::TooLarge);
+                return Err(End::Limit(format!(
+                    "more than {} decoded bytes",
+                    stop.max_body
+                )));
             }
             if stop.ids.is_some_and(|n| ids >= n) || stop.events.is_some_and(|n| events >= n) {
                 return Err(End::Cut);

@@ -323,7 +323,7 @@ fn end_text(o: &Observation) -> String {
         End::Broken(why) => format!("broken: {why}"),
         End::Cut => "wirecheck stopped reading".into(),
         End::Undecodable(why) => format!("undecodable: {why}"),
-        End::TooLarge => format!("more than {MAX_BODY} bytes: wirecheck stopped reading"),
+        End::Limit(why) => format!("wirecheck stopped reading at its limit: {why}"),
     }
 }
 

@@ -173,6 +173,10 @@ fn framing(cx: &Ctx<'_>) -> Verdict {
     match &o.end {
         End::Undecodable(why) => failed(format!("{name} body does not decode: {why}")),
         End::Broken(why) => failed(format!("{name} body broken: {why}")),
+        // Not the framing's fault: the stream outgrew wirecheck's own bounds.
+        End::Limit(why) => ok(format!(
+            "{name} body decoded until wirecheck stopped at its limit: {why}"
+        )),
         _ => match name {
             "chunked" => ok("chunked transfer coding"),
             "close-delimited" => ok("close-delimited body"),
