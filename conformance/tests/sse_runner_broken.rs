@@ -630,3 +630,49 @@ async fn a_line_beyond_the_parser_limit_is_not_blamed_on_the_framing() {
         "stopped at its limit: a line is longer",
     );
 }
+
+#[tokio::test]
+async fn deflate_in_zlib_form_passes_and_raw_deflate_is_non_strict_in_e_1_6() {
+    for raw in [false, true] {
+        let url = scripted(Arc::new(move |req: &Req| {
+            if !req.header("accept-encoding").is_some_and(|v| v.contains("deflate")) {
+                return stream_of(SSE_HEAD, ticks(1, 5, 50));
+            }
+            // Each event compressed and flushed on its own, as it is produced.
+            let mut acts = vec![w(
+                "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Encoding: deflate\r\nConnection: close\r\n\r\n",
+            )];
+            let level = flate2::Compression::default();
+            let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), level);
+            let mut plain = flate2::write::DeflateEncoder::new(Vec::new(), level);
+            for i in 1..=5 {
+                let ev = format!("id: {i}\ndata: tick {i}\n\n");
+                let out = if raw {
+                    plain.write_all(ev.as_bytes()).unwrap();
+                    plain.flush().unwrap();
+                    std::mem::take(plain.get_mut())
+                } else {
+                    zlib.write_all(ev.as_bytes()).unwrap();
+                    zlib.flush().unwrap();
+                    std::mem::take(zlib.get_mut())
+                };
+                acts.push(Act::Write(out));
+                acts.push(Act::Sleep(50));
+            }
+            acts
+        }))
+        .await;
+        let v = run(&url, &["E.1.6"], 1500, 1000, None).await;
+        if raw {
+            expect(&v, "E.1.6", Behavior::NonStrict, "raw DEFLATE (RFC 1951)");
+            expect(
+                &v,
+                "E.1.6",
+                Behavior::NonStrict,
+                "events decodable as they arrived",
+            );
+        } else {
+            expect(&v, "E.1.6", Behavior::Ok, "deflate, ");
+        }
+    }
+}

@@ -10,7 +10,7 @@
 
 use std::io::Write;
 
-use flate2::write::{GzDecoder, ZlibDecoder};
+use flate2::write::{DeflateDecoder, GzDecoder, ZlibDecoder};
 
 /// The largest response head accepted, in bytes.
 pub const MAX_HEAD: usize = 16 * 1024;
@@ -325,8 +325,8 @@ pub enum Coding {
     Identity,
     /// `gzip`.
     Gzip(Box<GzDecoder<Vec<u8>>>),
-    /// `deflate`: the zlib format (RFC 9110 §8.4.1.2).
-    Deflate(Box<ZlibDecoder<Vec<u8>>>),
+    /// `deflate`: the zlib format (RFC 9110 §8.4.1.2), or raw DEFLATE.
+    Deflate(Box<Inflate>),
     /// A coding wirecheck cannot decode (its name).
     Unsupported(String),
 }
@@ -348,7 +348,7 @@ impl Coding {
             [c] if c == "gzip" || c == "x-gzip" => {
                 Coding::Gzip(Box::new(GzDecoder::new(Vec::new())))
             }
-            [c] if c == "deflate" => Coding::Deflate(Box::new(ZlibDecoder::new(Vec::new()))),
+            [c] if c == "deflate" => Coding::Deflate(Box::new(Inflate::Sniffing(Vec::new()))),
             _ => Coding::Unsupported(codings.join(", ")),
         }
     }
@@ -358,7 +358,10 @@ impl Coding {
         match self {
             Coding::Identity => "identity",
             Coding::Gzip(_) => "gzip",
-            Coding::Deflate(_) => "deflate",
+            Coding::Deflate(d) => match **d {
+                Inflate::Raw(_) => RAW_DEFLATE,
+                _ => "deflate",
+            },
             Coding::Unsupported(name) => name,
         }
     }
@@ -382,12 +385,52 @@ impl Coding {
                 Ok(())
             }
             Coding::Deflate(d) => {
-                run(d.as_mut(), input).map_err(|e| format!("deflate: {e}"))?;
-                out.append(d.get_mut());
+                let input = match d.as_mut() {
+                    Inflate::Sniffing(head) => {
+                        head.extend_from_slice(input);
+                        let [cmf, flg, ..] = head[..] else {
+                            return Ok(());
+                        };
+                        let head = core::mem::take(head);
+                        **d = if is_zlib_header(cmf, flg) {
+                            Inflate::Zlib(ZlibDecoder::new(Vec::new()))
+                        } else {
+                            Inflate::Raw(DeflateDecoder::new(Vec::new()))
+                        };
+                        return self.decode(&head, out);
+                    }
+                    _ => input,
+                };
+                let produced = match d.as_mut() {
+                    Inflate::Zlib(z) => run(z, input).map(|()| z.get_mut()),
+                    Inflate::Raw(r) => run(r, input).map(|()| r.get_mut()),
+                    Inflate::Sniffing(_) => unreachable!("decided above"),
+                };
+                out.append(produced.map_err(|e| format!("deflate: {e}"))?);
                 Ok(())
             }
         }
     }
+}
+
+/// The name reported for a `deflate` body sent as raw DEFLATE.
+pub const RAW_DEFLATE: &str = "deflate (raw)";
+
+/// The decoder of a `deflate` body. RFC 9110 §8.4.1.2 defines `deflate` as the
+/// zlib format (RFC 1950), but servers have long sent raw DEFLATE (RFC 1951) under
+/// that name, and browsers accept both: like them, the first two bytes decide.
+pub enum Inflate {
+    /// Fewer than two bytes seen yet.
+    Sniffing(Vec<u8>),
+    /// A zlib header: the format the RFC names.
+    Zlib(ZlibDecoder<Vec<u8>>),
+    /// No zlib header: raw DEFLATE.
+    Raw(DeflateDecoder<Vec<u8>>),
+}
+
+/// RFC 1950 §2.2: CM = 8 (deflate), CINFO <= 7, and CMF·256 + FLG a multiple of 31.
+fn is_zlib_header(cmf: u8, flg: u8) -> bool {
+    cmf & 0x0F == 8 && cmf >> 4 <= 7 && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0
 }
 
 /// A request: the method, the target and the header fields after `Host`.
@@ -471,6 +514,41 @@ mod tests {
         assert_eq!(f("HTTP/1.1 200 OK\r\n\r\n"), Ok("close-delimited"));
         assert_eq!(f("HTTP/1.1 204 No Content\r\n\r\n"), Ok("content-length"));
         assert!(f("HTTP/1.1 200 OK\r\nContent-Length: 3, 4\r\n\r\n").is_err());
+    }
+
+    #[test]
+    fn deflate_is_zlib_or_raw_as_browsers_take_it() {
+        use flate2::Compression;
+        use flate2::write::{DeflateEncoder, ZlibEncoder};
+        let text = b"data: 1\n\ndata: 2\n\n";
+        let mut zlib = ZlibEncoder::new(Vec::new(), Compression::default());
+        zlib.write_all(text).unwrap();
+        let zlib = zlib.finish().unwrap();
+        let mut raw = DeflateEncoder::new(Vec::new(), Compression::default());
+        raw.write_all(text).unwrap();
+        let raw = raw.finish().unwrap();
+        let h = head("HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\n\r\n");
+        for (wire, name) in [(&zlib, "deflate"), (&raw, RAW_DEFLATE)] {
+            // The first read may hold a single byte: the choice waits for two.
+            for cut in [1, 2, 3, wire.len()] {
+                let mut c = Coding::of(&h);
+                let mut out = Vec::new();
+                c.decode(&wire[..cut], &mut out).unwrap();
+                c.decode(&wire[cut..], &mut out).unwrap();
+                assert_eq!(out, text, "{name} cut at {cut}");
+                assert_eq!(c.name(), name);
+            }
+        }
+        // A zlib header is what RFC 1950 §2.2 says it is.
+        assert!(is_zlib_header(0x78, 0x9C));
+        assert!(is_zlib_header(0x78, 0x01));
+        assert!(!is_zlib_header(0x78, 0x9D));
+        assert!(!is_zlib_header(0x79, 0x9C));
+        let mut c = Coding::of(&h);
+        assert!(
+            c.decode(&[0x78, 0x9C, 0xFF, 0xFF, 0xFF], &mut Vec::new())
+                .is_err()
+        );
     }
 
     #[test]

@@ -339,6 +339,10 @@ async fn once(
             coding
                 .decode(&framed, &mut decoded)
                 .map_err(End::Undecodable)?;
+            if obs.coding.as_deref() != Some(coding.name()) {
+                // A `deflate` body turned out to be raw DEFLATE.
+                obs.coding = Some(coding.name().to_owned());
+            }
             if !decoded.is_empty() {
                 total += decoded.len() as u64;
                 let keep = 4096usize.saturating_sub(obs.body_head.len());

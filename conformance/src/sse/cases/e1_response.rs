@@ -5,6 +5,7 @@
 use super::super::case::{
     Case, Ctx, Need, Verdict, failed, info, is_stream, non_strict, ok, response_summary, secs,
 };
+use super::super::http::RAW_DEFLATE;
 use super::super::observe::{End, Observation};
 use super::e3_liveness::held_back;
 
@@ -201,7 +202,7 @@ fn compression(cx: &Ctx<'_>) -> Verdict {
     let coding = g.coding.as_deref().unwrap_or("identity");
     match coding {
         "identity" => return ok("not compressed when gzip, deflate are offered"),
-        "gzip" | "deflate" => {}
+        "gzip" | "deflate" | RAW_DEFLATE => {}
         other => {
             return failed(format!(
                 "Content-Encoding: {other} was not offered (Accept-Encoding: gzip, deflate)"
@@ -227,6 +228,13 @@ fn compression(cx: &Ctx<'_>) -> Verdict {
     }
     if let Some(stall) = held_back(g, cx.settings.stall()) {
         return failed(format!("{coding}: {stall}"));
+    }
+    if coding == RAW_DEFLATE {
+        // RFC 9110 §8.4.1.2: "deflate" is the zlib format; browsers also take raw
+        // DEFLATE, other clients (and proxies) may not.
+        return non_strict(format!(
+            "Content-Encoding: deflate but the body is raw DEFLATE (RFC 1951) without the zlib wrapper RFC 9110 §8.4.1.2 requires; {events} events decodable as they arrived (browsers accept it)"
+        ));
     }
     ok(format!(
         "{coding}, {events} events decodable as they arrived"
