@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use wirecheck::serve::Server;
 use wirecheck::{decode, report, serve, sse, ws};
 
 /// Exit code for usage and configuration errors (DESIGN §3).
@@ -264,21 +265,17 @@ fn block_on(work: impl std::future::Future<Output = ExitCode>) -> ExitCode {
     }
 }
 
-/// `wirecheck serve ws`: bind, print the URL, serve until Ctrl-C.
-fn serve_ws(args: &ServeWsArgs) -> ExitCode {
+/// `wirecheck serve ws|sse`: bind, print the URL, serve until Ctrl-C.
+fn serve_until_ctrl_c<S: Server>(
+    host: IpAddr,
+    port: u16,
+    bind: impl std::future::Future<Output = io::Result<S>>,
+) -> ExitCode {
     block_on(async {
-        let config = serve::ws::WsServerConfig {
-            host: args.host,
-            port: args.port,
-            ..Default::default()
-        };
-        let server = match serve::ws::bind(config).await {
+        let server = match bind.await {
             Ok(server) => server,
             Err(e) => {
-                eprintln!(
-                    "wirecheck: cannot listen on {}:{}: {e}",
-                    args.host, args.port
-                );
+                eprintln!("wirecheck: cannot listen on {host}:{port}: {e}");
                 return ExitCode::from(EXIT_USAGE);
             }
         };
@@ -290,45 +287,7 @@ fn serve_ws(args: &ServeWsArgs) -> ExitCode {
             }
         };
         let mut stdout = io::stdout().lock();
-        let _ = writeln!(stdout, "listening on ws://{addr}");
-        let _ = stdout.flush();
-        drop(stdout);
-        server
-            .serve(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await;
-        ExitCode::SUCCESS
-    })
-}
-
-/// `wirecheck serve sse`: bind, print the stream's URL, serve until Ctrl-C.
-fn serve_sse(args: &ServeSseArgs) -> ExitCode {
-    block_on(async {
-        let config = serve::sse::SseServerConfig {
-            host: args.host,
-            port: args.port,
-            ..Default::default()
-        };
-        let server = match serve::sse::bind(config).await {
-            Ok(server) => server,
-            Err(e) => {
-                eprintln!(
-                    "wirecheck: cannot listen on {}:{}: {e}",
-                    args.host, args.port
-                );
-                return ExitCode::from(EXIT_USAGE);
-            }
-        };
-        let addr = match server.local_addr() {
-            Ok(addr) => addr,
-            Err(e) => {
-                eprintln!("wirecheck: {e}");
-                return ExitCode::from(EXIT_INTERNAL);
-            }
-        };
-        let mut stdout = io::stdout().lock();
-        let _ = writeln!(stdout, "listening on http://{addr}/events");
+        let _ = writeln!(stdout, "listening on {}", S::url_at(addr));
         let _ = stdout.flush();
         drop(stdout);
         server
@@ -441,8 +400,24 @@ fn main() -> ExitCode {
             let result = decode::sse::run(&mut input, &opts, &mut out);
             finish(result.and_then(|o| out.flush().map(|()| o)))
         }
-        Command::Serve(ServeCommand::Ws(args)) => serve_ws(&args),
-        Command::Serve(ServeCommand::Sse(args)) => serve_sse(&args),
+        Command::Serve(ServeCommand::Ws(args)) => serve_until_ctrl_c(
+            args.host,
+            args.port,
+            serve::ws::bind(serve::ws::WsServerConfig {
+                host: args.host,
+                port: args.port,
+                ..Default::default()
+            }),
+        ),
+        Command::Serve(ServeCommand::Sse(args)) => serve_until_ctrl_c(
+            args.host,
+            args.port,
+            serve::sse::bind(serve::sse::SseServerConfig {
+                host: args.host,
+                port: args.port,
+                ..Default::default()
+            }),
+        ),
         Command::Cases(CasesCommand::Ws { pattern }) => {
             ExitCode::from(ws::command::list_cases(pattern.as_deref()))
         }

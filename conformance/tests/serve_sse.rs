@@ -16,6 +16,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, sleep, timeout};
+use wirecheck::serve::Server as _;
 use wirecheck::serve::sse::{self, RunningSseServer, SseServerConfig};
 use wirecheck_codec::sse::{Config, Event, Item, Parser, Retry};
 use wirecheck_codec::ws::handshake::{Response, ResponseParser};

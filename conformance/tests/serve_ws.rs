@@ -17,6 +17,7 @@ use tokio::time::{Instant, timeout};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode as TungCloseCode;
+use wirecheck::serve::Server as _;
 use wirecheck::serve::ws::{self, RunningWsServer, WsServerConfig};
 use wirecheck_codec::ws::handshake::{ClientRequest, Extension, ResponseParser};
 use wirecheck_codec::ws::message::{Config, Event, MessageDecoder};

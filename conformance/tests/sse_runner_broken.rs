@@ -15,6 +15,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use wirecheck::net::Target;
 use wirecheck::report::Behavior;
+use wirecheck::serve::Server as _;
 use wirecheck::serve::sse::{SseServerConfig, bind};
 use wirecheck::sse::case::Settings;
 use wirecheck::sse::command::select;

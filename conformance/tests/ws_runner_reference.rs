@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use wirecheck::serve::Server as _;
 use wirecheck::serve::ws::{WsServerConfig, bind};
 use wirecheck::ws::cases;
 use wirecheck::ws::engine::{EngineConfig, Target};

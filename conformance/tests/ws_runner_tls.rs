@@ -7,6 +7,7 @@ use std::time::Duration;
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
+use wirecheck::serve::Server as _;
 use wirecheck::serve::ws::{WsServerConfig, bind};
 use wirecheck::ws::cases;
 use wirecheck::ws::engine::{EngineConfig, Target};

@@ -8,6 +8,133 @@
 //!
 //! * [`ws`]: the WebSocket echo server (RFC 6455), `wirecheck serve ws`.
 //! * [`sse`]: the Server-Sent Events stream (WHATWG HTML §9.2), `wirecheck serve sse`.
+//!
+//! What the two share lives here: the accept loop with its connection limit and its
+//! orderly shutdown ([`accept_until`]), and the handle of a server serving in the
+//! background ([`Running`]).
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, oneshot, watch};
+use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::timeout;
 
 pub mod sse;
 pub mod ws;
+
+/// The pause after a failed `accept` (out of file descriptors, ...), so that the
+/// loop does not spin while the condition lasts.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
+
+/// Accept connections on `listener` until `shutdown` completes, each handled by
+/// `connection(stream, stop)` in its own task, at most `max_connections` at once
+/// (over the limit, dropping the socket closes it at once). Then stop accepting,
+/// signal `stop` to every open connection, wait at most `grace` for them to end,
+/// and abort the rest.
+pub(crate) async fn accept_until<C, F>(
+    listener: TcpListener,
+    max_connections: usize,
+    grace: Duration,
+    shutdown: impl Future<Output = ()>,
+    connection: C,
+) where
+    C: Fn(TcpStream, watch::Receiver<()>) -> F,
+    F: Future<Output = ()> + Send + 'static,
+{
+    let slots = Arc::new(Semaphore::new(max_connections));
+    let (stop_tx, stop_rx) = watch::channel(());
+    let mut tasks = JoinSet::new();
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            // Reap finished connections as they end.
+            Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else {
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
+                };
+                let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
+                    continue;
+                };
+                let handled = connection(stream, stop_rx.clone());
+                tasks.spawn(async move {
+                    handled.await;
+                    drop(slot);
+                });
+            }
+        }
+    }
+    drop(listener);
+    let _ = stop_tx.send(());
+    let _ = timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
+}
+
+/// A reference server: bound, not yet serving.
+pub trait Server: Sized + Send + 'static {
+    /// The address it listens on (with the actual port when 0 was asked for).
+    fn local_addr(&self) -> io::Result<SocketAddr>;
+
+    /// The URL a client uses to reach a server listening on `addr`.
+    fn url_at(addr: SocketAddr) -> String;
+
+    /// Serve until `shutdown` completes, then shut down in order and return.
+    fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> impl Future<Output = ()> + Send + 'static;
+
+    /// Serve in a background task until [`Running::shutdown`] is called or the
+    /// handle is dropped.
+    fn spawn(self) -> io::Result<Running> {
+        let addr = self.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(self.serve(async {
+            // A dropped handle stops the server as well.
+            let _ = stopped.await;
+        }));
+        Ok(Running {
+            addr,
+            url: Self::url_at(addr),
+            stop,
+            task,
+        })
+    }
+}
+
+/// A reference server serving in a background task (see [`Server::spawn`]).
+#[derive(Debug)]
+pub struct Running {
+    /// Where it listens.
+    addr: SocketAddr,
+    /// Its URL.
+    url: String,
+    /// Completing this stops the server.
+    stop: oneshot::Sender<()>,
+    /// The serving task.
+    task: JoinHandle<()>,
+}
+
+impl Running {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The server's URL: `ws://ADDR/` or `http://ADDR/events`.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// Stop the server (it ends its open connections in order) and wait until it has.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}

@@ -52,12 +52,12 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::{Running, Server, accept_until};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, oneshot, watch};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until, timeout, timeout_at};
 use wirecheck_codec::sse::{Block, comment, heartbeat};
 use wirecheck_codec::ws::handshake::{HandshakeLimits, Request, RequestParser};
@@ -85,10 +85,6 @@ const READ_BUF: usize = 4096;
 /// The shortest event interval and heartbeat honoured; shorter values (zero
 /// included) would make a connection spin.
 const MIN_PERIOD: Duration = Duration::from_millis(1);
-
-/// How long the accept loop pauses after a failed accept (e.g. out of file
-/// descriptors), so that it does not spin.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
 
 /// The request headers a preflight may ask for (`Access-Control-Request-Headers`):
 /// the ones an `EventSource` sends (WHATWG SSE §9.2.4 `Last-Event-ID`; `Accept` and
@@ -162,7 +158,7 @@ pub struct SseServer {
 }
 
 /// Bind the listening socket. Connections queue in the backlog until
-/// [`SseServer::serve`] (or [`SseServer::spawn`]) runs.
+/// [`Server::serve`] (or [`Server::spawn`]) runs.
 pub async fn bind(config: SseServerConfig) -> io::Result<SseServer> {
     let listener = TcpListener::bind((config.host, config.port)).await?;
     Ok(SseServer {
@@ -171,98 +167,49 @@ pub async fn bind(config: SseServerConfig) -> io::Result<SseServer> {
     })
 }
 
-impl SseServer {
-    /// The address the server listens on (with the actual port when 0 was asked for).
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+impl Server for SseServer {
+    fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// `http://ADDR/events`.
+    fn url_at(addr: SocketAddr) -> String {
+        format!("http://{addr}/events")
     }
 
     /// Start the event clock and serve connections until `shutdown` completes. Then
     /// stop accepting, end every open stream cleanly (waiting at most about twice
     /// [`CLOSE_TIMEOUT`] for them), and return.
-    pub async fn serve(self, shutdown: impl Future<Output = ()>) {
+    ///
+    /// Over `max_connections` a new connection is closed at once: a network error
+    /// makes an EventSource reconnect later, where a 503 would stop it for good
+    /// (WHATWG SSE §9.2.3: any status other than 200 fails the connection; sse.md
+    /// §3.2).
+    fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> impl Future<Output = ()> + Send + 'static {
         let SseServer { listener, config } = self;
         let clock = Clock::new(Instant::now(), config.interval);
-        let slots = Arc::new(Semaphore::new(config.max_connections));
-        let (stop_tx, stop_rx) = watch::channel(());
-        let mut tasks = JoinSet::new();
-        tokio::pin!(shutdown);
-        loop {
-            tokio::select! {
-                () = &mut shutdown => break,
-                // Reap finished connections as they end.
-                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-                accepted = listener.accept() => {
-                    let Ok((stream, _)) = accepted else {
-                        tokio::time::sleep(ACCEPT_BACKOFF).await;
-                        continue;
-                    };
-                    // Over the limit: dropping the socket closes it at once. A network
-                    // error makes an EventSource reconnect later, where a 503 would stop
-                    // it for good (WHATWG SSE §9.2.3: any status other than 200 fails the
-                    // connection; sse.md §3.2).
-                    let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-                        continue;
-                    };
-                    let config = Arc::clone(&config);
-                    let stop = stop_rx.clone();
-                    tasks.spawn(async move {
-                        connection(stream, &config, clock, stop).await;
-                        drop(slot);
-                    });
-                }
-            }
-        }
-        drop(listener);
-        let _ = stop_tx.send(());
         // A stream ends within its last write plus the wait for the client's FIN;
-        // a task still blocked in a live write after that is aborted when `tasks`
-        // drops.
+        // a task still blocked in a live write after that is aborted.
         let grace = CLOSE_TIMEOUT * 2 + Duration::from_secs(1);
-        let _ = timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
-    }
-
-    /// Serve in a background task until [`RunningSseServer::shutdown`] is called or
-    /// the handle is dropped.
-    pub fn spawn(self) -> io::Result<RunningSseServer> {
-        let addr = self.local_addr()?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(self.serve(async {
-            // A dropped handle stops the server as well.
-            let _ = stopped.await;
-        }));
-        Ok(RunningSseServer { addr, stop, task })
+        let max_connections = config.max_connections;
+        accept_until(
+            listener,
+            max_connections,
+            grace,
+            shutdown,
+            move |stream, stop| {
+                let config = Arc::clone(&config);
+                async move { connection(stream, &config, clock, stop).await }
+            },
+        )
     }
 }
 
-/// An SSE server serving in a background task (see [`SseServer::spawn`]).
-#[derive(Debug)]
-pub struct RunningSseServer {
-    /// Where it listens.
-    addr: SocketAddr,
-    /// Completing this stops the server.
-    stop: oneshot::Sender<()>,
-    /// The serving task.
-    task: JoinHandle<()>,
-}
-
-impl RunningSseServer {
-    /// The address the server listens on.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// The URL of the event stream, `http://ADDR/events`.
-    pub fn url(&self) -> String {
-        format!("http://{}/events", self.addr)
-    }
-
-    /// Stop the server as [`SseServer::serve`] describes, and wait until it has.
-    pub async fn shutdown(self) {
-        let _ = self.stop.send(());
-        let _ = self.task.await;
-    }
-}
+/// An SSE server serving in a background task (see [`Server::spawn`]).
+pub type RunningSseServer = Running;
 
 // ---------------------------------------------------------------------------------
 // The event sequence

@@ -51,10 +51,10 @@ use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::{Running, Server, accept_until};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, oneshot, watch};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::sync::watch;
 use tokio::time::{Instant, timeout, timeout_at};
 use wirecheck_codec::ws::encode;
 use wirecheck_codec::ws::handshake::{
@@ -75,10 +75,6 @@ const KEEP_WRITE_CAPACITY: usize = 1 << 20;
 
 /// The longest close reason that fits a Close frame after its 2-byte code (§5.5).
 const MAX_CLOSE_REASON: usize = 123;
-
-/// How long the accept loop pauses after a failed accept (e.g. out of file
-/// descriptors), so that it does not spin.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
 
 /// How the echo server behaves. [`Default`] gives the values documented per field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,7 +147,7 @@ pub struct WsServer {
 }
 
 /// Bind the listening socket. Connections queue in the backlog until
-/// [`WsServer::serve`] (or [`WsServer::spawn`]) runs.
+/// [`Server::serve`] (or [`Server::spawn`]) runs.
 pub async fn bind(config: WsServerConfig) -> io::Result<WsServer> {
     let listener = TcpListener::bind((config.host, config.port)).await?;
     Ok(WsServer {
@@ -160,93 +156,43 @@ pub async fn bind(config: WsServerConfig) -> io::Result<WsServer> {
     })
 }
 
-impl WsServer {
-    /// The address the server listens on (with the actual port when 0 was asked for).
-    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+impl Server for WsServer {
+    fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// `ws://ADDR/`.
+    fn url_at(addr: SocketAddr) -> String {
+        format!("ws://{addr}/")
     }
 
     /// Serve connections until `shutdown` completes. Then stop accepting, close every
     /// open connection with 1001 (waiting at most about twice `close_timeout` for the
     /// close handshakes), and return.
-    pub async fn serve(self, shutdown: impl Future<Output = ()>) {
+    fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> impl Future<Output = ()> + Send + 'static {
         let WsServer { listener, config } = self;
-        let slots = Arc::new(Semaphore::new(config.max_connections));
-        let (stop_tx, stop_rx) = watch::channel(());
-        let mut tasks = JoinSet::new();
-        tokio::pin!(shutdown);
-        loop {
-            tokio::select! {
-                () = &mut shutdown => break,
-                // Reap finished connections as they end.
-                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
-                accepted = listener.accept() => {
-                    let Ok((stream, _)) = accepted else {
-                        tokio::time::sleep(ACCEPT_BACKOFF).await;
-                        continue;
-                    };
-                    // Over the limit: dropping the socket closes it at once.
-                    let Ok(slot) = Arc::clone(&slots).try_acquire_owned() else {
-                        continue;
-                    };
-                    let config = Arc::clone(&config);
-                    let stop = stop_rx.clone();
-                    tasks.spawn(async move {
-                        connection(stream, &config, stop).await;
-                        drop(slot);
-                    });
-                }
-            }
-        }
-        drop(listener);
-        let _ = stop_tx.send(());
         // A connection ends within a write plus two close timeouts of the signal;
-        // whatever is still running after that is aborted when `tasks` drops.
+        // whatever is still running after that is aborted.
         let grace = config.close_timeout * 2 + Duration::from_secs(1);
-        let _ = timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
-    }
-
-    /// Serve in a background task until [`RunningWsServer::shutdown`] is called or
-    /// the handle is dropped.
-    pub fn spawn(self) -> io::Result<RunningWsServer> {
-        let addr = self.local_addr()?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(self.serve(async {
-            // A dropped handle stops the server as well.
-            let _ = stopped.await;
-        }));
-        Ok(RunningWsServer { addr, stop, task })
+        let max_connections = config.max_connections;
+        accept_until(
+            listener,
+            max_connections,
+            grace,
+            shutdown,
+            move |stream, stop| {
+                let config = Arc::clone(&config);
+                async move { connection(stream, &config, stop).await }
+            },
+        )
     }
 }
 
-/// An echo server serving in a background task (see [`WsServer::spawn`]).
-#[derive(Debug)]
-pub struct RunningWsServer {
-    /// Where it listens.
-    addr: SocketAddr,
-    /// Completing this stops the server.
-    stop: oneshot::Sender<()>,
-    /// The serving task.
-    task: JoinHandle<()>,
-}
-
-impl RunningWsServer {
-    /// The address the server listens on.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// The server's WebSocket URL, `ws://ADDR/`.
-    pub fn url(&self) -> String {
-        format!("ws://{}/", self.addr)
-    }
-
-    /// Stop the server as [`WsServer::serve`] describes, and wait until it has.
-    pub async fn shutdown(self) {
-        let _ = self.stop.send(());
-        let _ = self.task.await;
-    }
-}
+/// An echo server serving in a background task (see [`Server::spawn`]).
+pub type RunningWsServer = Running;
 
 /// One connection, from the TCP accept to the close.
 async fn connection(mut stream: TcpStream, config: &WsServerConfig, stop: watch::Receiver<()>) {

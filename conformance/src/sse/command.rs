@@ -14,7 +14,7 @@ use super::cases;
 use super::run::{RunConfig, judge_all, observe_all, unreachable};
 use crate::net::Target;
 use crate::report::{self, ColorChoice, Protocol, Run};
-use crate::serve;
+use crate::serve::{self, Server};
 use crate::ws::command::{
     EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, Format, json_summary, parse_headers,
     usage,
@@ -94,7 +94,7 @@ pub async fn run_sse(opts: SseOptions) -> u8 {
         None => {
             let server = serve::sse::bind(serve::sse::SseServerConfig::ephemeral())
                 .await
-                .and_then(serve::sse::SseServer::spawn);
+                .and_then(Server::spawn);
             match server {
                 Ok(s) => {
                     let url = s.url();

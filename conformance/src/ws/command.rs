@@ -16,6 +16,7 @@ use super::result::CaseResult;
 use super::run::{pattern_matches, run_cases, select};
 use crate::report::{self, ColorChoice, Run};
 use crate::serve;
+use crate::serve::Server as _;
 
 /// Every case passed (DESIGN §3).
 pub const EXIT_OK: u8 = 0;
