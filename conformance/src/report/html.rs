@@ -123,7 +123,6 @@ tr.t-closebad td.desc, tr.t-closebad td.id, tr.t-closebad td.ms { background: #f
 tr.t-info td.desc, tr.t-info td.id, tr.t-info td.ms { background: #eaf3f9; }
 tr.t-unimpl td.desc, tr.t-unimpl td.id { color: var(--muted); }
 tr.t-info .reason, tr.t-unimpl .reason, tr.t-pass .reason { color: var(--muted); }
-tr.t-nonstrict .reason { color: #6b5200; }
 #only-problems:checked ~ table tr.row.ok { display: none; }
 #only-problems:checked ~ table tbody:not(:has(tr.row.problem)) { display: none; }
 .block { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; margin: 8px 0; }

@@ -358,12 +358,14 @@ impl Coding {
         match self {
             Coding::Identity => "identity",
             Coding::Gzip(_) => "gzip",
-            Coding::Deflate(d) => match **d {
-                Inflate::Raw(_) => RAW_DEFLATE,
-                _ => "deflate",
-            },
+            Coding::Deflate(_) => "deflate",
             Coding::Unsupported(name) => name,
         }
+    }
+
+    /// Whether a `deflate` body has turned out to be raw DEFLATE, not zlib.
+    pub fn is_raw_deflate(&self) -> bool {
+        matches!(self, Coding::Deflate(d) if matches!(**d, Inflate::Raw(_)))
     }
 
     /// Decode the next body bytes into `out`; everything the decoder can produce
@@ -412,9 +414,6 @@ impl Coding {
         }
     }
 }
-
-/// The name reported for a `deflate` body sent as raw DEFLATE.
-pub const RAW_DEFLATE: &str = "deflate (raw)";
 
 /// The decoder of a `deflate` body. RFC 9110 §8.4.1.2 defines `deflate` as the
 /// zlib format (RFC 1950), but servers have long sent raw DEFLATE (RFC 1951) under
@@ -528,15 +527,16 @@ mod tests {
         raw.write_all(text).unwrap();
         let raw = raw.finish().unwrap();
         let h = head("HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\n\r\n");
-        for (wire, name) in [(&zlib, "deflate"), (&raw, RAW_DEFLATE)] {
+        for (wire, is_raw) in [(&zlib, false), (&raw, true)] {
             // The first read may hold a single byte: the choice waits for two.
             for cut in [1, 2, 3, wire.len()] {
                 let mut c = Coding::of(&h);
                 let mut out = Vec::new();
                 c.decode(&wire[..cut], &mut out).unwrap();
                 c.decode(&wire[cut..], &mut out).unwrap();
-                assert_eq!(out, text, "{name} cut at {cut}");
-                assert_eq!(c.name(), name);
+                assert_eq!(out, text, "raw {is_raw} cut at {cut}");
+                assert_eq!(c.is_raw_deflate(), is_raw);
+                assert_eq!(c.name(), "deflate");
             }
         }
         // A zlib header is what RFC 1950 §2.2 says it is.

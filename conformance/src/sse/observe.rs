@@ -31,24 +31,49 @@ pub const MAX_REDIRECTS: usize = 5;
 pub struct Request {
     /// `GET` or `OPTIONS`.
     pub method: &'static str,
-    /// Header fields after `Host`.
+    /// Header fields after `Host`, for the first URL's origin: the standard ones
+    /// and the user's (`--header`).
     pub headers: Vec<(String, String)>,
-    /// The names of the headers the user added (`--header`): sent to the first
-    /// URL's origin only, and dropped on a redirect to another origin, so that a
-    /// credential meant for one server never reaches another (curl does the same
-    /// with `--location`).
-    pub user_headers: Vec<String>,
+    /// Header fields for any other origin a redirect leads to: the same without the
+    /// user's (a standard field a user's header replaced is back at its standard
+    /// value), so that a credential meant for one server never reaches another.
+    /// curl drops `Authorization` and `Cookie` on such a hop; with no way to tell
+    /// which of the user's headers are credentials, wirecheck drops them all.
+    pub cross_origin: Vec<(String, String)>,
 }
 
 impl Request {
-    /// This request without the user's headers.
-    fn for_another_origin(&self) -> Request {
-        let mut headers = self.headers.clone();
-        headers.retain(|(k, _)| !self.user_headers.iter().any(|u| u.eq_ignore_ascii_case(k)));
+    /// A request with the same headers for every origin.
+    pub fn new(method: &'static str, headers: Vec<(String, String)>) -> Request {
         Request {
-            method: self.method,
+            method,
+            cross_origin: headers.clone(),
             headers,
-            user_headers: Vec::new(),
+        }
+    }
+
+    /// Set every field `name` to `value` (or add it), for every origin: what a
+    /// probe sets wins over the user's headers.
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.remove(name);
+        for list in [&mut self.headers, &mut self.cross_origin] {
+            list.push((name.to_owned(), value.to_owned()));
+        }
+    }
+
+    /// Remove every field `name`, for every origin.
+    pub fn remove(&mut self, name: &str) {
+        for list in [&mut self.headers, &mut self.cross_origin] {
+            list.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        }
+    }
+
+    /// The header fields to send to `target`, given the URL first asked for.
+    fn headers_for(&self, target: &Target, first: &Target) -> &[(String, String)] {
+        if target.same_origin(first) {
+            &self.headers
+        } else {
+            &self.cross_origin
         }
     }
 }
@@ -139,6 +164,8 @@ pub struct Observation {
     pub framing: Option<&'static str>,
     /// The content coding.
     pub coding: Option<String>,
+    /// A `deflate` body was raw DEFLATE (RFC 1951), not the zlib format.
+    pub raw_deflate: bool,
     /// Body bytes on the wire (before the content coding is undone).
     pub wire_bytes: u64,
     /// Each read that delivered decoded body bytes.
@@ -202,6 +229,7 @@ pub async fn observe(
         head_at: None,
         framing: None,
         coding: None,
+        raw_deflate: false,
         wire_bytes: 0,
         arrivals: Vec::new(),
         items: Vec::new(),
@@ -214,16 +242,15 @@ pub async fn observe(
     };
     let first = target.clone();
     let mut target = target.clone();
-    let mut req = std::borrow::Cow::Borrowed(req);
     for _ in 0..=MAX_REDIRECTS {
-        let end = once(&target, tls, &req, stop, start, &mut obs).await;
+        // Every hop decides afresh: back at the first origin (A -> B -> A), the
+        // user's headers are sent again.
+        let headers = req.headers_for(&target, &first);
+        let end = once(&target, tls, req.method, headers, stop, start, &mut obs).await;
         obs.ended_at = start.elapsed();
         match end {
             Ok(None) => return obs,
             Ok(Some(next)) => {
-                if !next.same_origin(&first) {
-                    req = std::borrow::Cow::Owned(req.for_another_origin());
-                }
                 target = next;
                 obs.target = target.clone();
             }
@@ -241,7 +268,8 @@ pub async fn observe(
 async fn once(
     target: &Target,
     tls: Option<&Arc<rustls::ClientConfig>>,
-    req: &Request,
+    method: &str,
+    headers: &[(String, String)],
     stop: Stop,
     start: Instant,
     obs: &mut Observation,
@@ -257,7 +285,7 @@ async fn once(
         .await
         .map_err(|_| late("connection"))?
         .map_err(End::NoResponse)?;
-    let bytes = request(req.method, &target.path, &target.host_header, &req.headers);
+    let bytes = request(method, &target.path, &target.host_header, headers);
     obs.request = String::from_utf8_lossy(&bytes).into_owned();
     timeout_at(head_deadline, stream.write_all(&bytes))
         .await
@@ -298,7 +326,7 @@ async fn once(
         }
     };
     obs.head_at = Some(start.elapsed());
-    if matches!(head.status, 301 | 302 | 303 | 307 | 308) && req.method == "GET" {
+    if matches!(head.status, 301 | 302 | 303 | 307 | 308) && method == "GET" {
         if let Some(next) = head.get("location").and_then(|l| redirect(target, l)) {
             obs.redirects.push((
                 head.status,
@@ -339,10 +367,7 @@ async fn once(
             coding
                 .decode(&framed, &mut decoded)
                 .map_err(End::Undecodable)?;
-            if obs.coding.as_deref() != Some(coding.name()) {
-                // A `deflate` body turned out to be raw DEFLATE.
-                obs.coding = Some(coding.name().to_owned());
-            }
+            obs.raw_deflate = coding.is_raw_deflate();
             if !decoded.is_empty() {
                 total += decoded.len() as u64;
                 let keep = 4096usize.saturating_sub(obs.body_head.len());
@@ -476,6 +501,7 @@ pub fn eventsource_request(
     if let Some(id) = last_event_id {
         headers.push(("Last-Event-ID".to_owned(), id.to_owned()));
     }
+    let cross_origin = headers.clone();
     for (k, v) in extra {
         headers.retain(|(name, _)| !name.eq_ignore_ascii_case(k));
         headers.push((k.clone(), v.clone()));
@@ -483,7 +509,7 @@ pub fn eventsource_request(
     Request {
         method: "GET",
         headers,
-        user_headers: extra.iter().map(|(k, _)| k.clone()).collect(),
+        cross_origin,
     }
 }
 
@@ -529,19 +555,30 @@ mod tests {
             ("Authorization".to_owned(), "Bearer secret".to_owned()),
             ("accept".to_owned(), "*/*".to_owned()),
         ];
-        let req = eventsource_request(None, Some("7"), &extra);
-        assert!(req.headers.iter().any(|(k, _)| k == "Authorization"));
-        let other = req.for_another_origin();
-        let names: Vec<&str> = other.headers.iter().map(|(k, _)| k.as_str()).collect();
-        assert!(
-            !names
-                .iter()
-                .any(|k| k.eq_ignore_ascii_case("authorization"))
-        );
-        // The user's Accept replaced the standard one; neither goes to the other origin.
-        assert!(!names.iter().any(|k| k.eq_ignore_ascii_case("accept")));
-        assert!(names.contains(&"Last-Event-ID"), "{names:?}");
+        let mut req = eventsource_request(None, Some("7"), &extra);
+        req.set("Accept-Encoding", "gzip, deflate");
         let a = Target::parse_http("http://Example.com/x").unwrap();
+        let b = Target::parse_http("http://other.example/x").unwrap();
+        let get = |list: &[(String, String)], name: &str| -> Vec<String> {
+            list.iter()
+                .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+                .collect()
+        };
+        let home = req.headers_for(&a, &a);
+        assert_eq!(get(home, "authorization"), ["Bearer secret"]);
+        assert_eq!(get(home, "accept"), ["*/*"]);
+        let away = req.headers_for(&b, &a);
+        assert!(get(away, "authorization").is_empty());
+        // The user's Accept replaced the standard one: elsewhere, the standard one.
+        assert_eq!(get(away, "accept"), ["text/event-stream"]);
+        // What a probe set and what the client always sends hold on every origin.
+        assert_eq!(get(away, "accept-encoding"), ["gzip, deflate"]);
+        assert_eq!(get(home, "accept-encoding"), ["gzip, deflate"]);
+        assert_eq!(get(away, "last-event-id"), ["7"]);
+        // Back home after a hop away (A -> B -> A): the user's headers again.
+        let again = Target::parse_http("http://example.com/after").unwrap();
+        assert_eq!(req.headers_for(&again, &a), home);
         assert!(a.same_origin(&Target::parse_http("http://example.com:80/y").unwrap()));
         assert!(!a.same_origin(&Target::parse_http("https://example.com/x").unwrap()));
         assert!(!a.same_origin(&Target::parse_http("http://example.com:8080/x").unwrap()));

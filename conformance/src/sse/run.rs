@@ -97,8 +97,7 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
             return None;
         }
         let mut req = eventsource_request(origin, None, &cfg.headers);
-        req.headers
-            .retain(|(k, _)| !k.eq_ignore_ascii_case("accept"));
+        req.remove("accept");
         Some(
             go(
                 req,
@@ -115,11 +114,7 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
             return None;
         }
         let mut req = eventsource_request(origin, None, &cfg.headers);
-        for (k, v) in &mut req.headers {
-            if k.eq_ignore_ascii_case("accept-encoding") {
-                *v = "gzip, deflate".to_owned();
-            }
-        }
+        req.set("Accept-Encoding", "gzip, deflate");
         Some(
             go(
                 req,
@@ -223,11 +218,7 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
             ),
         ];
         // Fetch: a preflight carries no credentials or author headers.
-        let req = Request {
-            method: "OPTIONS",
-            headers,
-            user_headers: Vec::new(),
-        };
+        let req = Request::new("OPTIONS", headers);
         Some(go(req, stop(short)).await)
     };
     let ((main, end_reconnect), no_accept, gzip, resume, unknown_id, odd_id, preflight) =
@@ -365,6 +356,7 @@ fn observation_json(name: &str, o: &Observation) -> Value {
         "headAtMs": o.head_at.map(ms),
         "framing": o.framing,
         "contentEncoding": o.coding,
+        "rawDeflate": o.raw_deflate,
         "wireBytes": o.wire_bytes,
         "bodyBytes": o.lint.bytes(),
         "reads": o.arrivals.len(),

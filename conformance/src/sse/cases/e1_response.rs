@@ -5,7 +5,6 @@
 use super::super::case::{
     Case, Ctx, Need, Verdict, failed, info, is_stream, non_strict, ok, response_summary, secs,
 };
-use super::super::http::RAW_DEFLATE;
 use super::super::observe::{End, Observation};
 use super::e3_liveness::held_back;
 
@@ -174,15 +173,20 @@ fn framing(cx: &Ctx<'_>) -> Verdict {
     match &o.end {
         End::Undecodable(why) => failed(format!("{name} body does not decode: {why}")),
         End::Broken(why) => failed(format!("{name} body broken: {why}")),
-        // Not the framing's fault: the stream outgrew wirecheck's own bounds.
-        End::Limit(why) => ok(format!(
-            "{name} body decoded until wirecheck stopped at its limit: {why}"
-        )),
-        _ => match name {
-            "chunked" => ok("chunked transfer coding"),
-            "close-delimited" => ok("close-delimited body"),
-            other => info(format!("{other} body (see E.1.3)")),
-        },
+        end => {
+            // A stream that outgrew wirecheck's own bounds is not the framing's fault.
+            let note = match end {
+                End::Limit(why) => {
+                    format!(" (decoded until wirecheck stopped at its limit: {why})")
+                }
+                _ => String::new(),
+            };
+            match name {
+                "chunked" => ok(format!("chunked transfer coding{note}")),
+                "close-delimited" => ok(format!("close-delimited body{note}")),
+                other => info(format!("{other} body (see E.1.3){note}")),
+            }
+        }
     }
 }
 
@@ -202,7 +206,7 @@ fn compression(cx: &Ctx<'_>) -> Verdict {
     let coding = g.coding.as_deref().unwrap_or("identity");
     match coding {
         "identity" => return ok("not compressed when gzip, deflate are offered"),
-        "gzip" | "deflate" | RAW_DEFLATE => {}
+        "gzip" | "deflate" => {}
         other => {
             return failed(format!(
                 "Content-Encoding: {other} was not offered (Accept-Encoding: gzip, deflate)"
@@ -229,7 +233,7 @@ fn compression(cx: &Ctx<'_>) -> Verdict {
     if let Some(stall) = held_back(g, cx.settings.stall()) {
         return failed(format!("{coding}: {stall}"));
     }
-    if coding == RAW_DEFLATE {
+    if g.raw_deflate {
         // RFC 9110 §8.4.1.2: "deflate" is the zlib format; browsers also take raw
         // DEFLATE, other clients (and proxies) may not.
         return non_strict(format!(

@@ -7,7 +7,6 @@
 use wirecheck_codec::sse::lint::{LineEnding, Rule};
 
 use super::super::case::{Case, Ctx, Need, Verdict, info, is_stream, ok};
-use super::super::http::RAW_DEFLATE;
 use super::super::observe::Observation;
 use crate::report::Behavior;
 
@@ -86,7 +85,7 @@ fn no_stream(o: &Observation) -> Option<Verdict> {
     }
     if o.coding
         .as_deref()
-        .is_some_and(|c| !matches!(c, "identity" | "gzip" | "deflate" | RAW_DEFLATE))
+        .is_some_and(|c| !matches!(c, "identity" | "gzip" | "deflate"))
     {
         return Some(info(format!(
             "the body is {}-coded: wirecheck cannot decode it",
