@@ -55,6 +55,11 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
         .mul_f64(scale)
         .min(s.duration.max(Duration::from_millis(500)));
     let origin = s.origin.as_deref();
+    // A probe that needs only the response and its first event.
+    let first_event = Stop {
+        events: Some(1),
+        ..stop(short)
+    };
     let go = |req: Request, stop: Stop| {
         let sem = &sem;
         async move {
@@ -75,16 +80,7 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
         let again = if needs.contains(&Need::EndReconnect) && o.server_ended() && o.head.is_some() {
             let last = last_id(&o);
             let req = eventsource_request(origin, last.as_deref(), &cfg.headers);
-            Some(Some(
-                go(
-                    req,
-                    Stop {
-                        events: Some(1),
-                        ..stop(short)
-                    },
-                )
-                .await,
-            ))
+            Some(Some(go(req, first_event).await))
         } else if needs.contains(&Need::EndReconnect) {
             Some(None)
         } else {
@@ -98,16 +94,7 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
         }
         let mut req = eventsource_request(origin, None, &cfg.headers);
         req.remove("accept");
-        Some(
-            go(
-                req,
-                Stop {
-                    events: Some(1),
-                    ..stop(short)
-                },
-            )
-            .await,
-        )
+        Some(go(req, first_event).await)
     };
     let gzip = async {
         if !needs.contains(&Need::Gzip) {
@@ -172,13 +159,7 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
     // A reconnect with a given id: the head and at most one event matter.
     let with_id = |id: String| {
         let req = eventsource_request(origin, Some(&id), &cfg.headers);
-        let seen = go(
-            req,
-            Stop {
-                events: Some(1),
-                ..stop(short)
-            },
-        );
+        let seen = go(req, first_event);
         async move { Some((id, seen.await)) }
     };
     let unknown = async {
