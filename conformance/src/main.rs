@@ -59,47 +59,84 @@ enum CasesCommand {
     },
 }
 
+/// The flags `wirecheck ws` and `wirecheck sse` share.
 #[derive(Args)]
-struct SseArgs {
-    /// The server to validate (http:// or https://host[:port]/path). Without it, wirecheck starts
-    /// its reference SSE server on a free loopback port and validates that.
-    url: Option<String>,
-    /// Run only the cases these patterns select (comma-separated, e.g. `E.1.*,E.4.*`).
+struct RunArgs {
+    /// Run only the cases these patterns select (comma-separated, e.g. `1.*,6.4.*` or `E.1.*`).
     #[arg(long, value_delimiter = ',', value_name = "PAT,..")]
     cases: Vec<String>,
     /// Skip the cases these patterns select.
     #[arg(long, value_delimiter = ',', value_name = "PAT,..")]
     exclude: Vec<String>,
-    /// Requests made at once (default: the number of CPUs). Verdicts do not depend on it.
+    /// Cases (ws) or requests (sse) at once (default: the number of CPUs). Verdicts do not
+    /// depend on it.
     #[arg(short = 'j', long = "jobs", value_name = "N")]
     jobs: Option<std::num::NonZeroUsize>,
     /// The agent name in the reports (default: the server's `Server` header).
     #[arg(long, value_name = "NAME")]
     agent: Option<String>,
-    /// Where to write the reports.
-    #[arg(long, value_name = "DIR", default_value = "wirecheck-reports/sse")]
-    report_dir: PathBuf,
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = ws::command::Format::Text)]
     format: ws::command::Format,
     /// Fail the run on NON-STRICT results too.
     #[arg(long)]
     strict: bool,
-    /// Multiply every timeout (for slow servers or machines).
+    /// Multiply every timeout and case timer (for slow servers or machines).
     #[arg(long, value_name = "F", default_value_t = 1.0)]
     timeout_scale: f64,
-    /// Send this Origin header and check CORS (cases E.5.*).
-    #[arg(long, value_name = "ORIGIN")]
-    origin: Option<String>,
     /// Send an extra request header (repeatable).
     #[arg(long = "header", value_name = "'K: V'")]
     headers: Vec<String>,
     /// When to colour the summary.
     #[arg(long, value_enum, default_value_t = report::ColorChoice::Auto)]
     color: report::ColorChoice,
-    /// For https:// targets: accept any server certificate (self-signed test servers).
+    /// For wss:// and https:// targets: accept any server certificate (self-signed test servers).
     #[arg(long)]
     insecure: bool,
+}
+
+impl RunArgs {
+    /// The options of a run, with what each command asks for itself.
+    fn into_options(
+        self,
+        url: Option<String>,
+        report_dir: PathBuf,
+        origin: Option<String>,
+    ) -> ws::command::RunOptions {
+        ws::command::RunOptions {
+            url,
+            cases: self.cases,
+            exclude: self.exclude,
+            jobs: self.jobs.map_or_else(
+                || std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+                std::num::NonZeroUsize::get,
+            ),
+            agent: self.agent,
+            report_dir,
+            format: self.format,
+            strict: self.strict,
+            timeout_scale: self.timeout_scale,
+            origin,
+            headers: self.headers,
+            color: self.color,
+            insecure: self.insecure,
+        }
+    }
+}
+
+#[derive(Args)]
+struct SseArgs {
+    /// The server to validate (http:// or https://host[:port]/path). Without it, wirecheck starts
+    /// its reference SSE server on a free loopback port and validates that.
+    url: Option<String>,
+    #[command(flatten)]
+    run: RunArgs,
+    /// Where to write the reports.
+    #[arg(long, value_name = "DIR", default_value = "wirecheck-reports/sse")]
+    report_dir: PathBuf,
+    /// Send this Origin header and check CORS (cases E.5.*).
+    #[arg(long, value_name = "ORIGIN")]
+    origin: Option<String>,
     /// How long to observe the stream, in seconds (liveness, heartbeat, buffering).
     #[arg(long, value_name = "SECS", default_value_t = 20.0)]
     duration: f64,
@@ -113,42 +150,14 @@ struct WsArgs {
     /// The server to validate (ws:// or wss://host[:port]/path). Without it, wirecheck starts its
     /// reference server on a free loopback port and validates that.
     url: Option<String>,
-    /// Run only the cases these patterns select (comma-separated, e.g. `1.*,6.4.*`).
-    #[arg(long, value_delimiter = ',', value_name = "PAT,..")]
-    cases: Vec<String>,
-    /// Skip the cases these patterns select.
-    #[arg(long, value_delimiter = ',', value_name = "PAT,..")]
-    exclude: Vec<String>,
-    /// Cases run at once (default: the number of CPUs). Verdicts do not depend on it.
-    #[arg(short = 'j', long = "jobs", value_name = "N")]
-    jobs: Option<std::num::NonZeroUsize>,
-    /// The agent name in the reports (default: the server's `Server` header).
-    #[arg(long, value_name = "NAME")]
-    agent: Option<String>,
+    #[command(flatten)]
+    run: RunArgs,
     /// Where to write the reports.
     #[arg(long, value_name = "DIR", default_value = "wirecheck-reports/ws")]
     report_dir: PathBuf,
-    /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = ws::command::Format::Text)]
-    format: ws::command::Format,
-    /// Fail the run on NON-STRICT results too.
-    #[arg(long)]
-    strict: bool,
-    /// Multiply every timeout and case timer (for slow servers or machines).
-    #[arg(long, value_name = "F", default_value_t = 1.0)]
-    timeout_scale: f64,
     /// Send this Origin header.
     #[arg(long, value_name = "ORIGIN")]
     origin: Option<String>,
-    /// Send an extra request header (repeatable).
-    #[arg(long = "header", value_name = "'K: V'")]
-    headers: Vec<String>,
-    /// When to colour the summary.
-    #[arg(long, value_enum, default_value_t = report::ColorChoice::Auto)]
-    color: report::ColorChoice,
-    /// For wss:// targets: accept any server certificate (self-signed test servers).
-    #[arg(long)]
-    insecure: bool,
 }
 
 #[derive(Subcommand)]
@@ -300,25 +309,9 @@ fn serve_until_ctrl_c<S: Server>(
 }
 
 fn validate_ws(args: WsArgs) -> ExitCode {
-    let jobs = args.jobs.map_or_else(
-        || std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
-        |j| j.get(),
-    );
-    let opts = ws::command::WsOptions {
-        url: args.url,
-        cases: args.cases,
-        exclude: args.exclude,
-        jobs,
-        agent: args.agent,
-        report_dir: args.report_dir,
-        format: args.format,
-        strict: args.strict,
-        timeout_scale: args.timeout_scale,
-        origin: args.origin,
-        headers: args.headers,
-        color: args.color,
-        insecure: args.insecure,
-    };
+    let opts = args
+        .run
+        .into_options(args.url, args.report_dir, args.origin);
     block_on(async { ExitCode::from(ws::command::run_ws(opts).await) })
 }
 
@@ -333,10 +326,6 @@ fn seconds(flag: &str, v: f64) -> Result<std::time::Duration, String> {
 }
 
 fn validate_sse(args: SseArgs) -> ExitCode {
-    let jobs = args.jobs.map_or_else(
-        || std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
-        |j| j.get(),
-    );
     let (duration, heartbeat) = match (
         seconds("--duration", args.duration),
         seconds("--heartbeat", args.heartbeat),
@@ -348,19 +337,9 @@ fn validate_sse(args: SseArgs) -> ExitCode {
         }
     };
     let opts = sse::command::SseOptions {
-        url: args.url,
-        cases: args.cases,
-        exclude: args.exclude,
-        jobs,
-        agent: args.agent,
-        report_dir: args.report_dir,
-        format: args.format,
-        strict: args.strict,
-        timeout_scale: args.timeout_scale,
-        origin: args.origin,
-        headers: args.headers,
-        color: args.color,
-        insecure: args.insecure,
+        run: args
+            .run
+            .into_options(args.url, args.report_dir, args.origin),
         duration,
         heartbeat,
     };

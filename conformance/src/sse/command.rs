@@ -4,7 +4,6 @@
 //! outcome onto the exit codes `wirecheck ws` uses.
 
 use std::io::{self, IsTerminal, Write};
-use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -13,43 +12,19 @@ use super::case::{Case, Settings};
 use super::cases;
 use super::run::{RunConfig, judge_all, observe_all, unreachable};
 use crate::net::Target;
-use crate::report::{self, ColorChoice, Protocol, Run};
+use crate::report::{self, Protocol, Run};
 use crate::serve::{self, Server};
 use crate::ws::command::{
-    EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, Format, json_summary, parse_headers,
-    usage,
+    EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, Format, RunOptions, json_summary,
+    parse_headers, usage,
 };
 use crate::ws::run::{pattern_matches, select_by};
 
 /// The options of `wirecheck sse`.
 #[derive(Debug, Clone)]
 pub struct SseOptions {
-    /// The server to validate; `None` starts the reference server in-process.
-    pub url: Option<String>,
-    /// Case patterns to run (all when empty).
-    pub cases: Vec<String>,
-    /// Case patterns to skip.
-    pub exclude: Vec<String>,
-    /// Observations made at once.
-    pub jobs: usize,
-    /// The agent name for the reports.
-    pub agent: Option<String>,
-    /// Where the reports go.
-    pub report_dir: PathBuf,
-    /// Text or JSON on stdout.
-    pub format: Format,
-    /// NON-STRICT fails the run.
-    pub strict: bool,
-    /// Multiplies every timeout.
-    pub timeout_scale: f64,
-    /// `Origin` to send; enables the CORS cases.
-    pub origin: Option<String>,
-    /// Extra request headers, `Name: value`.
-    pub headers: Vec<String>,
-    /// When to colour the summary.
-    pub color: ColorChoice,
-    /// `https://`: accept any certificate.
-    pub insecure: bool,
+    /// What `wirecheck ws` takes too.
+    pub run: RunOptions,
     /// How long the stream is observed.
     pub duration: Duration,
     /// The longest silence tolerated.
@@ -64,6 +39,11 @@ pub fn select(include: &[String], exclude: &[String]) -> Result<Vec<Case>, Strin
 
 /// Run `wirecheck sse`; returns the exit code.
 pub async fn run_sse(opts: SseOptions) -> u8 {
+    let SseOptions {
+        run: opts,
+        duration,
+        heartbeat,
+    } = opts;
     if !(opts.timeout_scale.is_finite() && opts.timeout_scale > 0.0 && opts.timeout_scale <= 1000.0)
     {
         return usage(format!(
@@ -71,7 +51,7 @@ pub async fn run_sse(opts: SseOptions) -> u8 {
             opts.timeout_scale
         ));
     }
-    if opts.duration.is_zero() {
+    if duration.is_zero() {
         return usage("--duration must be more than 0 seconds".to_owned());
     }
     let headers = match parse_headers(&opts.headers) {
@@ -121,8 +101,8 @@ pub async fn run_sse(opts: SseOptions) -> u8 {
     };
     let settings = Settings {
         origin: opts.origin.clone(),
-        heartbeat: opts.heartbeat,
-        duration: opts.duration,
+        heartbeat,
+        duration,
         timeout_scale: opts.timeout_scale,
     };
     let cfg = RunConfig {
@@ -142,7 +122,7 @@ pub async fn run_sse(opts: SseOptions) -> u8 {
     }
     bar.set_message(format!(
         "observing {url} for up to {:.0} s ({} cases)",
-        opts.duration.as_secs_f64(),
+        duration.as_secs_f64(),
         selected.len()
     ));
     bar.enable_steady_tick(Duration::from_millis(200));

@@ -39,16 +39,16 @@ pub enum Format {
     Json,
 }
 
-/// The options of `wirecheck ws`.
+/// The options both validating commands take (`wirecheck ws`, `wirecheck sse`).
 #[derive(Debug, Clone)]
-pub struct WsOptions {
+pub struct RunOptions {
     /// The server to validate; `None` starts the reference server in-process.
     pub url: Option<String>,
     /// Case patterns to run (all when empty).
     pub cases: Vec<String>,
     /// Case patterns to skip.
     pub exclude: Vec<String>,
-    /// Cases run at once.
+    /// Cases (ws) or observations (sse) run at once.
     pub jobs: usize,
     /// The agent name for the reports.
     pub agent: Option<String>,
@@ -56,19 +56,22 @@ pub struct WsOptions {
     pub report_dir: PathBuf,
     /// Text or JSON on stdout.
     pub format: Format,
-    /// NON-STRICT (and every close verdict but OK) fails the run.
+    /// NON-STRICT (and, for ws, every close verdict but OK) fails the run.
     pub strict: bool,
     /// Multiplies every timeout and case timer.
     pub timeout_scale: f64,
-    /// `Origin` header to send.
+    /// `Origin` header to send (sse: enables the CORS cases).
     pub origin: Option<String>,
     /// Extra request headers, `Name: value`.
     pub headers: Vec<String>,
     /// When to colour the summary.
     pub color: ColorChoice,
-    /// `wss://`: accept any certificate (self-signed test servers).
+    /// `wss://`, `https://`: accept any certificate (self-signed test servers).
     pub insecure: bool,
 }
+
+/// The options of `wirecheck ws`.
+pub type WsOptions = RunOptions;
 
 /// A usage error: the message and exit code 2.
 pub(crate) fn usage(msg: String) -> u8 {
