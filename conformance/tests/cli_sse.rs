@@ -3,27 +3,15 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-fn wirecheck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wirecheck"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("wirecheck runs")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wirecheck-sse-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+mod support;
+use support::{temp_dir, wirecheck};
 
 #[test]
 fn validating_the_reference_server_exits_0_and_writes_every_report() {
-    let dir = temp_dir("ok");
+    let dir = temp_dir("sse-ok");
     let out = wirecheck(&[
         "sse",
         "--duration",
@@ -97,7 +85,7 @@ fn a_failing_server_exits_1_and_json_names_the_case() {
     let url = one_answer_server(
         b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n<html></html>",
     );
-    let dir = temp_dir("fail");
+    let dir = temp_dir("sse-fail");
     let out = wirecheck(&[
         "sse",
         &url,
@@ -146,7 +134,7 @@ fn usage_errors_exit_2_and_unreachable_targets_exit_3() {
         .local_addr()
         .expect("addr")
         .port();
-    let dir = temp_dir("unreachable");
+    let dir = temp_dir("sse-unreachable");
     let url = format!("http://127.0.0.1:{port}/events");
     let out = wirecheck(&[
         "sse",
@@ -189,7 +177,7 @@ fn serve_sse_prints_its_url_and_streams() {
         .strip_prefix("listening on ")
         .expect("the URL line")
         .to_owned();
-    let dir = temp_dir("serve");
+    let dir = temp_dir("sse-serve");
     let out = wirecheck(&[
         "sse",
         &url,

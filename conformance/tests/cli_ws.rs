@@ -2,22 +2,9 @@
 //! and the JSON output (DESIGN §3, §6).
 
 use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Command, Output};
 
-fn wirecheck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wirecheck"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("wirecheck runs")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("wirecheck-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+mod support;
+use support::{temp_dir, wirecheck};
 
 #[test]
 fn validating_the_reference_server_exits_0_and_writes_reports() {
