@@ -4,6 +4,7 @@
 //! reading files and sockets, driving the codec, and printing what it saw.
 #![forbid(unsafe_code)]
 
+pub mod command;
 pub mod decode;
 pub mod net;
 pub mod report;

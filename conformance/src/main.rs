@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use wirecheck::serve::Server;
-use wirecheck::{decode, report, serve, sse, ws};
+use wirecheck::{command, decode, report, serve, sse, ws};
 
 /// Exit code for usage and configuration errors (DESIGN §3).
 const EXIT_USAGE: u8 = 2;
@@ -76,8 +76,8 @@ struct RunArgs {
     #[arg(long, value_name = "NAME")]
     agent: Option<String>,
     /// What to print on stdout.
-    #[arg(long, value_enum, default_value_t = ws::command::Format::Text)]
-    format: ws::command::Format,
+    #[arg(long, value_enum, default_value_t = command::Format::Text)]
+    format: command::Format,
     /// Fail the run on NON-STRICT results too.
     #[arg(long)]
     strict: bool,
@@ -102,8 +102,8 @@ impl RunArgs {
         url: Option<String>,
         report_dir: PathBuf,
         origin: Option<String>,
-    ) -> ws::command::RunOptions {
-        ws::command::RunOptions {
+    ) -> command::RunOptions {
+        command::RunOptions {
             url,
             cases: self.cases,
             exclude: self.exclude,

@@ -11,13 +11,13 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::case::{Case, Settings};
 use super::cases;
 use super::run::{RunConfig, judge_all, observe_all, unreachable};
-use crate::net::Target;
-use crate::report::{self, Protocol, Run};
-use crate::serve::{self, Server};
-use crate::ws::command::{
+use crate::command::{
     EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, Format, RunOptions, json_summary,
     parse_headers, usage,
 };
+use crate::net::Target;
+use crate::report::{self, Protocol, Run};
+use crate::serve::{self, Server};
 use crate::ws::run::{pattern_matches, select_by};
 
 /// The options of `wirecheck sse`.
