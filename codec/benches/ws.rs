@@ -10,7 +10,7 @@
 //! Each group has two functions, `ours` and `tungstenite`; throughput is payload bytes.
 //! Both sides pay for getting the bytes off the "socket": ours copies the stream into
 //! its buffer (one `memcpy`), tungstenite reads it from an in-memory stream
-//! (`../shared/reference/rust-ws.md` §2.3) that copies with `memcpy` too.
+//! (tungstenite's `ReadBuffer` over a `Read` impl) that copies with `memcpy` too.
 //! `scripts/bench.sh` turns the results into the ratio table of the README.
 
 use std::hint::black_box;

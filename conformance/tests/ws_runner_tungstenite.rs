@@ -1,7 +1,7 @@
 //! The runner against an echo server built on tokio-tungstenite (the loop of
 //! tungstenite's own Autobahn echo server): every verdict (`behavior`,
 //! `behaviorClose`) and `remoteCloseCode` must equal tungstenite's published
-//! Autobahn results (shared/reference/tungstenite-autobahn-expected.json).
+//! Autobahn results (corpus/reference/tungstenite-autobahn-expected.json).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -39,13 +39,8 @@ async fn tungstenite_echo_server() -> std::net::SocketAddr {
 
 fn expected() -> BTreeMap<String, serde_json::Value> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/reference/tungstenite-autobahn-expected.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (shared/ must sit beside the repository)",
-            path.display()
-        )
-    });
+        .join("../corpus/reference/tungstenite-autobahn-expected.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     let cases = json
         .get("Tungstenite")

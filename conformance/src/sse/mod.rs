@@ -1,6 +1,6 @@
 //! `wirecheck sse`: validate a Server-Sent Events server (issue #7, DESIGN §3,
 //! §5, §6). No conformance tool for SSE servers existed; the rules are WHATWG HTML
-//! §9.2 and the EventSource connection model (`shared/reference/sse.md`).
+//! §9.2 ("Server-sent events") and its EventSource connection model.
 //!
 //! * [`http`]: the sans-IO HTTP/1.1 pieces a stream client needs (head, chunked,
 //!   gzip/deflate).

@@ -123,7 +123,7 @@ mod tests {
     /// Tungstenite's published Autobahn results: one entry per case Autobahn runs.
     const EXPECTED_JSON: &str = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/reference/tungstenite-autobahn-expected.json"
+        "/../corpus/reference/tungstenite-autobahn-expected.json"
     );
 
     #[test]
