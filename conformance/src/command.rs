@@ -67,8 +67,79 @@ pub fn usage(msg: String) -> u8 {
     EXIT_USAGE
 }
 
-/// Parse `Name: value` headers.
-pub fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>, String> {
+/// `--timeout-scale` bounds: below 0.01 every timer is shorter than a loopback
+/// round trip under load; above 100 a single case could wait over 8 minutes. The
+/// bounds also keep every scaled [`std::time::Duration`] far from overflow.
+pub const TIMEOUT_SCALE: (f64, f64) = (0.01, 100.0);
+/// `-j` bound: more connections at once than this measure the machine, not the server.
+pub const MAX_JOBS: usize = 256;
+/// The longest `--duration` or `--heartbeat`, in seconds (a day).
+pub const MAX_SECONDS: f64 = 86_400.0;
+
+/// A number of seconds given on the command line: finite, above 0, at most a day.
+pub fn seconds(flag: &str, v: f64) -> Result<std::time::Duration, String> {
+    if v.is_finite() && v > 0.0 && v <= MAX_SECONDS {
+        Ok(std::time::Duration::from_secs_f64(v))
+    } else {
+        Err(format!(
+            "{flag} must be a number of seconds above 0 and at most {MAX_SECONDS}, not {v}"
+        ))
+    }
+}
+
+impl RunOptions {
+    /// Every check of the options that needs no network, for `ws` and `sse` alike
+    /// (DESIGN §3: usage errors are found before any traffic): the numeric ranges,
+    /// the headers (`owned`: names the protocol's request writes itself, lower
+    /// case), and the report folder, created and written to once. Returns the
+    /// parsed headers.
+    pub fn preflight(&self, owned: &[&str]) -> Result<Vec<(String, String)>, String> {
+        let (lo, hi) = TIMEOUT_SCALE;
+        if !(self.timeout_scale.is_finite() && (lo..=hi).contains(&self.timeout_scale)) {
+            return Err(format!(
+                "--timeout-scale must be a number from {lo} to {hi}, not {}",
+                self.timeout_scale
+            ));
+        }
+        if !(1..=MAX_JOBS).contains(&self.jobs) {
+            return Err(format!(
+                "-j must be from 1 to {MAX_JOBS}, not {}",
+                self.jobs
+            ));
+        }
+        if let Some(o) = &self.origin {
+            if o.is_empty() || o.bytes().any(is_ctl) {
+                return Err(format!("--origin {o:?} is empty or has a control byte"));
+            }
+        }
+        let headers = parse_headers(&self.headers, owned)?;
+        crate::report::prepare_dir(&self.report_dir).map_err(|e| {
+            format!(
+                "cannot write the reports to {}: {e}",
+                self.report_dir.display()
+            )
+        })?;
+        Ok(headers)
+    }
+}
+
+/// A control byte that may not appear in a field value (RFC 9110 §5.5: field
+/// values are VCHAR, obs-text, SP and HTAB; CR, LF and NUL would split or end
+/// the head).
+fn is_ctl(b: u8) -> bool {
+    (b < b' ' && b != b'\t') || b == 0x7F
+}
+
+/// RFC 9110 §5.6.2 `tchar`: a field name is a token.
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// Parse `Name: value` headers: the name a token, the value free of control
+/// bytes, and no header in `owned` (lower-case names the request writes itself:
+/// a second `Upgrade` or `Sec-WebSocket-Key` would make the handshake fail for
+/// a reason that is wirecheck's, not the server's).
+pub fn parse_headers(raw: &[String], owned: &[&str]) -> Result<Vec<(String, String)>, String> {
     raw.iter()
         .map(|h| {
             let (k, v) = h
@@ -77,6 +148,21 @@ pub fn parse_headers(raw: &[String]) -> Result<Vec<(String, String)>, String> {
             let k = k.trim();
             if k.is_empty() {
                 return Err(format!("--header {h:?} has no name"));
+            }
+            if !k.bytes().all(is_tchar) {
+                return Err(format!(
+                    "--header {h:?}: the name {k:?} is not an HTTP token (RFC 9110 §5.1)"
+                ));
+            }
+            if v.bytes().any(is_ctl) {
+                return Err(format!(
+                    "--header {h:?}: the value has a control byte such as CR or LF (RFC 9110 §5.5)"
+                ));
+            }
+            if owned.iter().any(|o| k.eq_ignore_ascii_case(o)) {
+                return Err(format!(
+                    "--header {h:?}: wirecheck writes {k} itself and cannot let it be replaced"
+                ));
             }
             Ok((k.to_owned(), v.trim().to_owned()))
         })
@@ -102,11 +188,13 @@ pub fn json_summary(run: &Run, dir: &std::path::Path) -> serde_json::Value {
             "result": c.result,
             "resultClose": c.result_close,
             "failed": c.fails(run.strict),
+            "limits": c.limits,
         })).collect::<Vec<_>>(),
         "summary": {
             "total": run.cases.len(),
             "behavior": counts,
             "failed": run.failed(),
+            "limitsHit": run.limits_hit().count(),
             "wallTimeMs": run.wall_time.as_millis() as u64,
         },
         "reportDir": dir.display().to_string(),

@@ -315,20 +315,10 @@ fn validate_ws(args: WsArgs) -> ExitCode {
     block_on(async { ExitCode::from(ws::command::run_ws(opts).await) })
 }
 
-fn seconds(flag: &str, v: f64) -> Result<std::time::Duration, String> {
-    if v.is_finite() && v > 0.0 && v <= 86_400.0 {
-        Ok(std::time::Duration::from_secs_f64(v))
-    } else {
-        Err(format!(
-            "{flag} must be a number of seconds above 0 and at most 86400, not {v}"
-        ))
-    }
-}
-
 fn validate_sse(args: SseArgs) -> ExitCode {
     let (duration, heartbeat) = match (
-        seconds("--duration", args.duration),
-        seconds("--heartbeat", args.heartbeat),
+        command::seconds("--duration", args.duration),
+        command::seconds("--heartbeat", args.heartbeat),
     ) {
         (Ok(d), Ok(h)) => (d, h),
         (Err(e), _) | (_, Err(e)) => {

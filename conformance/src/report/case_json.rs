@@ -185,7 +185,7 @@ pub fn render(r: &CaseResult, agent: &str) -> Value {
             _ => None,
         })
         .unwrap_or(true);
-    let pairs: Vec<(&str, Value)> = vec![
+    let mut pairs: Vec<(&str, Value)> = vec![
         ("agent", json!(agent)),
         ("behavior", json!(r.behavior.as_str())),
         ("behaviorClose", json!(r.behavior_close.as_str())),
@@ -250,6 +250,11 @@ pub fn render(r: &CaseResult, agent: &str) -> Value {
             Value::Array(r.wirelog.iter().map(wire_row).collect()),
         ),
     ];
+    // Not Autobahn's, so only where it applies: the limits of wirecheck's own
+    // this case hit (README "Limits"). A case that hit none keeps Autobahn's 39 keys.
+    if !r.limits.is_empty() {
+        pairs.push(("wirecheckLimits", json!(r.limits)));
+    }
     sorted_object(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)))
 }
 

@@ -104,6 +104,10 @@ pub struct CaseReport {
     pub report_time: bool,
     /// The close code the peer sent, if any.
     pub remote_close_code: Option<u16>,
+    /// Every limit of wirecheck's own that this case hit (README "Limits"), one
+    /// line each: what was capped and what was dropped. A limit that shaped the
+    /// verdict never leaves it OK (DESIGN §7a); the summary lists them all.
+    pub limits: Vec<String>,
     /// The per-case JSON, written as is to `<agent>_case_<id>.json` and rendered
     /// on the detail page. Keys in the order they are written.
     pub detail: serde_json::Value,
@@ -160,6 +164,11 @@ impl Run {
     /// Sort the cases by id, as every report lists them.
     pub fn sort(&mut self) {
         self.cases.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+    }
+
+    /// The cases that hit a limit of wirecheck's own, with the limits they hit.
+    pub fn limits_hit(&self) -> impl Iterator<Item = &CaseReport> {
+        self.cases.iter().filter(|c| !c.limits.is_empty())
     }
 
     /// How many cases fail (behavior or close; NON-STRICT only under `strict`).
@@ -265,6 +274,16 @@ fn write_file(path: &Path, contents: &[u8]) -> io::Result<()> {
     let mut w = BufWriter::new(fs::File::create(path)?);
     w.write_all(contents)?;
     w.flush()
+}
+
+/// Create the report folder and prove it can be written, before any traffic:
+/// a run whose reports cannot be written must not run at all (DESIGN §3: a
+/// configuration error is found before any network traffic).
+pub fn prepare_dir(dir: &Path) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let probe = dir.join(".wirecheck-write-test");
+    write_file(&probe, b"")?;
+    fs::remove_file(&probe)
 }
 
 /// Write every report file of `run` into `dir` (created if missing): per case

@@ -263,6 +263,37 @@ pub fn render(run: &Run, report_dir: Option<&Path>, color: bool) -> String {
         }
     }
 
+    // DESIGN §7a: every limit of ours that was hit shows here, never silently.
+    let hit: Vec<&CaseReport> = run.limits_hit().collect();
+    if !hit.is_empty() {
+        out.push('\n');
+        let word = if hit.len() == 1 { "case" } else { "cases" };
+        let _ = writeln!(
+            out,
+            "{}",
+            p.paint(
+                YELLOW,
+                &format!("wirecheck's own limits were hit in {} {word}:", hit.len())
+            )
+        );
+        const SHOWN: usize = 10;
+        for c in hit.iter().take(SHOWN) {
+            let _ = writeln!(
+                out,
+                "  {}  {}",
+                printable(&c.id),
+                printable(&c.limits.join("; "))
+            );
+        }
+        if hit.len() > SHOWN {
+            let _ = writeln!(
+                out,
+                "  ... and {} more (see the case reports)",
+                hit.len() - SHOWN
+            );
+        }
+    }
+
     out.push('\n');
     let failed = run.failed();
     let strict = if run.strict {

@@ -46,6 +46,7 @@ impl CaseReport {
             duration_ms: result.duration_ms,
             report_time: result.report_time,
             remote_close_code: result.close.remote_close_code,
+            limits: result.limits.clone(),
             detail: case_json::render(result, agent),
             id,
         }

@@ -12,8 +12,7 @@ use super::case::{Case, Settings};
 use super::cases;
 use super::run::{RunConfig, judge_all, observe_all, unreachable};
 use crate::command::{
-    EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, Format, RunOptions, json_summary,
-    parse_headers, usage,
+    EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, Format, RunOptions, json_summary, usage,
 };
 use crate::net::Target;
 use crate::report::{self, Protocol, Run};
@@ -44,25 +43,12 @@ pub async fn run_sse(opts: SseOptions) -> u8 {
         duration,
         heartbeat,
     } = opts;
-    if !(opts.timeout_scale.is_finite() && opts.timeout_scale > 0.0 && opts.timeout_scale <= 1000.0)
-    {
-        return usage(format!(
-            "--timeout-scale must be a number above 0 and at most 1000, not {}",
-            opts.timeout_scale
-        ));
-    }
-    if duration.is_zero() {
-        return usage("--duration must be more than 0 seconds".to_owned());
-    }
-    let headers = match parse_headers(&opts.headers) {
+    // RFC 9112 §3.2 (one Host) and §6 (a GET carries no body): the request line,
+    // Host and the body framing are the client's own.
+    let headers = match opts.preflight(&["host", "content-length", "transfer-encoding"]) {
         Ok(h) => h,
         Err(e) => return usage(e),
     };
-    if let Some(o) = &opts.origin {
-        if o.is_empty() || o.bytes().any(|b| b < b' ' || b == 0x7F) {
-            return usage(format!("--origin {o:?} is not a valid origin"));
-        }
-    }
     let selected = match select(&opts.cases, &opts.exclude) {
         Ok(c) if c.is_empty() => return usage("the selection contains no case".to_owned()),
         Ok(c) => c,

@@ -393,6 +393,7 @@ pub fn report(case: &Case, verdict: Verdict, obs: &Observations, agent: &str) ->
         duration_ms: duration.as_millis() as u64,
         report_time: false,
         remote_close_code: None,
+        limits: Vec::new(),
         detail,
     }
 }

@@ -13,12 +13,28 @@ use super::engine::{EngineConfig, Target};
 use super::result::CaseResult;
 use super::run::{pattern_matches, run_cases, select};
 use crate::command::{
-    EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, Format, RunOptions, json_summary,
-    parse_headers, usage,
+    EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, Format, RunOptions, json_summary, usage,
 };
 use crate::report::{self, Run};
 use crate::serve;
 use crate::serve::Server as _;
+
+/// The request headers wirecheck writes itself (RFC 6455 §4.1 items 4-10, and
+/// no body on the GET, RFC 9112 §6): `--header` may not repeat or replace them.
+/// `Sec-WebSocket-Accept` belongs to the server's answer (§4.2.2 item 5.4).
+const OWNED_HEADERS: &[&str] = &[
+    "host",
+    "upgrade",
+    "connection",
+    "sec-websocket-key",
+    "sec-websocket-version",
+    "sec-websocket-accept",
+    "sec-websocket-protocol",
+    "sec-websocket-extensions",
+    "origin",
+    "content-length",
+    "transfer-encoding",
+];
 
 /// The options of `wirecheck ws`.
 pub type WsOptions = RunOptions;
@@ -47,13 +63,7 @@ fn agent_name(opts: &WsOptions, reference: bool, results: &[CaseResult]) -> Stri
 
 /// Run `wirecheck ws`; returns the exit code.
 pub async fn run_ws(opts: WsOptions) -> u8 {
-    if !(opts.timeout_scale.is_finite() && opts.timeout_scale > 0.0) {
-        return usage(format!(
-            "--timeout-scale must be a positive number, not {}",
-            opts.timeout_scale
-        ));
-    }
-    let headers = match parse_headers(&opts.headers) {
+    let headers = match opts.preflight(OWNED_HEADERS) {
         Ok(h) => h,
         Err(e) => return usage(e),
     };

@@ -252,6 +252,7 @@ pub async fn run_case(
         rx_octet_stats: BTreeMap::new(),
         tx_octet_stats: BTreeMap::new(),
         report_time: case.report_time,
+        limits: Vec::new(),
     };
     let request_bytes = match request.encode() {
         Ok(b) => b,

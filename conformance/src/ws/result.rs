@@ -218,4 +218,6 @@ pub struct CaseResult {
     pub tx_octet_stats: BTreeMap<usize, u64>,
     /// Whether the duration is the point of the case.
     pub report_time: bool,
+    /// The limits of wirecheck's own this case hit (README "Limits"), one line each.
+    pub limits: Vec<String>,
 }
