@@ -3,11 +3,12 @@
 //! `--format json` document. Each protocol's own command is in `ws::command` and
 //! `sse::command`.
 
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 use serde_json::json;
 
-use crate::report::{ColorChoice, Run};
+use crate::report::{self, ColorChoice, Run};
 
 /// Every case passed (DESIGN §3).
 pub const EXIT_OK: u8 = 0;
@@ -169,8 +170,49 @@ pub fn parse_headers(raw: &[String], owned: &[&str]) -> Result<Vec<(String, Stri
         .collect()
 }
 
+/// The end of every validating run: write the reports, print the summary (text
+/// or JSON) on stdout, and map the outcome onto the exit code. The summary is
+/// printed even when the reports cannot be written, so the results are never
+/// lost (the folder was tested before the run; this is a disk that filled up).
+/// `panicked` cases are already in `run` as FAILED; they make the exit code 4.
+pub fn finish(run: &Run, opts: &RunOptions, panicked: usize) -> u8 {
+    let written = report::write_all(&opts.report_dir, run);
+    if let Err(e) = &written {
+        eprintln!(
+            "wirecheck: cannot write the reports to {}: {e}",
+            opts.report_dir.display()
+        );
+    }
+    let dir = written.as_ref().ok().map(|w| w.dir.as_path());
+    let mut out = io::stdout().lock();
+    let printed = match opts.format {
+        Format::Text => {
+            let color = report::color_enabled(opts.color, io::stdout().is_terminal());
+            write!(out, "{}", report::summary::render(run, dir, color))
+        }
+        Format::Json => writeln!(out, "{}", json_summary(run, dir)),
+    };
+    if panicked > 0 {
+        eprintln!(
+            "wirecheck: internal error: {panicked} case(s) panicked; each is reported as FAILED"
+        );
+        return EXIT_INTERNAL;
+    }
+    if printed.is_err() {
+        return EXIT_INTERNAL;
+    }
+    if written.is_err() {
+        return EXIT_USAGE;
+    }
+    if run.failed() > 0 {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
 /// The `--format json` document: the run, one object per case, and the counts.
-pub fn json_summary(run: &Run, dir: &std::path::Path) -> serde_json::Value {
+pub fn json_summary(run: &Run, dir: Option<&std::path::Path>) -> serde_json::Value {
     let mut counts = serde_json::Map::new();
     for c in &run.cases {
         let e = counts.entry(c.behavior.as_str()).or_insert(json!(0));
@@ -197,6 +239,6 @@ pub fn json_summary(run: &Run, dir: &std::path::Path) -> serde_json::Value {
             "limitsHit": run.limits_hit().count(),
             "wallTimeMs": run.wall_time.as_millis() as u64,
         },
-        "reportDir": dir.display().to_string(),
+        "reportDir": dir.map(|d| d.display().to_string()),
     })
 }

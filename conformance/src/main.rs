@@ -231,30 +231,76 @@ struct DecodeSseArgs {
     input: PathBuf,
 }
 
-fn open_input(path: &PathBuf) -> Result<Box<dyn Read>, ExitCode> {
-    if path.as_os_str() == "-" {
-        return Ok(Box::new(io::stdin().lock()));
+/// An error reading `decode`'s input, tagged with the input's name so that
+/// [`finish`] names it and exits 2 (DESIGN §4: an unreadable file is a usage
+/// error), whatever the decoder was doing when the read failed.
+#[derive(Debug)]
+struct InputError(String);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
+}
+
+impl std::error::Error for InputError {}
+
+/// `decode`'s input: its read errors carry the input's name.
+struct Input {
+    inner: Box<dyn Read>,
+    name: String,
+}
+
+impl Read for Input {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|e| {
+            if e.kind() == io::ErrorKind::Interrupted {
+                return e;
+            }
+            io::Error::new(
+                e.kind(),
+                InputError(format!("cannot read {}: {e}", self.name)),
+            )
+        })
+    }
+}
+
+fn open_input(path: &PathBuf) -> Result<Input, ExitCode> {
+    if path.as_os_str() == "-" {
+        return Ok(Input {
+            inner: Box::new(io::stdin().lock()),
+            name: "standard input".to_owned(),
+        });
+    }
+    let name = path.display().to_string();
+    let unreadable = |why: String| {
+        eprintln!("wirecheck: cannot read {name}: {why}");
+        ExitCode::from(EXIT_USAGE)
+    };
     match File::open(path) {
-        Ok(f) => Ok(Box::new(f)),
-        Err(e) => {
-            eprintln!("wirecheck: cannot read {}: {e}", path.display());
-            Err(ExitCode::from(EXIT_USAGE))
+        // Opening a directory succeeds on Unix; reading it does not.
+        Ok(f) if f.metadata().is_ok_and(|m| m.is_dir()) => {
+            Err(unreadable("it is a directory".to_owned()))
         }
+        Ok(f) => Ok(Input {
+            inner: Box::new(f),
+            name: name.clone(),
+        }),
+        Err(e) => Err(unreadable(e.to_string())),
     }
 }
 
 fn finish(result: io::Result<decode::Outcome>) -> ExitCode {
     match result {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
-        // A closed stdout (e.g. `| head`) is not an error worth a message.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) if e.kind() == io::ErrorKind::InvalidData || e.kind() == io::ErrorKind::NotFound => {
-            eprintln!("wirecheck: cannot read input: {e}");
+        Err(e) if e.get_ref().is_some_and(|i| i.is::<InputError>()) => {
+            eprintln!("wirecheck: {e}");
             ExitCode::from(EXIT_USAGE)
         }
+        // A closed stdout (e.g. `| head`) is not an error worth a message.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("wirecheck: {e}");
+            eprintln!("wirecheck: cannot write the output: {e}");
             ExitCode::from(EXIT_INTERNAL)
         }
     }

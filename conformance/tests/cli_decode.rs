@@ -135,4 +135,18 @@ fn usage_errors_exit_2() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("/nonexistent/capture.bin"), "{err}");
+    // A directory opens on Unix but cannot be read: named too, exit 2.
+    let dir = std::env::temp_dir();
+    for protocol in [
+        &["decode", "sse"][..],
+        &["decode", "ws", "--role", "server"][..],
+    ] {
+        let mut args = protocol.to_vec();
+        args.push(dir.to_str().expect("UTF-8 path"));
+        let out = wirecheck(&args, b"");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(dir.to_str().expect("UTF-8")), "{err}");
+    }
 }

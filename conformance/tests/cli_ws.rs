@@ -1,7 +1,9 @@
 //! The `wirecheck ws` and `wirecheck cases ws` command lines: exit codes, reports,
 //! and the JSON output (DESIGN §3, §6).
 
+use std::io::{Read, Write};
 use std::net::TcpListener;
+use std::time::Duration;
 
 mod support;
 use support::{temp_dir, wirecheck};
@@ -81,13 +83,14 @@ fn unreachable_target_exits_3() {
         .expect("addr")
         .port();
     let url = format!("ws://127.0.0.1:{port}/");
+    let dir = temp_dir("unreachable");
     let out = wirecheck(&[
         "ws",
         &url,
         "--cases",
         "1.1.1",
         "--report-dir",
-        "/nonexistent/never-written",
+        dir.to_str().expect("UTF-8 path"),
     ]);
     assert_eq!(
         out.status.code(),
@@ -113,4 +116,149 @@ fn cases_lists_ids_and_descriptions() {
         .filter_map(|l| l.split_whitespace().next())
         .collect();
     assert_eq!(ids, ["6.4.1", "6.4.2", "6.4.3", "6.4.4"]);
+}
+
+/// A loopback listener nobody should reach: usage errors are found before any
+/// network traffic (DESIGN §3).
+fn untouched_listener() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.set_nonblocking(true).expect("non-blocking");
+    let url = format!("ws://{}/", listener.local_addr().expect("addr"));
+    (listener, url)
+}
+
+#[test]
+fn bad_flags_exit_2_before_any_traffic_with_one_line() {
+    let (listener, url) = untouched_listener();
+    let file = temp_dir("a-file");
+    std::fs::write(&file, b"not a directory").expect("scratch file");
+    let under_file = file.join("reports");
+    let dir = temp_dir("flags");
+    let dir = dir.to_str().expect("UTF-8 path");
+    let cases: [(&[&str], &str); 8] = [
+        (&["--timeout-scale", "1e18"], "--timeout-scale"),
+        (&["--timeout-scale", "0"], "--timeout-scale"),
+        (&["--timeout-scale", "NaN"], "--timeout-scale"),
+        (&["-j", "100000"], "-j"),
+        (&["--header", "X-A: 1\r\nX-B: 2"], "control byte"),
+        (
+            &["--header", "Sec-WebSocket-Key: AAAAAAAAAAAAAAAAAAAAAA=="],
+            "Sec-WebSocket-Key",
+        ),
+        (&["--header", "Upgrade: h2c"], "Upgrade"),
+        (
+            &["--report-dir", under_file.to_str().expect("UTF-8 path")],
+            "cannot write the reports",
+        ),
+    ];
+    for (flags, named) in cases {
+        let mut args = vec!["ws", &url, "--cases", "1.1.1"];
+        if !flags.contains(&"--report-dir") {
+            args.extend_from_slice(&["--report-dir", dir]);
+        }
+        args.extend_from_slice(flags);
+        let out = wirecheck(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{flags:?}: {err}");
+        assert!(err.contains(named), "{flags:?}: {err}");
+    }
+    assert!(
+        listener.accept().is_err(),
+        "no usage error may reach the server"
+    );
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn a_server_that_never_answers_exits_3_early_naming_the_timeout() {
+    // Accepts TCP and never says a word; each handshake times out (0.1 s here).
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("ws://{}/", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        while let Ok((s, _)) = listener.accept() {
+            held.push(s);
+        }
+    });
+    let dir = temp_dir("silent");
+    let out = wirecheck(&[
+        "ws",
+        &url,
+        "--timeout-scale",
+        "0.02",
+        "--report-dir",
+        dir.to_str().expect("UTF-8 path"),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains("stopped after the first 4 of 517 cases"),
+        "{err}"
+    );
+    assert!(err.contains("no complete opening handshake"), "{err}");
+}
+
+#[test]
+fn a_flooding_server_fails_and_the_summary_names_the_limit() {
+    // Completes the handshake, then sends 5-byte text messages without pause.
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("ws://{}/", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        while let Ok((mut s, _)) = listener.accept() {
+            std::thread::spawn(move || {
+                let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match s.read(&mut buf) {
+                        Ok(n) if n > 0 => head.extend_from_slice(&buf[..n]),
+                        _ => return,
+                    }
+                }
+                let text = String::from_utf8_lossy(&head).to_string();
+                let key = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned();
+                let accept = wirecheck_codec::ws::handshake::accept_key(key.as_bytes());
+                let response = format!(
+                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+                );
+                if s.write_all(response.as_bytes()).is_err() {
+                    return;
+                }
+                let flood: Vec<u8> = [0x81, 5, b'f', b'l', b'o', b'o', b'd'].repeat(8192);
+                while s.write_all(&flood).is_ok() {}
+            });
+        }
+    });
+    let dir = temp_dir("flood");
+    let out = wirecheck(&[
+        "ws",
+        &url,
+        "--cases",
+        "1.1.1",
+        "--report-dir",
+        dir.to_str().expect("UTF-8 path"),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("wirecheck's own limits were hit in 1 case"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("FAIL: 1 case failed"), "{stdout}");
+    let case =
+        std::fs::read_to_string(dir.join("unknownserver_case_1_1_1.json")).expect("case report");
+    let case: serde_json::Value = serde_json::from_str(&case).expect("JSON");
+    assert!(
+        case["wirecheckLimits"]
+            .as_array()
+            .is_some_and(|l| !l.is_empty())
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

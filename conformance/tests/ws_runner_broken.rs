@@ -13,7 +13,7 @@ use tokio::time::timeout;
 use wirecheck::ws::cases;
 use wirecheck::ws::engine::{EngineConfig, Target};
 use wirecheck::ws::result::{Behavior, BehaviorClose, CaseResult};
-use wirecheck::ws::run::{run_cases, select};
+use wirecheck::ws::run::{GIVE_UP_AFTER, RunOutcome, run_cases, select};
 use wirecheck_codec::ws::frame::{HeaderRules, OpCode};
 use wirecheck_codec::ws::handshake::{AcceptResponse, RequestParser};
 use wirecheck_codec::ws::{FrameDecoder, FrameEvent, Role, encode};
@@ -179,10 +179,20 @@ async fn run(
     cfg: EngineConfig,
     bound: Duration,
 ) -> Vec<CaseResult> {
+    run_outcome(addr, patterns, cfg, bound).await.results
+}
+
+/// [`run`], with whether the run gave up early.
+async fn run_outcome(
+    addr: SocketAddr,
+    patterns: &[&str],
+    cfg: EngineConfig,
+    bound: Duration,
+) -> RunOutcome {
     let target = Target::parse(&format!("ws://{addr}/")).expect("valid URL");
     let patterns: Vec<String> = patterns.iter().map(|s| (*s).to_owned()).collect();
     let selected = select(cases::all(), &patterns, &[]).expect("patterns select cases");
-    timeout(bound, run_cases(&target, &cfg, &selected, 4, |_| {}))
+    timeout(bound, run_cases(&target, &cfg, &selected, 4, |_, _| {}))
         .await
         .expect("the run ended on time")
 }
@@ -268,9 +278,19 @@ async fn server_that_stalls_mid_handshake_fails_every_case_on_time() {
         timeout_scale: 0.1,
         ..EngineConfig::default()
     };
-    // 16 cases, 4 at a time, 0.5 s each: about 2 s; bounded at 10 s.
-    let results = run(addr, &["1.*"], cfg, Duration::from_secs(10)).await;
-    assert_eq!(results.len(), 16);
+    // The first cases all time out the same way (0.5 s each), so the run gives
+    // up after them instead of repeating it for all 16; bounded at 10 s.
+    let outcome = run_outcome(addr, &["1.*"], cfg, Duration::from_secs(10)).await;
+    let results = outcome.results;
+    assert_eq!(results.len(), GIVE_UP_AFTER);
+    assert!(
+        outcome
+            .gave_up
+            .as_deref()
+            .is_some_and(|why| why.contains("no complete opening handshake")),
+        "{:?}",
+        outcome.gave_up
+    );
     for r in &results {
         assert_eq!(
             (r.behavior, r.behavior_close),
@@ -331,9 +351,8 @@ async fn server_that_answers_frames_after_close_fails_7_1_3() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn silent_server_run_is_bounded_by_cases_times_timeout_over_jobs() {
-    // Accepts TCP and says nothing: each case waits for the opening-handshake
-    // timeout, so the run takes about cases x timeout / jobs.
+async fn silent_server_run_gives_up_after_the_first_handshakes_time_out() {
+    // Accepts TCP and says nothing: each case waits for the opening-handshake timeout.
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind loopback");
@@ -348,10 +367,17 @@ async fn silent_server_run_is_bounded_by_cases_times_timeout_over_jobs() {
         timeout_scale: 0.1,
         ..EngineConfig::default()
     };
-    // 11 cases x 0.5 s / 4 jobs = 1.5 s expected; the liveness bound is 10 s.
-    let results = run(addr, &["2.*"], cfg, Duration::from_secs(10)).await;
-    assert_eq!(results.len(), 11);
-    assert!(results.iter().all(|r| r.close.was_open_handshake_timeout));
+    // Every handshake waits 0.5 s, all at once (waiting holds no -j slot); the
+    // first ones to end all timed out, so the run stops there. Bound: 10 s.
+    let outcome = run_outcome(addr, &["2.*"], cfg, Duration::from_secs(10)).await;
+    assert!(outcome.gave_up.is_some());
+    assert_eq!(outcome.results.len(), GIVE_UP_AFTER);
+    assert!(
+        outcome
+            .results
+            .iter()
+            .all(|r| r.close.was_open_handshake_timeout)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -22,10 +22,11 @@ async fn reference_server_passes_every_case() {
     let all = cases::all();
     let results = tokio::time::timeout(
         Duration::from_secs(300),
-        run_cases(&target, &EngineConfig::default(), &all, 4, |_| {}),
+        run_cases(&target, &EngineConfig::default(), &all, 4, |_, _| {}),
     )
     .await
-    .expect("the run ends in time");
+    .expect("the run ends in time")
+    .results;
     server.shutdown().await;
     assert_eq!(results.len(), 517);
     let informational = ["7.1.6", "7.13.1", "7.13.2"];
@@ -71,10 +72,17 @@ async fn verdicts_do_not_depend_on_jobs() {
     for jobs in [1, 16] {
         let results = tokio::time::timeout(
             Duration::from_secs(120),
-            run_cases(&target, &EngineConfig::default(), &selected, jobs, |_| {}),
+            run_cases(
+                &target,
+                &EngineConfig::default(),
+                &selected,
+                jobs,
+                |_, _| {},
+            ),
         )
         .await
-        .expect("the run ends in time");
+        .expect("the run ends in time")
+        .results;
         let verdicts: Vec<_> = results
             .iter()
             .map(|r| {

@@ -64,10 +64,11 @@ async fn run_over_tls(insecure: bool) -> Vec<CaseResult> {
     };
     let results = tokio::time::timeout(
         Duration::from_secs(60),
-        run_cases(&target, &cfg, &selected, 4, |_| {}),
+        run_cases(&target, &cfg, &selected, 4, |_, _| {}),
     )
     .await
-    .expect("the run ends in time");
+    .expect("the run ends in time")
+    .results;
     server.shutdown().await;
     results
 }

@@ -57,10 +57,11 @@ async fn verdicts_match_tungstenite_published_results() {
     let expected = expected();
     let results = tokio::time::timeout(
         Duration::from_secs(300),
-        run_cases(&target, &EngineConfig::default(), &all, 4, |_| {}),
+        run_cases(&target, &EngineConfig::default(), &all, 4, |_, _| {}),
     )
     .await
-    .expect("the run ends in time");
+    .expect("the run ends in time")
+    .results;
     assert_eq!(results.len(), all.len());
     let mut differences = Vec::new();
     for r in &results {

@@ -11,11 +11,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::case::{Case, Settings};
 use super::cases;
 use super::run::{RunConfig, judge_all, observe_all, unreachable};
-use crate::command::{
-    EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, Format, RunOptions, json_summary, usage,
-};
+use crate::command::{EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, RunOptions, finish, usage};
 use crate::net::Target;
-use crate::report::{self, Protocol, Run};
+use crate::report::{Protocol, Run};
 use crate::serve::{self, Server};
 use crate::ws::run::{pattern_matches, select_by};
 
@@ -149,35 +147,7 @@ pub async fn run_sse(opts: SseOptions) -> u8 {
         cases: judge_all(&selected, &settings, &obs, &agent),
     };
     run.sort();
-    let written = match report::write_all(&opts.report_dir, &run) {
-        Ok(w) => w,
-        Err(e) => {
-            return usage(format!(
-                "cannot write the reports to {}: {e}",
-                opts.report_dir.display()
-            ));
-        }
-    };
-    let mut out = io::stdout().lock();
-    let printed = match opts.format {
-        Format::Text => {
-            let color = report::color_enabled(opts.color, io::stdout().is_terminal());
-            write!(
-                out,
-                "{}",
-                report::summary::render(&run, Some(&written.dir), color)
-            )
-        }
-        Format::Json => writeln!(out, "{}", json_summary(&run, &written.dir)),
-    };
-    if printed.is_err() {
-        return EXIT_INTERNAL;
-    }
-    if run.failed() > 0 {
-        EXIT_FAILED
-    } else {
-        EXIT_OK
-    }
+    finish(&run, &opts, 0)
 }
 
 /// `wirecheck cases sse [PAT]`: print `id  description` for each case.

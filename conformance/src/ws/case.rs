@@ -97,6 +97,14 @@ pub enum Ev {
 }
 
 impl Ev {
+    /// The payload bytes the event holds (what keeping it costs).
+    pub fn payload_len(&self) -> usize {
+        match self {
+            Ev::Message { data, .. } | Ev::Ping(data) | Ev::Pong(data) => data.len(),
+            Ev::Timeout(_) => 0,
+        }
+    }
+
     /// A text message event.
     pub fn text(s: impl Into<Vec<u8>>) -> Ev {
         Ev::Message {

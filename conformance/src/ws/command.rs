@@ -9,13 +9,11 @@ use std::time::{Instant, SystemTime};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::cases;
-use super::engine::{EngineConfig, Target};
+use super::engine::{EngineConfig, Target, opening_request};
 use super::result::CaseResult;
 use super::run::{pattern_matches, run_cases, select};
-use crate::command::{
-    EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, Format, RunOptions, json_summary, usage,
-};
-use crate::report::{self, Run};
+use crate::command::{EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, RunOptions, finish, usage};
+use crate::report::Run;
 use crate::serve;
 use crate::serve::Server as _;
 
@@ -118,6 +116,14 @@ pub async fn run_ws(opts: WsOptions) -> u8 {
         tls: Some(tls),
         ..EngineConfig::default()
     };
+    // The request every case sends, built once before any traffic: what the
+    // codec refuses to encode is the user's to fix (exit 2), not the server's.
+    if let Err(e) = opening_request(&target, &cfg, [0; 16]).encode() {
+        if let Some(server) = reference {
+            server.shutdown().await;
+        }
+        return usage(format!("cannot build the opening handshake request: {e}"));
+    }
 
     let bar =
         ProgressBar::with_draw_target(Some(selected.len() as u64), ProgressDrawTarget::stderr());
@@ -129,25 +135,39 @@ pub async fn run_ws(opts: WsOptions) -> u8 {
     {
         bar.set_style(style);
     }
+    // The spinner and clock move while every case waits on a slow server.
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar.set_message(format!("connecting to {}:{}", target.host, target.port));
     let started = SystemTime::now();
     let clock = Instant::now();
-    let results = run_cases(&target, &cfg, &selected, opts.jobs, |r| {
-        bar.set_message(format!("{} {}", r.id, r.behavior));
+    let outcome = run_cases(&target, &cfg, &selected, opts.jobs, |r, open| {
+        bar.set_message(format!("{} {} ({open} connections open)", r.id, r.behavior));
         bar.inc(1);
     })
     .await;
     bar.finish_and_clear();
+    let results = outcome.results;
     let wall = clock.elapsed();
     if let Some(server) = reference {
         server.shutdown().await;
     }
 
-    if !results.iter().any(|r| r.close.was_open) {
-        let why = results
-            .first()
-            .map_or("no case ran".to_owned(), |r| r.result.clone());
+    if outcome.panicked == 0 && !results.iter().any(|r| r.close.was_open) {
+        let why = outcome.gave_up.clone().unwrap_or_else(|| {
+            results
+                .first()
+                .map_or("no case ran".to_owned(), |r| r.result.clone())
+        });
+        let stopped = match &outcome.gave_up {
+            Some(_) => format!(
+                " (stopped after the first {} of {} cases failed the same way)",
+                results.len(),
+                selected.len()
+            ),
+            None => String::new(),
+        };
         eprintln!(
-            "wirecheck: {}:{} never completed an opening handshake: {why}",
+            "wirecheck: {}:{} never completed an opening handshake{stopped}: {why}",
             target.host, target.port
         );
         return EXIT_UNREACHABLE;
@@ -155,35 +175,7 @@ pub async fn run_ws(opts: WsOptions) -> u8 {
 
     let agent = agent_name(&opts, opts.url.is_none(), &results);
     let run = Run::from_ws(&agent, started, wall, opts.strict, &results);
-    let written = match report::write_all(&opts.report_dir, &run) {
-        Ok(w) => w,
-        Err(e) => {
-            return usage(format!(
-                "cannot write the reports to {}: {e}",
-                opts.report_dir.display()
-            ));
-        }
-    };
-    let mut out = io::stdout().lock();
-    let printed = match opts.format {
-        Format::Text => {
-            let color = report::color_enabled(opts.color, io::stdout().is_terminal());
-            write!(
-                out,
-                "{}",
-                report::summary::render(&run, Some(&written.dir), color)
-            )
-        }
-        Format::Json => writeln!(out, "{}", json_summary(&run, &written.dir)),
-    };
-    if printed.is_err() {
-        return EXIT_INTERNAL;
-    }
-    if run.failed() > 0 {
-        EXIT_FAILED
-    } else {
-        EXIT_OK
-    }
+    finish(&run, &opts, outcome.panicked)
 }
 
 /// `wirecheck cases ws [PAT]`: print `id  description` for each case.

@@ -18,12 +18,13 @@
 //! does I/O, timing and bookkeeping.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::time::{Duration, Instant, SystemTime};
-
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
-use tokio::time::{sleep_until, timeout};
+use tokio::sync::OwnedSemaphorePermit;
+// tokio's clock, so tests can drive every timer with a paused clock.
+use tokio::time::{Instant, sleep_until, timeout};
 use wirecheck_codec::ws::frame::{
     FrameHeader, HeaderRules, LengthForm, MAX_HEADER_LEN, OpCode, encode_header,
 };
@@ -32,8 +33,10 @@ use wirecheck_codec::ws::mask::apply_mask;
 use wirecheck_codec::ws::message::Config;
 use wirecheck_codec::ws::{Event, FrameDecoder, FrameEvent, Limits, MessageDecoder, Role};
 
+use super::bounds::{self, Budget};
 use super::case::{Case, Chop, Ev, FrameSpec, Scoring, Step};
 use super::result::{CaseResult, CloseInfo, WireRow};
+use super::slots::{IDLE_GRACE, Slots, Work};
 use super::verdict::{Observed, verdicts};
 
 use crate::net::Stream;
@@ -85,12 +88,18 @@ impl EngineConfig {
     }
 }
 
-/// The limits the fuzzer applies to what the server sends: large enough for the
-/// echo of Autobahn's biggest message (9.1.6, 16 MiB).
-const RECEIVE_LIMITS: Limits = Limits {
-    max_frame_size: 64 << 20,
-    max_message_size: 64 << 20,
-};
+/// The limits the fuzzer applies to what the server sends in `case`: the echo
+/// of a round-trip case's message (9.x: up to 16 MiB), else [`bounds::MAX_MESSAGE`].
+fn receive_limits(case: &Case) -> Limits {
+    let max = match &case.scoring {
+        Scoring::RoundTrips { payload, .. } => (payload.len as u64).max(bounds::MAX_MESSAGE),
+        _ => bounds::MAX_MESSAGE,
+    };
+    Limits {
+        max_frame_size: max,
+        max_message_size: max,
+    }
+}
 
 /// Where the close handshake stands, from the fuzzer's side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,8 +187,9 @@ struct Session<'c> {
     wire_frames: FrameDecoder,
     /// The frame being tracked, where it started in the stream, and its payload so far.
     wire_frame: Option<(FrameHeader, u64, Vec<u8>)>,
-    /// Close frames the tracker saw: where each started, and its body.
-    tracked_closes: Vec<(u64, Vec<u8>)>,
+    /// Close frames the tracker saw: where each started, and its body (`None`
+    /// for a body too long to be valid, RFC 6455 §5.5).
+    tracked_closes: Vec<(u64, Option<Vec<u8>>)>,
     /// Bytes received since the connection opened.
     rx_total: u64,
     /// Where the message decoder failed (a position in the failing frame).
@@ -189,7 +199,15 @@ struct Session<'c> {
     received: Vec<Ev>,
     wirelog: Vec<WireRow>,
     log_wire: bool,
+    /// What this case has retained, against the limits of [`bounds`].
+    budget: Budget,
+    /// The work slot (`-j`) while the case works; given back when it only waits.
+    work: Option<OwnedSemaphorePermit>,
+    /// When bytes last moved either way (for [`IDLE_GRACE`]).
+    last_activity: Instant,
     writes: VecDeque<PendingWrite>,
+    /// Bytes in `writes` not yet written, plus `coalesce`.
+    queued: usize,
     write_offset: usize,
     coalesce: Vec<u8>,
     steps: VecDeque<Step>,
@@ -207,18 +225,10 @@ struct Session<'c> {
     tx_octet_stats: BTreeMap<usize, u64>,
 }
 
-/// Run `case` against `target`; `ordinal` is its position in the run.
-pub async fn run_case(
-    target: &Target,
-    cfg: &EngineConfig,
-    case: &Case,
-    ordinal: usize,
-) -> CaseResult {
-    let started = SystemTime::now();
-    let mut rng = Rng::from_os();
-    let mut key = [0u8; 16];
-    key[..8].copy_from_slice(&rng.next().to_le_bytes());
-    key[8..].copy_from_slice(&rng.next().to_le_bytes());
+/// The opening handshake request of every case (RFC 6455 §4.1), with `key`.
+/// `wirecheck ws` builds one before any traffic, so a request the codec refuses
+/// to encode is a usage error, not a server failure.
+pub fn opening_request(target: &Target, cfg: &EngineConfig, key: [u8; 16]) -> ClientRequest {
     let mut request = ClientRequest::new(&target.host_header, &target.path, key).header(
         "User-Agent",
         concat!("wirecheck/", env!("CARGO_PKG_VERSION")),
@@ -229,31 +239,29 @@ pub async fn run_case(
     for (k, v) in &cfg.headers {
         request = request.header(k, v);
     }
-    let mut result = CaseResult {
-        id: case.id.clone(),
-        ordinal,
-        description: case.description.clone(),
-        expectation: case.expectation.clone(),
-        behavior: super::result::Behavior::Failed,
-        result: String::new(),
-        behavior_close: super::result::BehaviorClose::Failed,
-        result_close: String::new(),
-        duration_ms: 0,
-        started,
-        expected: case.expected.clone(),
-        expected_close: case.expected_close.clone(),
-        received: Vec::new(),
-        close: CloseInfo::default(),
-        http_request: String::new(),
-        http_response: String::new(),
-        wirelog: Vec::new(),
-        rx_frame_stats: BTreeMap::new(),
-        tx_frame_stats: BTreeMap::new(),
-        rx_octet_stats: BTreeMap::new(),
-        tx_octet_stats: BTreeMap::new(),
-        report_time: case.report_time,
-        limits: Vec::new(),
-    };
+    request
+}
+
+/// Run `case` against `target`; `ordinal` is its position in the run. The case
+/// holds a connection slot of `slots` throughout, and the work slots `work`
+/// needs while it works ([`super::slots`]).
+pub async fn run_case(
+    target: &Target,
+    cfg: &EngineConfig,
+    case: &Case,
+    ordinal: usize,
+    slots: &Slots,
+    work: Work,
+) -> CaseResult {
+    let _connection = slots.connection().await;
+    let started = SystemTime::now();
+    let mut rng = Rng::from_os();
+    let mut key = [0u8; 16];
+    key[..8].copy_from_slice(&rng.next().to_le_bytes());
+    key[8..].copy_from_slice(&rng.next().to_le_bytes());
+    let request = opening_request(target, cfg, key);
+    let mut result = CaseResult::unrun(case, ordinal);
+    result.started = started;
     let request_bytes = match request.encode() {
         Ok(b) => b,
         Err(e) => return finish_unopened(case, result, format!("cannot build the request: {e}")),
@@ -291,9 +299,13 @@ pub async fn run_case(
     };
     let response_head = lossy(&head);
     result.http_response = response_head;
+    slots.note_opened();
+    // The connection is open; wait for a work slot before the script runs.
+    let work = slots.work(work).await;
     let (reader, writer) = tokio::io::split(stream);
+    let limits = receive_limits(case);
     let mut config = Config::new(Role::Client);
-    config.limits = RECEIVE_LIMITS;
+    config.limits = limits;
     config.report_frames = true;
     let opened_at = Instant::now();
     let cap = match &case.scoring {
@@ -309,7 +321,7 @@ pub async fn run_case(
         wire_frames: FrameDecoder::new(HeaderRules {
             role: None,
             allowed_rsv: 0b111,
-            max_payload: RECEIVE_LIMITS.max_frame_size,
+            max_payload: limits.max_frame_size,
         }),
         wire_frame: None,
         tracked_closes: Vec::new(),
@@ -323,7 +335,11 @@ pub async fn run_case(
         received: Vec::new(),
         wirelog: Vec::new(),
         log_wire: !matches!(case.scoring, Scoring::RoundTrips { .. }),
+        budget: Budget::default(),
+        work,
+        last_activity: opened_at,
         writes: VecDeque::new(),
+        queued: 0,
         write_offset: 0,
         coalesce: Vec::new(),
         steps: case.steps.iter().cloned().collect(),
@@ -341,7 +357,7 @@ pub async fn run_case(
         tx_octet_stats: BTreeMap::new(),
     };
     if !session.log_wire {
-        session.wirelog.push(WireRow::Logging(false));
+        session.log(WireRow::Logging(false));
     }
     if case.scoring == Scoring::Deflate {
         // permessage-deflate is not offered yet, so it cannot have been negotiated:
@@ -351,9 +367,7 @@ pub async fn run_case(
     if let Scoring::RoundTrips { timeout, .. } = &case.scoring {
         let t = cfg.scaled(*timeout);
         session.close_at = Some(opened_at + t);
-        session
-            .wirelog
-            .push(WireRow::CloseTimerArmed(t.as_secs_f64()));
+        session.log(WireRow::CloseTimerArmed(t.as_secs_f64()));
     }
     session.run(reader, leftover).await;
     result.duration_ms = opened_at.elapsed().as_millis() as u64;
@@ -363,6 +377,7 @@ pub async fn run_case(
         close: &session.info,
         round_trips: session.round_trips.as_ref(),
         deflate: false,
+        limit: session.budget.observation.as_deref(),
     };
     let v = verdicts(case, &seen);
     result.behavior = v.behavior;
@@ -376,6 +391,7 @@ pub async fn run_case(
     result.tx_frame_stats = session.tx_frame_stats;
     result.rx_octet_stats = session.rx_octet_stats;
     result.tx_octet_stats = session.tx_octet_stats;
+    result.limits = session.budget.limits();
     result
 }
 
@@ -386,6 +402,7 @@ fn finish_unopened(case: &Case, mut result: CaseResult, why: String) -> CaseResu
         close: &result.close,
         round_trips: None,
         deflate: false,
+        limit: None,
     };
     let v = verdicts(case, &seen);
     result.behavior = v.behavior;
@@ -437,6 +454,10 @@ async fn open(
     }
 }
 
+/// How much of a Close frame's body the frame tracker keeps when the wire log
+/// is off or full: a valid one has at most 125 bytes (RFC 6455 §5.5).
+const MAX_CLOSE_KEPT: usize = 128;
+
 fn lossy(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -479,36 +500,72 @@ impl Session<'_> {
             if self.phase == Phase::Done {
                 break;
             }
+            // Timers fire whatever the socket does: a server that keeps the socket
+            // readable (a flood) must not starve them, so they are checked on every
+            // turn, before any I/O, and the select below is not biased.
+            let now = Instant::now();
+            if self.next_deadline() <= now {
+                self.on_timer(now);
+                continue;
+            }
             if self.paused_until.is_none() && self.phase == Phase::Open {
                 self.run_steps();
             }
             self.flush_coalesced();
-            let now = Instant::now();
-            let deadline = self.next_deadline(now);
+            let wake = match self.release_if_idle(now) {
+                Some(idle_at) => self.next_deadline().min(idle_at),
+                None => self.next_deadline(),
+            };
             let has_write = !self.writes.is_empty();
             tokio::select! {
-                biased;
                 read = reader.read(&mut buf) => match read {
                     Ok(0) | Err(_) => self.on_tcp_closed(),
                     Ok(n) => {
+                        self.last_activity = Instant::now();
                         *self.rx_octet_stats.entry(n).or_default() += 1;
                         self.on_bytes(buf[..n].to_vec());
                     }
                 },
                 written = write_some(&mut self.writer, &self.writes, self.write_offset), if has_write => {
                     match written {
-                        Ok(n) => self.on_written(n),
+                        Ok(n) => {
+                            self.last_activity = Instant::now();
+                            self.on_written(n);
+                        }
                         Err(_) => self.on_tcp_closed(),
                     }
                 }
-                () = sleep_until(deadline.into()) => self.on_timer(Instant::now()),
+                () = sleep_until(wake) => {}
             }
         }
-        let _ = self.writer.shutdown().await;
+        self.work = None;
+        // Bounded like every wait: a peer that stops reading cannot hold the
+        // shutdown's flush.
+        let _ = timeout(
+            self.cfg.scaled(self.cfg.close_handshake_timeout),
+            self.writer.shutdown(),
+        )
+        .await;
+    }
+
+    /// Give the work slot back once the case only waits (`super::slots`): its
+    /// close handshake has begun, or nothing is left to write and nothing moved
+    /// for [`IDLE_GRACE`]. Returns when to look again while the slot is held.
+    fn release_if_idle(&mut self, now: Instant) -> Option<Instant> {
+        self.work.as_ref()?;
+        let waiting = self.writes.is_empty()
+            && self.coalesce.is_empty()
+            && (self.steps.is_empty() || self.paused_until.is_some());
+        let idle_at = self.last_activity + IDLE_GRACE;
+        if self.phase != Phase::Open || (waiting && now >= idle_at) {
+            self.work = None;
+            return None;
+        }
+        Some(if waiting { idle_at } else { now + IDLE_GRACE })
     }
 
     /// The earliest pending deadline.
-    fn next_deadline(&self, now: Instant) -> Instant {
+    fn next_deadline(&self) -> Instant {
         let mut d = self.cap;
         for t in [
             self.kill_at,
@@ -521,7 +578,7 @@ impl Session<'_> {
         {
             d = d.min(t);
         }
-        d.max(now)
+        d
     }
 
     fn on_timer(&mut self, now: Instant) {
@@ -630,9 +687,22 @@ impl Session<'_> {
         }
     }
 
+    /// Add a row to the wire log, within its cap ([`bounds::MAX_WIRE_LOG`]).
     fn log(&mut self, row: WireRow) {
-        if self.log_wire || matches!(row, WireRow::Logging(_)) {
+        // The rows that say whether logging is on are kept whatever the cap: they
+        // tell the report what the log covers.
+        let keep = matches!(row, WireRow::Logging(_))
+            || (self.log_wire && self.budget.take_row(row.payload_len()));
+        if keep {
             self.wirelog.push(row);
+        }
+    }
+
+    /// [`Self::log`] for a row of `len` payload bytes that is costly to build:
+    /// built only when the cap has room for it.
+    fn log_with(&mut self, len: usize, row: impl FnOnce() -> WireRow) {
+        if self.log_wire && self.budget.take_row(len) {
+            self.wirelog.push(row());
         }
     }
 
@@ -737,18 +807,19 @@ impl Session<'_> {
             Chop::Bytes(n) => Some(n),
             _ => None,
         };
-        if self.log_wire {
-            self.wirelog.push(WireRow::TxFrame {
-                opcode: spec.opcode,
-                fin: spec.fin,
-                rsv: spec.rsv,
-                mask: Some(key),
-                payload,
-                chop,
-            });
-        }
+        self.log(WireRow::TxFrame {
+            opcode: spec.opcode,
+            fin: spec.fin,
+            rsv: spec.rsv,
+            mask: Some(key),
+            payload,
+            chop,
+        });
         match spec.chop {
-            Chop::Whole => self.coalesce.extend_from_slice(&bytes),
+            Chop::Whole => {
+                self.queued += bytes.len();
+                self.coalesce.extend_from_slice(&bytes);
+            }
             Chop::FrameWise => self.queue(bytes, true),
             Chop::Bytes(n) => {
                 for piece in bytes.chunks(n.max(1)) {
@@ -761,6 +832,7 @@ impl Session<'_> {
     /// Queue a write; coalesced frames queued before it go first.
     fn queue(&mut self, bytes: Vec<u8>, sync: bool) {
         self.flush_coalesced();
+        self.queued += bytes.len();
         self.writes.push_back(PendingWrite { bytes, sync });
     }
 
@@ -773,6 +845,7 @@ impl Session<'_> {
 
     fn on_written(&mut self, n: usize) {
         self.write_offset += n;
+        self.queued = self.queued.saturating_sub(n);
         let done = self
             .writes
             .front()
@@ -780,12 +853,10 @@ impl Session<'_> {
         if done {
             if let Some(w) = self.writes.pop_front() {
                 *self.tx_octet_stats.entry(w.bytes.len()).or_default() += 1;
-                if self.log_wire {
-                    self.wirelog.push(WireRow::Tx {
-                        bytes: w.bytes,
-                        sync: w.sync,
-                    });
-                }
+                self.log(WireRow::Tx {
+                    bytes: w.bytes,
+                    sync: w.sync,
+                });
             }
             self.write_offset = 0;
         }
@@ -820,13 +891,12 @@ impl Session<'_> {
         });
         // Like any unchopped frame: Autobahn writes it at once, and Twisted sends
         // the frames written in one reactor turn together (7.1.x: Close, then a frame).
+        self.queued += bytes.len();
         self.coalesce.extend_from_slice(&bytes);
     }
 
     fn on_bytes(&mut self, mut bytes: Vec<u8>) {
-        if self.log_wire {
-            self.wirelog.push(WireRow::Rx(bytes.clone()));
-        }
+        self.log_with(bytes.len(), || WireRow::Rx(bytes.clone()));
         let base = self.rx_total;
         self.rx_total += bytes.len() as u64;
         self.track_frames(bytes.clone(), base);
@@ -854,8 +924,11 @@ impl Session<'_> {
                 }
                 Ok(Some(Event::Ping(p))) => {
                     let p = p.to_vec();
-                    // Autobahn answers pings automatically.
-                    if self.phase == Phase::Open {
+                    // Autobahn answers pings automatically; a peer that pings without
+                    // reading does not grow the queue past its bound.
+                    if self.phase == Phase::Open
+                        && self.budget.take_pong(self.queued, p.len() + MAX_HEADER_LEN)
+                    {
                         let (bytes, _) = encode_frame(&mut self.rng, 0xA, true, 0, &p);
                         self.queue(bytes, false);
                     }
@@ -874,6 +947,14 @@ impl Session<'_> {
                     return;
                 }
                 Err(e) => {
+                    // RFC 6455 §7.4.1: 1009 is a message too big for the receiver, here
+                    // for wirecheck's own bound: what followed was not observed.
+                    if e.close_code() == 1009 {
+                        self.budget.observe_limit(format!(
+                            "the server sent a message or frame over wirecheck's limit of {} bytes ({e})",
+                            self.decoder_limit()
+                        ));
+                    }
                     // The server broke the protocol: fail the connection with the code
                     // the rule maps to (RFC 6455 §7.1.7), as Autobahn's protocol does.
                     self.info.failed_by_me = true;
@@ -917,24 +998,44 @@ impl Session<'_> {
                     let Some((h, start, mut payload)) = self.wire_frame.take() else {
                         continue;
                     };
-                    if self.log_wire || h.opcode == OpCode::Close {
-                        payload.extend_from_slice(data);
-                    }
+                    // Keep a payload only while it can still be logged, or a Close body
+                    // (at most 125 bytes when valid, RFC 6455 §5.5; a longer one is
+                    // invalid whatever follows, so its start is enough).
+                    let room = if self.log_wire {
+                        bounds::MAX_WIRE_LOG.saturating_sub(self.budget.wire_log)
+                    } else {
+                        0
+                    };
+                    let keep = if h.opcode == OpCode::Close {
+                        room.max(MAX_CLOSE_KEPT)
+                    } else {
+                        room
+                    };
+                    let take = data.len().min(keep.saturating_sub(payload.len()));
+                    payload.extend_from_slice(&data[..take]);
                     if !last {
                         self.wire_frame = Some((h, start, payload));
                         continue;
                     }
-                    if h.opcode == OpCode::Close {
-                        self.tracked_closes.push((start, payload.clone()));
+                    if h.opcode == OpCode::Close
+                        && self.tracked_closes.len() < bounds::MAX_TRACKED_CLOSES
+                    {
+                        let complete = payload.len() as u64 == h.payload_len;
+                        self.tracked_closes
+                            .push((start, complete.then(|| payload.clone())));
                     }
-                    if self.log_wire {
-                        self.wirelog.push(WireRow::RxFrame {
+                    if payload.len() as u64 == h.payload_len {
+                        self.log(WireRow::RxFrame {
                             opcode: h.opcode.as_u8(),
                             fin: h.fin,
                             rsv: h.rsv,
                             masked: h.mask.is_some(),
                             payload,
                         });
+                    } else if self.log_wire {
+                        // Too big for what is left of the log: counted, not kept.
+                        let len = usize::try_from(h.payload_len).unwrap_or(usize::MAX);
+                        self.budget.take_row(len);
                     }
                 }
             }
@@ -956,6 +1057,10 @@ impl Session<'_> {
             self.tracked_closes.clear();
             // The codec validates the body (RFC 6455 §5.5.1, §7.4); an invalid one is
             // a second violation while closing, which drops the connection.
+            let Some(body) = body else {
+                self.drop_tcp();
+                return;
+            };
             match wirecheck_codec::ws::message::parse_close(&body) {
                 Ok(Some(c)) => {
                     let reason = c.reason.to_owned();
@@ -1006,8 +1111,19 @@ impl Session<'_> {
                 return;
             }
         }
+        if !self.budget.take_event(ev.payload_len()) {
+            // Past the bound nothing more is observed, and the verdict is already
+            // FAILED (no case expects so much): end the case at once.
+            self.drop_tcp();
+            return;
+        }
         self.received.push(ev);
         self.finish_when_done();
+    }
+
+    /// The largest message or frame this case accepts from the server.
+    fn decoder_limit(&self) -> u64 {
+        receive_limits(self.case).max_message_size
     }
 
     /// Autobahn's `finishWhenDone`: when what was received equals every expected
@@ -1039,7 +1155,15 @@ impl Session<'_> {
                 self.info.local_close_reason = Some(String::new());
                 self.send_close_frame(&close_body(1000, ""));
                 self.phase = Phase::AwaitDrop;
-                self.phase_deadline = None;
+                // autobahn.md §4.3: Autobahn arms no timer here, so without a pending
+                // killAfter it would wait for the server to drop TCP forever. wirecheck
+                // waits the server-drop timeout instead (README "Limits"), with the
+                // verdict of that timeout on the other path; a pending killAfter still
+                // decides, as in Autobahn.
+                self.phase_deadline = match self.kill_at {
+                    Some(_) => None,
+                    None => Some(Instant::now() + self.cfg.scaled(self.cfg.server_drop_timeout)),
+                };
                 // Autobahn marks the close clean when the Close frame arrives; only
                 // the two timeouts take that back (autobahn.md §4.3).
                 self.info.was_clean = true;

@@ -11,11 +11,15 @@
 //!   0.10.9's close-handshake semantics and timeouts.
 //! * [`verdict`]: computes `behavior` and `behaviorClose` from what happened.
 //! * [`result`]: what a case run produced, as the reports need it.
+//! * [`bounds`]: what a case may retain whatever the server sends (README "Limits").
+//! * [`slots`]: how the cases of a run share `-j`: waiting never holds a slot.
 
+pub mod bounds;
 pub mod case;
 pub mod cases;
 pub mod command;
 pub mod engine;
 pub mod result;
 pub mod run;
+pub mod slots;
 pub mod verdict;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::SystemTime;
 
-use super::case::{CaseId, Ev, Expected, ExpectedClose};
+use super::case::{Case, CaseId, Ev, Expected, ExpectedClose};
 
 /// The `behavior` verdict (DESIGN §5; Autobahn's strings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -140,6 +140,17 @@ pub enum WireRow {
     Logging(bool),
 }
 
+impl WireRow {
+    /// The payload bytes the row holds (what keeping it costs, besides the row).
+    pub fn payload_len(&self) -> usize {
+        match self {
+            WireRow::Tx { bytes, .. } | WireRow::Rx(bytes) => bytes.len(),
+            WireRow::TxFrame { payload, .. } | WireRow::RxFrame { payload, .. } => payload.len(),
+            _ => 0,
+        }
+    }
+}
+
 /// How the connection ended, as the close verdict needs it (Autobahn's protocol flags).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CloseInfo {
@@ -220,4 +231,36 @@ pub struct CaseResult {
     pub report_time: bool,
     /// The limits of wirecheck's own this case hit (README "Limits"), one line each.
     pub limits: Vec<String>,
+}
+
+impl CaseResult {
+    /// The result of `case` (at `ordinal` in the run) before anything happened:
+    /// FAILED on both counts, nothing received, nothing logged.
+    pub fn unrun(case: &Case, ordinal: usize) -> CaseResult {
+        CaseResult {
+            id: case.id.clone(),
+            ordinal,
+            description: case.description.clone(),
+            expectation: case.expectation.clone(),
+            behavior: Behavior::Failed,
+            result: String::new(),
+            behavior_close: BehaviorClose::Failed,
+            result_close: String::new(),
+            duration_ms: 0,
+            started: SystemTime::now(),
+            expected: case.expected.clone(),
+            expected_close: case.expected_close.clone(),
+            received: Vec::new(),
+            close: CloseInfo::default(),
+            http_request: String::new(),
+            http_response: String::new(),
+            wirelog: Vec::new(),
+            rx_frame_stats: BTreeMap::new(),
+            tx_frame_stats: BTreeMap::new(),
+            rx_octet_stats: BTreeMap::new(),
+            tx_octet_stats: BTreeMap::new(),
+            report_time: case.report_time,
+            limits: Vec::new(),
+        }
+    }
 }

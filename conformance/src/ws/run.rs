@@ -1,14 +1,15 @@
 //! Selecting cases and running them: concurrently where timing allows, one at a
 //! time where it does not, so the verdicts never depend on `-j`.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::case::{Case, Step};
 use super::engine::{EngineConfig, Target, run_case};
-use super::result::CaseResult;
+use super::result::{Behavior, BehaviorClose, CaseResult};
+use super::slots::{Slots, Work};
 
 /// Whether `pattern` selects the case id `id` (DESIGN §3).
 ///
@@ -94,75 +95,141 @@ pub fn select_by<T>(
 }
 
 /// Whether a case must run alone: the performance cases (9.x) measure time and
-/// load the machine, so they run one at a time after the others.
+/// load the machine, so nothing else works while they do.
 fn runs_alone(case: &Case) -> bool {
     case.report_time
 }
 
 /// Whether a case spends its time waiting on its own timers (5.19, 5.20, 6.4.x
 /// pause 1 s between writes). Such a case is idle while it waits and its verdict
-/// depends on nothing but those pauses, so it starts at once, outside the `-j`
-/// limit, instead of holding a job slot while it sleeps.
+/// depends on nothing but those pauses, so it needs no work slot.
 fn mostly_waits(case: &Case) -> bool {
     case.steps.iter().any(|s| matches!(s, Step::Wait(..)))
 }
 
-/// Run `cases` (sorted) against `target`, at most `jobs` at a time; `progress` is
-/// called as each case finishes. Results come back in case order.
+/// What `case` needs while it works ([`super::slots`]).
+fn work_of(case: &Case) -> Work {
+    if runs_alone(case) {
+        Work::Alone
+    } else if mostly_waits(case) {
+        Work::Sleeper
+    } else {
+        Work::Shared
+    }
+}
+
+/// After this many cases ended without an opening handshake, and none was
+/// completed meanwhile, the run stops: the server cannot be tested, and
+/// repeating the failure for every case only takes time.
+pub const GIVE_UP_AFTER: usize = 4;
+
+/// A failure's kind: its reason without the numbers (byte counts, times).
+fn failure_kind(r: &CaseResult) -> String {
+    r.result.chars().filter(|c| !c.is_ascii_digit()).collect()
+}
+
+/// The outcome of [`run_cases`].
+#[derive(Debug)]
+pub struct RunOutcome {
+    /// The results of the cases that ran, in case order.
+    pub results: Vec<CaseResult>,
+    /// Set when the run stopped early: the first [`GIVE_UP_AFTER`] cases all
+    /// failed their opening handshake the same way; the reason is theirs.
+    pub gave_up: Option<String>,
+    /// How many cases panicked (each reported as a FAILED case).
+    pub panicked: usize,
+}
+
+/// Run `cases` (sorted) against `target`, at most `jobs` working at a time
+/// ([`super::slots`]: waiting cases hold no work slot, the 9.x cases work
+/// alone); `progress` is called as each case finishes, with the connections
+/// open at that moment. Results come back in case order.
 ///
-/// Three groups: the cases that mostly wait start at once and sleep in the
-/// background; the others run `jobs` at a time; then the performance cases run
-/// one by one (the sleepers may still be waiting, which costs no CPU).
+/// A case whose task panics is reported as a FAILED case carrying the panic
+/// message (DESIGN §3: exit 4). When the first cases all fail their opening
+/// handshake in the same way and no handshake succeeded, the rest are
+/// cancelled ([`RunOutcome::gave_up`]).
 pub async fn run_cases(
     target: &Target,
     cfg: &EngineConfig,
     cases: &[Case],
     jobs: usize,
-    mut progress: impl FnMut(&CaseResult),
-) -> Vec<CaseResult> {
+    mut progress: impl FnMut(&CaseResult, usize),
+) -> RunOutcome {
     let mut results: Vec<Option<CaseResult>> = vec![None; cases.len()];
+    let slots = Slots::new(jobs);
     let shared: Arc<(Target, EngineConfig, Vec<Case>)> =
         Arc::new((target.clone(), cfg.clone(), cases.to_vec()));
-    let limit = Arc::new(Semaphore::new(jobs.max(1)));
-    let mut sleepers = JoinSet::new();
-    let mut workers = JoinSet::new();
-    for (i, case) in cases.iter().enumerate() {
-        if runs_alone(case) {
-            continue;
-        }
+    let mut tasks = JoinSet::new();
+    let mut index = HashMap::new();
+    // Cases queue for their slots in order; the 9.x cases come last, so they
+    // start once the others are done working (the semaphores are fair).
+    let order = (0..cases.len())
+        .filter(|&i| !runs_alone(&cases[i]))
+        .chain((0..cases.len()).filter(|&i| runs_alone(&cases[i])));
+    for i in order {
         let shared = Arc::clone(&shared);
-        let job = async move {
+        let slots = Arc::clone(&slots);
+        let work = work_of(&cases[i]);
+        let handle = tasks.spawn(async move {
             let (target, cfg, cases) = &*shared;
-            (i, run_case(target, cfg, &cases[i], i + 1).await)
-        };
-        if mostly_waits(case) {
-            sleepers.spawn(job);
-        } else {
-            let limit = Arc::clone(&limit);
-            workers.spawn(async move {
-                let _permit = limit.acquire_owned().await.ok();
-                job.await
-            });
-        }
+            run_case(target, cfg, &cases[i], i + 1, &slots, work).await
+        });
+        index.insert(handle.id(), i);
     }
-    let mut record = |joined: Result<(usize, CaseResult), _>| {
-        if let Ok((i, r)) = joined {
-            progress(&r);
-            results[i] = Some(r);
-        }
+    let mut outcome = RunOutcome {
+        results: Vec::new(),
+        gave_up: None,
+        panicked: 0,
     };
-    while let Some(joined) = workers.join_next().await {
-        record(joined);
-    }
-    for (i, case) in cases.iter().enumerate() {
-        if runs_alone(case) {
-            record(Ok((i, run_case(target, cfg, case, i + 1).await)));
+    let mut unopened: Vec<String> = Vec::new();
+    while let Some(joined) = tasks.join_next_with_id().await {
+        let (i, result) = match joined {
+            Ok((id, r)) => (index[&id], r),
+            Err(e) => {
+                let Some(&i) = index.get(&e.id()) else {
+                    continue;
+                };
+                outcome.panicked += 1;
+                (i, panicked(&cases[i], i + 1, e))
+            }
+        };
+        progress(&result, slots.open_connections());
+        if slots.opened() == 0 && !result.close.was_open {
+            unopened.push(failure_kind(&result));
+            let same = unopened.iter().all(|k| *k == unopened[0]);
+            if unopened.len() >= GIVE_UP_AFTER && same {
+                outcome.gave_up = Some(result.result.clone());
+                results[i] = Some(result);
+                tasks.abort_all();
+                break;
+            }
         }
+        results[i] = Some(result);
     }
-    while let Some(joined) = sleepers.join_next().await {
-        record(joined);
-    }
-    results.into_iter().flatten().collect()
+    outcome.results = results.into_iter().flatten().collect();
+    outcome
+}
+
+/// A FAILED result for a case whose task panicked: wirecheck's fault, reported
+/// as that case rather than dropped (DESIGN §3).
+fn panicked(case: &Case, ordinal: usize, e: tokio::task::JoinError) -> CaseResult {
+    let why = if e.is_panic() {
+        let payload = e.into_panic();
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic without a message".to_owned())
+    } else {
+        "the case's task was cancelled".to_owned()
+    };
+    let mut r = CaseResult::unrun(case, ordinal);
+    r.behavior = Behavior::Failed;
+    r.result = format!("internal error in wirecheck (not the server's fault): {why}");
+    r.behavior_close = BehaviorClose::Failed;
+    r.result_close = "the case did not finish".to_owned();
+    r
 }
 
 #[cfg(test)]

@@ -17,6 +17,9 @@ pub struct Observed<'a> {
     pub round_trips: Option<&'a Result<(), String>>,
     /// Whether permessage-deflate was negotiated.
     pub deflate: bool,
+    /// The observation limit of wirecheck's own that was hit, if one was
+    /// ([`super::bounds`]): what followed it was not seen, so the case is FAILED.
+    pub limit: Option<&'a str>,
 }
 
 /// `behavior` and `behaviorClose`, each with its reason.
@@ -204,6 +207,13 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
             }
         }
     }
+    // DESIGN §7a: a limit of wirecheck's own never turns into an OK. Every
+    // observation limit is far above what any case expects, so the server sent
+    // what no case allows.
+    if let Some(limit) = seen.limit {
+        behavior = Behavior::Failed;
+        result = format!("{limit}; {result}");
+    }
     Verdicts {
         behavior,
         result,
@@ -237,6 +247,7 @@ mod tests {
             close,
             round_trips: None,
             deflate: false,
+            limit: None,
         }
     }
 

@@ -1,0 +1,194 @@
+//! What one case may keep, whatever the server sends (DESIGN §7a, README
+//! "Limits"): the limits of the WebSocket runner, and the one type that enforces
+//! them on a connection.
+//!
+//! A conformance run is pointed at servers that are broken or hostile by
+//! definition: a flood of tiny messages, an endless run of 1-byte continuation
+//! frames, a frame that announces 2^62 bytes, pings that are never read back.
+//! Every byte the engine retains for a case is counted here against a fixed
+//! budget, so the memory of a run is bounded by the number of connections open
+//! at once ([`crate::ws::run`] bounds that) times these budgets, and never by
+//! what a server chooses to send.
+//!
+//! Two kinds of limit, told apart because they are judged differently:
+//! * **observation limits** (a message over [`MAX_MESSAGE`], more received events
+//!   or bytes than [`MAX_RECEIVED_EVENTS`] / [`MAX_RECEIVED_BYTES`], answers that
+//!   pile up beyond [`MAX_QUEUED_WRITES`]): wirecheck could not see everything the
+//!   server did, so the case can never be OK; the verdict says FAILED and names
+//!   the limit (the server sent far more than any case expects).
+//! * **the wire log cap** [`MAX_WIRE_LOG`]: only the record is shortened. The
+//!   verdict does not depend on it; the case report says how much was dropped.
+//!
+//! Either way the limit is listed in [`Budget::limits`], which reaches the case
+//! report and the summary.
+
+/// The largest message or frame accepted from the server in a case that is not
+/// a round-trip case (9.x): sixteen times the largest message any other case
+/// expects (1.1.8, 1.2.8, 10.1.1: 64 KiB). Past it the codec fails the
+/// connection with 1009 (RFC 6455 §7.4.1).
+pub const MAX_MESSAGE: u64 = 1 << 20;
+
+/// Received events kept per case; every case expects fewer than 20.
+pub const MAX_RECEIVED_EVENTS: usize = 4096;
+
+/// Payload bytes of received events kept per case (9.x echoes are compared as
+/// they arrive and not kept).
+pub const MAX_RECEIVED_BYTES: usize = 1 << 20;
+
+/// Bytes of the wire log kept per connection (payloads plus [`ROW_COST`] per
+/// row); the largest wire log of a conforming server's case (1.1.8: a 64 KiB
+/// frame sent, chopped, echoed and logged as frames and as octets) is about
+/// 270 KiB.
+pub const MAX_WIRE_LOG: usize = 512 << 10;
+
+/// What a wire log row costs besides its payload (the row itself in memory).
+pub const ROW_COST: usize = 64;
+
+/// Bytes waiting to be written before wirecheck stops answering pings: a server
+/// that pings without reading its socket must not grow the queue of pongs.
+pub const MAX_QUEUED_WRITES: usize = 1 << 20;
+
+/// Close frames remembered by the frame tracker after the message decoder
+/// failed (only the first one that follows the failure is ever used).
+pub const MAX_TRACKED_CLOSES: usize = 16;
+
+/// How much a case has retained, and which limits it hit.
+#[derive(Debug, Default)]
+pub struct Budget {
+    /// Received events kept.
+    pub events: usize,
+    /// Payload bytes of the received events kept.
+    pub event_bytes: usize,
+    /// Events dropped at the limit.
+    pub events_dropped: u64,
+    /// Bytes the wire log holds.
+    pub wire_log: usize,
+    /// Wire log rows dropped at [`MAX_WIRE_LOG`].
+    pub rows_dropped: u64,
+    /// Payload bytes of the rows dropped.
+    pub row_bytes_dropped: u64,
+    /// Pongs not sent because [`MAX_QUEUED_WRITES`] bytes were waiting.
+    pub pongs_dropped: u64,
+    /// The first observation limit hit, as a one-line reason; it shapes the verdict.
+    pub observation: Option<String>,
+}
+
+impl Budget {
+    /// Whether one more received event of `len` payload bytes may be kept; if
+    /// not, the observation limit is recorded.
+    pub fn take_event(&mut self, len: usize) -> bool {
+        if self.events < MAX_RECEIVED_EVENTS && self.event_bytes + len <= MAX_RECEIVED_BYTES {
+            self.events += 1;
+            self.event_bytes += len;
+            return true;
+        }
+        self.events_dropped += 1;
+        self.observe_limit(format!(
+            "the server sent more than wirecheck keeps per case ({MAX_RECEIVED_EVENTS} events or {} MiB of payload)",
+            MAX_RECEIVED_BYTES >> 20
+        ));
+        false
+    }
+
+    /// Whether a wire log row of `payload` bytes may be kept; if not it is counted
+    /// as dropped.
+    pub fn take_row(&mut self, payload: usize) -> bool {
+        let cost = payload.saturating_add(ROW_COST);
+        if self.wire_log.saturating_add(cost) <= MAX_WIRE_LOG {
+            self.wire_log += cost;
+            return true;
+        }
+        self.rows_dropped += 1;
+        self.row_bytes_dropped += payload as u64;
+        false
+    }
+
+    /// Whether a pong may be queued behind `queued` bytes already waiting.
+    pub fn take_pong(&mut self, queued: usize, len: usize) -> bool {
+        if queued.saturating_add(len) <= MAX_QUEUED_WRITES {
+            return true;
+        }
+        self.pongs_dropped += 1;
+        self.observe_limit(format!(
+            "the server pinged while not reading: over {} MiB waited to be written, so wirecheck stopped answering pings",
+            MAX_QUEUED_WRITES >> 20
+        ));
+        false
+    }
+
+    /// Record an observation limit (the first one is the reason given).
+    pub fn observe_limit(&mut self, why: String) {
+        self.observation.get_or_insert(why);
+    }
+
+    /// Every limit hit, one line each, for the case report and the summary.
+    pub fn limits(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(why) = &self.observation {
+            out.push(why.clone());
+        }
+        if self.events_dropped > 0 {
+            out.push(format!(
+                "received events: kept {} ({} bytes), dropped {}",
+                self.events, self.event_bytes, self.events_dropped
+            ));
+        }
+        if self.pongs_dropped > 0 {
+            out.push(format!("pongs not sent: {}", self.pongs_dropped));
+        }
+        if self.rows_dropped > 0 {
+            out.push(format!(
+                "wire log truncated at {} KiB: {} later rows ({} payload bytes) dropped",
+                MAX_WIRE_LOG >> 10,
+                self.rows_dropped,
+                self.row_bytes_dropped
+            ));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_stop_at_either_limit_and_say_so() {
+        let mut b = Budget::default();
+        for _ in 0..MAX_RECEIVED_EVENTS {
+            assert!(b.take_event(0));
+        }
+        assert!(!b.take_event(0));
+        assert!(b.observation.is_some());
+        let mut b = Budget::default();
+        assert!(b.take_event(MAX_RECEIVED_BYTES));
+        assert!(!b.take_event(1));
+        assert_eq!(b.events_dropped, 1);
+        assert_eq!(b.limits().len(), 2);
+    }
+
+    #[test]
+    fn the_wire_log_keeps_its_first_part_and_counts_the_rest() {
+        let mut b = Budget::default();
+        let mut kept = 0;
+        for _ in 0..10_000 {
+            if b.take_row(1000) {
+                kept += 1;
+            }
+        }
+        assert_eq!(kept, MAX_WIRE_LOG / (1000 + ROW_COST));
+        assert!(b.wire_log <= MAX_WIRE_LOG);
+        assert_eq!(b.rows_dropped, 10_000 - kept as u64);
+        // Truncating the record is not an observation limit: the verdict stands.
+        assert!(b.observation.is_none());
+        assert!(b.limits()[0].contains("wire log truncated"));
+    }
+
+    #[test]
+    fn pongs_stop_when_the_queue_is_full() {
+        let mut b = Budget::default();
+        assert!(b.take_pong(MAX_QUEUED_WRITES - 10, 10));
+        assert!(!b.take_pong(MAX_QUEUED_WRITES - 10, 11));
+        assert!(b.observation.is_some());
+    }
+}

@@ -1,0 +1,141 @@
+//! How the cases of a run share the machine: `-j` bounds the cases that are
+//! *working* (sending, receiving, judging), not the ones that wait.
+//!
+//! A case spends most of its life waiting on a server: for the TCP connection
+//! and the opening handshake, for an echo, for the server's Close, for the server
+//! to drop TCP. Against a slow or stuck server those waits are whole seconds, and
+//! a run that held a `-j` slot through each would take cases x waits / `-j`
+//! (twenty minutes against a server that never closes TCP). So (DESIGN §7a,
+//! "waiting never holds a -j slot"):
+//! * a case takes a **connection** slot for its whole life: at most `jobs` +
+//!   [`WAITING_CONNECTIONS`] connections are open at once, which bounds memory
+//!   (each connection's buffers are bounded by [`super::bounds`]) and the load on
+//!   the server;
+//! * it takes a **work** slot only once its connection is open, and gives it back
+//!   as soon as it only waits (the engine decides when: its close handshake has
+//!   begun, or nothing was sent or received for [`IDLE_GRACE`]); timers cost
+//!   nothing, so waiting cases run alongside the working ones;
+//! * a case that must run alone (9.x, which measure time) takes every work slot.
+//!
+//! The semaphores are fair (first come, first served), so a case that asks for
+//! every slot is not starved by the ones queued after it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Connections that may wait (on a handshake, an echo, a close) besides the
+/// `jobs` that work.
+pub const WAITING_CONNECTIONS: usize = 32;
+
+/// A working case that has sent and received nothing for this long gives its
+/// work slot back: it is waiting on the server. A loopback server answers in
+/// well under a millisecond.
+pub const IDLE_GRACE: Duration = Duration::from_millis(250);
+
+/// What a case needs while it works.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Work {
+    /// One work slot.
+    Shared,
+    /// Every work slot: nothing else works meanwhile (the 9.x cases measure time).
+    Alone,
+    /// No work slot: the case mostly sleeps on its own timers (5.19, 5.20, 6.4.x).
+    Sleeper,
+}
+
+/// The slots of one run.
+#[derive(Debug)]
+pub struct Slots {
+    /// Connections open at once.
+    connections: Arc<Semaphore>,
+    /// Cases working at once (`-j`).
+    work: Arc<Semaphore>,
+    /// `-j`.
+    jobs: u32,
+    /// Opening handshakes completed in this run (to tell a server that never
+    /// completes one from a run that has merely begun).
+    opened: AtomicUsize,
+}
+
+impl Slots {
+    /// Slots for a run of `jobs` working cases at once.
+    pub fn new(jobs: usize) -> Arc<Slots> {
+        let jobs = jobs.clamp(1, crate::command::MAX_JOBS);
+        Arc::new(Slots {
+            connections: Arc::new(Semaphore::new(jobs + WAITING_CONNECTIONS)),
+            work: Arc::new(Semaphore::new(jobs)),
+            jobs: jobs as u32,
+            opened: AtomicUsize::new(0),
+        })
+    }
+
+    /// A connection slot, held for the whole case.
+    pub async fn connection(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.connections).acquire_owned().await.ok()
+    }
+
+    /// The work slots `work` needs, held until the case only waits.
+    pub async fn work(&self, work: Work) -> Option<OwnedSemaphorePermit> {
+        let n = match work {
+            Work::Shared => 1,
+            Work::Alone => self.jobs,
+            Work::Sleeper => return None,
+        };
+        Arc::clone(&self.work).acquire_many_owned(n).await.ok()
+    }
+
+    /// Count a completed opening handshake.
+    pub fn note_opened(&self) {
+        self.opened.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Opening handshakes completed so far.
+    pub fn opened(&self) -> usize {
+        self.opened.load(Ordering::Relaxed)
+    }
+
+    /// Connections open (or being opened) right now.
+    pub fn open_connections(&self) -> usize {
+        self.jobs as usize + WAITING_CONNECTIONS - self.connections.available_permits()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_alone_case_waits_for_every_work_slot_and_holds_them() {
+        let slots = Slots::new(3);
+        let one = slots.work(Work::Shared).await;
+        assert!(one.is_some());
+        let alone = {
+            let slots = Arc::clone(&slots);
+            tokio::spawn(async move { slots.work(Work::Alone).await })
+        };
+        tokio::task::yield_now().await;
+        assert!(
+            !alone.is_finished(),
+            "an alone case must wait for the working one"
+        );
+        drop(one);
+        let permit = alone.await.unwrap();
+        assert!(permit.is_some());
+        assert_eq!(slots.work.available_permits(), 0);
+        assert!(slots.work(Work::Sleeper).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn connections_are_bounded() {
+        let slots = Slots::new(1);
+        let mut held = Vec::new();
+        for _ in 0..=WAITING_CONNECTIONS {
+            held.push(slots.connection().await);
+        }
+        assert_eq!(slots.open_connections(), 1 + WAITING_CONNECTIONS);
+        assert_eq!(slots.connections.available_permits(), 0);
+    }
+}
