@@ -236,6 +236,33 @@ fn panicked(case: &Case, ordinal: usize, e: tokio::task::JoinError) -> CaseResul
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn a_panicked_case_is_a_failed_case_with_the_message() {
+        let case = crate::ws::cases::all().into_iter().next().expect("a case");
+        let joined = tokio::spawn(async { panic!("boom in the engine") }).await;
+        let e = joined.expect_err("the task panicked");
+        let r = panicked(&case, 1, e);
+        assert_eq!(r.behavior, Behavior::Failed);
+        assert_eq!(r.behavior_close, BehaviorClose::Failed);
+        assert!(r.result.contains("boom in the engine"), "{}", r.result);
+        assert!(r.result.contains("internal error"), "{}", r.result);
+        assert_eq!(r.id, case.id);
+    }
+
+    #[test]
+    fn failures_of_one_kind_differ_only_in_numbers() {
+        let case = crate::ws::cases::all().into_iter().next().expect("a case");
+        let mut a = CaseResult::unrun(&case, 1);
+        let mut b = CaseResult::unrun(&case, 2);
+        a.result =
+            "no complete opening handshake within 5.0 s (0 bytes of response received)".into();
+        b.result =
+            "no complete opening handshake within 5.0 s (17 bytes of response received)".into();
+        assert_eq!(failure_kind(&a), failure_kind(&b));
+        b.result = "the server answered 404 instead of 101".into();
+        assert_ne!(failure_kind(&a), failure_kind(&b));
+    }
+
     #[test]
     fn patterns_follow_design_rules() {
         assert!(pattern_matches("6.4.*", "6.4.1"));
