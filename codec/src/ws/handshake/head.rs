@@ -622,6 +622,45 @@ mod tests {
         assert_eq!(resp.unwrap().unwrap().0.status, 101);
     }
 
+    /// Both parsers, fed a 64 KiB head one byte per call, look at each byte once
+    /// plus the one httparse pass: work stays within twice the input.
+    #[test]
+    fn work_is_linear_under_1_byte_feeds() {
+        let mut fields = String::new();
+        let mut n = 0;
+        while fields.len() < 1 << 16 {
+            fields.push_str(&format!("X-F{n}: {}\r\n", "v".repeat(n % 200)));
+            n += 1;
+        }
+        let limits = HandshakeLimits {
+            max_header_bytes: 1 << 17,
+            max_headers: n,
+        };
+        let request = format!("GET / HTTP/1.1\r\n{fields}\r\n").into_bytes();
+        let mut p = RequestParser::new(limits);
+        let done = request
+            .iter()
+            .filter_map(|b| p.feed(&[*b]).unwrap())
+            .count();
+        assert_eq!(done, 1);
+        assert!(p.work() <= 2 * request.len() as u64, "{}", p.work());
+        let response = format!("HTTP/1.1 101 Switching Protocols\r\n{fields}\r\n").into_bytes();
+        let mut p = ResponseParser::new(limits);
+        let done = response
+            .iter()
+            .filter_map(|b| p.feed(&[*b]).unwrap())
+            .count();
+        assert_eq!(done, 1);
+        assert!(p.work() <= 2 * response.len() as u64, "{}", p.work());
+        // A refused head costs the bytes up to the bad one, and no httparse pass.
+        let mut bad = request[..request.len() - 2].to_vec();
+        bad.extend_from_slice(b"X-Bad : 1\r\n\r\n");
+        let mut p = RequestParser::new(limits);
+        let fed = bad.iter().take_while(|b| p.feed(&[**b]).is_ok()).count();
+        assert_eq!(fed, request.len() - 2 + 5);
+        assert_eq!(p.work(), fed as u64 + 1);
+    }
+
     // ---- properties ----
 
     /// httparse over the whole input, the way both parsers ran it before the
