@@ -4,7 +4,7 @@
 //! and answers `Partial` when the head is not over yet, so calling it after every
 //! read re-parses everything received so far. Fed one byte at a time that is
 //! quadratic, which is how tungstenite got CVE-2023-43669. Here each received byte
-//! is looked at once, by the syntax check in [`head`](super::head): the scanner
+//! is looked at once, by the syntax check in the `head` module: the scanner
 //! keeps that check's state between reads (so a `\r\n\r\n` split across reads is
 //! still found, and an invalid byte fails on the read that delivers it), counts
 //! header lines, enforces both limits *before* buffering more, and only when the
