@@ -17,9 +17,10 @@
 //! * **The codec writes the protocol.** Every block on the wire comes from
 //!   `wirecheck_codec::sse` ([`Block`], [`heartbeat`], [`comment`]), whose output its
 //!   parser reads back exactly; the request head is read by the codec's incremental
-//!   HTTP head reader ([`RequestParser`]: each byte looked at once, httparse run once
-//!   over the complete head, 16 KiB and 64 header fields answered with 431). This file
-//!   only routes, times and frames.
+//!   HTTP head reader ([`RequestParser`]: each byte looked at once, the first byte no
+//!   valid head can hold answered with 400 at once (a TLS ClientHello on this plain
+//!   port, say), httparse run once over the complete head, 16 KiB and 64 header
+//!   fields answered with 431). This file only routes, times and frames.
 //! * **One event, one chunk, one write.** A live event is encoded, compressed and
 //!   sync-flushed when gzip is on, framed as one HTTP/1.1 chunk, and written with one
 //!   `write_all` the moment it happens, on a socket with Nagle's algorithm off, so the

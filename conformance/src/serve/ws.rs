@@ -14,7 +14,9 @@
 //! * **Act on every event before reading again.** The decoder consumes each read
 //!   completely and reports events as soon as the bytes that decide them are in, an
 //!   error included: invalid UTF-8 fails as soon as the offending byte arrives, even
-//!   in the middle of a frame (Autobahn 6.4.x). The answers to one read are written
+//!   in the middle of a frame (Autobahn 6.4.x), and so does a request head, which is
+//!   answered 400 at its first invalid byte (a TLS ClientHello on this plain port is
+//!   refused on its first byte, not at the handshake timeout). The answers to one read are written
 //!   with one `write_all` before the next read, so nothing waits on more input.
 //! * **Reused buffers.** One read buffer and one write buffer per connection. A
 //!   single-frame message contiguous in a read is unmasked in place by the decoder

@@ -83,13 +83,35 @@ pub enum HandshakeErrorKind {
 /// A handshake failure: its kind plus a short static detail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HandshakeError {
+    /// What was wrong.
     kind: HandshakeErrorKind,
+    /// The specific problem, in a few words.
     detail: &'static str,
+    /// The rule broken, when it is narrower than the kind's (e.g. one section of
+    /// RFC 9112 for a malformed head); `None` for the kind's own rule.
+    rule: Option<&'static str>,
 }
 
 impl HandshakeError {
     pub(crate) const fn new(kind: HandshakeErrorKind, detail: &'static str) -> Self {
-        HandshakeError { kind, detail }
+        HandshakeError {
+            kind,
+            detail,
+            rule: None,
+        }
+    }
+
+    /// An error that names the precise rule broken instead of the kind's.
+    pub(crate) const fn with_rule(
+        kind: HandshakeErrorKind,
+        detail: &'static str,
+        rule: &'static str,
+    ) -> Self {
+        HandshakeError {
+            kind,
+            detail,
+            rule: Some(rule),
+        }
     }
 
     /// What was wrong.
@@ -139,6 +161,9 @@ impl HandshakeError {
     /// The rule this error enforces, e.g. `"RFC 6455 §4.2.1 item 5"`.
     pub const fn rule(&self) -> &'static str {
         use HandshakeErrorKind::*;
+        if let Some(rule) = self.rule {
+            return rule;
+        }
         match self.kind {
             HeadTooLarge | TooManyHeaders => "RFC 7230 §3.2.5, RFC 6585 §5",
             MalformedHttp => "RFC 7230 §3",

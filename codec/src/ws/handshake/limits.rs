@@ -4,21 +4,24 @@
 //! and answers `Partial` when the head is not over yet, so calling it after every
 //! read re-parses everything received so far. Fed one byte at a time that is
 //! quadratic, which is how tungstenite got CVE-2023-43669. Here each received byte
-//! is looked at once: the scanner remembers its position and line state (so a
-//! `\r\n\r\n` split across reads is still found), counts header lines, enforces
-//! both limits *before* buffering more, and only when the empty line that ends the
-//! head has arrived does the caller run httparse, once, over the buffered head. The
-//! scanner stops at the end of the head and reports how many bytes of the last
-//! input it consumed, so bytes after the head (the first WebSocket frames) are left
-//! with the caller, never dropped or swallowed. `work()` counts the bytes looked at,
-//! for tests that assert linear work instead of timing it.
+//! is looked at once, by the syntax check in the `head` module: the scanner
+//! keeps that check's state between reads (so a `\r\n\r\n` split across reads is
+//! still found, and an invalid byte fails on the read that delivers it), counts
+//! header lines, enforces both limits *before* buffering more, and only when the
+//! empty line that ends the head has arrived does the caller run httparse, once,
+//! over the buffered head. The scanner stops at the end of the head and reports how
+//! many bytes of the last input it consumed, so bytes after the head (the first
+//! WebSocket frames) are left with the caller, never dropped or swallowed. `work()`
+//! counts the bytes looked at, for tests that assert linear work instead of timing
+//! it.
 //!
-//! Line endings follow httparse (and RFC 7230 §3.5): a line ends at LF, optionally
+//! Line endings follow httparse (and RFC 9112 §2.2): a line ends at LF, optionally
 //! preceded by CR, and empty lines before the start line are skipped.
 
 use alloc::vec::Vec;
 
 use super::error::{HandshakeError, HandshakeErrorKind};
+use super::head::{HeadValidator, StartLine, Step};
 
 /// Bounds on a received message head (request or response).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,19 +45,6 @@ impl Default for HandshakeLimits {
     }
 }
 
-/// Where the scanner is within the current line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Line {
-    /// Before the start line: CR and LF are skipped (RFC 7230 §3.5).
-    Leading,
-    /// Inside a non-empty line.
-    Inside,
-    /// Just after a line's LF: an LF or CR LF here ends the head.
-    Start,
-    /// After a CR at the start of a line.
-    StartCr,
-}
-
 /// What a call to [`HeadScanner::feed`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scan {
@@ -67,20 +57,25 @@ pub(crate) enum Scan {
 /// The incremental end-of-head finder shared by the request and response parsers.
 #[derive(Debug, Clone)]
 pub(crate) struct HeadScanner {
+    /// The bounds enforced while scanning.
     limits: HandshakeLimits,
+    /// The head so far, never longer than `max_header_bytes`.
     buf: Vec<u8>,
-    line: Line,
+    /// The syntax check, which also finds line ends and the end of the head.
+    validator: HeadValidator,
     /// Completed non-empty lines: the start line plus header lines so far.
     lines: usize,
+    /// Bytes looked at, plus what callers add for their own passes.
     work: u64,
 }
 
 impl HeadScanner {
-    pub(crate) fn new(limits: HandshakeLimits) -> Self {
+    /// A scanner for a head that starts with `start` (request or status line).
+    pub(crate) fn new(limits: HandshakeLimits, start: StartLine) -> Self {
         HeadScanner {
             limits,
             buf: Vec::new(),
-            line: Line::Leading,
+            validator: HeadValidator::new(start),
             lines: 0,
             work: 0,
         }
@@ -110,50 +105,46 @@ impl HeadScanner {
     }
 
     /// Scans the new bytes only. Never looks at a byte twice and never buffers past
-    /// `max_header_bytes`.
+    /// `max_header_bytes`. Fails on the first byte no valid head can contain, on the
+    /// line end that breaks `max_headers`, or once `max_header_bytes` are buffered
+    /// without the end of the head; which comes first decides, byte by byte, so the
+    /// verdict does not depend on how the input was split.
     pub(crate) fn feed(&mut self, bytes: &[u8]) -> Result<Scan, HandshakeError> {
         let room = self.limits.max_header_bytes.saturating_sub(self.buf.len());
         let window = &bytes[..bytes.len().min(room)];
-        let mut i = 0;
         let mut done = false;
-        while i < window.len() && !done {
-            match self.line {
-                Line::Inside => match memchr::memchr(b'\n', &window[i..]) {
-                    Some(off) => {
-                        i += off + 1;
-                        self.lines += 1;
-                        self.line = Line::Start;
-                        // Enforced as soon as the line that breaks it ends, before
-                        // anything more is buffered.
-                        if self.too_many_headers() {
-                            self.add_work(off + 1);
-                            return Err(HandshakeError::new(
-                                HandshakeErrorKind::TooManyHeaders,
-                                "more header lines than max_headers",
-                            ));
-                        }
-                        self.add_work(off + 1);
+        let mut i = 0;
+        let mut failed = None;
+        while i < window.len() {
+            let step = self.validator.step(window[i]);
+            i += 1;
+            match step {
+                Ok(Step::Byte) => {}
+                Ok(Step::LineEnd) => {
+                    self.lines += 1;
+                    // Enforced as soon as the line that breaks it ends, before
+                    // anything more is buffered.
+                    if self.too_many_headers() {
+                        failed = Some(HandshakeError::new(
+                            HandshakeErrorKind::TooManyHeaders,
+                            "more header lines than max_headers",
+                        ));
+                        break;
                     }
-                    None => {
-                        self.add_work(window.len() - i);
-                        i = window.len();
-                    }
-                },
-                state => {
-                    let b = window[i];
-                    i += 1;
-                    self.add_work(1);
-                    self.line = match (state, b) {
-                        (Line::Leading, b'\r' | b'\n') => Line::Leading,
-                        (Line::Start, b'\r') => Line::StartCr,
-                        (Line::Start | Line::StartCr, b'\n') => {
-                            done = true;
-                            Line::Start
-                        }
-                        _ => Line::Inside,
-                    };
+                }
+                Ok(Step::HeadEnd) => {
+                    done = true;
+                    break;
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    break;
                 }
             }
+        }
+        self.add_work(i);
+        if let Some(e) = failed {
+            return Err(e);
         }
         self.buf.extend_from_slice(&window[..i]);
         if done {
@@ -188,10 +179,13 @@ mod tests {
     use super::*;
 
     fn scanner() -> HeadScanner {
-        HeadScanner::new(HandshakeLimits {
-            max_header_bytes: 64,
-            max_headers: 2,
-        })
+        HeadScanner::new(
+            HandshakeLimits {
+                max_header_bytes: 64,
+                max_headers: 2,
+            },
+            StartLine::Request,
+        )
     }
 
     #[test]
@@ -234,10 +228,13 @@ mod tests {
         assert_eq!(e.kind(), HandshakeErrorKind::HeadTooLarge);
         assert_eq!(s.head().len(), 64);
         // Exactly at the limit is fine.
-        let mut s = HeadScanner::new(HandshakeLimits {
-            max_header_bytes: 18,
-            max_headers: 2,
-        });
+        let mut s = HeadScanner::new(
+            HandshakeLimits {
+                max_header_bytes: 18,
+                max_headers: 2,
+            },
+            StartLine::Request,
+        );
         assert_eq!(
             s.feed(b"GET / HTTP/1.1\r\n\r\n").unwrap(),
             Scan::Complete(18)

@@ -7,6 +7,9 @@
 //! * [`limits`]: [`HandshakeLimits`] and the incremental scanner that finds the end
 //!   of a message head looking at each byte once, so a head delivered one byte at a
 //!   time costs linear work (tungstenite's CVE-2023-43669 was quadratic here).
+//! * `head`: the byte-at-a-time RFC 9112 syntax check the scanner runs on every
+//!   byte, so a head that cannot be valid (a TLS ClientHello on a plain port) fails
+//!   on its first invalid byte instead of at its end or at a timeout.
 //! * [`header`]: the RFC 7230 value syntax (tokens, comma lists with empty elements,
 //!   quoted strings with escapes) as a forward-only cursor: linear, no backtracking.
 //! * [`extensions`]: `Sec-WebSocket-Extensions` (RFC 6455 §9.1) parse and format.
@@ -39,6 +42,7 @@ use sha1::{Digest, Sha1};
 
 pub mod error;
 pub mod extensions;
+mod head;
 pub mod header;
 pub mod limits;
 pub mod request;

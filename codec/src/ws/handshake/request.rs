@@ -4,8 +4,9 @@
 //! Both halves live together so the rules they share (what a valid target, Host,
 //! key or subprotocol is) are written once, next to the RFC 6455 §4.1 / §4.2.1 item
 //! that states them. The server side is split in two steps on purpose:
-//! [`RequestParser`] only does HTTP (find the end of the head incrementally, enforce
-//! the limits, run httparse once) and yields a [`Request`]; [`Request::validate_with`]
+//! [`RequestParser`] only does HTTP (check the head's syntax and find its end
+//! incrementally, failing on the first invalid byte; enforce the limits; run
+//! httparse once) and yields a [`Request`]; [`Request::validate_with`]
 //! then applies the WebSocket rules and yields an [`UpgradeRequest`] or an error that
 //! carries the status to answer with. A conformance tool needs both: the raw request
 //! to report what a peer sent, the verdict to know why it was refused.
@@ -19,6 +20,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::error::{HandshakeError, HandshakeErrorKind as K};
 use super::extensions::{Extension, format_extensions, parse_extensions};
+use super::head::StartLine;
 use super::header::{
     Header, is_field_value, is_token, list_contains, parse_token_list, single, values,
 };
@@ -321,15 +323,19 @@ impl RequestParser {
     /// A parser with the given limits.
     pub fn new(limits: HandshakeLimits) -> Self {
         RequestParser {
-            scanner: HeadScanner::new(limits),
+            scanner: HeadScanner::new(limits, StartLine::Request),
             spent: false,
         }
     }
 
     /// Feeds the next bytes. `Ok(None)`: all of them were taken, the head is not over.
     /// `Ok(Some(parsed))`: the head ended after `parsed.consumed` bytes of `bytes`; the
-    /// rest of `bytes` belongs to the WebSocket stream. After a result or an error the
-    /// parser is spent. Work is linear in the total input however it is split.
+    /// rest of `bytes` belongs to the WebSocket stream. `Err`: the limits were broken
+    /// (431), or a byte of `bytes` cannot be part of a valid request head (400, on the
+    /// call that delivers that byte, not at the end of the head: RFC 9112 request
+    /// line and field lines as httparse reads them, see the `head` module). After a
+    /// result or an error the parser is spent. Parsing resumes where the previous call
+    /// stopped: work is linear in the total input however it is split.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<Option<Parsed<Request>>, HandshakeError> {
         if self.spent {
             return Err(bad(K::ParserSpent, "feed after a result or an error"));

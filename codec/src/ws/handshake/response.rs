@@ -17,6 +17,7 @@ use alloc::vec::Vec;
 use super::Parsed;
 use super::error::{HandshakeError, HandshakeErrorKind as K};
 use super::extensions::{Extension, format_extensions, is_offered, parse_extensions};
+use super::head::StartLine;
 use super::header::{Header, list_contains, parse_token_list, single, values};
 use super::limits::{HandshakeLimits, HeadScanner, Scan, httparse_detail};
 use super::request::{ClientRequest, UpgradeRequest, check_extra_header};
@@ -191,7 +192,9 @@ pub struct Response {
 }
 
 /// Incremental response reader, the twin of
-/// [`RequestParser`](super::RequestParser) (same scanner, same limits).
+/// [`RequestParser`](super::RequestParser) (same scanner, same limits, same
+/// byte-by-byte syntax check with a status line first: garbage fails on the read
+/// that delivers it).
 #[derive(Debug, Clone)]
 pub struct ResponseParser {
     scanner: HeadScanner,
@@ -208,7 +211,7 @@ impl ResponseParser {
     /// A parser with the given limits.
     pub fn new(limits: HandshakeLimits) -> Self {
         ResponseParser {
-            scanner: HeadScanner::new(limits),
+            scanner: HeadScanner::new(limits, StartLine::Status),
             spent: false,
         }
     }
