@@ -13,7 +13,7 @@ use wirecheck::report::{
     self, Behavior, BehaviorClose, CaseReport, Protocol, Run, index_json, junit, pyjson, summary,
 };
 use wirecheck::ws::case::{CaseId, Ev, Expected, ExpectedClose};
-use wirecheck::ws::result::{CaseResult, CloseInfo, WireRow};
+use wirecheck::ws::result::{CaseResult, CloseInfo, Logged, WireRow};
 
 fn reference_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -164,7 +164,7 @@ fn base(id: &str, ordinal: usize, description: &str) -> CaseResult {
             .to_owned(),
         wirelog: vec![
             WireRow::Tx {
-                bytes: vec![0x81, 0x85, 1, 2, 3, 4, 0x49, 0x67, 0x6f, 0x68, 0x6e],
+                bytes: Logged::of(&vec![0x81, 0x85, 1, 2, 3, 4, 0x49, 0x67, 0x6f, 0x68, 0x6e]),
                 sync: false,
             },
             WireRow::TxFrame {
@@ -172,24 +172,24 @@ fn base(id: &str, ordinal: usize, description: &str) -> CaseResult {
                 fin: true,
                 rsv: 0,
                 mask: Some([1, 2, 3, 4]),
-                payload: b"Hello".to_vec(),
+                payload: Logged::of(b"Hello"),
                 chop: None,
             },
             WireRow::KillArmed(1.0),
-            WireRow::Rx(vec![0x81, 0x05, b'H', b'e', b'l', b'l', b'o']),
+            WireRow::Rx(Logged::of(&vec![0x81, 0x05, b'H', b'e', b'l', b'l', b'o'])),
             WireRow::RxFrame {
                 opcode: 1,
                 fin: true,
                 rsv: 0,
                 masked: false,
-                payload: b"Hello".to_vec(),
+                payload: Logged::of(b"Hello"),
             },
             WireRow::TxFrame {
                 opcode: 8,
                 fin: true,
                 rsv: 0,
                 mask: Some([5, 6, 7, 8]),
-                payload: vec![0x03, 0xe8],
+                payload: Logged::of(&vec![0x03, 0xe8]),
                 chop: None,
             },
             WireRow::RxFrame {
@@ -197,7 +197,7 @@ fn base(id: &str, ordinal: usize, description: &str) -> CaseResult {
                 fin: true,
                 rsv: 0,
                 masked: false,
-                payload: vec![0x03, 0xe8],
+                payload: Logged::of(&vec![0x03, 0xe8]),
             },
         ],
         rx_frame_stats: BTreeMap::from([(1, 1), (8, 1)]),
@@ -268,7 +268,7 @@ fn results() -> Vec<CaseResult> {
         fin: true,
         rsv: 0,
         masked: false,
-        payload: HOSTILE.to_vec(),
+        payload: Logged::of(HOSTILE),
     });
 
     let mut informational = base(

@@ -228,7 +228,7 @@ async fn run(addr: SocketAddr, patterns: &[&str], scale: f64, bound: Duration) -
 fn wire_log_cost(r: &CaseResult) -> usize {
     r.wirelog
         .iter()
-        .map(|row| row.payload_len() + ROW_COST)
+        .map(|row| row.kept_bytes() + ROW_COST)
         .sum()
 }
 

@@ -29,6 +29,13 @@ async fn reference_server_passes_every_case() {
     .results;
     server.shutdown().await;
     assert_eq!(results.len(), 517);
+    // A conforming server's run stays within every bound of wirecheck's own.
+    let limited: Vec<_> = results
+        .iter()
+        .filter(|r| !r.limits.is_empty())
+        .map(|r| format!("{}: {:?}", r.id, r.limits))
+        .collect();
+    assert!(limited.is_empty(), "{limited:#?}");
     let informational = ["7.1.6", "7.13.1", "7.13.2"];
     let mut wrong = Vec::new();
     for r in &results {

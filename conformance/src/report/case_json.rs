@@ -19,22 +19,28 @@ use serde_json::{Value, json};
 
 use super::pyjson::sorted_object;
 use crate::ws::case::{Ev, Expected, ExpectedClose};
-use crate::ws::result::{CaseResult, WireRow};
+use crate::ws::result::{CaseResult, Logged, WireRow};
 
 /// Autobahn's cut-off for payloads and octets in events and wire-log rows.
-const MAX_LOG_DATA: usize = 64;
+const MAX_LOG_DATA: usize = Logged::PREFIX;
 /// Appended to what was cut.
 const ELLIPSIS: &str = " ...";
 
 /// Autobahn's `binLogData`: lower-case hex; when the data is longer than 60
 /// bytes, the hex of the first 64 bytes followed by `" ..."`.
 pub fn hex_log(data: &[u8]) -> String {
-    if data.len() > MAX_LOG_DATA - ELLIPSIS.len() {
-        let mut s = hex(&data[..data.len().min(MAX_LOG_DATA)]);
+    hex_log_of(&Logged::of(data))
+}
+
+/// [`hex_log`] of what the wire log kept of some bytes.
+pub fn hex_log_of(data: &Logged) -> String {
+    let head = &data.head[..data.head.len().min(MAX_LOG_DATA)];
+    if data.len > MAX_LOG_DATA - ELLIPSIS.len() {
+        let mut s = hex(head);
         s.push_str(ELLIPSIS);
         s
     } else {
-        hex(data)
+        hex(head)
     }
 }
 
@@ -42,16 +48,17 @@ pub fn hex_log(data: &[u8]) -> String {
 /// `" ..."` when longer than 60 bytes; or, when those bytes are not valid UTF-8
 /// (a multi-byte character cut at byte 64 included), `"0x"` and [`hex_log`].
 pub fn payload_log(data: &[u8]) -> String {
-    let cut = data.len() > MAX_LOG_DATA - ELLIPSIS.len();
-    let head = if cut {
-        &data[..data.len().min(MAX_LOG_DATA)]
-    } else {
-        data
-    };
+    payload_log_of(&Logged::of(data))
+}
+
+/// [`payload_log`] of what the wire log kept of a payload.
+pub fn payload_log_of(data: &Logged) -> String {
+    let cut = data.len > MAX_LOG_DATA - ELLIPSIS.len();
+    let head = &data.head[..data.head.len().min(MAX_LOG_DATA)];
     match std::str::from_utf8(head) {
         Ok(text) if cut => format!("{text}{ELLIPSIS}"),
         Ok(text) => text.to_owned(),
-        Err(_) => format!("0x{}", hex_log(data)),
+        Err(_) => format!("0x{}", hex_log_of(data)),
     }
 }
 
@@ -118,8 +125,8 @@ fn delay(secs: f64) -> Value {
 /// A wire-log row (autobahn.md §9.6).
 pub fn wire_row(row: &WireRow) -> Value {
     match row {
-        WireRow::Tx { bytes, sync } => json!(["TO", [bytes.len(), hex_log(bytes)], sync]),
-        WireRow::Rx(bytes) => json!(["RO", [bytes.len(), hex_log(bytes)]]),
+        WireRow::Tx { bytes, sync } => json!(["TO", [bytes.len, hex_log_of(bytes)], sync]),
+        WireRow::Rx(bytes) => json!(["RO", [bytes.len, hex_log_of(bytes)]]),
         WireRow::TxFrame {
             opcode,
             fin,
@@ -129,7 +136,7 @@ pub fn wire_row(row: &WireRow) -> Value {
             chop,
         } => json!([
             "TF",
-            [payload.len(), payload_log(payload)],
+            [payload.len, payload_log_of(payload)],
             opcode,
             fin,
             rsv,
@@ -146,7 +153,7 @@ pub fn wire_row(row: &WireRow) -> Value {
             payload,
         } => json!([
             "RF",
-            [payload.len(), payload_log(payload)],
+            [payload.len, payload_log_of(payload)],
             opcode,
             fin,
             rsv,
@@ -308,7 +315,7 @@ mod tests {
         );
         assert_eq!(wire_row(&WireRow::WaitFired(None)), json!(["CTE", null]));
         assert_eq!(
-            wire_row(&WireRow::Rx(vec![0x88, 0x02, 0x03, 0xea])),
+            wire_row(&WireRow::Rx(Logged::of(&[0x88, 0x02, 0x03, 0xea]))),
             json!(["RO", [4, "880203ea"]])
         );
         assert_eq!(
@@ -317,7 +324,7 @@ mod tests {
                 fin: true,
                 rsv: 0,
                 masked: false,
-                payload: vec![0x03, 0xea],
+                payload: Logged::of(&[0x03, 0xea]),
             }),
             json!(["RF", [2, "0x03ea"], 8, true, 0, false, null])
         );
@@ -327,7 +334,7 @@ mod tests {
                 fin: true,
                 rsv: 0,
                 mask: Some([1, 2, 3, 0xff]),
-                payload: b"Hello".to_vec(),
+                payload: Logged::of(b"Hello"),
                 chop: Some(1),
             }),
             json!(["TF", [5, "Hello"], 1, true, 0, "010203ff", null, 1, false])

@@ -20,7 +20,11 @@
 //!   verdict does not depend on it; the case report says how much was dropped.
 //!
 //! Either way the limit is listed in [`Budget::limits`], which reaches the case
-//! report and the summary.
+//! report and the summary. The records of all finished cases together are
+//! bounded by [`RunBudget`] until the reports are written.
+
+use crate::ws::case::Ev;
+use crate::ws::result::{CaseResult, Logged, WireRow};
 
 /// The largest message or frame accepted from the server in a case that is not
 /// a round-trip case (9.x): sixteen times the largest message any other case
@@ -35,10 +39,10 @@ pub const MAX_RECEIVED_EVENTS: usize = 4096;
 /// they arrive and not kept).
 pub const MAX_RECEIVED_BYTES: usize = 1 << 20;
 
-/// Bytes of the wire log kept per connection (payloads plus [`ROW_COST`] per
-/// row); the largest wire log of a conforming server's case (1.1.8: a 64 KiB
-/// frame sent, chopped, echoed and logged as frames and as octets) is about
-/// 270 KiB.
+/// Bytes of the wire log kept per connection: a row keeps at most the first
+/// [`Logged::PREFIX`] bytes of its payload (all a report shows) and costs them
+/// plus [`ROW_COST`], so this is at least 4096 rows; a conforming server's
+/// busiest case (6.x, octet by octet) logs about 300.
 pub const MAX_WIRE_LOG: usize = 512 << 10;
 
 /// What a wire log row costs besides its payload (the row itself in memory).
@@ -90,8 +94,8 @@ impl Budget {
         false
     }
 
-    /// Whether a wire log row of `payload` bytes may be kept; if not it is counted
-    /// as dropped.
+    /// Whether a wire log row keeping `payload` bytes may be kept; if not it is
+    /// counted as dropped.
     pub fn take_row(&mut self, payload: usize) -> bool {
         let cost = payload.saturating_add(ROW_COST);
         if self.wire_log.saturating_add(cost) <= MAX_WIRE_LOG {
@@ -148,9 +152,66 @@ impl Budget {
     }
 }
 
+/// What the finished cases of a whole run keep, together, of their wire logs and
+/// received events until the reports are written: every case's record is
+/// bounded, but 517 bounded records are not small. A conforming server's run
+/// keeps about 3 MiB.
+pub const MAX_RUN_RETAINED: usize = 24 << 20;
+
+/// The run's share of [`MAX_RUN_RETAINED`] used so far.
+#[derive(Debug, Default)]
+pub struct RunBudget {
+    /// Bytes kept by the finished cases (payloads plus [`ROW_COST`] per row or event).
+    pub used: usize,
+}
+
+impl RunBudget {
+    /// Take a finished case's record into the run. Its received events are cut
+    /// to what a report shows of them (the first [`Logged::PREFIX`] bytes: the
+    /// verdicts, which needed them whole, are made); then its wire log rows and
+    /// received events are kept in order while the run's budget lasts, and what
+    /// does not fit is dropped and listed as a limit of the case.
+    pub fn admit(&mut self, r: &mut CaseResult) {
+        for ev in &mut r.received {
+            if let Ev::Message { data, .. } | Ev::Ping(data) | Ev::Pong(data) = ev {
+                data.truncate(Logged::PREFIX);
+                data.shrink_to_fit();
+            }
+        }
+        let rows = self.keep(r.wirelog.iter().map(WireRow::kept_bytes));
+        let events = self.keep(r.received.iter().map(Ev::payload_len));
+        let (rows_dropped, events_dropped) = (r.wirelog.len() - rows, r.received.len() - events);
+        if rows_dropped + events_dropped > 0 {
+            r.wirelog.truncate(rows);
+            r.received.truncate(events);
+            r.limits.push(format!(
+                "the run's report budget ({} MiB for every case's log) was used up: {rows_dropped} wire log rows and {events_dropped} received events of this case are not in its report",
+                MAX_RUN_RETAINED >> 20
+            ));
+        }
+    }
+
+    /// How many of the items (by payload length) fit, counting them as used.
+    fn keep(&mut self, lens: impl Iterator<Item = usize>) -> usize {
+        let mut kept = 0;
+        for len in lens {
+            let cost = len.saturating_add(ROW_COST);
+            if self.used.saturating_add(cost) > MAX_RUN_RETAINED {
+                // Keep the record's order: nothing after the first item that does not fit.
+                self.used = MAX_RUN_RETAINED;
+                break;
+            }
+            self.used += cost;
+            kept += 1;
+        }
+        kept
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ws::result::WireRow;
 
     #[test]
     fn events_stop_at_either_limit_and_say_so() {
@@ -182,6 +243,34 @@ mod tests {
         // Truncating the record is not an observation limit: the verdict stands.
         assert!(b.observation.is_none());
         assert!(b.limits()[0].contains("wire log truncated"));
+    }
+
+    #[test]
+    fn the_run_keeps_records_until_its_budget_is_spent() {
+        let case = crate::ws::cases::all().into_iter().next().expect("a case");
+        let mut run = RunBudget::default();
+        let row = || WireRow::Rx(Logged::of(&[0; 100]));
+        let per_row = Logged::PREFIX + ROW_COST;
+        let mut first = CaseResult::unrun(&case, 1);
+        first.wirelog = (0..MAX_RUN_RETAINED / per_row - 1).map(|_| row()).collect();
+        first.received.push(Ev::text(vec![b'a'; 1 << 20]));
+        run.admit(&mut first);
+        assert!(first.limits.is_empty(), "{:?}", first.limits);
+        assert_eq!(
+            first.received[0].payload_len(),
+            Logged::PREFIX,
+            "events are cut to what the report shows"
+        );
+        let mut second = CaseResult::unrun(&case, 2);
+        second.wirelog = vec![row(), row(), row()];
+        run.admit(&mut second);
+        assert!(second.wirelog.len() < 3, "the budget ran out");
+        assert!(
+            second.limits[0].contains("wire log rows"),
+            "{:?}",
+            second.limits
+        );
+        assert!(run.used <= MAX_RUN_RETAINED);
     }
 
     #[test]

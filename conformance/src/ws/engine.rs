@@ -35,7 +35,7 @@ use wirecheck_codec::ws::{Event, FrameDecoder, FrameEvent, Limits, MessageDecode
 
 use super::bounds::{self, Budget};
 use super::case::{Case, Chop, Ev, FrameSpec, Scoring, Step};
-use super::result::{CaseResult, CloseInfo, WireRow};
+use super::result::{CaseResult, CloseInfo, Logged, WireRow};
 use super::slots::{IDLE_GRACE, Slots, Work};
 use super::verdict::{Observed, verdicts};
 
@@ -692,17 +692,9 @@ impl Session<'_> {
         // The rows that say whether logging is on are kept whatever the cap: they
         // tell the report what the log covers.
         let keep = matches!(row, WireRow::Logging(_))
-            || (self.log_wire && self.budget.take_row(row.payload_len()));
+            || (self.log_wire && self.budget.take_row(row.kept_bytes()));
         if keep {
             self.wirelog.push(row);
-        }
-    }
-
-    /// [`Self::log`] for a row of `len` payload bytes that is costly to build:
-    /// built only when the cap has room for it.
-    fn log_with(&mut self, len: usize, row: impl FnOnce() -> WireRow) {
-        if self.log_wire && self.budget.take_row(len) {
-            self.wirelog.push(row());
         }
     }
 
@@ -762,7 +754,7 @@ impl Session<'_> {
                         fin,
                         rsv: 0,
                         mask: Some(key),
-                        payload: Vec::new(),
+                        payload: Logged::of(&[]),
                         chop: None,
                     });
                     self.queue(head[..n].to_vec(), true);
@@ -812,7 +804,7 @@ impl Session<'_> {
             fin: spec.fin,
             rsv: spec.rsv,
             mask: Some(key),
-            payload,
+            payload: Logged::of(&payload),
             chop,
         });
         match spec.chop {
@@ -854,7 +846,7 @@ impl Session<'_> {
             if let Some(w) = self.writes.pop_front() {
                 *self.tx_octet_stats.entry(w.bytes.len()).or_default() += 1;
                 self.log(WireRow::Tx {
-                    bytes: w.bytes,
+                    bytes: Logged::of(&w.bytes),
                     sync: w.sync,
                 });
             }
@@ -886,7 +878,7 @@ impl Session<'_> {
             fin: true,
             rsv: 0,
             mask: Some(key),
-            payload: body.to_vec(),
+            payload: Logged::of(body),
             chop: None,
         });
         // Like any unchopped frame: Autobahn writes it at once, and Twisted sends
@@ -896,7 +888,7 @@ impl Session<'_> {
     }
 
     fn on_bytes(&mut self, mut bytes: Vec<u8>) {
-        self.log_with(bytes.len(), || WireRow::Rx(bytes.clone()));
+        self.log(WireRow::Rx(Logged::of(&bytes)));
         let base = self.rx_total;
         self.rx_total += bytes.len() as u64;
         self.track_frames(bytes.clone(), base);
@@ -998,18 +990,13 @@ impl Session<'_> {
                     let Some((h, start, mut payload)) = self.wire_frame.take() else {
                         continue;
                     };
-                    // Keep a payload only while it can still be logged, or a Close body
-                    // (at most 125 bytes when valid, RFC 6455 §5.5; a longer one is
-                    // invalid whatever follows, so its start is enough).
-                    let room = if self.log_wire {
-                        bounds::MAX_WIRE_LOG.saturating_sub(self.budget.wire_log)
-                    } else {
-                        0
-                    };
+                    // Keep what the log shows of a payload (its first bytes), or a
+                    // Close body (at most 125 bytes when valid, RFC 6455 §5.5; a longer
+                    // one is invalid whatever follows, so its start is enough).
                     let keep = if h.opcode == OpCode::Close {
-                        room.max(MAX_CLOSE_KEPT)
+                        MAX_CLOSE_KEPT
                     } else {
-                        room
+                        Logged::PREFIX
                     };
                     let take = data.len().min(keep.saturating_sub(payload.len()));
                     payload.extend_from_slice(&data[..take]);
@@ -1024,19 +1011,17 @@ impl Session<'_> {
                         self.tracked_closes
                             .push((start, complete.then(|| payload.clone())));
                     }
-                    if payload.len() as u64 == h.payload_len {
-                        self.log(WireRow::RxFrame {
-                            opcode: h.opcode.as_u8(),
-                            fin: h.fin,
-                            rsv: h.rsv,
-                            masked: h.mask.is_some(),
-                            payload,
-                        });
-                    } else if self.log_wire {
-                        // Too big for what is left of the log: counted, not kept.
-                        let len = usize::try_from(h.payload_len).unwrap_or(usize::MAX);
-                        self.budget.take_row(len);
-                    }
+                    payload.truncate(Logged::PREFIX);
+                    self.log(WireRow::RxFrame {
+                        opcode: h.opcode.as_u8(),
+                        fin: h.fin,
+                        rsv: h.rsv,
+                        masked: h.mask.is_some(),
+                        payload: Logged {
+                            len: usize::try_from(h.payload_len).unwrap_or(usize::MAX),
+                            head: payload,
+                        },
+                    });
                 }
             }
         }

@@ -84,18 +84,43 @@ impl fmt::Display for BehaviorClose {
     }
 }
 
+/// Bytes as the wire log keeps them: how many there were, and the first
+/// [`Logged::PREFIX`] of them. A report shows no more (Autobahn cuts logged
+/// payloads and octets to 64 bytes), so a row never holds a whole 16 MiB
+/// message, and what a row costs is bounded whatever the server sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Logged {
+    /// How many bytes there were.
+    pub len: usize,
+    /// The first [`Logged::PREFIX`] of them (all of them when fewer).
+    pub head: Vec<u8>,
+}
+
+impl Logged {
+    /// The bytes of a payload a report shows (Autobahn's 64).
+    pub const PREFIX: usize = 64;
+
+    /// What the wire log keeps of `bytes`.
+    pub fn of(bytes: &[u8]) -> Logged {
+        Logged {
+            len: bytes.len(),
+            head: bytes[..bytes.len().min(Self::PREFIX)].to_vec(),
+        }
+    }
+}
+
 /// One row of the wire log (Autobahn §9.6), in the order things happened.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WireRow {
     /// Octets transmitted (`TO`): the bytes, and whether they were a write of their own.
     Tx {
-        /// The bytes (the report shows their length and a prefix).
-        bytes: Vec<u8>,
+        /// The bytes (their length and a prefix).
+        bytes: Logged,
         /// Written on their own (frame-wise or chopped).
         sync: bool,
     },
     /// Octets received (`RO`).
-    Rx(Vec<u8>),
+    Rx(Logged),
     /// A frame transmitted (`TF`).
     TxFrame {
         /// Opcode.
@@ -107,7 +132,7 @@ pub enum WireRow {
         /// The masking key.
         mask: Option<[u8; 4]>,
         /// The payload (unmasked).
-        payload: Vec<u8>,
+        payload: Logged,
         /// The chop size, if chopped.
         chop: Option<usize>,
     },
@@ -122,7 +147,7 @@ pub enum WireRow {
         /// Whether it was masked.
         masked: bool,
         /// The payload.
-        payload: Vec<u8>,
+        payload: Logged,
     },
     /// A `continueLater` armed (`CT`), with its delay in seconds and tag.
     WaitArmed(f64, Option<&'static str>),
@@ -142,10 +167,12 @@ pub enum WireRow {
 
 impl WireRow {
     /// The payload bytes the row holds (what keeping it costs, besides the row).
-    pub fn payload_len(&self) -> usize {
+    pub fn kept_bytes(&self) -> usize {
         match self {
-            WireRow::Tx { bytes, .. } | WireRow::Rx(bytes) => bytes.len(),
-            WireRow::TxFrame { payload, .. } | WireRow::RxFrame { payload, .. } => payload.len(),
+            WireRow::Tx { bytes, .. } | WireRow::Rx(bytes) => bytes.head.len(),
+            WireRow::TxFrame { payload, .. } | WireRow::RxFrame { payload, .. } => {
+                payload.head.len()
+            }
             _ => 0,
         }
     }

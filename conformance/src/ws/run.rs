@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use tokio::task::JoinSet;
 
+use super::bounds::RunBudget;
 use super::case::{Case, Step};
 use super::engine::{EngineConfig, Target, run_case};
 use super::result::{Behavior, BehaviorClose, CaseResult};
@@ -183,6 +184,7 @@ pub async fn run_cases(
         panicked: 0,
     };
     let mut unopened: Vec<String> = Vec::new();
+    let mut retained = RunBudget::default();
     while let Some(joined) = tasks.join_next_with_id().await {
         let (i, result) = match joined {
             Ok((id, r)) => (index[&id], r),
@@ -194,6 +196,8 @@ pub async fn run_cases(
                 (i, panicked(&cases[i], i + 1, e))
             }
         };
+        let mut result = result;
+        retained.admit(&mut result);
         progress(&result, slots.open_connections());
         if slots.opened() == 0 && !result.close.was_open {
             unopened.push(failure_kind(&result));

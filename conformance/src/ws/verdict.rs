@@ -37,11 +37,14 @@ pub struct Verdicts {
 
 /// Render events compactly for a one-line reason.
 pub fn events_summary(events: &[Ev]) -> String {
+    /// A reason stays one readable line however much the server sent.
+    const LISTED: usize = 8;
     if events.is_empty() {
         return "no events".to_owned();
     }
-    let parts: Vec<String> = events
+    let mut parts: Vec<String> = events
         .iter()
+        .take(LISTED)
         .map(|e| match e {
             Ev::Message { data, binary } => {
                 let kind = if *binary { "binary" } else { "text" };
@@ -52,6 +55,9 @@ pub fn events_summary(events: &[Ev]) -> String {
             Ev::Timeout(tag) => format!("timeout {tag}"),
         })
         .collect();
+    if events.len() > LISTED {
+        parts.push(format!("... ({} events in all)", events.len()));
+    }
     parts.join(", ")
 }
 
@@ -249,6 +255,18 @@ mod tests {
             deflate: false,
             limit: None,
         }
+    }
+
+    #[test]
+    fn a_reason_lists_a_few_events_however_many_arrived() {
+        let flood = vec![Ev::text("flood"); 4096];
+        let summary = events_summary(&flood);
+        assert!(summary.len() < 300, "{summary}");
+        assert!(summary.ends_with("... (4096 events in all)"), "{summary}");
+        assert_eq!(
+            events_summary(&flood[..2]),
+            "text message of 5 bytes, text message of 5 bytes"
+        );
     }
 
     #[test]
