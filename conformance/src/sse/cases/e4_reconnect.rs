@@ -125,6 +125,11 @@ fn resume_accepted(cx: &Ctx<'_>) -> Verdict {
     let Some((first, second)) = &cx.obs.resume else {
         return info("not observed");
     };
+    // Whether an id was seen depends on what the first stream kept.
+    judged_items(first, accepted_of(first, second))
+}
+
+fn accepted_of(first: &Observation, second: &Option<(String, Observation)>) -> Verdict {
     if !is_stream(first) {
         return info(format!(
             "no event stream to reconnect to: {}",
