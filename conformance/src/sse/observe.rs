@@ -482,8 +482,7 @@ pub async fn observe(
         };
         let url = next.http_url();
         let chain = || {
-            let mut hops = visited.clone();
-            hops.push(url.clone());
+            let hops: Vec<String> = visited.iter().chain([&url]).map(|u| short(u)).collect();
             hops.join(" → ")
         };
         // Fetch (HTTP-redirect fetch step 5) gives up after 20 redirects; a URL
@@ -590,8 +589,9 @@ async fn read_head(
     obs: &mut Observation,
 ) -> Result<(Head, Vec<u8>), End> {
     let mut reader = HeadReader::default();
-    // Bytes of this hop's response so far.
+    // Bytes of this hop's response so far, and its interim responses.
     let mut got = 0u64;
+    let mut interim = 0usize;
     let incomplete = |got: u64, what: String| {
         if got == 0 {
             End::NoResponse(what)
@@ -635,7 +635,8 @@ async fn read_head(
                     if (100..200).contains(&head.status) && head.status != 101 =>
                 {
                     obs.interim.push(head.status);
-                    if obs.interim.len() > MAX_INTERIM {
+                    interim += 1;
+                    if interim > MAX_INTERIM {
                         obs.limit(format!(
                             "reads at most {MAX_INTERIM} interim (1xx) responses"
                         ));
@@ -833,6 +834,14 @@ impl Body {
             return Some(End::Limit(why));
         }
         None
+    }
+}
+
+/// A URL for a one-line message: at most 120 characters.
+fn short(url: &str) -> String {
+    match url.char_indices().nth(120) {
+        Some((i, _)) => format!("{}…", &url[..i]),
+        None => url.to_owned(),
     }
 }
 
