@@ -944,6 +944,49 @@ mod tests {
     }
 
     #[test]
+    fn kept_values_are_bounded_prefixes_and_every_item_is_counted() {
+        use std::borrow::Cow;
+        use wirecheck_codec::sse::Event;
+        let mut o = Observation::new(&Target::parse_http("http://127.0.0.1/").unwrap());
+        // 'é' is two bytes: a cut at MAX_VALUE must fall on a character boundary.
+        let data = format!("x{}", "é".repeat(MAX_VALUE));
+        let id = "i".repeat(MAX_LAST_ID + 1);
+        let n = MAX_ITEMS + 10;
+        for _ in 0..n {
+            o.seen(
+                Duration::ZERO,
+                Item::Event(Event {
+                    event_type: Cow::Borrowed("message"),
+                    data: Cow::Borrowed(&data),
+                    last_event_id: Cow::Borrowed(""),
+                }),
+            );
+        }
+        o.seen(Duration::ZERO, Item::LastEventId(Cow::Borrowed(&id)));
+        o.close_limits();
+        assert_eq!(o.dispatched, n as u64);
+        assert_eq!(o.items.len() as u64 + o.items_dropped, n as u64 + 1);
+        assert!(o.values_kept <= MAX_VALUES);
+        let Some((
+            _,
+            Seen::Event {
+                data: kept,
+                data_len,
+                ..
+            },
+        )) = o.items.first()
+        else {
+            panic!("the first event is kept");
+        };
+        assert!(kept.len() <= MAX_VALUE && data.starts_with(kept.as_str()));
+        assert_eq!(*data_len, data.len());
+        // An id too long to send again is not kept, and that is said.
+        assert_eq!(o.last_event_id, None);
+        assert!(o.retained_bytes() <= MAX_RETAINED);
+        assert_eq!(o.limits.len(), 3, "{:?}", o.limits);
+    }
+
+    #[test]
     fn user_headers_stay_with_the_first_origin() {
         let extra = [
             ("Authorization".to_owned(), "Bearer secret".to_owned()),
