@@ -66,6 +66,11 @@ fn validating_the_reference_server_exits_0_and_writes_every_report() {
 
 /// A server on a thread that answers every request with `response` and closes.
 fn one_answer_server(response: &'static [u8]) -> String {
+    answer_server(response.to_vec())
+}
+
+/// A server on a thread that answers every request with `response` and closes.
+fn answer_server(response: Vec<u8>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     std::thread::spawn(move || {
@@ -74,7 +79,7 @@ fn one_answer_server(response: &'static [u8]) -> String {
             let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
             let mut buf = [0u8; 4096];
             let _ = s.read(&mut buf);
-            let _ = s.write_all(response);
+            let _ = s.write_all(&response);
         }
     });
     format!("http://{addr}/events")
@@ -191,5 +196,130 @@ fn serve_sse_prints_its_url_and_streams() {
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A server on a thread that writes `partial` (perhaps nothing) on each
+/// connection and then holds it open without another byte.
+fn holding_server(partial: &'static [u8]) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(64) {
+            let Ok(mut s) = stream else { continue };
+            let _ = s.write_all(partial);
+            held.push(s);
+        }
+    });
+    format!("http://{addr}/events")
+}
+
+/// `wirecheck sse URL --cases PAT` with short timers; the output.
+fn run_quick(url: &str, cases: &str, dir: &std::path::Path) -> std::process::Output {
+    wirecheck(&[
+        "sse",
+        url,
+        "--cases",
+        cases,
+        "--duration",
+        "0.5",
+        "--timeout-scale",
+        "0.02",
+        "--report-dir",
+        dir.to_str().expect("UTF-8 path"),
+    ])
+}
+
+#[test]
+fn bad_responses_are_judged_exit_1_and_write_the_reports() {
+    let big_head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nX-Big: {}\r\n\r\ndata: 1\n\n",
+        "b".repeat(20 * 1024)
+    );
+    for (name, url, (id, needle)) in [
+        (
+            "content-length",
+            one_answer_server(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: 99999999999999999999\r\n\r\ndata: 1\n\n",
+            ),
+            ("E.1.3", "invalid Content-Length \"99999999999999999999\""),
+        ),
+        (
+            "redirect-loop",
+            one_answer_server(
+                b"HTTP/1.1 302 Found\r\nLocation: /events\r\nContent-Length: 0\r\n\r\n",
+            ),
+            ("E.1.1", "302: a redirect loop: "),
+        ),
+        (
+            "5xx",
+            one_answer_server(
+                b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 3\r\n\r\nbad",
+            ),
+            ("E.1.1", "status 502"),
+        ),
+        (
+            "big-head",
+            answer_server(big_head.into_bytes()),
+            ("E.1.1", "the response head exceeded wirecheck's 16 KiB head limit"),
+        ),
+        (
+            "trickle",
+            holding_server(b"HTTP/1.1 200 O"),
+            (
+                "E.1.1",
+                "the response head was still incomplete after 0.1 s (14 bytes of it came)",
+            ),
+        ),
+    ] {
+        let dir = temp_dir(&format!("sse-bad-{name}"));
+        let out = run_quick(&url, "E.1.*", &dir);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stdout}\n{stderr}");
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.starts_with(id) && l.contains("FAILED") && l.contains(needle)),
+            "{name}: {id} FAILED {needle:?} in {stdout}"
+        );
+        assert!(!stdout.contains("never answered"), "{name}: {stdout}");
+        assert!(dir.join("index.json").is_file(), "{name}: a report");
+        if name == "big-head" {
+            assert!(stdout.contains("wirecheck's own limits were hit"), "{stdout}");
+            assert!(
+                stdout.contains("E.1.1  reads response heads of at most 16 KiB"),
+                "{stdout}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
+
+#[test]
+fn a_silent_server_exits_3_with_one_line() {
+    // Accepts every connection and never sends a byte: every observation ends by
+    // its head timeout (5 s x 0.02), nothing answered, no report.
+    let url = holding_server(b"");
+    let dir = temp_dir("sse-silent");
+    let out = wirecheck(&[
+        "sse",
+        &url,
+        "--duration",
+        "0.5",
+        "--timeout-scale",
+        "0.02",
+        "--report-dir",
+        dir.to_str().expect("UTF-8 path"),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("never answered a request: no response head within 0.1 s"),
+        "{stderr}"
+    );
+    assert!(!dir.join("index.json").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -15,11 +15,14 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use wirecheck::net::Target;
 use wirecheck::report::Behavior;
+use wirecheck::report::CaseReport;
 use wirecheck::serve::Server as _;
 use wirecheck::serve::sse::{SseServerConfig, bind};
+use wirecheck::sse::case::Observations;
 use wirecheck::sse::case::Settings;
 use wirecheck::sse::command::select;
-use wirecheck::sse::run::{RunConfig, judge_all, observe_all};
+use wirecheck::sse::observe::{End, MAX_ITEMS, MAX_RETAINED, MAX_VALUE, Seen};
+use wirecheck::sse::run::{RunConfig, judge_all, observe_all, unreachable};
 
 /// A request as the scripted servers see it.
 #[derive(Debug, Clone)]
@@ -132,6 +135,23 @@ async fn run(
     heartbeat_ms: u64,
     origin: Option<&str>,
 ) -> HashMap<String, (Behavior, String)> {
+    run_reports(url, pats, duration_ms, heartbeat_ms, origin)
+        .await
+        .1
+        .into_iter()
+        .map(|c| (c.id, (c.behavior, c.result)))
+        .collect()
+}
+
+/// Run the selected cases against `url`; the observations and the case reports.
+/// The run must end within three times the duration plus 20 s.
+async fn run_reports(
+    url: &str,
+    pats: &[&str],
+    duration_ms: u64,
+    heartbeat_ms: u64,
+    origin: Option<&str>,
+) -> (Observations, Vec<CaseReport>) {
     let cases = select(
         &pats.iter().map(|p| (*p).to_owned()).collect::<Vec<_>>(),
         &[],
@@ -157,10 +177,8 @@ async fn run(
     )
     .await
     .expect("the run is bounded");
-    judge_all(&cases, &settings, &obs, "test")
-        .into_iter()
-        .map(|c| (c.id, (c.behavior, c.result)))
-        .collect()
+    let reports = judge_all(&cases, &settings, &obs, "test");
+    (obs, reports)
 }
 
 #[track_caller]
@@ -628,7 +646,7 @@ async fn a_line_beyond_the_parser_limit_is_not_blamed_on_the_framing() {
         &v,
         "E.1.5",
         Behavior::Ok,
-        "stopped at its limit: a line is longer",
+        "stopped at its limit: a line exceeded wirecheck's 4 MiB line limit",
     );
 }
 
@@ -676,4 +694,264 @@ async fn deflate_in_zlib_form_passes_and_raw_deflate_is_non_strict_in_e_1_6() {
             expect(&v, "E.1.6", Behavior::Ok, "deflate, ");
         }
     }
+}
+
+/// A server that answers every request with `head` and then writes `chunk` over
+/// and over, as fast as the client reads, until the client leaves (or 60 s pass).
+async fn endless(head: &'static str, chunk: Vec<u8>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let chunk = Arc::new(chunk);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let chunk = Arc::clone(&chunk);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = stream.read(&mut buf).await;
+                let flood = async {
+                    stream.write_all(head.as_bytes()).await?;
+                    loop {
+                        stream.write_all(&chunk).await?;
+                    }
+                    #[allow(unreachable_code)]
+                    Ok::<(), std::io::Error>(())
+                };
+                let _ = tokio::time::timeout(Duration::from_secs(60), flood).await;
+            });
+        }
+    });
+    format!("http://{addr}/events")
+}
+
+#[track_caller]
+fn report<'a>(reports: &'a [CaseReport], id: &str) -> &'a CaseReport {
+    reports
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("{id} did not run"))
+}
+
+#[tokio::test]
+async fn an_endless_line_fails_every_format_case_and_names_the_limit() {
+    // `data: xxxx...` with no line end, as fast as it can: the parser stops at its
+    // 4 MiB line limit; nothing was ever dispatched, so no E.2 case may pass.
+    let head: &'static str = Box::leak(format!("{SSE_HEAD}data: ").into_boxed_str());
+    let url = endless(head, vec![b'x'; 64 * 1024]).await;
+    let (obs, reports) = run_reports(&url, &["E.2.*", "E.3.*", "E.1.5"], 3000, 1000, None).await;
+    let main = obs.main.as_ref().unwrap();
+    assert!(
+        matches!(&main.end, End::Limit(why) if why.contains("4 MiB line limit")),
+        "{}",
+        main.end
+    );
+    assert_eq!(main.dispatched, 0);
+    for c in reports.iter().filter(|c| c.id.starts_with("E.2.")) {
+        assert_eq!(c.behavior, Behavior::Failed, "{}: {}", c.id, c.result);
+        assert!(
+            c.result
+                .contains("a line exceeded wirecheck's 4 MiB line limit after ")
+                && c.result.ends_with("; no event was dispatched"),
+            "{}: {}",
+            c.id,
+            c.result
+        );
+        assert_eq!(c.limits.len(), 1, "{}: {:?}", c.id, c.limits);
+        assert!(c.limits[0].contains("4 MiB line limit"), "{:?}", c.limits);
+    }
+    // Liveness was judged up to the limit only: never OK, and the limit is listed.
+    for id in ["E.3.2", "E.3.3", "E.3.4"] {
+        let c = report(&reports, id);
+        assert_ne!(c.behavior, Behavior::Ok, "{id}: {}", c.result);
+        assert!(!c.limits.is_empty(), "{id}");
+    }
+    // The framing itself decoded every byte read.
+    let c = report(&reports, "E.1.5");
+    assert_eq!(c.behavior, Behavior::Ok, "{}", c.result);
+}
+
+#[tokio::test]
+async fn an_event_flood_keeps_memory_bounded_and_ends() {
+    // Small events and large ones, as fast as the client reads: what the
+    // observation keeps stays bounded whatever the server sends, and the run ends
+    // by --duration (or wirecheck's 64 MiB body limit, whichever comes first).
+    let mut chunk = format!("data: {}\n\n", "y".repeat(4096)).into_bytes();
+    while chunk.len() < 60 * 1024 {
+        chunk.extend_from_slice(b"id: 1\ndata: x\n\n");
+    }
+    let url = endless(SSE_HEAD, chunk).await;
+    let (obs, reports) = run_reports(&url, &["E.2.*", "E.3.*"], 1500, 1000, None).await;
+    let main = obs.main.as_ref().unwrap();
+    assert!(matches!(main.end, End::Cut | End::Limit(_)), "{}", main.end);
+    assert!(
+        main.dispatched > main.items.len() as u64,
+        "the flood outran what is kept"
+    );
+    assert!(main.items.len() <= MAX_ITEMS);
+    assert!(
+        main.retained_bytes() <= MAX_RETAINED,
+        "{} bytes retained",
+        main.retained_bytes()
+    );
+    for (_, seen) in &main.items {
+        if let Seen::Event { data, data_len, .. } = seen {
+            assert!(data.len() <= MAX_VALUE && *data_len >= data.len());
+        }
+    }
+    assert!(
+        main.limits.iter().any(|l| l.contains("parser items")),
+        "{:?}",
+        main.limits
+    );
+    // The stream is well-formed: E.2 finds nothing, and where wirecheck's limits
+    // shaped a verdict it is not OK and names them.
+    for c in &reports {
+        assert_ne!(c.behavior, Behavior::Failed, "{}: {}", c.id, c.result);
+        if !c.limits.is_empty() {
+            assert_ne!(c.behavior, Behavior::Ok, "{}: {}", c.id, c.result);
+        }
+    }
+    assert!(!report(&reports, "E.3.3").limits.is_empty());
+}
+
+#[tokio::test]
+async fn an_invalid_content_length_fails_e_1_3_and_e_1_5() {
+    let url = scripted(Arc::new(|_| {
+        vec![w(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nContent-Length: 99999999999999999999\r\nConnection: close\r\n\r\ndata: 1\n\n",
+        )]
+    }))
+    .await;
+    let (obs, reports) = run_reports(&url, &["E.1.*", "E.2.*"], 1000, 1000, None).await;
+    assert_eq!(unreachable(&obs), None, "a response came");
+    let c = report(&reports, "E.1.3");
+    assert_eq!(c.behavior, Behavior::Failed, "{}", c.result);
+    assert!(
+        c.result
+            .contains("invalid Content-Length \"99999999999999999999\""),
+        "{}",
+        c.result
+    );
+    assert!(c.result.contains("RFC 9112 §6.3"), "{}", c.result);
+    let c = report(&reports, "E.1.5");
+    assert_eq!(c.behavior, Behavior::Failed, "{}", c.result);
+    assert!(c.result.contains("framing is invalid"), "{}", c.result);
+    for c in &reports {
+        assert!(!c.result.contains("Undecodable("), "{}: {}", c.id, c.result);
+    }
+}
+
+#[tokio::test]
+async fn redirect_loops_and_endless_chains_fail_e_1_1() {
+    // The same URL again: a loop, found at once.
+    let url = scripted(Arc::new(|_| {
+        vec![w(
+            "HTTP/1.1 302 Found\r\nLocation: /events\r\nContent-Length: 0\r\n\r\n",
+        )]
+    }))
+    .await;
+    let (obs, reports) = run_reports(&url, &["E.1.1", "E.1.2"], 1000, 1000, None).await;
+    assert_eq!(unreachable(&obs), None);
+    let c = report(&reports, "E.1.1");
+    assert_eq!(c.behavior, Behavior::Failed, "{}", c.result);
+    assert!(
+        c.result.starts_with("302: a redirect loop: "),
+        "{}",
+        c.result
+    );
+    assert!(c.limits.is_empty(), "a loop is no limit of ours");
+    // Always a new URL: wirecheck stops after 5 redirects and says so.
+    let hops = Arc::new(AtomicU64::new(0));
+    let seen = Arc::clone(&hops);
+    let url = scripted(Arc::new(move |_| {
+        let n = seen.fetch_add(1, Ordering::SeqCst);
+        vec![w(format!(
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: /hop{n}\r\nContent-Length: 0\r\n\r\n"
+        ))]
+    }))
+    .await;
+    let (_, reports) = run_reports(&url, &["E.1.1"], 1000, 1000, None).await;
+    let c = report(&reports, "E.1.1");
+    assert_eq!(c.behavior, Behavior::Failed, "{}", c.result);
+    assert!(c.result.contains("more than 5 redirects"), "{}", c.result);
+    assert_eq!(
+        c.limits,
+        ["follows at most 5 redirects (browsers follow 20)"]
+    );
+    assert_eq!(hops.load(Ordering::SeqCst), 6);
+}
+
+#[tokio::test]
+async fn a_5xx_fails_e_1_1_and_an_oversized_head_fails_with_the_limit() {
+    let url = scripted(Arc::new(|_| {
+        vec![w(
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\nbusy",
+        )]
+    }))
+    .await;
+    let v = run(&url, &["E.1.1"], 1000, 1000, None).await;
+    expect(&v, "E.1.1", Behavior::Failed, "status 503");
+
+    let url = scripted(Arc::new(|_| {
+        vec![w(format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nX-Big: {}\r\n\r\ndata: 1\n\n",
+            "b".repeat(20 * 1024)
+        ))]
+    }))
+    .await;
+    let (obs, reports) = run_reports(&url, &["E.1.*", "E.3.1"], 1000, 1000, None).await;
+    assert_eq!(unreachable(&obs), None, "bytes came: not unreachable");
+    let c = report(&reports, "E.1.1");
+    assert_eq!(c.behavior, Behavior::Failed, "{}", c.result);
+    assert!(
+        c.result
+            .contains("the response head exceeded wirecheck's 16 KiB head limit"),
+        "{}",
+        c.result
+    );
+    assert_eq!(c.limits, ["reads response heads of at most 16 KiB"]);
+    for c in &reports {
+        assert_ne!(c.behavior, Behavior::Ok, "{}: {}", c.id, c.result);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_trickling_head_ends_by_the_head_timeout_and_is_judged() {
+    // One byte every 3 s: the head never completes; each observation ends by its
+    // 5 s head timeout (tokio's paused clock: no real waiting), and since bytes
+    // came the response is judged rather than called unreachable.
+    let url = scripted(Arc::new(|_| {
+        b"HTTP/1.1 200 OK\r\n"
+            .iter()
+            .flat_map(|b| [Act::Write(vec![*b]), Act::Sleep(3000)])
+            .collect()
+    }))
+    .await;
+    let (obs, reports) = run_reports(&url, &["E.1.1", "E.3.1"], 500, 1000, None).await;
+    let main = obs.main.as_ref().unwrap();
+    assert!(main.received >= 1 && main.head.is_none());
+    assert_eq!(unreachable(&obs), None);
+    let c = report(&reports, "E.1.1");
+    assert_eq!(c.behavior, Behavior::Failed, "{}", c.result);
+    assert!(
+        c.result
+            .contains("the response head was still incomplete after 5.0 s"),
+        "{}",
+        c.result
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_silent_server_is_unreachable_after_the_head_timeout() {
+    // Accepts and never answers: no byte of any response, so the run is
+    // "unreachable" with a one-line reason, every observation ended by its head
+    // timeout (the paused clock makes that instant).
+    let url = scripted(Arc::new(|_| vec![Act::Sleep(60_000)])).await;
+    let (obs, reports) = run_reports(&url, &[], 2000, 1000, None).await;
+    let why = unreachable(&obs).expect("nothing answered");
+    assert_eq!(why, "no response head within 5.0 s");
+    let c = report(&reports, "E.1.1");
+    assert_eq!(c.behavior, Behavior::Failed, "{}", c.result);
 }

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use super::observe::{End, Observation};
+use super::observe::Observation;
 use crate::report::Behavior;
 
 /// An observation a case judges.
@@ -117,46 +117,87 @@ pub struct Verdict {
     pub behavior: Behavior,
     /// One line: what was expected and what was received.
     pub reason: String,
+    /// The limits of wirecheck's own that shaped it (`CaseReport::limits`).
+    pub limits: Vec<String>,
+}
+
+impl Verdict {
+    fn new(behavior: Behavior, reason: impl Into<String>) -> Verdict {
+        Verdict {
+            behavior,
+            reason: reason.into(),
+            limits: Vec::new(),
+        }
+    }
+
+    /// Name `limits` as having shaped this verdict. DESIGN §7a: a limit never
+    /// leaves it OK; what was judged up to the limit is reported, unscored.
+    pub fn shaped_by(mut self, limits: &[String]) -> Verdict {
+        for l in limits {
+            if !self.limits.contains(l) {
+                self.limits.push(l.clone());
+            }
+        }
+        if !self.limits.is_empty() && self.behavior == Behavior::Ok {
+            self.behavior = Behavior::Informational;
+            self.reason = format!(
+                "{} (judged only up to wirecheck's own limit: {})",
+                self.reason,
+                self.limits.join("; ")
+            );
+        }
+        self
+    }
+}
+
+/// The limit that stopped reading `o`, as a list for [`Verdict::shaped_by`]: what
+/// cases judging the stream's bytes (the lint, the framing) were limited by.
+pub fn stop_limit(o: &Observation) -> Vec<String> {
+    o.stopped_at_limit()
+        .map(|why| vec![why.to_owned()])
+        .unwrap_or_default()
+}
+
+/// A case that judges `o`'s bytes: shaped by the limit that stopped the stream.
+pub fn judged_bytes(o: &Observation, v: Verdict) -> Verdict {
+    v.shaped_by(&stop_limit(o))
+}
+
+/// A case that judges what `o` kept (items, event times, reads): shaped by every
+/// limit the observation hit.
+pub fn judged_items(o: &Observation, v: Verdict) -> Verdict {
+    v.shaped_by(&o.limits)
+}
+
+/// FAILED for an observation without a response head: why, with the limits that
+/// caused it (an oversized head, too many redirects).
+pub fn no_response(o: &Observation) -> Verdict {
+    failed(response_summary(o)).shaped_by(&o.limits)
 }
 
 /// OK, with what was seen.
 pub fn ok(reason: impl Into<String>) -> Verdict {
-    Verdict {
-        behavior: Behavior::Ok,
-        reason: reason.into(),
-    }
+    Verdict::new(Behavior::Ok, reason)
 }
 
 /// FAILED: a MUST is broken, or what the server sent is lost in every browser.
 pub fn failed(reason: impl Into<String>) -> Verdict {
-    Verdict {
-        behavior: Behavior::Failed,
-        reason: reason.into(),
-    }
+    Verdict::new(Behavior::Failed, reason)
 }
 
 /// NON-STRICT: a SHOULD, or legal but fragile.
 pub fn non_strict(reason: impl Into<String>) -> Verdict {
-    Verdict {
-        behavior: Behavior::NonStrict,
-        reason: reason.into(),
-    }
+    Verdict::new(Behavior::NonStrict, reason)
 }
 
 /// INFORMATIONAL: reported, not scored.
 pub fn info(reason: impl Into<String>) -> Verdict {
-    Verdict {
-        behavior: Behavior::Informational,
-        reason: reason.into(),
-    }
+    Verdict::new(Behavior::Informational, reason)
 }
 
 /// UNIMPLEMENTED: the server does not offer what the case needs.
 pub fn unimplemented(reason: impl Into<String>) -> Verdict {
-    Verdict {
-        behavior: Behavior::Unimplemented,
-        reason: reason.into(),
-    }
+    Verdict::new(Behavior::Unimplemented, reason)
 }
 
 /// One case.
@@ -195,8 +236,7 @@ pub fn response_summary(o: &Observation) -> String {
             h.get("content-type").unwrap_or("(no Content-Type)"),
             o.framing.map(|f| format!(", {f}")).unwrap_or_default()
         ),
-        (None, End::NoResponse(why)) => format!("no response: {why}"),
-        (None, end) => format!("no response ({end:?})"),
+        (None, end) => end.to_string(),
     }
 }
 

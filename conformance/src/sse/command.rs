@@ -164,8 +164,8 @@ pub fn list_cases(pattern: Option<&str>) -> u8 {
     }
     if !any {
         return usage(format!(
-            "the case pattern {:?} selects no case",
-            pattern.unwrap_or_default()
+            "the case pattern {} selects no case",
+            super::http::quoted(pattern.unwrap_or_default())
         ));
     }
     EXIT_OK

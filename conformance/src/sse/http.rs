@@ -80,7 +80,8 @@ impl Head {
 /// Why a response head was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HeadError {
-    /// More than [`MAX_HEAD`] bytes without the end of the head.
+    /// More than [`MAX_HEAD`] bytes without the end of the head: wirecheck's own
+    /// limit (RFC 9112 sets none).
     TooLarge,
     /// Not HTTP/1.x, or malformed (httparse's reason).
     Malformed(String),
@@ -89,7 +90,11 @@ pub enum HeadError {
 impl std::fmt::Display for HeadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            HeadError::TooLarge => write!(f, "the response head exceeds {MAX_HEAD} bytes"),
+            HeadError::TooLarge => write!(
+                f,
+                "the response head exceeded wirecheck's {} head limit without ending",
+                size(MAX_HEAD as u64)
+            ),
             HeadError::Malformed(why) => write!(f, "malformed response head: {why}"),
         }
     }
@@ -97,9 +102,20 @@ impl std::fmt::Display for HeadError {
 
 /// Accumulates the response head. `feed` returns the head and how many bytes of
 /// the last input belong to it once the head is complete.
+///
+/// Linear in the bytes fed however they are split: each byte is scanned once for
+/// the empty line that ends the head (RFC 9112 §2.2 allows a bare LF as line
+/// terminator, so `LF LF` and `LF CR LF` end it too), and httparse runs once, on
+/// the complete head. Nothing beyond [`MAX_HEAD`] bytes is kept.
 #[derive(Debug, Default)]
 pub struct HeadReader {
     buf: Vec<u8>,
+    /// `buf[..scanned]` holds no end of the head.
+    scanned: usize,
+    /// The empty lines before the status line (`buf[..lead]`, CR and LF only).
+    lead: usize,
+    /// Bytes examined so far (the work done; tests check it is linear).
+    work: u64,
 }
 
 impl HeadReader {
@@ -107,38 +123,138 @@ impl HeadReader {
     /// this input were the head's and the rest is body.
     pub fn feed(&mut self, input: &[u8]) -> Result<Option<(Head, usize)>, HeadError> {
         let before = self.buf.len();
+        // Checked against the limit before it is kept: at most MAX_HEAD + 1 bytes.
         let room = (MAX_HEAD + 1).saturating_sub(before);
         self.buf.extend_from_slice(&input[..input.len().min(room)]);
+        let Some(len) = self.find_end() else {
+            if self.buf.len() > MAX_HEAD {
+                return Err(HeadError::TooLarge);
+            }
+            return Ok(None);
+        };
+        let head = self.parse(len)?;
+        Ok(Some((head, len - before)))
+    }
+
+    /// The work done so far: bytes examined, by the scan and by httparse.
+    pub fn work(&self) -> u64 {
+        self.work
+    }
+
+    /// The length of the head (through its empty line) once `buf` holds it,
+    /// scanning only bytes not scanned before.
+    fn find_end(&mut self) -> Option<usize> {
+        // RFC 9112 §2.2: a recipient may ignore empty lines before the status line
+        // (httparse does); they do not end the head.
+        // Counted once: the count stops at the first other byte.
+        while self
+            .buf
+            .get(self.lead)
+            .is_some_and(|b| matches!(b, b'\r' | b'\n'))
+        {
+            self.lead += 1;
+            self.work += 1;
+        }
+        let lead = self.lead;
+        let mut from = self.scanned.max(lead);
+        while let Some(i) = memchr::memchr(b'\n', &self.buf[from..]).map(|i| from + i) {
+            self.work += (i + 1 - from) as u64;
+            from = i + 1;
+            // The line this LF ends is empty: LF LF, or LF CR LF (a CRLFCRLF split
+            // across reads is found here too: the scan resumes before the LF).
+            // `i > lead`: the leading CR and LF bytes were skipped.
+            let empty = self.buf[i - 1] == b'\n'
+                || (self.buf[i - 1] == b'\r' && i >= lead + 2 && self.buf[i - 2] == b'\n');
+            if empty {
+                return Some(i + 1);
+            }
+        }
+        self.work += (self.buf.len() - from) as u64;
+        self.scanned = self.buf.len();
+        None
+    }
+
+    /// httparse over the complete head, once.
+    fn parse(&mut self, len: usize) -> Result<Head, HeadError> {
+        self.work += len as u64;
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut resp = httparse::Response::new(&mut headers);
-        match resp.parse(&self.buf) {
-            Ok(httparse::Status::Complete(len)) => {
-                let head = Head {
-                    version: resp.version.unwrap_or(1),
-                    status: resp.code.unwrap_or(0),
-                    reason: resp.reason.unwrap_or("").to_owned(),
-                    headers: resp
-                        .headers
-                        .iter()
-                        .map(|h| {
-                            (
-                                h.name.to_owned(),
-                                String::from_utf8_lossy(h.value).into_owned(),
-                            )
-                        })
-                        .collect(),
-                    raw: String::from_utf8_lossy(&self.buf[..len]).into_owned(),
-                };
-                Ok(Some((head, len - before)))
-            }
-            Ok(httparse::Status::Partial) if self.buf.len() > MAX_HEAD => Err(HeadError::TooLarge),
-            Ok(httparse::Status::Partial) => Ok(None),
+        match resp.parse(&self.buf[..len]) {
+            Ok(httparse::Status::Complete(_)) => Ok(Head {
+                version: resp.version.unwrap_or(1),
+                status: resp.code.unwrap_or(0),
+                reason: resp.reason.unwrap_or("").to_owned(),
+                headers: resp
+                    .headers
+                    .iter()
+                    .map(|h| {
+                        (
+                            h.name.to_owned(),
+                            String::from_utf8_lossy(h.value).into_owned(),
+                        )
+                    })
+                    .collect(),
+                raw: String::from_utf8_lossy(&self.buf[..len]).into_owned(),
+            }),
+            // An empty line ended it, yet httparse wants more: not a head it can read.
+            Ok(httparse::Status::Partial) => Err(HeadError::Malformed(
+                "the head ends before its status line is complete".into(),
+            )),
             Err(httparse::Error::TooManyHeaders) => Err(HeadError::Malformed(format!(
                 "more than {MAX_HEADERS} header fields"
             ))),
             Err(e) => Err(HeadError::Malformed(e.to_string())),
         }
     }
+}
+
+/// A size for messages: `4 MiB`, `16 KiB`, or bytes.
+pub fn size(n: u64) -> String {
+    match n {
+        n if n >= 1 << 20 && n % (1 << 20) == 0 => format!("{} MiB", n >> 20),
+        n if n >= 1 << 10 && n % (1 << 10) == 0 => format!("{} KiB", n >> 10),
+        n => format!("{n} bytes"),
+    }
+}
+
+/// A value from the server for a one-line message: quoted, control characters
+/// escaped, at most 64 characters.
+pub fn quoted(value: &str) -> String {
+    let mut out: String = value.chars().take(64).collect::<String>();
+    if value.chars().nth(64).is_some() {
+        out.push('…');
+    }
+    format!("\"{}\"", out.escape_debug())
+}
+
+/// The body length `Content-Length` announces (RFC 9112 §6.3 item 5, RFC 9110
+/// §8.6): `Ok(None)` without one; an error for a value that is not digits, does
+/// not fit 64 bits, or a list whose members differ.
+pub fn content_length(head: &Head) -> Result<Option<u64>, String> {
+    let mut lengths = head.all("content-length").flat_map(|v| v.split(','));
+    let Some(first) = lengths.next() else {
+        return Ok(None);
+    };
+    let first = first.trim();
+    // RFC 9110 §8.6: Content-Length = 1*DIGIT (no sign, no space inside).
+    let n = if !first.is_empty() && first.bytes().all(|b| b.is_ascii_digit()) {
+        first.parse::<u64>().ok()
+    } else {
+        None
+    };
+    let Some(n) = n else {
+        return Err(format!(
+            "invalid Content-Length {}: not a length (RFC 9112 §6.3: an unrecoverable framing error)",
+            quoted(first)
+        ));
+    };
+    if lengths.any(|o| o.trim() != first) {
+        return Err(
+            "conflicting Content-Length values (RFC 9112 §6.3: an unrecoverable framing error)"
+                .into(),
+        );
+    }
+    Ok(Some(n))
 }
 
 /// How the body of a response is delimited (RFC 9112 §6.3).
@@ -167,19 +283,10 @@ impl Framing {
             }
             return Ok(Framing::Close);
         }
-        let mut lengths = head.all("content-length").flat_map(|v| v.split(','));
-        match lengths.next() {
+        // RFC 9112 §6.3 items 5-7.
+        match content_length(head)? {
             None => Ok(Framing::Close),
-            Some(first) => {
-                let n: u64 = first
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("invalid Content-Length {first:?}"))?;
-                if lengths.any(|o| o.trim() != first.trim()) {
-                    return Err("conflicting Content-Length values".into());
-                }
-                Ok(Framing::Length(n))
-            }
+            Some(n) => Ok(Framing::Length(n)),
         }
     }
 
@@ -278,8 +385,8 @@ impl Chunked {
                         Ok(httparse::Status::Complete((_, size))) => size,
                         _ => {
                             return Err(format!(
-                                "invalid chunk-size line {:?}",
-                                String::from_utf8_lossy(&line).trim_end()
+                                "invalid chunk-size line {}",
+                                quoted(String::from_utf8_lossy(&line).trim_end())
                             ));
                         }
                     };
@@ -465,6 +572,111 @@ mod tests {
         let mut r = HeadReader::default();
         let big = format!("HTTP/1.1 200 OK\r\nX: {}\r\n", "a".repeat(MAX_HEAD));
         assert_eq!(r.feed(big.as_bytes()), Err(HeadError::TooLarge));
+    }
+
+    #[test]
+    fn a_head_fed_a_byte_at_a_time_costs_linear_work() {
+        // Just under the limit: 63 fields of ~250 bytes.
+        let mut raw = String::from("HTTP/1.1 200 OK\r\n");
+        for i in 0..63 {
+            raw.push_str(&format!("X-Field-{i}: {}\r\n", "v".repeat(240)));
+        }
+        raw.push_str("\r\n");
+        assert!(raw.len() < MAX_HEAD && raw.len() > 15_000);
+        let mut r = HeadReader::default();
+        let mut done = None;
+        for (i, b) in raw.as_bytes().iter().enumerate() {
+            if let Some((h, used)) = r.feed(std::slice::from_ref(b)).unwrap() {
+                done = Some((i, h, used));
+                break;
+            }
+        }
+        let (i, h, used) = done.expect("the head completes");
+        assert_eq!((i, used), (raw.len() - 1, 1));
+        assert_eq!(h.headers.len(), 63);
+        // Each byte scanned once plus one httparse pass: about 2n, never n²/2 (the
+        // old reader re-parsed the whole buffer on every read: ~60 million here).
+        let n = raw.len() as u64;
+        assert!(r.work() <= 2 * n + 16, "work {} for {n} bytes", r.work());
+    }
+
+    #[test]
+    fn the_end_of_the_head_is_found_however_it_is_split() {
+        for raw in [
+            &b"HTTP/1.1 200 OK\r\nA: b\r\n\r\nBODY"[..],
+            b"HTTP/1.1 200 OK\nA: b\n\nBODY",
+            b"HTTP/1.1 200 OK\nA: b\n\r\nBODY",
+            b"\r\n\r\nHTTP/1.1 200 OK\r\nA: b\r\n\r\nBODY",
+        ] {
+            for a in 0..raw.len() {
+                for b in a..raw.len() {
+                    let mut r = HeadReader::default();
+                    let mut got = None;
+                    let mut offset = 0;
+                    for piece in [&raw[..a], &raw[a..b], &raw[b..]] {
+                        if let Some((h, used)) = r.feed(piece).unwrap() {
+                            got = Some((h, offset + used));
+                            break;
+                        }
+                        offset += piece.len();
+                    }
+                    let (h, end) = got.expect("complete");
+                    assert_eq!(h.get("a"), Some("b"));
+                    assert_eq!(&raw[end..], b"BODY", "split at {a}, {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn heads_over_the_limit_are_refused_without_keeping_them() {
+        let mut r = HeadReader::default();
+        let line = format!("X: {}\r\n", "a".repeat(1000));
+        assert_eq!(r.feed(b"HTTP/1.1 200 OK\r\n"), Ok(None));
+        let mut result = Ok(None);
+        for _ in 0..100 {
+            result = r.feed(line.as_bytes());
+            if result.is_err() {
+                break;
+            }
+        }
+        assert_eq!(result, Err(HeadError::TooLarge));
+        assert!(r.buf.len() <= MAX_HEAD + 1);
+        assert!(
+            HeadError::TooLarge
+                .to_string()
+                .contains("16 KiB head limit")
+        );
+        // Empty lines alone never end a head, and are bounded too.
+        let mut r = HeadReader::default();
+        assert_eq!(r.feed(&[b'\n'; MAX_HEAD]), Ok(None));
+        assert_eq!(r.feed(b"\r\n"), Err(HeadError::TooLarge));
+        let mut r = HeadReader::default();
+        assert!(matches!(
+            r.feed(b"NOT HTTP\r\n\r\n"),
+            Err(HeadError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn content_length_is_digits_that_fit() {
+        let cl = |v: &str| {
+            content_length(&head(&format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {v}\r\n\r\n"
+            )))
+        };
+        assert_eq!(cl("42"), Ok(Some(42)));
+        assert_eq!(cl("7, 7"), Ok(Some(7)));
+        for bad in ["99999999999999999999", "-1", "+5", "0x10", "1 2", "7, 8"] {
+            let e = cl(bad).unwrap_err();
+            assert!(e.contains("RFC 9112 §6.3"), "{bad}: {e}");
+        }
+        assert!(
+            cl("99999999999999999999")
+                .unwrap_err()
+                .contains("\"99999999999999999999\"")
+        );
+        assert_eq!(content_length(&head("HTTP/1.1 200 OK\r\n\r\n")), Ok(None));
     }
 
     #[test]

@@ -3,28 +3,51 @@
 //! the spec-exact parser (`wirecheck_codec::sse::Parser`) dispatched and every
 //! place the producer-grammar checker (`wirecheck_codec::sse::lint::Lint`) flagged.
 //!
-//! The cases never touch a socket: they judge [`Observation`]s. Every wait is
-//! bounded (connect plus head by `head_timeout`, the body by the observation's
-//! `duration`), and so is every buffer (`max_body` decoded bytes, `MAX_ITEMS`
-//! items kept).
+//! The cases never touch a socket: they judge [`Observation`]s. Every wait has a
+//! deadline that fires whatever the socket does (connect plus head by
+//! `head_timeout`, the body by the observation's `duration`, checked before every
+//! read too, so a server that is always ready to send cannot hold it open), and
+//! every buffer is bounded: at most `max_body` decoded bytes are read, a prefix of
+//! each value and of the items is kept and the rest counted
+//! ([`Observation::retained_bytes`] stays under [`MAX_RETAINED`]). Each limit of
+//! wirecheck's own that an observation hits is named in [`Observation::limits`].
+//!
+//! Time is `tokio::time::Instant`, so tests can run it on a paused clock.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::time::timeout_at;
+use tokio::time::{Instant, timeout_at};
 use wirecheck_codec::sse::lint::Lint;
-use wirecheck_codec::sse::{Config, Item, Parser, Retry};
+use wirecheck_codec::sse::{Config, Item, Limit, LimitExceeded, Parser, Retry};
 
-use super::http::{Coding, Framing, Head, HeadReader, request};
-use crate::net::{Target, connect};
+use super::http::{Coding, Framing, Head, HeadError, HeadReader, request, size};
+use crate::net::{Stream, Target, connect};
 
 /// The most parser items an observation keeps (the rest are counted).
 pub const MAX_ITEMS: usize = 20_000;
-/// The most reads an observation records one by one.
-pub const MAX_ARRIVALS: usize = 100_000;
+/// The most reads an observation records one by one (later ones merge into the
+/// last).
+pub const MAX_ARRIVALS: usize = 50_000;
 /// The most redirects followed.
 pub const MAX_REDIRECTS: usize = 5;
+/// The most interim (1xx) responses read before the final one.
+pub const MAX_INTERIM: usize = 8;
+/// The most bytes kept of each event type, data and id in [`Seen`] (a prefix; the
+/// full length is counted).
+pub const MAX_VALUE: usize = 1024;
+/// The most bytes of values kept in [`Observation::items`] in all.
+pub const MAX_VALUES: usize = 1 << 20;
+/// The longest last event ID kept for a reconnect.
+pub const MAX_LAST_ID: usize = 64 * 1024;
+/// The bound on [`Observation::retained_bytes`].
+pub const MAX_RETAINED: usize = 8 << 20;
+/// Transport bytes handed to the decoders at a time: a compressed read cannot
+/// inflate past `max_body` by more than one slice's output.
+const DECODE_SLICE: usize = 4096;
+/// The read buffer.
+const READ_BUF: usize = 16 * 1024;
 
 /// What to send.
 #[derive(Debug, Clone)]
@@ -96,8 +119,11 @@ pub struct Stop {
 /// How an observation ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum End {
-    /// No response head: the reason (connect error, timeout, malformed head).
+    /// Not a byte of a response: the reason (connect error, timeout, closed).
     NoResponse(String),
+    /// Bytes came, but no response a client can use: a malformed, oversized or
+    /// incomplete head, a redirect loop, too many interim responses.
+    BadResponse(String),
     /// The server ended the body (close, last chunk, `Content-Length` reached).
     ServerEnded,
     /// The server closed the connection before the body's end (mid-chunk, short
@@ -105,23 +131,41 @@ pub enum End {
     Broken(String),
     /// wirecheck stopped reading: the duration passed, or a stop condition was met.
     Cut,
-    /// The body could not be decoded (chunked framing, gzip).
+    /// The body could not be decoded (invalid `Content-Length`, chunked framing,
+    /// gzip).
     Undecodable(String),
     /// wirecheck stopped reading at one of its own bounds: the decoded body
     /// exceeded `max_body`, or a line or event exceeded the parser's limits. Not
-    /// a fault of the framing or the coding.
+    /// a fault of the framing or the coding. The text names the limit.
     Limit(String),
 }
 
+impl std::fmt::Display for End {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            End::NoResponse(why) => write!(f, "no response: {why}"),
+            End::BadResponse(why) => write!(f, "no usable response: {why}"),
+            End::ServerEnded => f.write_str("the server ended the body"),
+            End::Broken(why) => write!(f, "broken: {why}"),
+            End::Cut => f.write_str("wirecheck stopped reading"),
+            End::Undecodable(why) => write!(f, "undecodable: {why}"),
+            End::Limit(why) => write!(f, "wirecheck stopped reading at its limit: {why}"),
+        }
+    }
+}
+
 /// What the parser handed out, with the time of the read that completed it.
+/// Values are kept up to [`MAX_VALUE`] bytes (cut at a character boundary).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Seen {
     /// A dispatched event.
     Event {
         /// Its type.
         event_type: String,
-        /// Its data.
+        /// Its data (a prefix).
         data: String,
+        /// The length of its data, in bytes.
+        data_len: usize,
         /// The last event ID after dispatch step 1.
         id: String,
     },
@@ -154,7 +198,7 @@ pub struct Observation {
     pub request: String,
     /// Redirects followed: status and `Location`.
     pub redirects: Vec<(u16, String)>,
-    /// The final response head.
+    /// The final response head (the last redirect's when redirects did not end).
     pub head: Option<Head>,
     /// Interim (1xx) statuses received before it.
     pub interim: Vec<u16>,
@@ -166,15 +210,20 @@ pub struct Observation {
     pub coding: Option<String>,
     /// A `deflate` body was raw DEFLATE (RFC 1951), not the zlib format.
     pub raw_deflate: bool,
+    /// Bytes of any response received, over every hop (0: nothing answered).
+    pub received: u64,
     /// Body bytes on the wire (before the content coding is undone).
     pub wire_bytes: u64,
     /// Each read that delivered decoded body bytes.
     pub arrivals: Vec<Arrival>,
     /// The parser's items with the time of the read that completed them.
     pub items: Vec<(Duration, Seen)>,
-    /// Items not kept (beyond [`MAX_ITEMS`]).
+    /// Items not kept (beyond [`MAX_ITEMS`] or [`MAX_VALUES`]).
     pub items_dropped: u64,
-    /// The last event ID the stream committed (kept even when items are not).
+    /// Events dispatched, kept or not.
+    pub dispatched: u64,
+    /// The last event ID the stream committed (kept even when items are not; not
+    /// kept beyond [`MAX_LAST_ID`] bytes).
     pub last_event_id: Option<String>,
     /// The producer-grammar findings (`Lint::finish` was called when the server
     /// ended the stream).
@@ -185,16 +234,54 @@ pub struct Observation {
     pub ended_at: Duration,
     /// The first decoded body bytes (for the report), at most 4 KiB.
     pub body_head: Vec<u8>,
+    /// Every limit of wirecheck's own this observation hit, one line each.
+    pub limits: Vec<String>,
+    /// Values cut to [`MAX_VALUE`] (counted for the limit line).
+    values_cut: u64,
+    /// Bytes of values kept in `items`.
+    values_kept: usize,
+    /// Reads merged into the last arrival kept.
+    arrivals_merged: u64,
 }
 
 impl Observation {
-    /// The dispatched events with their arrival times.
+    fn new(target: &Target) -> Observation {
+        Observation {
+            target: target.clone(),
+            request: String::new(),
+            redirects: Vec::new(),
+            head: None,
+            interim: Vec::new(),
+            head_at: None,
+            framing: None,
+            coding: None,
+            raw_deflate: false,
+            received: 0,
+            wire_bytes: 0,
+            arrivals: Vec::new(),
+            items: Vec::new(),
+            items_dropped: 0,
+            dispatched: 0,
+            last_event_id: None,
+            lint: Lint::new(),
+            end: End::Cut,
+            ended_at: Duration::ZERO,
+            body_head: Vec::new(),
+            limits: Vec::new(),
+            values_cut: 0,
+            values_kept: 0,
+            arrivals_merged: 0,
+        }
+    }
+
+    /// The dispatched events kept, with their arrival times.
     pub fn events(&self) -> impl Iterator<Item = (Duration, &str, &str, &str)> {
         self.items.iter().filter_map(|(t, s)| match s {
             Seen::Event {
                 event_type,
                 data,
                 id,
+                ..
             } => Some((*t, event_type.as_str(), data.as_str(), id.as_str())),
             _ => None,
         })
@@ -209,6 +296,165 @@ impl Observation {
     pub fn server_ended(&self) -> bool {
         matches!(self.end, End::ServerEnded | End::Broken(_))
     }
+
+    /// The limit that stopped the body, if one did.
+    pub fn stopped_at_limit(&self) -> Option<&str> {
+        match &self.end {
+            End::Limit(why) => Some(why),
+            _ => None,
+        }
+    }
+
+    /// The bytes this observation holds on to (an upper bound of its heap use,
+    /// the lint's bounded findings aside): always under [`MAX_RETAINED`].
+    pub fn retained_bytes(&self) -> usize {
+        let head = self.head.as_ref().map_or(0, |h| {
+            h.raw.capacity()
+                + h.reason.capacity()
+                + h.headers
+                    .iter()
+                    .map(|(k, v)| k.capacity() + v.capacity() + size_of::<(String, String)>())
+                    .sum::<usize>()
+        });
+        let items: usize = self
+            .items
+            .iter()
+            .map(|(_, s)| match s {
+                Seen::Event {
+                    event_type,
+                    data,
+                    id,
+                    ..
+                } => event_type.capacity() + data.capacity() + id.capacity(),
+                Seen::LastEventId(id) => id.capacity(),
+                Seen::Retry(_) | Seen::Comment => 0,
+            })
+            .sum();
+        head + items
+            + self.items.capacity() * size_of::<(Duration, Seen)>()
+            + self.arrivals.capacity() * size_of::<Arrival>()
+            + self.body_head.capacity()
+            + self.request.capacity()
+            + self.last_event_id.as_ref().map_or(0, String::capacity)
+            + self
+                .redirects
+                .iter()
+                .map(|(_, l)| l.capacity() + 32)
+                .sum::<usize>()
+            + self.interim.capacity() * 2
+    }
+
+    /// Record a limit hit (once per text).
+    fn limit(&mut self, what: String) {
+        if !self.limits.contains(&what) {
+            self.limits.push(what);
+        }
+    }
+
+    /// Name the retention limits hit, once the observation is over.
+    fn close_limits(&mut self) {
+        if self.items_dropped > 0 {
+            self.limit(format!(
+                "kept the first {} parser items ({} of values); {} more were counted, not kept",
+                self.items.len(),
+                size(self.values_kept as u64),
+                self.items_dropped
+            ));
+        }
+        if self.values_cut > 0 {
+            self.limit(format!(
+                "kept the first {} of each value; {} longer values were cut",
+                size(MAX_VALUE as u64),
+                self.values_cut
+            ));
+        }
+        if self.arrivals_merged > 0 {
+            self.limit(format!(
+                "timed the first {MAX_ARRIVALS} reads one by one; {} later reads were merged into the last",
+                self.arrivals_merged
+            ));
+        }
+    }
+
+    /// A value to keep: at most [`MAX_VALUE`] bytes of it.
+    fn keep(&mut self, value: &str) -> String {
+        if value.len() <= MAX_VALUE {
+            return value.to_owned();
+        }
+        self.values_cut += 1;
+        let mut end = MAX_VALUE;
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        value[..end].to_owned()
+    }
+
+    /// Keep a parser item if within [`MAX_ITEMS`] and [`MAX_VALUES`]; count it
+    /// either way.
+    fn seen(&mut self, at: Duration, item: Item<'_>) -> Counted {
+        let mut out = Counted::default();
+        if let Item::LastEventId(id) = &item {
+            if id.len() <= MAX_LAST_ID {
+                self.last_event_id = Some(id.clone().into_owned());
+            } else {
+                self.last_event_id = None;
+                self.limit(format!(
+                    "an id longer than {} was not kept: a reconnect sends none",
+                    size(MAX_LAST_ID as u64)
+                ));
+            }
+        }
+        if let Item::Event(e) = &item {
+            self.dispatched += 1;
+            out.event = true;
+            out.id = !e.last_event_id.is_empty();
+        }
+        let len = match &item {
+            Item::Event(e) => {
+                e.event_type.len().min(MAX_VALUE)
+                    + e.data.len().min(MAX_VALUE)
+                    + e.last_event_id.len().min(MAX_VALUE)
+            }
+            Item::LastEventId(id) => id.len().min(MAX_VALUE),
+            Item::Retry(_) | Item::Comment(_) => 0,
+        };
+        if self.items.len() >= MAX_ITEMS || self.values_kept + len > MAX_VALUES {
+            self.items_dropped += 1;
+            return out;
+        }
+        self.values_kept += len;
+        let seen = match item {
+            Item::Event(e) => Seen::Event {
+                event_type: self.keep(&e.event_type),
+                data: self.keep(&e.data),
+                data_len: e.data.len(),
+                id: self.keep(&e.last_event_id),
+            },
+            Item::Retry(r) => Seen::Retry(r),
+            Item::Comment(_) => Seen::Comment,
+            Item::LastEventId(id) => Seen::LastEventId(self.keep(&id)),
+        };
+        self.items.push((at, seen));
+        out
+    }
+
+    /// Record a read that delivered decoded body bytes.
+    fn arrival(&mut self, a: Arrival) {
+        if self.arrivals.len() >= MAX_ARRIVALS {
+            // A server that writes a byte at a time: later reads merge into the
+            // last one kept.
+            self.arrivals.pop();
+            self.arrivals_merged += 1;
+        }
+        self.arrivals.push(a);
+    }
+}
+
+/// What one parser item counted for the stop conditions.
+#[derive(Default)]
+struct Counted {
+    event: bool,
+    id: bool,
 }
 
 /// Send `req` to `url`'s target (following up to [`MAX_REDIRECTS`] redirects) and
@@ -220,51 +466,46 @@ pub async fn observe(
     stop: Stop,
 ) -> Observation {
     let start = Instant::now();
-    let mut obs = Observation {
-        target: target.clone(),
-        request: String::new(),
-        redirects: Vec::new(),
-        head: None,
-        interim: Vec::new(),
-        head_at: None,
-        framing: None,
-        coding: None,
-        raw_deflate: false,
-        wire_bytes: 0,
-        arrivals: Vec::new(),
-        items: Vec::new(),
-        items_dropped: 0,
-        last_event_id: None,
-        lint: Lint::new(),
-        end: End::Cut,
-        ended_at: Duration::ZERO,
-        body_head: Vec::new(),
-    };
+    let mut obs = Observation::new(target);
     let first = target.clone();
     let mut target = target.clone();
-    for _ in 0..=MAX_REDIRECTS {
+    let mut visited = vec![target.http_url()];
+    obs.end = loop {
         // Every hop decides afresh: back at the first origin (A -> B -> A), the
         // user's headers are sent again.
         let headers = req.headers_for(&target, &first);
         let end = once(&target, tls, req.method, headers, stop, start, &mut obs).await;
         obs.ended_at = start.elapsed();
-        match end {
-            Ok(None) => return obs,
-            Ok(Some(next)) => {
-                target = next;
-                obs.target = target.clone();
-            }
-            Err(end) => {
-                obs.end = end;
-                return obs;
-            }
+        let next = match end {
+            Ok(next) => next,
+            Err(end) => break end,
+        };
+        let url = next.http_url();
+        let chain = || {
+            let hops: Vec<String> = visited.iter().chain([&url]).map(|u| short(u)).collect();
+            hops.join(" → ")
+        };
+        // Fetch (HTTP-redirect fetch step 5) gives up after 20 redirects; a URL
+        // seen before means it would go round until then.
+        if visited.contains(&url) {
+            break End::BadResponse(format!("a redirect loop: {}", chain()));
         }
-    }
-    obs.end = End::NoResponse(format!("more than {MAX_REDIRECTS} redirects"));
+        if obs.redirects.len() > MAX_REDIRECTS {
+            obs.limit(format!(
+                "follows at most {MAX_REDIRECTS} redirects (browsers follow 20)"
+            ));
+            break End::BadResponse(format!("more than {MAX_REDIRECTS} redirects: {}", chain()));
+        }
+        visited.push(url);
+        target = next;
+        obs.target = target.clone();
+    };
+    obs.close_limits();
     obs
 }
 
-/// One request on its own connection. `Ok(Some(target))` asks to follow a redirect.
+/// One request on its own connection. `Ok(target)` asks to follow a redirect;
+/// `Err(end)` is how the observation ended.
 async fn once(
     target: &Target,
     tls: Option<&Arc<rustls::ClientConfig>>,
@@ -273,8 +514,8 @@ async fn once(
     stop: Stop,
     start: Instant,
     obs: &mut Observation,
-) -> Result<Option<Target>, End> {
-    let head_deadline = tokio::time::Instant::from_std(Instant::now() + stop.head_timeout);
+) -> Result<Target, End> {
+    let head_deadline = Instant::now() + stop.head_timeout;
     let late = |what: &str| {
         End::NoResponse(format!(
             "no {what} within {:.1} s",
@@ -292,176 +533,329 @@ async fn once(
         .map_err(|_| late("request sent"))?
         .map_err(|e| End::NoResponse(format!("cannot send the request: {e}")))?;
 
-    let mut buf = vec![0u8; 16 * 1024];
+    let mut buf = vec![0u8; READ_BUF];
+    let (head, rest) = read_head(&mut stream, &mut buf, head_deadline, stop, obs).await?;
+    obs.head_at = Some(start.elapsed());
+    obs.framing = None;
+    obs.coding = None;
+    // RFC 9110 §15.4: the redirects a browser follows (Fetch: a GET stays a GET).
+    // The redirect's head is kept: the last one shows when redirects never end.
+    let next = match head.get("location") {
+        Some(l) if matches!(head.status, 301 | 302 | 303 | 307 | 308) && method == "GET" => {
+            redirect(target, l).map(|next| (next, (head.status, l.to_owned())))
+        }
+        _ => None,
+    };
+    let framing = Framing::of(&head);
+    let coding = Coding::of(&head);
+    obs.head = Some(head);
+    if let Some((next, hop)) = next {
+        obs.redirects.push(hop);
+        return Ok(next);
+    }
+    // RFC 9112 §6.3 item 5: an invalid Content-Length is an unrecoverable error;
+    // the head is kept so the cases judge it.
+    let framing = framing.map_err(End::Undecodable)?;
+    obs.framing = Some(framing.name());
+    obs.coding = Some(coding.name().to_owned());
+    if matches!(framing, Framing::Length(0)) {
+        // No body (204, 304, Content-Length: 0): the response is complete now.
+        return Err(End::ServerEnded);
+    }
+    let mut body = Body {
+        framing,
+        decodable: !matches!(coding, Coding::Unsupported(_)),
+        coding,
+        parser: Parser::new(Config::default()),
+        total: 0,
+        ids: 0,
+        events: 0,
+        framed: Vec::new(),
+        decoded: Vec::new(),
+    };
+    let deadline = Instant::now() + stop.duration;
+    Err(body
+        .read(&mut stream, &mut buf, rest, deadline, stop, start, obs)
+        .await)
+}
+
+/// Read the response head (after any interim 1xx ones) by `deadline`; returns it
+/// and the bytes after it.
+async fn read_head(
+    stream: &mut Stream,
+    buf: &mut [u8],
+    deadline: Instant,
+    stop: Stop,
+    obs: &mut Observation,
+) -> Result<(Head, Vec<u8>), End> {
     let mut reader = HeadReader::default();
-    let (head, rest) = 'head: loop {
-        let n = timeout_at(head_deadline, stream.read(&mut buf))
-            .await
-            .map_err(|_| late("response head"))?
-            .map_err(|e| End::NoResponse(format!("reading the response head: {e}")))?;
+    // Bytes of this hop's response so far, and its interim responses.
+    let mut got = 0u64;
+    let mut interim = 0usize;
+    let incomplete = |got: u64, what: String| {
+        if got == 0 {
+            End::NoResponse(what)
+        } else {
+            End::BadResponse(format!("{what} (after {got} bytes of it)"))
+        }
+    };
+    loop {
+        // The deadline is checked before each read as well as around it.
+        if Instant::now() >= deadline {
+            let within = stop.head_timeout.as_secs_f64();
+            return Err(if got == 0 {
+                End::NoResponse(format!("no response head within {within:.1} s"))
+            } else {
+                End::BadResponse(format!(
+                    "the response head was still incomplete after {within:.1} s ({got} bytes of it came)"
+                ))
+            });
+        }
+        let n = match timeout_at(deadline, stream.read(buf)).await {
+            Err(_) => continue,
+            Ok(Err(e)) => {
+                return Err(incomplete(got, format!("reading the response head: {e}")));
+            }
+            Ok(Ok(n)) => n,
+        };
         if n == 0 {
-            return Err(End::NoResponse(
-                "the server closed the connection before a response head".into(),
+            return Err(incomplete(
+                got,
+                "the server closed the connection before a complete response head".into(),
             ));
         }
-        let mut input = buf[..n].to_vec();
+        got += n as u64;
+        obs.received += n as u64;
+        let mut input = &buf[..n];
         loop {
-            match reader.feed(&input) {
+            match reader.feed(input) {
                 // RFC 9110 §15.2: an interim 1xx (103 Early Hints, ...) precedes the
                 // final response; read on.
                 Ok(Some((head, used)))
                     if (100..200).contains(&head.status) && head.status != 101 =>
                 {
                     obs.interim.push(head.status);
+                    interim += 1;
+                    if interim > MAX_INTERIM {
+                        obs.limit(format!(
+                            "reads at most {MAX_INTERIM} interim (1xx) responses"
+                        ));
+                        return Err(End::BadResponse(format!(
+                            "more than {MAX_INTERIM} interim (1xx) responses before a final one"
+                        )));
+                    }
                     reader = HeadReader::default();
-                    input.drain(..used);
-                    if input.is_empty() || obs.interim.len() > 8 {
+                    input = &input[used..];
+                    if input.is_empty() {
                         break;
                     }
                 }
-                Ok(Some((head, used))) => break 'head (head, input[used..].to_vec()),
+                Ok(Some((head, used))) => return Ok((head, input[used..].to_vec())),
                 Ok(None) => break,
-                Err(e) => return Err(End::NoResponse(e.to_string())),
+                Err(e @ HeadError::TooLarge) => {
+                    obs.limit(format!(
+                        "reads response heads of at most {}",
+                        size(super::http::MAX_HEAD as u64)
+                    ));
+                    return Err(End::BadResponse(e.to_string()));
+                }
+                Err(e) => return Err(End::BadResponse(e.to_string())),
             }
         }
-    };
-    obs.head_at = Some(start.elapsed());
-    if matches!(head.status, 301 | 302 | 303 | 307 | 308) && method == "GET" {
-        if let Some(next) = head.get("location").and_then(|l| redirect(target, l)) {
-            obs.redirects.push((
-                head.status,
-                head.get("location").unwrap_or_default().to_owned(),
-            ));
-            return Ok(Some(next));
+    }
+}
+
+/// The body's decoding state.
+struct Body {
+    framing: Framing,
+    coding: Coding,
+    decodable: bool,
+    parser: Parser,
+    /// Decoded bytes so far.
+    total: u64,
+    ids: usize,
+    events: usize,
+    /// Scratch: the framing's output for one slice.
+    framed: Vec<u8>,
+    /// Scratch: the coding's output for one slice.
+    decoded: Vec<u8>,
+}
+
+impl Body {
+    /// Read until the body ends, `deadline`, a stop condition or a limit.
+    #[allow(clippy::too_many_arguments)]
+    async fn read(
+        &mut self,
+        stream: &mut Stream,
+        buf: &mut [u8],
+        rest: Vec<u8>,
+        deadline: Instant,
+        stop: Stop,
+        start: Instant,
+        obs: &mut Observation,
+    ) -> End {
+        if !rest.is_empty() {
+            if let Some(end) = self.take(&rest, stop, start, obs) {
+                return end;
+            }
+        }
+        loop {
+            // Checked before every read: a server that always has bytes ready
+            // (tokio's Timeout polls the read first) cannot keep it open.
+            if Instant::now() >= deadline {
+                return End::Cut;
+            }
+            let n = match timeout_at(deadline, stream.read(buf)).await {
+                Err(_) => return End::Cut,
+                Ok(Err(e)) => {
+                    // The server's doing: what it left unterminated is lost (§9.2.6).
+                    self.finish(obs);
+                    return End::Broken(format!("reading the body: {e}"));
+                }
+                Ok(Ok(n)) => n,
+            };
+            if n == 0 {
+                self.finish(obs);
+                if self.framing.complete_at_close() {
+                    return End::ServerEnded;
+                }
+                return End::Broken(format!(
+                    "the server closed the connection inside the {} body",
+                    self.framing.name()
+                ));
+            }
+            obs.received += n as u64;
+            if let Some(end) = self.take(&buf[..n], stop, start, obs) {
+                return end;
+            }
         }
     }
-    let mut framing = Framing::of(&head).map_err(End::Undecodable)?;
-    let mut coding = Coding::of(&head);
-    obs.framing = Some(framing.name());
-    obs.coding = Some(coding.name().to_owned());
-    obs.head = Some(head);
-    let decodable = !matches!(coding, Coding::Unsupported(_));
 
-    if matches!(framing, Framing::Length(0)) && rest.is_empty() {
-        // No body (204, 304, Content-Length: 0): the response is complete now.
-        return Err(End::ServerEnded);
+    /// WHATWG SSE §9.2.6: at the end of the stream the lint learns what was left
+    /// unterminated.
+    fn finish(&self, obs: &mut Observation) {
+        if self.decodable {
+            obs.lint.finish();
+        }
     }
-    let body_deadline = tokio::time::Instant::from_std(Instant::now() + stop.duration);
-    let mut parser = Parser::new(Config::default());
-    let mut ids = 0usize;
-    let mut events = 0usize;
-    let mut total = 0u64;
-    let mut framed = Vec::new();
-    let mut decoded = Vec::new();
-    let mut pending = rest;
-    loop {
-        if !pending.is_empty() {
-            let at = start.elapsed();
-            obs.wire_bytes += pending.len() as u64;
-            framed.clear();
-            let done = framing
-                .decode(&pending, &mut framed)
-                .map_err(End::Undecodable)?;
-            pending.clear();
-            decoded.clear();
-            coding
-                .decode(&framed, &mut decoded)
-                .map_err(End::Undecodable)?;
-            obs.raw_deflate = coding.is_raw_deflate();
-            if !decoded.is_empty() {
-                total += decoded.len() as u64;
-                let keep = 4096usize.saturating_sub(obs.body_head.len());
-                obs.body_head
-                    .extend_from_slice(&decoded[..keep.min(decoded.len())]);
-                if decodable {
-                    obs.lint.feed(&decoded);
-                    let items = &mut obs.items;
-                    let dropped = &mut obs.items_dropped;
-                    let last = &mut obs.last_event_id;
-                    let fed = parser.feed(&decoded, |item| {
-                        let seen = match item {
-                            Item::Event(e) => {
-                                events += 1;
-                                if !e.last_event_id.is_empty() {
-                                    ids += 1;
-                                }
-                                Seen::Event {
-                                    event_type: e.event_type.into_owned(),
-                                    data: e.data.into_owned(),
-                                    id: e.last_event_id.into_owned(),
-                                }
-                            }
-                            Item::Retry(r) => Seen::Retry(r),
-                            Item::Comment(_) => Seen::Comment,
-                            Item::LastEventId(id) => {
-                                *last = Some(id.clone().into_owned());
-                                Seen::LastEventId(id.into_owned())
-                            }
-                        };
-                        if items.len() < MAX_ITEMS {
-                            items.push((at, seen));
-                        } else {
-                            *dropped += 1;
-                        }
-                    });
-                    if let Err(e) = fed {
-                        return Err(End::Limit(e.to_string()));
-                    }
+
+    /// Take one read's transport bytes; `Some(end)` when the observation ends.
+    fn take(
+        &mut self,
+        input: &[u8],
+        stop: Stop,
+        start: Instant,
+        obs: &mut Observation,
+    ) -> Option<End> {
+        let at = start.elapsed();
+        obs.wire_bytes += input.len() as u64;
+        let before = self.total;
+        let mut result = None;
+        for slice in input.chunks(DECODE_SLICE) {
+            self.framed.clear();
+            let done = match self.framing.decode(slice, &mut self.framed) {
+                Ok(done) => done,
+                Err(e) => {
+                    result = Some(End::Undecodable(e));
+                    break;
                 }
-                if obs.arrivals.len() >= MAX_ARRIVALS {
-                    // Keep memory bounded against a server that writes a byte at a
-                    // time: later reads merge into the last one kept.
-                    obs.arrivals.pop();
-                }
-                obs.arrivals.push(Arrival {
-                    at,
-                    end: total,
-                    inside_event: obs.lint.inside_event(),
-                });
+            };
+            self.decoded.clear();
+            if let Err(e) = self.coding.decode(&self.framed, &mut self.decoded) {
+                result = Some(End::Undecodable(e));
+                break;
+            }
+            obs.raw_deflate = self.coding.is_raw_deflate();
+            if let Some(end) = self.body_bytes(at, stop, obs) {
+                result = Some(end);
+                break;
             }
             if done {
-                if decodable {
-                    obs.lint.finish();
-                }
-                return Err(End::ServerEnded);
-            }
-            if total > stop.max_body as u64 {
-                return Err(End::Limit(format!(
-                    "more than {} decoded bytes",
-                    stop.max_body
-                )));
-            }
-            if stop.ids.is_some_and(|n| ids >= n) || stop.events.is_some_and(|n| events >= n) {
-                return Err(End::Cut);
+                self.finish(obs);
+                result = Some(End::ServerEnded);
+                break;
             }
         }
-        let n = match timeout_at(body_deadline, stream.read(&mut buf)).await {
-            Err(_) => return Err(End::Cut),
-            Ok(Err(e)) => {
-                // The server's doing: what it left unterminated is lost (§9.2.6).
-                if decodable {
-                    obs.lint.finish();
-                }
-                return Err(End::Broken(format!("reading the body: {e}")));
-            }
-            Ok(Ok(n)) => n,
-        };
-        if n == 0 {
-            if framing.complete_at_close() {
-                if decodable {
-                    obs.lint.finish();
-                }
-                return Err(End::ServerEnded);
-            }
-            if decodable {
-                obs.lint.finish();
-            }
-            return Err(End::Broken(format!(
-                "the server closed the connection inside the {} body",
-                framing.name()
-            )));
+        if self.total > before {
+            obs.arrival(Arrival {
+                at,
+                end: self.total,
+                inside_event: obs.lint.inside_event(),
+            });
         }
-        pending.extend_from_slice(&buf[..n]);
+        if result.is_none()
+            && (stop.ids.is_some_and(|n| self.ids >= n)
+                || stop.events.is_some_and(|n| self.events >= n))
+        {
+            result = Some(End::Cut);
+        }
+        result
+    }
+
+    /// Hand `self.decoded` to the lint and the parser, within `max_body`.
+    fn body_bytes(&mut self, at: Duration, stop: Stop, obs: &mut Observation) -> Option<End> {
+        if self.decoded.is_empty() {
+            return None;
+        }
+        // The limit is checked before the bytes are used: at most max_body are.
+        let room = (stop.max_body as u64).saturating_sub(self.total);
+        let over = self.decoded.len() as u64 > room;
+        let take = usize::try_from(room)
+            .unwrap_or(usize::MAX)
+            .min(self.decoded.len());
+        let bytes = &self.decoded[..take];
+        self.total += take as u64;
+        let keep = 4096usize.saturating_sub(obs.body_head.len());
+        obs.body_head
+            .extend_from_slice(&bytes[..keep.min(bytes.len())]);
+        if self.decodable {
+            obs.lint.feed(bytes);
+            let (mut events, mut ids) = (0, 0);
+            let fed = self.parser.feed(bytes, |item| {
+                let s = obs.seen(at, item);
+                events += usize::from(s.event);
+                ids += usize::from(s.id);
+            });
+            self.events += events;
+            self.ids += ids;
+            if let Err(e) = fed {
+                let why = parser_limit(e, self.total);
+                obs.limit(why.clone());
+                return Some(End::Limit(why));
+            }
+        }
+        if over {
+            let why = format!(
+                "the body exceeded wirecheck's {} limit per stream after {} bytes",
+                size(stop.max_body as u64),
+                self.total
+            );
+            obs.limit(why.clone());
+            return Some(End::Limit(why));
+        }
+        None
+    }
+}
+
+/// A URL for a one-line message: at most 120 characters.
+fn short(url: &str) -> String {
+    match url.char_indices().nth(120) {
+        Some((i, _)) => format!("{}…", &url[..i]),
+        None => url.to_owned(),
+    }
+}
+
+/// The one line naming a parser limit hit after `total` body bytes.
+fn parser_limit(e: LimitExceeded, total: u64) -> String {
+    match e.limit {
+        Limit::Line => format!(
+            "a line exceeded wirecheck's {} line limit after {total} bytes",
+            size(e.max as u64)
+        ),
+        Limit::Event => format!(
+            "an event's data exceeded wirecheck's {} event limit after {total} bytes",
+            size(e.max as u64)
+        ),
     }
 }
 
@@ -547,6 +941,49 @@ mod tests {
         for location in ["ftp://h/x", "http://user:pw@h/x", "http://[::1", "data:,x"] {
             assert_eq!(url_of(base, location), None, "{location}");
         }
+    }
+
+    #[test]
+    fn kept_values_are_bounded_prefixes_and_every_item_is_counted() {
+        use std::borrow::Cow;
+        use wirecheck_codec::sse::Event;
+        let mut o = Observation::new(&Target::parse_http("http://127.0.0.1/").unwrap());
+        // 'é' is two bytes: a cut at MAX_VALUE must fall on a character boundary.
+        let data = format!("x{}", "é".repeat(MAX_VALUE));
+        let id = "i".repeat(MAX_LAST_ID + 1);
+        let n = MAX_ITEMS + 10;
+        for _ in 0..n {
+            o.seen(
+                Duration::ZERO,
+                Item::Event(Event {
+                    event_type: Cow::Borrowed("message"),
+                    data: Cow::Borrowed(&data),
+                    last_event_id: Cow::Borrowed(""),
+                }),
+            );
+        }
+        o.seen(Duration::ZERO, Item::LastEventId(Cow::Borrowed(&id)));
+        o.close_limits();
+        assert_eq!(o.dispatched, n as u64);
+        assert_eq!(o.items.len() as u64 + o.items_dropped, n as u64 + 1);
+        assert!(o.values_kept <= MAX_VALUES);
+        let Some((
+            _,
+            Seen::Event {
+                data: kept,
+                data_len,
+                ..
+            },
+        )) = o.items.first()
+        else {
+            panic!("the first event is kept");
+        };
+        assert!(kept.len() <= MAX_VALUE && data.starts_with(kept.as_str()));
+        assert_eq!(*data_len, data.len());
+        // An id too long to send again is not kept, and that is said.
+        assert_eq!(o.last_event_id, None);
+        assert!(o.retained_bytes() <= MAX_RETAINED);
+        assert_eq!(o.limits.len(), 3, "{:?}", o.limits);
     }
 
     #[test]

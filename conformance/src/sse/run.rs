@@ -221,7 +221,9 @@ fn last_id(o: &Observation) -> Option<String> {
     o.last_event_id.clone()
 }
 
-/// Whether no observation got a response head: the target is unreachable.
+/// Whether no observation got a byte of a response: the target is unreachable
+/// (exit code 3), and why, in one line. A response that came but is unusable is
+/// the cases' to judge.
 pub fn unreachable(obs: &Observations) -> Option<String> {
     let all: Vec<&Observation> = used(
         obs,
@@ -238,14 +240,14 @@ pub fn unreachable(obs: &Observations) -> Option<String> {
     .into_iter()
     .map(|(_, o)| o)
     .collect();
-    if all.iter().any(|o| o.head.is_some()) {
+    if all.iter().any(|o| o.received > 0 || o.head.is_some()) {
         return None;
     }
     Some(
         all.first()
             .map_or("nothing was observed".to_owned(), |o| match &o.end {
                 End::NoResponse(why) => why.clone(),
-                other => format!("{other:?}"),
+                other => other.to_string(),
             }),
     )
 }
@@ -289,14 +291,7 @@ fn used<'a>(obs: &'a Observations, needs: &[Need]) -> Vec<(&'static str, &'a Obs
 }
 
 fn end_text(o: &Observation) -> String {
-    match &o.end {
-        End::NoResponse(why) => format!("no response: {why}"),
-        End::ServerEnded => "the server ended the body".into(),
-        End::Broken(why) => format!("broken: {why}"),
-        End::Cut => "wirecheck stopped reading".into(),
-        End::Undecodable(why) => format!("undecodable: {why}"),
-        End::Limit(why) => format!("wirecheck stopped reading at its limit: {why}"),
-    }
+    o.end.to_string()
 }
 
 fn cut(s: &str, max: usize) -> String {
@@ -341,11 +336,15 @@ fn observation_json(name: &str, o: &Observation) -> Value {
         "wireBytes": o.wire_bytes,
         "bodyBytes": o.lint.bytes(),
         "reads": o.arrivals.len(),
-        "events": o.events().count(),
+        "events": o.dispatched,
+        "eventsKept": o.events().count(),
         "comments": comments,
         "firstEvents": events,
         "findings": findings,
         "end": end_text(o),
+        "receivedBytes": o.received,
+        "itemsNotKept": o.items_dropped,
+        "limits": o.limits,
         "endedAtMs": ms(o.ended_at),
         "bodyStart": String::from_utf8_lossy(&o.body_head[..o.body_head.len().min(1024)]),
     })
@@ -353,6 +352,8 @@ fn observation_json(name: &str, o: &Observation) -> Value {
 
 /// Judge one case and build its report.
 pub fn report(case: &Case, verdict: Verdict, obs: &Observations, agent: &str) -> CaseReport {
+    // DESIGN §7a: a limit that shaped the verdict never leaves it OK.
+    let verdict = verdict.shaped_by(&[]);
     let used = used(obs, case.needs);
     let duration = used
         .iter()
@@ -393,7 +394,7 @@ pub fn report(case: &Case, verdict: Verdict, obs: &Observations, agent: &str) ->
         duration_ms: duration.as_millis() as u64,
         report_time: false,
         remote_close_code: None,
-        limits: Vec::new(),
+        limits: verdict.limits,
         detail,
     }
 }

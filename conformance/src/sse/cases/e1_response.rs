@@ -3,8 +3,10 @@
 //! `text/event-stream` content type; anything else fails the connection for good.
 
 use super::super::case::{
-    Case, Ctx, Need, Verdict, failed, info, is_stream, non_strict, ok, response_summary, secs,
+    Case, Ctx, Need, Verdict, failed, info, is_stream, judged_items, no_response, non_strict, ok,
+    response_summary, secs,
 };
+use super::super::http::content_length;
 use super::super::observe::{End, Observation};
 use super::e3_liveness::held_back;
 
@@ -83,8 +85,20 @@ fn redirects(o: &Observation) -> String {
 
 fn status_200(cx: &Ctx<'_>) -> Verdict {
     let o = cx.main();
+    match (o.status(), &o.end) {
+        // Fetch (HTTP-redirect fetch): a redirect chain that does not end is a
+        // network error; EventSource fails the connection for good.
+        (Some(s), End::BadResponse(why)) if (300..400).contains(&s) => failed(format!(
+            "{s}: {why}: browsers fail the connection and never reconnect"
+        ))
+        .shaped_by(&o.limits),
+        _ => status_of(o),
+    }
+}
+
+fn status_of(o: &Observation) -> Verdict {
     match o.status() {
-        None => failed(response_summary(o)),
+        None => no_response(o),
         Some(200) => ok(format!("200{}", redirects(o))),
         Some(204) => failed(
             "204 No Content to the first request: browsers stop for good before any event (204 is for stopping a reconnecting client)",
@@ -102,7 +116,7 @@ fn status_200(cx: &Ctx<'_>) -> Verdict {
 fn content_type(cx: &Ctx<'_>) -> Verdict {
     let o = cx.main();
     let Some(h) = &o.head else {
-        return failed(response_summary(o));
+        return no_response(o);
     };
     let raw = h.get("content-type");
     match (raw, h.mime_essence()) {
@@ -132,8 +146,13 @@ fn content_type(cx: &Ctx<'_>) -> Verdict {
 fn no_content_length(cx: &Ctx<'_>) -> Verdict {
     let o = cx.main();
     let Some(h) = &o.head else {
-        return failed(response_summary(o));
+        return no_response(o);
     };
+    // RFC 9112 §6.3 item 5: an invalid Content-Length (not digits, beyond 64
+    // bits, conflicting values) makes the response an unrecoverable error.
+    if let Err(why) = content_length(h) {
+        return failed(format!("{why}: clients fail the request"));
+    }
     match h.get("content-length") {
         Some(n) if h.status == 200 => non_strict(format!(
             "Content-Length: {n}: a finite stream; clients reconnect to it at every end, in a loop"
@@ -145,7 +164,7 @@ fn no_content_length(cx: &Ctx<'_>) -> Verdict {
 fn cache_control(cx: &Ctx<'_>) -> Verdict {
     let o = cx.main();
     let Some(h) = &o.head else {
-        return failed(response_summary(o));
+        return no_response(o);
     };
     let members = h.list("cache-control");
     if members
@@ -167,9 +186,14 @@ fn cache_control(cx: &Ctx<'_>) -> Verdict {
 fn framing(cx: &Ctx<'_>) -> Verdict {
     let o = cx.main();
     if o.head.is_none() {
-        return failed(response_summary(o));
+        return no_response(o);
     }
-    let name = o.framing.unwrap_or("none");
+    let Some(name) = o.framing else {
+        return match &o.end {
+            End::Undecodable(why) => failed(format!("the body's framing is invalid: {why}")),
+            end => failed(format!("no body framing: {end}")),
+        };
+    };
     match &o.end {
         End::Undecodable(why) => failed(format!("{name} body does not decode: {why}")),
         End::Broken(why) => failed(format!("{name} body broken: {why}")),
@@ -195,7 +219,7 @@ fn compression(cx: &Ctx<'_>) -> Verdict {
         return info("not observed");
     };
     if g.head.is_none() {
-        return failed(response_summary(g));
+        return no_response(g);
     }
     if !is_stream(g) {
         return failed(format!(
@@ -231,7 +255,7 @@ fn compression(cx: &Ctx<'_>) -> Verdict {
         ));
     }
     if let Some(stall) = held_back(g, cx.settings.stall()) {
-        return failed(format!("{coding}: {stall}"));
+        return judged_items(g, failed(format!("{coding}: {stall}")));
     }
     if g.raw_deflate {
         // RFC 9110 §8.4.1.2: "deflate" is the zlib format; browsers also take raw
@@ -240,9 +264,12 @@ fn compression(cx: &Ctx<'_>) -> Verdict {
             "Content-Encoding: deflate but the body is raw DEFLATE (RFC 1951) without the zlib wrapper RFC 9110 §8.4.1.2 requires; {events} events decodable as they arrived (browsers accept it)"
         ));
     }
-    ok(format!(
-        "{coding}, {events} events decodable as they arrived"
-    ))
+    judged_items(
+        g,
+        ok(format!(
+            "{coding}, {events} events decodable as they arrived"
+        )),
+    )
 }
 
 fn without_accept(cx: &Ctx<'_>) -> Verdict {
@@ -250,7 +277,7 @@ fn without_accept(cx: &Ctx<'_>) -> Verdict {
         return info("not observed");
     };
     match o.status() {
-        None => failed(response_summary(o)),
+        None => no_response(o),
         Some(406) => non_strict("406 Not Acceptable without Accept: clients need not send it"),
         _ if is_stream(o) => ok(response_summary(o)),
         _ => non_strict(format!(

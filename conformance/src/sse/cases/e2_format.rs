@@ -6,7 +6,9 @@
 
 use wirecheck_codec::sse::lint::{LineEnding, Rule};
 
-use super::super::case::{Case, Ctx, Need, Verdict, info, is_stream, ok};
+use super::super::case::{
+    Case, Ctx, Need, Verdict, failed, info, is_stream, judged_bytes, ok, stop_limit,
+};
 use super::super::observe::Observation;
 use crate::report::Behavior;
 
@@ -96,11 +98,25 @@ fn no_stream(o: &Observation) -> Option<Verdict> {
 }
 
 /// Judge the findings of `rules` (each with the verdict it earns); the worst
-/// found decides, its first finding is the reason.
+/// found decides, its first finding is the reason. A stream wirecheck stopped at
+/// its own limit is judged up to there, never OK, and FAILED when no event was
+/// dispatched before it: what the server sent never reached a listener.
 fn judge(o: &Observation, rules: &[(Rule, Behavior)], clean: String) -> Verdict {
     if let Some(v) = no_stream(o) {
         return v;
     }
+    if let Some(why) = o.stopped_at_limit() {
+        if o.dispatched == 0 {
+            // WHATWG SSE: dispatch happens at an empty line only; a line or an
+            // event without end is never dispatched.
+            return failed(format!("{why}; no event was dispatched")).shaped_by(&stop_limit(o));
+        }
+    }
+    judged_bytes(o, judge_findings(o, rules, clean))
+}
+
+/// [`judge`] on the findings alone.
+fn judge_findings(o: &Observation, rules: &[(Rule, Behavior)], clean: String) -> Verdict {
     if o.lint.bytes() == 0 {
         return info("the stream sent no body bytes to check");
     }
@@ -125,7 +141,11 @@ fn judge(o: &Observation, rules: &[(Rule, Behavior)], clean: String) -> Verdict 
     if n > 1 {
         reason.push_str(&format!(" ({n} in all)"));
     }
-    Verdict { behavior, reason }
+    match behavior {
+        Behavior::Failed => failed(reason),
+        Behavior::NonStrict => super::super::case::non_strict(reason),
+        _ => info(reason),
+    }
 }
 
 /// Lint rules with the verdict each earns when found.

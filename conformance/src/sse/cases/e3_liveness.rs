@@ -9,7 +9,10 @@
 
 use std::time::Duration;
 
-use super::super::case::{Case, Ctx, Need, Verdict, failed, info, is_stream, non_strict, ok, secs};
+use super::super::case::{
+    Case, Ctx, Need, Verdict, failed, info, is_stream, judged_items, no_response, non_strict, ok,
+    secs,
+};
 use super::super::observe::Observation;
 
 /// The cases of this group.
@@ -115,7 +118,7 @@ fn bursts(o: &Observation, stall: Duration) -> Vec<(usize, Duration)> {
 fn head_first(cx: &Ctx<'_>) -> Verdict {
     let o = cx.main();
     let Some(head) = o.head_at else {
-        return failed(super::super::case::response_summary(o));
+        return no_response(o);
     };
     let first = o.arrivals.first().map(|a| a.at);
     match first {
@@ -139,6 +142,10 @@ fn head_first(cx: &Ctx<'_>) -> Verdict {
 
 fn first_event(cx: &Ctx<'_>) -> Verdict {
     let o = cx.main();
+    judged_items(o, first_event_of(o))
+}
+
+fn first_event_of(o: &Observation) -> Verdict {
     if !is_stream(o) {
         return info("no event stream (see E.1.1 and E.1.2)");
     }
@@ -155,6 +162,10 @@ fn first_event(cx: &Ctx<'_>) -> Verdict {
 
 fn no_buffering(cx: &Ctx<'_>) -> Verdict {
     let o = cx.main();
+    judged_items(o, no_buffering_of(cx, o))
+}
+
+fn no_buffering_of(cx: &Ctx<'_>, o: &Observation) -> Verdict {
     if !is_stream(o) {
         return info("no event stream (see E.1.1 and E.1.2)");
     }
@@ -187,6 +198,10 @@ fn no_buffering(cx: &Ctx<'_>) -> Verdict {
 
 fn heartbeat(cx: &Ctx<'_>) -> Verdict {
     let o = cx.main();
+    judged_items(o, heartbeat_of(cx, o))
+}
+
+fn heartbeat_of(cx: &Ctx<'_>, o: &Observation) -> Verdict {
     if !is_stream(o) {
         return info("no event stream (see E.1.1 and E.1.2)");
     }

@@ -6,8 +6,8 @@
 //! good, and 5xx did so deliberately since 2013 (sse.md §3.2).
 
 use super::super::case::{
-    Case, Ctx, Need, Verdict, failed, info, is_stream, non_strict, ok, response_summary, secs,
-    unimplemented,
+    Case, Ctx, Need, Verdict, failed, info, is_stream, judged_items, non_strict, ok,
+    response_summary, secs, unimplemented,
 };
 use super::super::observe::{Observation, Seen};
 use wirecheck_codec::sse::Retry;
@@ -66,6 +66,10 @@ pub const CASES: &[Case] = &[
 
 fn retry_announced(cx: &Ctx<'_>) -> Verdict {
     let o = cx.main();
+    judged_items(o, retry_of(o))
+}
+
+fn retry_of(o: &Observation) -> Verdict {
     if !is_stream(o) {
         return info("no event stream (see E.1.1 and E.1.2)");
     }
@@ -95,7 +99,7 @@ fn retry_announced(cx: &Ctx<'_>) -> Verdict {
 /// How a reconnect's status reads, for a request the server should accept.
 fn reconnect_status(o: &Observation, what: &str) -> Verdict {
     match o.status() {
-        None => failed(format!("{what}: {}", response_summary(o))),
+        None => failed(format!("{what}: {}", response_summary(o))).shaped_by(&o.limits),
         Some(200) if is_stream(o) => ok(format!("{what}: {}", response_summary(o))),
         Some(204) => ok(format!(
             "{what}: 204 No Content (the server stops the client on purpose)"
@@ -121,6 +125,11 @@ fn resume_accepted(cx: &Ctx<'_>) -> Verdict {
     let Some((first, second)) = &cx.obs.resume else {
         return info("not observed");
     };
+    // Whether an id was seen depends on what the first stream kept.
+    judged_items(first, accepted_of(first, second))
+}
+
+fn accepted_of(first: &Observation, second: &Option<(String, Observation)>) -> Verdict {
     if !is_stream(first) {
         return info(format!(
             "no event stream to reconnect to: {}",
@@ -151,6 +160,16 @@ fn resume_replay(cx: &Ctx<'_>) -> Verdict {
     let Some((first, second)) = &cx.obs.resume else {
         return info("not observed");
     };
+    // Judged from the ids kept of both streams.
+    let v = replay_of(first, second);
+    let v = judged_items(first, v);
+    match second {
+        Some((_, o)) => judged_items(o, v),
+        None => v,
+    }
+}
+
+fn replay_of(first: &Observation, second: &Option<(String, Observation)>) -> Verdict {
     let Some((sent, o)) = second else {
         return unimplemented("no event carried an id: nothing to resume from");
     };
