@@ -108,7 +108,7 @@ fn reference_index_is_rebuilt_from_a_run() {
                 report_time: false,
                 remote_close_code: v["remoteCloseCode"].as_u64().map(|c| c as u16),
                 limits: Vec::new(),
-                detail: Value::Null,
+                detail: report::Detail::value(Value::Null),
             })
             .collect(),
     };
@@ -164,7 +164,7 @@ fn base(id: &str, ordinal: usize, description: &str) -> CaseResult {
             .to_owned(),
         wirelog: vec![
             WireRow::Tx {
-                bytes: Logged::of(&vec![0x81, 0x85, 1, 2, 3, 4, 0x49, 0x67, 0x6f, 0x68, 0x6e]),
+                bytes: Logged::of(&[0x81, 0x85, 1, 2, 3, 4, 0x49, 0x67, 0x6f, 0x68, 0x6e]),
                 sync: false,
             },
             WireRow::TxFrame {
@@ -176,7 +176,7 @@ fn base(id: &str, ordinal: usize, description: &str) -> CaseResult {
                 chop: None,
             },
             WireRow::KillArmed(1.0),
-            WireRow::Rx(Logged::of(&vec![0x81, 0x05, b'H', b'e', b'l', b'l', b'o'])),
+            WireRow::Rx(Logged::of(&[0x81, 0x05, b'H', b'e', b'l', b'l', b'o'])),
             WireRow::RxFrame {
                 opcode: 1,
                 fin: true,
@@ -189,7 +189,7 @@ fn base(id: &str, ordinal: usize, description: &str) -> CaseResult {
                 fin: true,
                 rsv: 0,
                 mask: Some([5, 6, 7, 8]),
-                payload: Logged::of(&vec![0x03, 0xe8]),
+                payload: Logged::of(&[0x03, 0xe8]),
                 chop: None,
             },
             WireRow::RxFrame {
@@ -197,7 +197,7 @@ fn base(id: &str, ordinal: usize, description: &str) -> CaseResult {
                 fin: true,
                 rsv: 0,
                 masked: false,
-                payload: Logged::of(&vec![0x03, 0xe8]),
+                payload: Logged::of(&[0x03, 0xe8]),
             },
         ],
         rx_frame_stats: BTreeMap::from([(1, 1), (8, 1)]),
@@ -324,7 +324,7 @@ fn run() -> Run {
         UNIX_EPOCH + Duration::from_secs(STARTED),
         Duration::from_millis(2345),
         false,
-        &results(),
+        results(),
     )
 }
 
@@ -634,7 +634,7 @@ fn summary_snapshot() {
 fn case_json_snapshot() {
     let run = run();
     let case = run.cases.iter().find(|c| c.id == "6.4.3").unwrap();
-    let mut detail = case.detail.clone();
+    let mut detail = case.detail.json();
     detail["duration"] = Value::from("[duration]");
     detail["started"] = Value::from("[started]");
     insta::assert_snapshot!("case_6_4_3_json", pyjson::to_string(&detail));

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use wirecheck::serve::Server as _;
 use wirecheck::serve::ws::{WsServerConfig, bind};
+use wirecheck::ws::bounds::{MAX_RUN_RETAINED, ROW_COST};
 use wirecheck::ws::cases;
 use wirecheck::ws::engine::{EngineConfig, Target};
 use wirecheck::ws::result::{Behavior, BehaviorClose};
@@ -36,6 +37,16 @@ async fn reference_server_passes_every_case() {
         .map(|r| format!("{}: {:?}", r.id, r.limits))
         .collect();
     assert!(limited.is_empty(), "{limited:#?}");
+    // ... with room to spare in the run's record budget.
+    let kept: usize = results
+        .iter()
+        .map(|r| {
+            let rows: usize = r.wirelog.iter().map(|w| w.kept_bytes() + ROW_COST).sum();
+            let events: usize = r.received.iter().map(|e| e.payload_len() + ROW_COST).sum();
+            rows + events
+        })
+        .sum();
+    assert!(kept < MAX_RUN_RETAINED / 2, "{kept} bytes of records kept");
     let informational = ["7.1.6", "7.13.1", "7.13.2"];
     let mut wrong = Vec::new();
     for r in &results {

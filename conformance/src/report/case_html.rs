@@ -317,8 +317,8 @@ fn stats_table(out: &mut String, title: &str, key_name: &str, stats: &Value, oct
 }
 
 /// The text of a case's detail page.
-pub fn render(run: &Run, case: &CaseReport) -> String {
-    let d = &case.detail;
+pub fn render(run: &Run, case: &CaseReport, detail: &Value) -> String {
+    let d = detail;
     let get = |k: &str| d.get(k).cloned().unwrap_or(Value::Null);
     let mut out = String::with_capacity(16 * 1024);
     page_head(

@@ -340,8 +340,9 @@ pub fn index_page(run: &Run) -> String {
 }
 
 /// A case's detail page (see [`case_html`](super::case_html)).
-pub fn case_page(run: &Run, case: &CaseReport) -> String {
-    super::case_html::render(run, case)
+/// `detail` is the case's per-case JSON ([`CaseReport::detail`], made once by the caller).
+pub fn case_page(run: &Run, case: &CaseReport, detail: &serde_json::Value) -> String {
+    super::case_html::render(run, case, detail)
 }
 
 #[cfg(test)]

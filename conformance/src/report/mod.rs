@@ -110,7 +110,37 @@ pub struct CaseReport {
     pub limits: Vec<String>,
     /// The per-case JSON, written as is to `<agent>_case_<id>.json` and rendered
     /// on the detail page. Keys in the order they are written.
-    pub detail: serde_json::Value,
+    pub detail: Detail,
+}
+
+/// A case's per-case JSON, made when its files are written: the details of a
+/// whole run, as JSON values all at once, can take many times the memory of
+/// the records they are made from (DESIGN §7a), so [`write_all`] makes one,
+/// writes it, and drops it before the next.
+#[derive(Clone)]
+pub struct Detail(std::sync::Arc<dyn Fn() -> serde_json::Value + Send + Sync>);
+
+impl Detail {
+    /// A detail made by `make` when it is needed.
+    pub fn lazy(make: impl Fn() -> serde_json::Value + Send + Sync + 'static) -> Detail {
+        Detail(std::sync::Arc::new(make))
+    }
+
+    /// A detail that is already made.
+    pub fn value(value: serde_json::Value) -> Detail {
+        Detail::lazy(move || value.clone())
+    }
+
+    /// The JSON.
+    pub fn json(&self) -> serde_json::Value {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Detail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Detail(..)")
+    }
 }
 
 /// One component of a case id, for ordering: numbers before names.
@@ -294,12 +324,13 @@ pub fn write_all(dir: &Path, run: &Run) -> io::Result<Written> {
     let mut case_files = 0;
     for case in &run.cases {
         let stem = run.case_file_stem(&case.id);
-        let mut json = pyjson::to_string(&case.detail);
+        let detail = case.detail.json();
+        let mut json = pyjson::to_string(&detail);
         json.push('\n');
         write_file(&dir.join(format!("{stem}.json")), json.as_bytes())?;
         write_file(
             &dir.join(format!("{stem}.html")),
-            html::case_page(run, case).as_bytes(),
+            html::case_page(run, case, &detail).as_bytes(),
         )?;
         case_files += 2;
     }

@@ -30,7 +30,7 @@ pub fn category_name(category: &str) -> &'static str {
 
 impl CaseReport {
     /// The report of one WebSocket case run by `agent`.
-    pub fn from_ws(result: &CaseResult, agent: &str) -> CaseReport {
+    pub fn from_ws(result: CaseResult, agent: &str) -> CaseReport {
         let id = result.id.to_string();
         let category = result.id.category();
         CaseReport {
@@ -47,7 +47,10 @@ impl CaseReport {
             report_time: result.report_time,
             remote_close_code: result.close.remote_close_code,
             limits: result.limits.clone(),
-            detail: case_json::render(result, agent),
+            detail: {
+                let agent = agent.to_owned();
+                super::Detail::lazy(move || case_json::render(&result, &agent))
+            },
             id,
         }
     }
@@ -60,7 +63,7 @@ impl Run {
         started: SystemTime,
         wall_time: Duration,
         strict: bool,
-        results: &[CaseResult],
+        results: Vec<CaseResult>,
     ) -> Run {
         let mut run = Run {
             agent: agent.to_owned(),
@@ -69,7 +72,7 @@ impl Run {
             wall_time,
             strict,
             cases: results
-                .iter()
+                .into_iter()
                 .map(|r| CaseReport::from_ws(r, agent))
                 .collect(),
         };

@@ -13,7 +13,7 @@ use super::case::{Case, Ctx, Need, Observations, Settings, Verdict};
 use super::cases::group_name;
 use super::observe::{End, Observation, Request, Seen, Stop, eventsource_request, observe};
 use crate::net::Target;
-use crate::report::{BehaviorClose, CaseReport};
+use crate::report::{BehaviorClose, CaseReport, Detail};
 
 /// How to reach the server and what to send besides the EventSource defaults.
 #[derive(Debug, Clone)]
@@ -395,7 +395,7 @@ pub fn report(case: &Case, verdict: Verdict, obs: &Observations, agent: &str) ->
         report_time: false,
         remote_close_code: None,
         limits: verdict.limits,
-        detail,
+        detail: Detail::value(detail),
     }
 }
 

@@ -23,6 +23,8 @@
 //! report and the summary. The records of all finished cases together are
 //! bounded by [`RunBudget`] until the reports are written.
 
+use std::collections::BTreeMap;
+
 use crate::ws::case::Ev;
 use crate::ws::result::{CaseResult, Logged, WireRow};
 
@@ -52,6 +54,11 @@ pub const ROW_COST: usize = 64;
 /// that pings without reading its socket must not grow the queue of pongs.
 pub const MAX_QUEUED_WRITES: usize = 1 << 20;
 
+/// Distinct read or write sizes counted per direction (Autobahn's
+/// `rxOctetStats`/`txOctetStats`): a flood read in every size up to 64 KiB
+/// would otherwise keep 65536 counters per case.
+pub const MAX_OCTET_SIZES: usize = 256;
+
 /// Close frames remembered by the frame tracker after the message decoder
 /// failed (only the first one that follows the failure is ever used).
 pub const MAX_TRACKED_CLOSES: usize = 16;
@@ -73,6 +80,8 @@ pub struct Budget {
     pub row_bytes_dropped: u64,
     /// Pongs not sent because [`MAX_QUEUED_WRITES`] bytes were waiting.
     pub pongs_dropped: u64,
+    /// Reads or writes not counted in the octet statistics ([`MAX_OCTET_SIZES`]).
+    pub sizes_dropped: u64,
     /// The first observation limit hit, as a one-line reason; it shapes the verdict.
     pub observation: Option<String>,
 }
@@ -92,6 +101,11 @@ impl Budget {
             MAX_RECEIVED_BYTES >> 20
         ));
         false
+    }
+
+    /// Whether the wire log can take any row at all.
+    pub fn has_room(&self) -> bool {
+        self.wire_log + ROW_COST <= MAX_WIRE_LOG
     }
 
     /// Whether a wire log row keeping `payload` bytes may be kept; if not it is
@@ -120,6 +134,17 @@ impl Budget {
         false
     }
 
+    /// Count one read or write of `n` bytes in `stats`, within [`MAX_OCTET_SIZES`].
+    pub fn count_size(&mut self, stats: &mut BTreeMap<usize, u64>, n: usize) {
+        if let Some(count) = stats.get_mut(&n) {
+            *count += 1;
+        } else if stats.len() < MAX_OCTET_SIZES {
+            stats.insert(n, 1);
+        } else {
+            self.sizes_dropped += 1;
+        }
+    }
+
     /// Record an observation limit (the first one is the reason given).
     pub fn observe_limit(&mut self, why: String) {
         self.observation.get_or_insert(why);
@@ -140,6 +165,12 @@ impl Budget {
         if self.pongs_dropped > 0 {
             out.push(format!("pongs not sent: {}", self.pongs_dropped));
         }
+        if self.sizes_dropped > 0 {
+            out.push(format!(
+                "octet statistics: {} reads or writes of sizes beyond the first {MAX_OCTET_SIZES} not counted",
+                self.sizes_dropped
+            ));
+        }
         if self.rows_dropped > 0 {
             out.push(format!(
                 "wire log truncated at {} KiB: {} later rows ({} payload bytes) dropped",
@@ -155,8 +186,8 @@ impl Budget {
 /// What the finished cases of a whole run keep, together, of their wire logs and
 /// received events until the reports are written: every case's record is
 /// bounded, but 517 bounded records are not small. A conforming server's run
-/// keeps about 3 MiB.
-pub const MAX_RUN_RETAINED: usize = 24 << 20;
+/// (the reference server, all 517 cases) keeps about 300 KiB.
+pub const MAX_RUN_RETAINED: usize = 8 << 20;
 
 /// The run's share of [`MAX_RUN_RETAINED`] used so far.
 #[derive(Debug, Default)]
@@ -181,9 +212,12 @@ impl RunBudget {
         let rows = self.keep(r.wirelog.iter().map(WireRow::kept_bytes));
         let events = self.keep(r.received.iter().map(Ev::payload_len));
         let (rows_dropped, events_dropped) = (r.wirelog.len() - rows, r.received.len() - events);
+        // What is dropped is freed: a truncated Vec keeps its capacity.
+        r.wirelog.truncate(rows);
+        r.wirelog.shrink_to_fit();
+        r.received.truncate(events);
+        r.received.shrink_to_fit();
         if rows_dropped + events_dropped > 0 {
-            r.wirelog.truncate(rows);
-            r.received.truncate(events);
             r.limits.push(format!(
                 "the run's report budget ({} MiB for every case's log) was used up: {rows_dropped} wire log rows and {events_dropped} received events of this case are not in its report",
                 MAX_RUN_RETAINED >> 20
@@ -271,6 +305,20 @@ mod tests {
             second.limits
         );
         assert!(run.used <= MAX_RUN_RETAINED);
+    }
+
+    #[test]
+    fn octet_statistics_count_a_bounded_number_of_sizes() {
+        let mut b = Budget::default();
+        let mut stats = BTreeMap::new();
+        for n in 0..1000 {
+            b.count_size(&mut stats, n);
+        }
+        b.count_size(&mut stats, 0);
+        assert_eq!(stats.len(), MAX_OCTET_SIZES);
+        assert_eq!(stats[&0], 2);
+        assert_eq!(b.sizes_dropped, (1000 - MAX_OCTET_SIZES) as u64);
+        assert!(b.limits()[0].contains("octet statistics"));
     }
 
     #[test]

@@ -174,7 +174,7 @@ pub async fn run_ws(opts: WsOptions) -> u8 {
     }
 
     let agent = agent_name(&opts, opts.url.is_none(), &results);
-    let run = Run::from_ws(&agent, started, wall, opts.strict, &results);
+    let run = Run::from_ws(&agent, started, wall, opts.strict, results);
     finish(&run, &opts, outcome.panicked)
 }
 

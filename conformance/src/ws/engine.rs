@@ -522,7 +522,7 @@ impl Session<'_> {
                     Ok(0) | Err(_) => self.on_tcp_closed(),
                     Ok(n) => {
                         self.last_activity = Instant::now();
-                        *self.rx_octet_stats.entry(n).or_default() += 1;
+                        self.budget.count_size(&mut self.rx_octet_stats, n);
                         self.on_bytes(buf[..n].to_vec());
                     }
                 },
@@ -844,7 +844,8 @@ impl Session<'_> {
             .is_some_and(|w| self.write_offset >= w.bytes.len());
         if done {
             if let Some(w) = self.writes.pop_front() {
-                *self.tx_octet_stats.entry(w.bytes.len()).or_default() += 1;
+                self.budget
+                    .count_size(&mut self.tx_octet_stats, w.bytes.len());
                 self.log(WireRow::Tx {
                     bytes: Logged::of(&w.bytes),
                     sync: w.sync,
@@ -990,13 +991,16 @@ impl Session<'_> {
                     let Some((h, start, mut payload)) = self.wire_frame.take() else {
                         continue;
                     };
-                    // Keep what the log shows of a payload (its first bytes), or a
-                    // Close body (at most 125 bytes when valid, RFC 6455 §5.5; a longer
-                    // one is invalid whatever follows, so its start is enough).
+                    // Keep what the log shows of a payload (its first bytes) while the
+                    // log has room, and a Close body (at most 125 bytes when valid, RFC
+                    // 6455 §5.5; a longer one is invalid whatever follows, so its start
+                    // is enough). A full log costs a frame flood no allocation.
                     let keep = if h.opcode == OpCode::Close {
                         MAX_CLOSE_KEPT
-                    } else {
+                    } else if self.log_wire && self.budget.has_room() {
                         Logged::PREFIX
+                    } else {
+                        0
                     };
                     let take = data.len().min(keep.saturating_sub(payload.len()));
                     payload.extend_from_slice(&data[..take]);
@@ -1010,6 +1014,12 @@ impl Session<'_> {
                         let complete = payload.len() as u64 == h.payload_len;
                         self.tracked_closes
                             .push((start, complete.then(|| payload.clone())));
+                    }
+                    if !(self.log_wire && self.budget.has_room()) {
+                        if self.log_wire {
+                            self.budget.take_row(payload.len().min(Logged::PREFIX));
+                        }
+                        continue;
                     }
                     payload.truncate(Logged::PREFIX);
                     self.log(WireRow::RxFrame {
