@@ -245,6 +245,13 @@ pub struct Observation {
 }
 
 impl Observation {
+    /// An observation that was not made: `why` says so.
+    pub fn not_made(target: &Target, why: String) -> Observation {
+        let mut o = Observation::new(target);
+        o.end = End::NoResponse(why);
+        o
+    }
+
     fn new(target: &Target) -> Observation {
         Observation {
             target: target.clone(),

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -30,8 +31,11 @@ pub struct RunConfig {
     pub jobs: usize,
 }
 
-/// The most decoded bytes read from one stream: a bound on memory and time.
-pub const MAX_BODY: usize = 64 << 20;
+/// The most decoded bytes read from one stream. What an observation keeps is
+/// bounded whatever it reads (`observe::MAX_RETAINED`), and parsing is linear,
+/// so this bounds only work: a flood is read for the whole `--duration` (so the
+/// liveness cases judge the time asked for) unless it passes 4 GiB first.
+pub const MAX_BODY: usize = 4 << 30;
 
 /// A reconnect reads at most this long (scaled) for its first events.
 const RECONNECT_READ: Duration = Duration::from_secs(3);
@@ -60,11 +64,28 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
         events: Some(1),
         ..stop(short)
     };
+    // When the first observation to end got no byte at all (the server never
+    // answers), the ones still waiting for a slot are not made: each would wait
+    // out the same head timeout, and the run says so at once (exit 3).
+    let silent = AtomicBool::new(false);
+    let answered = AtomicBool::new(false);
     let go = |req: Request, stop: Stop| {
-        let sem = &sem;
+        let (sem, silent, answered) = (&sem, &silent, &answered);
         async move {
             let _permit = sem.acquire().await.ok();
-            observe(target, tls, &req, stop).await
+            if silent.load(Ordering::Relaxed) {
+                return Observation::not_made(
+                    target,
+                    "not tried: an earlier request got no answer".to_owned(),
+                );
+            }
+            let o = observe(target, tls, &req, stop).await;
+            if o.received > 0 || o.head.is_some() {
+                answered.store(true, Ordering::Relaxed);
+            } else if !answered.load(Ordering::Relaxed) {
+                silent.store(true, Ordering::Relaxed);
+            }
+            o
         }
     };
 
