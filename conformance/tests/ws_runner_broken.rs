@@ -4,6 +4,9 @@
 //! All servers listen on 127.0.0.1 on an ephemeral port; every run is wrapped in
 //! a liveness bound (a generous timeout, not a benchmark).
 
+#[path = "support/ws_server.rs"]
+mod ws_server;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -15,7 +18,6 @@ use wirecheck::ws::engine::{EngineConfig, Target};
 use wirecheck::ws::result::{Behavior, BehaviorClose, CaseResult};
 use wirecheck::ws::run::{GIVE_UP_AFTER, RunOutcome, run_cases, select};
 use wirecheck_codec::ws::frame::{HeaderRules, OpCode};
-use wirecheck_codec::ws::handshake::{AcceptResponse, RequestParser};
 use wirecheck_codec::ws::{FrameDecoder, FrameEvent, Role, encode};
 
 /// How a broken server misbehaves after the handshake.
@@ -41,31 +43,14 @@ enum Flaw {
 }
 
 async fn start(flaw: Flaw) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    let addr = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(serve(stream, flaw));
-        }
-    });
-    addr
+    ws_server::listen(move |stream| serve(stream, flaw)).await
 }
 
 /// Reads the request and answers 101, returning the bytes that followed it.
 async fn handshake(stream: &mut TcpStream) -> Option<Vec<u8>> {
-    let mut parser = RequestParser::default();
-    let mut buf = vec![0u8; 4096];
-    loop {
-        let n = stream.read(&mut buf).await.ok().filter(|&n| n > 0)?;
-        if let Some(parsed) = parser.feed(&buf[..n]).ok()? {
-            let upgrade = parsed.value.validate().ok()?;
-            let response = AcceptResponse::new(&upgrade).encode().ok()?;
-            stream.write_all(&response).await.ok()?;
-            return Some(buf[parsed.consumed..n].to_vec());
-        }
-    }
+    let (response, pending) = ws_server::read_request(stream).await?;
+    stream.write_all(&response).await.ok()?;
+    Some(pending)
 }
 
 async fn serve(mut stream: TcpStream, flaw: Flaw) {

@@ -12,11 +12,14 @@
 //! Every server listens on 127.0.0.1 on a port the system picks; each stops when
 //! its test ends (the runtime drops its tasks).
 
+#[path = "support/ws_server.rs"]
+mod ws_server;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio::time::{Instant, sleep, timeout};
 use wirecheck::ws::bounds::{MAX_RECEIVED_EVENTS, MAX_WIRE_LOG, ROW_COST};
 use wirecheck::ws::cases;
@@ -24,7 +27,6 @@ use wirecheck::ws::engine::{EngineConfig, Target};
 use wirecheck::ws::result::{Behavior, CaseResult};
 use wirecheck::ws::run::{GIVE_UP_AFTER, RunOutcome, run_cases, select};
 use wirecheck_codec::ws::frame::{HeaderRules, OpCode};
-use wirecheck_codec::ws::handshake::{AcceptResponse, RequestParser};
 use wirecheck_codec::ws::{FrameDecoder, FrameEvent, Role, encode};
 
 /// What a hostile server does once it accepted a connection.
@@ -50,30 +52,7 @@ enum Hostile {
 }
 
 async fn start(how: Hostile) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    let addr = listener.local_addr().expect("local address");
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(serve(stream, how));
-        }
-    });
-    addr
-}
-
-/// Read the request head; the 101 response to it and the bytes that followed.
-async fn read_request(stream: &mut TcpStream) -> Option<(Vec<u8>, Vec<u8>)> {
-    let mut parser = RequestParser::default();
-    let mut buf = vec![0u8; 4096];
-    loop {
-        let n = stream.read(&mut buf).await.ok().filter(|&n| n > 0)?;
-        if let Some(parsed) = parser.feed(&buf[..n]).ok()? {
-            let upgrade = parsed.value.validate().ok()?;
-            let response = AcceptResponse::new(&upgrade).encode().ok()?;
-            return Some((response, buf[parsed.consumed..n].to_vec()));
-        }
-    }
+    ws_server::listen(move |stream| serve(stream, how)).await
 }
 
 /// Hold the connection until the client closes it.
@@ -92,7 +71,7 @@ async fn serve(mut stream: TcpStream, how: Hostile) {
         hold(&mut stream).await;
         return;
     }
-    let Some((response, pending)) = read_request(&mut stream).await else {
+    let Some((response, pending)) = ws_server::read_request(&mut stream).await else {
         return;
     };
     match how {

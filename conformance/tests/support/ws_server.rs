@@ -1,0 +1,45 @@
+//! What the runner's tests share to write a scripted WebSocket server: a
+//! loopback listener that hands every connection to a function, and the server's
+//! side of the opening handshake (RFC 6455 §4.2) done by the codec.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use tokio::io::AsyncReadExt;
+use tokio::net::{TcpListener, TcpStream};
+use wirecheck_codec::ws::handshake::{AcceptResponse, RequestParser};
+
+/// Listen on 127.0.0.1 on a port the system picks; each connection runs
+/// `serve` on a task of its own until the test's runtime ends.
+pub async fn listen<F, Fut>(serve: F) -> SocketAddr
+where
+    F: Fn(TcpStream) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("local address");
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(serve(stream));
+        }
+    });
+    addr
+}
+
+/// Read an opening handshake request: the 101 response that accepts it, and the
+/// bytes that followed the request. `None` when the client went away or the
+/// request is not a valid upgrade.
+pub async fn read_request(stream: &mut TcpStream) -> Option<(Vec<u8>, Vec<u8>)> {
+    let mut parser = RequestParser::default();
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let n = stream.read(&mut buf).await.ok().filter(|&n| n > 0)?;
+        if let Some(parsed) = parser.feed(&buf[..n]).ok()? {
+            let upgrade = parsed.value.validate().ok()?;
+            let response = AcceptResponse::new(&upgrade).encode().ok()?;
+            return Some((response, buf[parsed.consumed..n].to_vec()));
+        }
+    }
+}
