@@ -7,6 +7,7 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 
 use serde_json::json;
+use wirecheck_codec::ws::handshake::{is_field_value, is_token};
 
 use crate::report::{self, ColorChoice, Run};
 
@@ -73,7 +74,10 @@ pub fn usage(msg: String) -> u8 {
 /// bounds also keep every scaled [`std::time::Duration`] far from overflow.
 pub const TIMEOUT_SCALE: (f64, f64) = (0.01, 100.0);
 /// `-j` bound: more connections at once than this measure the machine, not the server.
-pub const MAX_JOBS: usize = 256;
+/// Each open connection may keep a few MiB whatever the server sends
+/// (`ws::bounds`), and at most `-j` + `ws::slots::WAITING_CONNECTIONS` are open:
+/// 32 keeps a run under 300 MB (DESIGN §7a).
+pub const MAX_JOBS: usize = 32;
 /// The longest `--duration` or `--heartbeat`, in seconds (a day).
 pub const MAX_SECONDS: f64 = 86_400.0;
 
@@ -109,7 +113,7 @@ impl RunOptions {
             ));
         }
         if let Some(o) = &self.origin {
-            if o.is_empty() || o.bytes().any(is_ctl) {
+            if o.is_empty() || !is_field_value(o.as_bytes()) {
                 return Err(format!("--origin {o:?} is empty or has a control byte"));
             }
         }
@@ -122,18 +126,6 @@ impl RunOptions {
         })?;
         Ok(headers)
     }
-}
-
-/// A control byte that may not appear in a field value (RFC 9110 §5.5: field
-/// values are VCHAR, obs-text, SP and HTAB; CR, LF and NUL would split or end
-/// the head).
-fn is_ctl(b: u8) -> bool {
-    (b < b' ' && b != b'\t') || b == 0x7F
-}
-
-/// RFC 9110 §5.6.2 `tchar`: a field name is a token.
-fn is_tchar(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
 /// Parse `Name: value` headers: the name a token, the value free of control
@@ -150,12 +142,12 @@ pub fn parse_headers(raw: &[String], owned: &[&str]) -> Result<Vec<(String, Stri
             if k.is_empty() {
                 return Err(format!("--header {h:?} has no name"));
             }
-            if !k.bytes().all(is_tchar) {
+            if !is_token(k.as_bytes()) {
                 return Err(format!(
                     "--header {h:?}: the name {k:?} is not an HTTP token (RFC 9110 §5.1)"
                 ));
             }
-            if v.bytes().any(is_ctl) {
+            if !is_field_value(v.as_bytes()) {
                 return Err(format!(
                     "--header {h:?}: the value has a control byte such as CR or LF (RFC 9110 §5.5)"
                 ));
@@ -177,6 +169,8 @@ pub fn parse_headers(raw: &[String], owned: &[&str]) -> Result<Vec<(String, Stri
 /// `panicked` cases are already in `run` as FAILED; they make the exit code 4.
 pub fn finish(run: &Run, opts: &RunOptions, panicked: usize) -> u8 {
     let written = report::write_all(&opts.report_dir, run);
+    // The folder was created and written to before the run: failing now is the
+    // machine's (a full disk), an internal error, not a usage error.
     if let Err(e) = &written {
         eprintln!(
             "wirecheck: cannot write the reports to {}: {e}",
@@ -202,7 +196,7 @@ pub fn finish(run: &Run, opts: &RunOptions, panicked: usize) -> u8 {
         return EXIT_INTERNAL;
     }
     if written.is_err() {
-        return EXIT_USAGE;
+        return EXIT_INTERNAL;
     }
     if run.failed() > 0 {
         EXIT_FAILED

@@ -108,7 +108,11 @@ impl RunArgs {
             cases: self.cases,
             exclude: self.exclude,
             jobs: self.jobs.map_or_else(
-                || std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+                || {
+                    std::thread::available_parallelism()
+                        .map_or(2, std::num::NonZeroUsize::get)
+                        .min(command::MAX_JOBS)
+                },
                 std::num::NonZeroUsize::get,
             ),
             agent: self.agent,

@@ -49,6 +49,10 @@ enum Hostile {
     PingsWithoutReading,
     /// Echoes data, answers a Close with a Close, but never closes TCP.
     NeverClosesTcp,
+    /// Handshakes, then reads everything and never sends a byte.
+    NeverAnswers,
+    /// Handshakes, then sends a ping one byte every 100 ms, forever.
+    TricklesFrames,
 }
 
 async fn start(how: Hostile) -> SocketAddr {
@@ -126,6 +130,15 @@ async fn serve(mut stream: TcpStream, how: Hostile) {
             flood(&mut stream, &chunk).await;
         }
         Hostile::NeverClosesTcp => echo_but_keep_tcp(stream, pending).await,
+        Hostile::NeverAnswers => hold(&mut stream).await,
+        Hostile::TricklesFrames => loop {
+            for b in [0x89, 0x00] {
+                sleep(Duration::from_millis(100)).await;
+                if stream.write_all(&[b]).await.is_err() {
+                    return;
+                }
+            }
+        },
         Hostile::Silent | Hostile::Trickles | Hostile::DelaysHandshake => {
             echo_but_keep_tcp(stream, pending).await;
         }
@@ -191,6 +204,17 @@ async fn echo_but_keep_tcp(mut stream: TcpStream, mut pending: Vec<u8>) {
 /// Run `patterns` against `addr` with `scale`, at most `bound` (a liveness bound:
 /// a run that does not end is the bug these tests look for).
 async fn run(addr: SocketAddr, patterns: &[&str], scale: f64, bound: Duration) -> RunOutcome {
+    run_jobs(addr, patterns, scale, bound, 2).await
+}
+
+/// [`run`] with `jobs` working cases at once.
+async fn run_jobs(
+    addr: SocketAddr,
+    patterns: &[&str],
+    scale: f64,
+    bound: Duration,
+    jobs: usize,
+) -> RunOutcome {
     let target = Target::parse(&format!("ws://{addr}/")).expect("valid URL");
     let patterns: Vec<String> = patterns.iter().map(|s| (*s).to_owned()).collect();
     let selected = select(cases::all(), &patterns, &[]).expect("patterns select cases");
@@ -198,7 +222,7 @@ async fn run(addr: SocketAddr, patterns: &[&str], scale: f64, bound: Duration) -
         timeout_scale: scale,
         ..EngineConfig::default()
     };
-    timeout(bound, run_cases(&target, &cfg, &selected, 2, |_, _| {}))
+    timeout(bound, run_cases(&target, &cfg, &selected, jobs, |_, _| {}))
         .await
         .expect("the run ended within its bound")
 }
@@ -339,4 +363,41 @@ async fn the_catalogue_against_a_server_that_never_closes_tcp_ends_within_60_s()
     assert_eq!(r.behavior, Behavior::Ok, "{}", r.result);
     assert!(r.close.was_server_connection_drop_timeout);
     assert!(r.close.dropped_by_me);
+}
+
+#[tokio::test(start_paused = true)]
+async fn cases_waiting_on_a_mute_server_hold_no_work_slot() {
+    // With -j 1, ten cases that each wait 2 s (killAfter(1), then the close
+    // timeout) would take 20 s one after another; they give their slot back once
+    // nothing moved for 250 ms, so they wait side by side.
+    let addr = start(Hostile::NeverAnswers).await;
+    let ten = [
+        "1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.1.5", "1.2.1", "1.2.2", "1.2.3", "1.2.4", "1.2.5",
+    ];
+    let began = Instant::now();
+    let outcome = run_jobs(addr, &ten, 1.0, Duration::from_secs(600), 1).await;
+    let waited = began.elapsed();
+    assert_eq!(outcome.results.len(), 10);
+    for r in &outcome.results {
+        assert_eq!(r.behavior, Behavior::Failed, "{}: {}", r.id, r.result);
+        assert!(r.close.was_close_handshake_timeout, "{}", r.id);
+    }
+    assert!(waited < Duration::from_secs(8), "{waited:?} of timers");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_server_trickling_frames_cannot_hold_a_case_past_its_timers() {
+    // A byte every 100 ms keeps the connection busy for ever; the case timers
+    // (killAfter, the close-handshake timeout) still end every case.
+    let addr = start(Hostile::TricklesFrames).await;
+    let began = Instant::now();
+    let outcome = run_jobs(addr, &["1.1.*", "2.1"], 1.0, Duration::from_secs(600), 1).await;
+    let waited = began.elapsed();
+    assert_eq!(outcome.results.len(), 9);
+    for r in &outcome.results {
+        assert_eq!(r.behavior, Behavior::Failed, "{}: {}", r.id, r.result);
+        assert!(r.close.dropped_by_me, "{}", r.id);
+    }
+    // 9 cases of about 2 s each, one at a time (the trickle keeps each busy).
+    assert!(waited < Duration::from_secs(40), "{waited:?} of timers");
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -29,6 +29,48 @@ pub struct RunConfig {
     pub head_timeout: Duration,
     /// Observations made at once (`-j`).
     pub jobs: usize,
+}
+
+/// How the observations of a run have gone so far, to tell a server that never
+/// answers from one that is still answering.
+#[derive(Debug, Default)]
+struct Tally {
+    /// Observations started and not yet ended.
+    running: usize,
+    /// Observations ended without a byte of an answer.
+    empty: usize,
+    /// Whether any observation got a byte.
+    answered: bool,
+}
+
+impl Tally {
+    /// Start one, unless every one made so far ended with no byte and none runs.
+    fn start(&mut self) -> bool {
+        let silent = !self.answered && self.running == 0 && self.empty > 0;
+        if !silent {
+            self.running += 1;
+        }
+        !silent
+    }
+
+    /// One ended, `answered` or not.
+    fn end(&mut self, answered: bool) -> bool {
+        self.running = self.running.saturating_sub(1);
+        self.answered |= answered;
+        if !answered {
+            self.empty += 1;
+        }
+        true
+    }
+}
+
+/// Apply `f` to the tally (a poisoned lock only means a panic elsewhere: the
+/// tally is still consistent, so it is used as it is).
+fn tally_update(tally: &Mutex<Tally>, f: impl FnOnce(&mut Tally) -> bool) -> bool {
+    let mut t = tally
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    f(&mut t)
 }
 
 /// The most decoded bytes read from one stream. What an observation keeps is
@@ -64,27 +106,24 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
         events: Some(1),
         ..stop(short)
     };
-    // When the first observation to end got no byte at all (the server never
-    // answers), the ones still waiting for a slot are not made: each would wait
-    // out the same head timeout, and the run says so at once (exit 3).
-    let silent = AtomicBool::new(false);
-    let answered = AtomicBool::new(false);
+    // When every observation made so far has ended without a byte (the server
+    // never answers), the ones still waiting for a slot are not made: each would
+    // wait out the same head timeout, and the run says so at once (exit 3). One
+    // still running may yet be answered, so nothing is skipped while one runs.
+    let tally = Mutex::new(Tally::default());
     let go = |req: Request, stop: Stop| {
-        let (sem, silent, answered) = (&sem, &silent, &answered);
+        let (sem, tally) = (&sem, &tally);
         async move {
             let _permit = sem.acquire().await.ok();
-            if silent.load(Ordering::Relaxed) {
+            if !tally_update(tally, |t| t.start()) {
                 return Observation::not_made(
                     target,
-                    "not tried: an earlier request got no answer".to_owned(),
+                    "not tried: every earlier request got no byte of an answer".to_owned(),
                 );
             }
             let o = observe(target, tls, &req, stop).await;
-            if o.received > 0 || o.head.is_some() {
-                answered.store(true, Ordering::Relaxed);
-            } else if !answered.load(Ordering::Relaxed) {
-                silent.store(true, Ordering::Relaxed);
-            }
+            let answered = o.received > 0 || o.head.is_some();
+            tally_update(tally, |t| t.end(answered));
             o
         }
     };
@@ -432,4 +471,31 @@ pub fn judge_all(
         .iter()
         .map(|c| report(c, (c.check)(&cx), obs, agent))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn observations_are_skipped_only_when_every_one_made_got_nothing_and_none_runs() {
+        let mut t = Tally::default();
+        assert!(t.start(), "the first is always made");
+        assert!(t.start(), "so is one beside it");
+        t.end(false);
+        assert!(t.start(), "one still runs and may yet be answered");
+        t.end(false);
+        t.end(false);
+        assert!(!t.start(), "all ended with no byte, none runs: skip");
+
+        let mut t = Tally::default();
+        t.start();
+        t.start();
+        t.end(false);
+        t.end(true);
+        assert!(
+            t.start(),
+            "a server that answered one request is not silent"
+        );
+    }
 }

@@ -180,6 +180,10 @@ struct OpenFrame {
 struct Session<'c> {
     case: &'c Case,
     cfg: &'c EngineConfig,
+    /// The run's slots, to take a work slot back ([`Session::release_if_idle`]).
+    slots: &'c Slots,
+    /// What the case needs while it works.
+    kind: Work,
     rng: Rng,
     writer: WriteHalf<Stream>,
     decoder: MessageDecoder,
@@ -205,9 +209,14 @@ struct Session<'c> {
     work: Option<OwnedSemaphorePermit>,
     /// When bytes last moved either way (for [`IDLE_GRACE`]).
     last_activity: Instant,
+    /// When the connection opened.
+    opened_at: Instant,
     writes: VecDeque<PendingWrite>,
     /// Bytes in `writes` not yet written, plus `coalesce`.
     queued: usize,
+    /// Bytes received since the last complete message: about what the message
+    /// decoder holds of a message still arriving.
+    partial: usize,
     write_offset: usize,
     coalesce: Vec<u8>,
     steps: VecDeque<Step>,
@@ -301,7 +310,7 @@ pub async fn run_case(
     result.http_response = response_head;
     slots.note_opened();
     // The connection is open; wait for a work slot before the script runs.
-    let work = slots.work(work).await;
+    let permit = slots.work(work).await;
     let (reader, writer) = tokio::io::split(stream);
     let limits = receive_limits(case);
     let mut config = Config::new(Role::Client);
@@ -315,6 +324,8 @@ pub async fn run_case(
     let mut session = Session {
         case,
         cfg,
+        slots,
+        kind: work,
         rng,
         writer,
         decoder: MessageDecoder::new(config),
@@ -336,10 +347,12 @@ pub async fn run_case(
         wirelog: Vec::new(),
         log_wire: !matches!(case.scoring, Scoring::RoundTrips { .. }),
         budget: Budget::default(),
-        work,
+        work: permit,
         last_activity: opened_at,
+        opened_at,
         writes: VecDeque::new(),
         queued: 0,
+        partial: 0,
         write_offset: 0,
         coalesce: Vec::new(),
         steps: case.steps.iter().cloned().collect(),
@@ -508,6 +521,16 @@ impl Session<'_> {
                 self.on_timer(now);
                 continue;
             }
+            if self.work.is_none() && !self.light() && self.kind != Work::Sleeper {
+                // A case that gave its slot back while waiting and now holds much
+                // memory again (an echo of megabytes arriving) takes a slot before it
+                // reads on, so at most -j cases hold that much; its timers still fire.
+                tokio::select! {
+                    permit = self.slots.work(self.kind) => self.work = permit,
+                    () = sleep_until(self.next_deadline()) => {}
+                }
+                continue;
+            }
             if self.paused_until.is_none() && self.phase == Phase::Open {
                 self.run_steps();
             }
@@ -549,19 +572,30 @@ impl Session<'_> {
     }
 
     /// Give the work slot back once the case only waits (`super::slots`): its
-    /// close handshake has begun, or nothing is left to write and nothing moved
-    /// for [`IDLE_GRACE`]. Returns when to look again while the slot is held.
+    /// close handshake has begun, or nothing moved either way for [`IDLE_GRACE`]
+    /// (a server that neither reads nor sends is waited on, not worked with).
+    /// A case that still holds much memory (over [`bounds::MAX_QUEUED_WRITES`]
+    /// waiting to be written, or over [`bounds::MAX_MESSAGE`] of a message
+    /// arriving: the 9.x cases) keeps its slot, so the connections holding that
+    /// much are never more than `-j`. Returns when to look again while held.
     fn release_if_idle(&mut self, now: Instant) -> Option<Instant> {
         self.work.as_ref()?;
-        let waiting = self.writes.is_empty()
-            && self.coalesce.is_empty()
-            && (self.steps.is_empty() || self.paused_until.is_some());
         let idle_at = self.last_activity + IDLE_GRACE;
-        if self.phase != Phase::Open || (waiting && now >= idle_at) {
+        if self.light() && (self.phase != Phase::Open || now >= idle_at) {
             self.work = None;
             return None;
         }
-        Some(if waiting { idle_at } else { now + IDLE_GRACE })
+        Some(if now >= idle_at {
+            now + IDLE_GRACE
+        } else {
+            idle_at
+        })
+    }
+
+    /// Whether the case holds little memory: at most [`bounds::MAX_QUEUED_WRITES`]
+    /// waiting to be written and [`bounds::MAX_MESSAGE`] of a message arriving.
+    fn light(&self) -> bool {
+        self.queued <= bounds::MAX_QUEUED_WRITES && self.partial as u64 <= bounds::MAX_MESSAGE
     }
 
     /// The earliest pending deadline.
@@ -597,7 +631,12 @@ impl Session<'_> {
             .min_by_key(|(t, _)| *t)
             .map(|(_, kind)| kind);
         if first == Some(Due::Cap) {
-            // No Autobahn timer would end this case: drop it so the run goes on.
+            // No Autobahn timer would end this case: drop it so the run goes on. What
+            // the server would have done after is not seen: a limit, never an OK.
+            self.budget.observe_limit(format!(
+                "the case ran into wirecheck's cap of {:.0} s on one case",
+                (self.cap - self.opened_at).as_secs_f64()
+            ));
             self.info
                 .was_not_clean_reason
                 .get_or_insert_with(|| "the case ran past its time limit".into());
@@ -894,9 +933,12 @@ impl Session<'_> {
         self.rx_total += bytes.len() as u64;
         self.track_frames(bytes.clone(), base);
         if self.decoder_failed_at.is_some() {
+            // The message decoder holds nothing more once it failed.
+            self.partial = 0;
             self.close_after_failure();
             return;
         }
+        self.partial = self.partial.saturating_add(bytes.len());
         let len = bytes.len();
         let mut input = &mut bytes[..];
         loop {
@@ -909,6 +951,7 @@ impl Session<'_> {
                     *self.rx_frame_stats.entry(h.opcode.as_u8()).or_default() += 1;
                 }
                 Ok(Some(Event::Message { kind, data })) => {
+                    self.partial = 0;
                     let ev = Ev::Message {
                         data: data.to_vec(),
                         binary: kind == wirecheck_codec::ws::MessageKind::Binary,

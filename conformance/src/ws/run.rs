@@ -119,9 +119,9 @@ fn work_of(case: &Case) -> Work {
     }
 }
 
-/// After this many cases ended without an opening handshake, and none was
-/// completed meanwhile, the run stops: the server cannot be tested, and
-/// repeating the failure for every case only takes time.
+/// When this many cases in a row ended without an opening handshake in the same
+/// way, and none was completed meanwhile, the run stops: the server cannot be
+/// tested, and repeating the failure for every case only takes time.
 pub const GIVE_UP_AFTER: usize = 4;
 
 /// A failure's kind: its reason without the numbers (byte counts, times).
@@ -186,23 +186,26 @@ pub async fn run_cases(
     let mut unopened: Vec<String> = Vec::new();
     let mut retained = RunBudget::default();
     while let Some(joined) = tasks.join_next_with_id().await {
-        let (i, result) = match joined {
-            Ok((id, r)) => (index[&id], r),
+        let (i, mut result, crashed) = match joined {
+            Ok((id, r)) => (index[&id], r, false),
             Err(e) => {
                 let Some(&i) = index.get(&e.id()) else {
                     continue;
                 };
                 outcome.panicked += 1;
-                (i, panicked(&cases[i], i + 1, e))
+                (i, panicked(&cases[i], i + 1, e), true)
             }
         };
-        let mut result = result;
         retained.admit(&mut result);
         progress(&result, slots.open_connections());
-        if slots.opened() == 0 && !result.close.was_open {
+        // A panic is wirecheck's, not a handshake the server failed.
+        if slots.opened() == 0 && !result.close.was_open && !crashed {
             unopened.push(failure_kind(&result));
-            let same = unopened.iter().all(|k| *k == unopened[0]);
-            if unopened.len() >= GIVE_UP_AFTER && same {
+            // The last few agree: one odd failure first (a reset among many
+            // connections at once) does not keep the run from stopping.
+            let last = &unopened[unopened.len().saturating_sub(GIVE_UP_AFTER)..];
+            let same = last.iter().all(|k| *k == last[0]);
+            if last.len() >= GIVE_UP_AFTER && same {
                 outcome.gave_up = Some(result.result.clone());
                 results[i] = Some(result);
                 tasks.abort_all();

@@ -1,15 +1,53 @@
 //! What the command-line tests share: running the binary and a scratch directory.
 
+use std::io::Read;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
 
-/// Run `wirecheck` with `args` (no colour) and wait for it.
+/// How long one run of the binary may take before the test fails (a liveness
+/// bound: a run that does not end is the bug, and CI must not hang on it).
+const BOUND: Duration = Duration::from_secs(180);
+
+/// Run `wirecheck` with `args` (no colour) and wait for it, at most [`BOUND`].
 pub fn wirecheck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_wirecheck"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wirecheck"))
         .args(args)
         .env("NO_COLOR", "1")
-        .output()
-        .expect("wirecheck runs")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wirecheck runs");
+    // The pipes are drained on threads of their own, so a chatty run cannot
+    // block on a full pipe; the exit is awaited on another, with the bound.
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut out = Vec::new();
+            let _ = pipe.read_to_end(&mut out);
+            out
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("piped stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("piped stderr")));
+    let pid = child.id();
+    let (done, exited) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait());
+    });
+    let status = match exited.recv_timeout(BOUND) {
+        Ok(status) => status.expect("wirecheck exits"),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+            panic!("wirecheck {args:?} did not end within {BOUND:?}");
+        }
+    };
+    Output {
+        status,
+        stdout: stdout.join().expect("stdout drained"),
+        stderr: stderr.join().expect("stderr drained"),
+    }
 }
 
 /// An empty directory path for this test process, named after `name`.

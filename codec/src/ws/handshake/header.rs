@@ -43,7 +43,7 @@ pub fn is_token(s: &[u8]) -> bool {
 /// Whether `s` may be sent as a field value: visible ASCII, space, HTAB or obs-text,
 /// and no CR, LF, NUL or other control byte (RFC 7230 §3.2: `field-content`). This is
 /// the check that stops header injection through builder input.
-pub(crate) fn is_field_value(s: &[u8]) -> bool {
+pub fn is_field_value(s: &[u8]) -> bool {
     s.iter().all(|&b| b == b'\t' || (b >= 0x20 && b != 0x7f))
 }
 

@@ -50,7 +50,7 @@ pub mod response;
 
 pub use error::{HandshakeError, HandshakeErrorKind};
 pub use extensions::{Extension, accept_by_name, format_extensions, parse_extensions};
-pub use header::{Header, is_token};
+pub use header::{Header, is_field_value, is_token};
 pub use limits::HandshakeLimits;
 pub use request::{ClientRequest, Request, RequestParser, UpgradeRequest};
 pub use response::{
