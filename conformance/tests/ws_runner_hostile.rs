@@ -369,7 +369,7 @@ async fn the_catalogue_against_a_server_that_never_closes_tcp_ends_within_60_s()
 async fn cases_waiting_on_a_mute_server_hold_no_work_slot() {
     // With -j 1, ten cases that each wait 2 s (killAfter(1), then the close
     // timeout) would take 20 s one after another; they give their slot back once
-    // nothing moved for 250 ms, so they wait side by side.
+    // nothing moved for 100 ms, so they wait side by side.
     let addr = start(Hostile::NeverAnswers).await;
     let ten = [
         "1.1.1", "1.1.2", "1.1.3", "1.1.4", "1.1.5", "1.2.1", "1.2.2", "1.2.3", "1.2.4", "1.2.5",
@@ -400,4 +400,28 @@ async fn a_server_trickling_frames_cannot_hold_a_case_past_its_timers() {
     }
     // 9 cases of about 2 s each, one at a time (the trickle keeps each busy).
     assert!(waited < Duration::from_secs(40), "{waited:?} of timers");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_catalogue_against_a_server_that_never_answers_a_frame_ends_within_60_s() {
+    // Completes every handshake, reads everything, sends nothing. Autobahn's own
+    // timers would wait up to 1000 s a case (9.5, 9.6); wirecheck's stall limit
+    // ends a quiet connection after 15 s, and waiting cases hold no work slot.
+    let addr = start(Hostile::NeverAnswers).await;
+    let began = Instant::now();
+    let outcome = run(addr, &["*"], 1.0, Duration::from_secs(3000)).await;
+    let waited = began.elapsed();
+    assert_eq!(outcome.results.len(), cases::all().len());
+    assert!(waited < Duration::from_secs(60), "{waited:?} of timers");
+    let r = outcome
+        .results
+        .iter()
+        .find(|r| r.id.to_string() == "9.5.1")
+        .expect("9.5.1 ran");
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+    assert!(
+        r.limits.iter().any(|l| l.contains("stall limit")),
+        "{:?}",
+        r.limits
+    );
 }

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 
 use super::case::{Case, Ctx, Need, Observations, Settings, Verdict};
 use super::cases::group_name;
@@ -43,30 +43,43 @@ struct Tally {
     answered: bool,
 }
 
+/// Whether an observation starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Start {
+    /// Now: nothing has come back empty, or something answered.
+    Now,
+    /// After the ones running end: one came back empty, but they may answer.
+    Later,
+    /// Not at all: every one made came back without a byte, and none runs.
+    Never,
+}
+
 impl Tally {
-    /// Start one, unless every one made so far ended with no byte and none runs.
-    fn start(&mut self) -> bool {
-        let silent = !self.answered && self.running == 0 && self.empty > 0;
-        if !silent {
+    /// Whether the next observation starts (counted as running if it does).
+    fn start(&mut self) -> Start {
+        if self.answered || self.empty == 0 {
             self.running += 1;
+            Start::Now
+        } else if self.running > 0 {
+            Start::Later
+        } else {
+            Start::Never
         }
-        !silent
     }
 
     /// One ended, `answered` or not.
-    fn end(&mut self, answered: bool) -> bool {
+    fn end(&mut self, answered: bool) {
         self.running = self.running.saturating_sub(1);
         self.answered |= answered;
         if !answered {
             self.empty += 1;
         }
-        true
     }
 }
 
 /// Apply `f` to the tally (a poisoned lock only means a panic elsewhere: the
 /// tally is still consistent, so it is used as it is).
-fn tally_update(tally: &Mutex<Tally>, f: impl FnOnce(&mut Tally) -> bool) -> bool {
+fn tally_update<T>(tally: &Mutex<Tally>, f: impl FnOnce(&mut Tally) -> T) -> T {
     let mut t = tally
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -109,21 +122,33 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
     // When every observation made so far has ended without a byte (the server
     // never answers), the ones still waiting for a slot are not made: each would
     // wait out the same head timeout, and the run says so at once (exit 3). One
-    // still running may yet be answered, so nothing is skipped while one runs.
+    // still running may yet be answered, so while one runs after an empty one
+    // ended, the next waits for it to end before deciding.
     let tally = Mutex::new(Tally::default());
+    let ended = Notify::new();
     let go = |req: Request, stop: Stop| {
-        let (sem, tally) = (&sem, &tally);
+        let (sem, tally, ended) = (&sem, &tally, &ended);
         async move {
             let _permit = sem.acquire().await.ok();
-            if !tally_update(tally, |t| t.start()) {
-                return Observation::not_made(
-                    target,
-                    "not tried: every earlier request got no byte of an answer".to_owned(),
-                );
+            loop {
+                let next_end = ended.notified();
+                tokio::pin!(next_end);
+                next_end.as_mut().enable();
+                match tally_update(tally, Tally::start) {
+                    Start::Now => break,
+                    Start::Never => {
+                        return Observation::not_made(
+                            target,
+                            "not tried: every earlier request got no byte of an answer".to_owned(),
+                        );
+                    }
+                    Start::Later => next_end.await,
+                }
             }
             let o = observe(target, tls, &req, stop).await;
             let answered = o.received > 0 || o.head.is_some();
             tally_update(tally, |t| t.end(answered));
+            ended.notify_waiters();
             o
         }
     };
@@ -480,22 +505,22 @@ mod tests {
     #[test]
     fn observations_are_skipped_only_when_every_one_made_got_nothing_and_none_runs() {
         let mut t = Tally::default();
-        assert!(t.start(), "the first is always made");
-        assert!(t.start(), "so is one beside it");
+        assert_eq!(t.start(), Start::Now, "the first is always made");
+        assert_eq!(t.start(), Start::Now, "so is one beside it");
         t.end(false);
-        assert!(t.start(), "one still runs and may yet be answered");
+        assert_eq!(t.start(), Start::Later, "one still runs and may yet answer");
         t.end(false);
-        t.end(false);
-        assert!(!t.start(), "all ended with no byte, none runs: skip");
+        assert_eq!(t.start(), Start::Never, "all ended empty, none runs: skip");
 
         let mut t = Tally::default();
         t.start();
         t.start();
         t.end(false);
         t.end(true);
-        assert!(
+        assert_eq!(
             t.start(),
-            "a server that answered one request is not silent"
+            Start::Now,
+            "a server that answered is not silent"
         );
     }
 }

@@ -34,6 +34,12 @@ use crate::ws::result::{CaseResult, Logged, WireRow};
 /// connection with 1009 (RFC 6455 §7.4.1).
 pub const MAX_MESSAGE: u64 = 1 << 20;
 
+/// How long an open connection may see nothing move (no byte read or written)
+/// while its script is not pausing, x `--timeout-scale`. Autobahn's own timers
+/// wait up to 1000 s (9.5, 9.6) for a server that has gone quiet; the longest
+/// quiet a case expects of a conforming server is `killAfter(10)` (1.1.6-1.1.8).
+pub const STALL: std::time::Duration = std::time::Duration::from_secs(15);
+
 /// Received events kept per case; every case expects fewer than 20.
 pub const MAX_RECEIVED_EVENTS: usize = 4096;
 

@@ -128,6 +128,8 @@ enum Due {
     Kill,
     /// `closeAfter`.
     CloseAfter,
+    /// Nothing moved for [`bounds::STALL`] while open.
+    Stall,
 }
 
 /// A small PRNG for masking keys and the handshake nonce, seeded from the OS.
@@ -606,6 +608,7 @@ impl Session<'_> {
             self.close_at,
             self.phase_deadline,
             self.paused_until.map(|(t, _)| t),
+            self.stall_at(),
         ]
         .into_iter()
         .flatten()
@@ -615,21 +618,44 @@ impl Session<'_> {
         d
     }
 
+    /// When the open connection counts as stalled: [`bounds::STALL`] after
+    /// anything last moved, unless the script itself pauses.
+    fn stall_at(&self) -> Option<Instant> {
+        (self.phase == Phase::Open && self.paused_until.is_none())
+            .then(|| self.last_activity + self.cfg.scaled(bounds::STALL))
+    }
+
     fn on_timer(&mut self, now: Instant) {
         // Handle the timer that fell due first, as a reactor fires callbacks in
-        // deadline order; the loop comes back at once for any other one due.
+        // deadline order; the loop comes back at once for any other one due. On a
+        // tie Autobahn's own timers go first.
         let candidates = [
             (Some(self.cap), Due::Cap),
             (self.phase_deadline, Due::Phase),
             (self.paused_until.map(|(t, _)| t), Due::Pause),
             (self.kill_at, Due::Kill),
             (self.close_at, Due::CloseAfter),
+            (self.stall_at(), Due::Stall),
         ];
         let first = candidates
             .iter()
             .filter_map(|(t, kind)| t.filter(|t| now >= *t).map(|t| (t, *kind)))
             .min_by_key(|(t, _)| *t)
             .map(|(_, kind)| kind);
+        if first == Some(Due::Stall) {
+            // Autobahn would wait out its own timer (up to 1000 s in 9.5/9.6) for a
+            // server that has gone quiet; wirecheck stops waiting: a limit, so the
+            // case is never OK, and what Autobahn reports then is FAILED anyway.
+            self.budget.observe_limit(format!(
+                "the server sent nothing and read nothing for {:.0} s (wirecheck's stall limit)",
+                self.cfg.scaled(bounds::STALL).as_secs_f64()
+            ));
+            self.info
+                .was_not_clean_reason
+                .get_or_insert_with(|| "the server stalled".into());
+            self.drop_tcp();
+            return;
+        }
         if first == Some(Due::Cap) {
             // No Autobahn timer would end this case: drop it so the run goes on. What
             // the server would have done after is not seen: a limit, never an OK.

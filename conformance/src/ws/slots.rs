@@ -33,7 +33,7 @@ pub const WAITING_CONNECTIONS: usize = 32;
 /// A working case that has sent and received nothing for this long gives its
 /// work slot back: it is waiting on the server. A loopback server answers in
 /// well under a millisecond.
-pub const IDLE_GRACE: Duration = Duration::from_millis(250);
+pub const IDLE_GRACE: Duration = Duration::from_millis(100);
 
 /// What a case needs while it works.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
