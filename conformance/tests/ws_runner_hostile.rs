@@ -258,6 +258,14 @@ async fn a_message_flood_is_cut_at_the_event_limit_and_fails() {
     for r in &outcome.results {
         assert_limited(r, "more than wirecheck keeps per case");
         assert_eq!(r.received.len(), MAX_RECEIVED_EVENTS, "{}", r.id);
+        // wirecheck ended it, not the server, and the close reason says why.
+        assert!(r.close.closed_by_me && r.close.dropped_by_me, "{}", r.id);
+        assert!(
+            r.result_close.contains("wirecheck stopped at its limit"),
+            "{}",
+            r.result_close
+        );
+        assert!(r.result.contains("(x4096)"), "{}", r.result);
         // The record is capped too, and says how much it dropped.
         assert!(
             r.limits.iter().any(|l| l.contains("wire log truncated")),

@@ -650,10 +650,7 @@ impl Session<'_> {
                 "the server sent nothing and read nothing for {:.0} s (wirecheck's stall limit)",
                 self.cfg.scaled(bounds::STALL).as_secs_f64()
             ));
-            self.info
-                .was_not_clean_reason
-                .get_or_insert_with(|| "the server stalled".into());
-            self.drop_tcp();
+            self.stop_at_limit("wirecheck stopped waiting on a quiet connection");
             return;
         }
         if first == Some(Due::Cap) {
@@ -1178,7 +1175,7 @@ impl Session<'_> {
         if !self.budget.take_event(ev.payload_len()) {
             // Past the bound nothing more is observed, and the verdict is already
             // FAILED (no case expects so much): end the case at once.
-            self.drop_tcp();
+            self.stop_at_limit("wirecheck stopped at its limit on received events");
             return;
         }
         self.received.push(ev);
@@ -1260,6 +1257,19 @@ impl Session<'_> {
             Phase::Done => {}
         }
         self.phase = Phase::Done;
+    }
+
+    /// wirecheck ends the connection at one of its limits, without a close
+    /// handshake: it, not the server, closed it, and not cleanly (`why`).
+    fn stop_at_limit(&mut self, why: &str) {
+        if self.phase == Phase::Open {
+            self.info.closed_by_me = true;
+        }
+        self.info.was_clean = false;
+        self.info
+            .was_not_clean_reason
+            .get_or_insert_with(|| why.to_owned());
+        self.drop_tcp();
     }
 
     /// The fuzzer drops the TCP connection itself. Whether the close was clean is

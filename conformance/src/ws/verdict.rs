@@ -37,25 +37,42 @@ pub struct Verdicts {
 
 /// Render events compactly for a one-line reason.
 pub fn events_summary(events: &[Ev]) -> String {
-    /// A reason stays one readable line however much the server sent.
+    /// A reason stays one readable line however much the server sent: runs of
+    /// alike events are counted, and at most this many runs are listed.
     const LISTED: usize = 8;
     if events.is_empty() {
         return "no events".to_owned();
     }
-    let mut parts: Vec<String> = events
-        .iter()
-        .take(LISTED)
-        .map(|e| match e {
-            Ev::Message { data, binary } => {
-                let kind = if *binary { "binary" } else { "text" };
-                format!("{kind} message of {} bytes", data.len())
+    let describe = |e: &Ev| match e {
+        Ev::Message { data, binary } => {
+            let kind = if *binary { "binary" } else { "text" };
+            format!("{kind} message of {} bytes", data.len())
+        }
+        Ev::Ping(p) => format!("ping of {} bytes", p.len()),
+        Ev::Pong(p) => format!("pong of {} bytes", p.len()),
+        Ev::Timeout(tag) => format!("timeout {tag}"),
+    };
+    let mut runs: Vec<(String, usize)> = Vec::new();
+    let mut more = false;
+    for e in events {
+        let d = describe(e);
+        if let Some((last, n)) = runs.last_mut() {
+            if *last == d {
+                *n += 1;
+                continue;
             }
-            Ev::Ping(p) => format!("ping of {} bytes", p.len()),
-            Ev::Pong(p) => format!("pong of {} bytes", p.len()),
-            Ev::Timeout(tag) => format!("timeout {tag}"),
-        })
+        }
+        if runs.len() == LISTED {
+            more = true;
+            break;
+        }
+        runs.push((d, 1));
+    }
+    let mut parts: Vec<String> = runs
+        .into_iter()
+        .map(|(d, n)| if n > 1 { format!("{d} (x{n})") } else { d })
         .collect();
-    if events.len() > LISTED {
+    if more {
         parts.push(format!("... ({} events in all)", events.len()));
     }
     parts.join(", ")
@@ -260,12 +277,14 @@ mod tests {
     #[test]
     fn a_reason_lists_a_few_events_however_many_arrived() {
         let flood = vec![Ev::text("flood"); 4096];
-        let summary = events_summary(&flood);
+        assert_eq!(events_summary(&flood), "text message of 5 bytes (x4096)");
+        let mixed: Vec<Ev> = (0..4096).map(|i| Ev::text(vec![b'a'; i % 3])).collect();
+        let summary = events_summary(&mixed);
         assert!(summary.len() < 300, "{summary}");
         assert!(summary.ends_with("... (4096 events in all)"), "{summary}");
         assert_eq!(
-            events_summary(&flood[..2]),
-            "text message of 5 bytes, text message of 5 bytes"
+            events_summary(&[Ev::text("a"), Ev::Ping(vec![])]),
+            "text message of 1 bytes, ping of 0 bytes"
         );
     }
 
