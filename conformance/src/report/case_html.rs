@@ -124,8 +124,11 @@ fn events_table(out: &mut String, title: &str, events: &Value) {
         out.push_str("<p class=\"muted\">no events</p></div>\n");
         return;
     }
+    /// A page stays readable when a server sent thousands of events: the rest
+    /// are counted (the JSON has every event the run kept).
+    const SHOWN: usize = 200;
     out.push_str("<table class=\"events\"><tr><th>#</th><th>Event</th><th>Payload</th></tr>");
-    for (i, ev) in list.iter().enumerate() {
+    for (i, ev) in list.iter().enumerate().take(SHOWN) {
         let parts = ev.as_array().map(Vec::as_slice).unwrap_or_default();
         let kind = parts.first().map(text).unwrap_or_default();
         let kind = match (kind.as_str(), parts.get(2)) {
@@ -139,6 +142,13 @@ fn events_table(out: &mut String, title: &str, events: &Value) {
             "<tr><td>{i}</td><td>{}</td><td class=\"payload mono\">{}</td></tr>",
             esc(&kind),
             esc(&payload)
+        );
+    }
+    if list.len() > SHOWN {
+        let _ = write!(
+            out,
+            "<tr><td colspan=\"3\" class=\"muted\">... and {} more events (see this case's JSON)</td></tr>",
+            list.len() - SHOWN
         );
     }
     out.push_str("</table></div>\n");
@@ -592,5 +602,19 @@ fn observation_section(out: &mut String, o: &Value) {
             "<div class=\"block\"><h3>Start of the body (decoded)</h3><pre class=\"http\">{}</pre></div>",
             esc(&body)
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flood_of_events_shows_the_first_ones_and_counts_the_rest() {
+        let events = Value::Array(vec![serde_json::json!(["message", "flood", false]); 5000]);
+        let mut out = String::new();
+        events_table(&mut out, "Received", &events);
+        assert_eq!(out.matches("<tr><td>").count(), 200);
+        assert!(out.contains("... and 4800 more events"), "{out}");
     }
 }
