@@ -34,7 +34,7 @@ use wirecheck_codec::ws::{FrameDecoder, FrameEvent, Role, encode};
 enum Hostile {
     /// Never sends a byte; holds the connection until the client closes it.
     Silent,
-    /// Reads the request, then sends a valid 101 response one byte every 5 s.
+    /// Reads the request, then sends a valid 101 response one byte every 2 s.
     Trickles,
     /// Reads the request and answers it correctly, but only after 15 s.
     DelaysHandshake,
@@ -81,7 +81,7 @@ async fn serve(mut stream: TcpStream, how: Hostile) {
     match how {
         Hostile::Trickles => {
             for b in response {
-                sleep(Duration::from_secs(5)).await;
+                sleep(Duration::from_secs(2)).await;
                 if stream.write_all(&[b]).await.is_err() {
                     return;
                 }
