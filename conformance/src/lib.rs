@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 pub mod command;
+pub mod core;
 pub mod decode;
 pub mod net;
 pub mod report;

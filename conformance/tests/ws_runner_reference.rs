@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
+use wirecheck::core::{Behavior, BehaviorClose};
 use wirecheck::serve::Server as _;
 use wirecheck::serve::ws::{WsServerConfig, bind};
 use wirecheck::ws::bounds::{MAX_RUN_RETAINED, ROW_COST};
 use wirecheck::ws::cases;
 use wirecheck::ws::engine::{EngineConfig, Target};
-use wirecheck::ws::result::{Behavior, BehaviorClose};
 use wirecheck::ws::run::run_cases;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

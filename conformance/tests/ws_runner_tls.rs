@@ -7,11 +7,12 @@ use std::time::Duration;
 use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
+use wirecheck::core::{Behavior, BehaviorClose};
 use wirecheck::serve::Server as _;
 use wirecheck::serve::ws::{WsServerConfig, bind};
 use wirecheck::ws::cases;
 use wirecheck::ws::engine::{EngineConfig, Target};
-use wirecheck::ws::result::{Behavior, BehaviorClose, CaseResult};
+use wirecheck::ws::result::CaseResult;
 use wirecheck::ws::run::{run_cases, select};
 
 /// A TLS terminator on 127.0.0.1 forwarding to `backend`, with a self-signed

@@ -25,7 +25,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-pub use crate::ws::result::{Behavior, BehaviorClose};
+pub use crate::core::{Behavior, BehaviorClose};
 
 pub mod case_html;
 pub mod case_json;

@@ -3,7 +3,8 @@
 //! one-line reason for each that says what was expected and what was received.
 
 use super::case::{Case, Ev, Scoring};
-use super::result::{Behavior, BehaviorClose, CloseInfo};
+use super::result::CloseInfo;
+use crate::core::{Behavior, BehaviorClose};
 
 /// What the engine observed that the verdicts depend on.
 #[derive(Debug, Clone)]
