@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::html::{anchor, behavior_class, close_class, esc, href, page_head};
+use super::page::{anchor, behavior_class, close_class, esc, href, page_head};
 use super::{CaseReport, Run};
 
 /// The most wire-log rows a page shows (half from the start, half from the end).

@@ -14,8 +14,8 @@
 //! * [`index_json`] renders `index.json`.
 //! * [`case_json`] renders a WebSocket case's per-case JSON, Autobahn's 39 keys.
 //! * [`ws`] turns WebSocket results into [`CaseReport`]s and names the categories.
-//! * [`html`] renders `index.html`, and holds what the pages share (style
-//!   sheet, escaping).
+//! * [`html`] renders `index.html`.
+//! * [`page`] holds what every page shares (style sheet, escaping, verdict colours).
 //! * [`case_html`] renders a case's detail page from its per-case JSON.
 //! * [`junit`] renders `junit.xml`.
 //! * [`summary`] renders the text summary, and decides whether to colour it.
@@ -32,6 +32,7 @@ pub mod case_json;
 pub mod html;
 pub mod index_json;
 pub mod junit;
+pub mod page;
 pub mod pyjson;
 pub mod summary;
 pub mod ws;
@@ -330,7 +331,7 @@ pub fn write_all(dir: &Path, run: &Run) -> io::Result<Written> {
         write_file(&dir.join(format!("{stem}.json")), json.as_bytes())?;
         write_file(
             &dir.join(format!("{stem}.html")),
-            html::case_page(run, case, &detail).as_bytes(),
+            case_html::render(run, case, &detail).as_bytes(),
         )?;
         case_files += 2;
     }
