@@ -215,6 +215,12 @@ impl RunBudget {
                 data.shrink_to_fit();
             }
         }
+        // The opening handshake's request and response heads (16 KiB each at
+        // most, `HandshakeLimits`) are kept whole: they name the agent and show
+        // what failed; they count against the budget first.
+        self.used = self
+            .used
+            .saturating_add(r.http_request.len() + r.http_response.len());
         let rows = self.keep(r.wirelog.iter().map(WireRow::kept_bytes));
         let events = self.keep(r.received.iter().map(Ev::payload_len));
         let (rows_dropped, events_dropped) = (r.wirelog.len() - rows, r.received.len() - events);
