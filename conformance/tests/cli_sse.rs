@@ -199,20 +199,9 @@ fn serve_sse_prints_its_url_and_streams() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// A server on a thread that writes `partial` (perhaps nothing) on each
-/// connection and then holds it open without another byte.
+/// [`support::holding_server`] as an SSE URL.
 fn holding_server(partial: &'static [u8]) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for stream in listener.incoming().take(64) {
-            let Ok(mut s) = stream else { continue };
-            let _ = s.write_all(partial);
-            held.push(s);
-        }
-    });
-    format!("http://{addr}/events")
+    format!("http://{}/events", support::holding_server(partial))
 }
 
 /// `wirecheck sse URL --cases PAT` with short timers; the output.

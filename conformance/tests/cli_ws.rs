@@ -173,14 +173,7 @@ fn bad_flags_exit_2_before_any_traffic_with_one_line() {
 #[test]
 fn a_server_that_never_answers_exits_3_early_naming_the_timeout() {
     // Accepts TCP and never says a word; each handshake times out (0.1 s here).
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("ws://{}/", listener.local_addr().expect("addr"));
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        while let Ok((s, _)) = listener.accept() {
-            held.push(s);
-        }
-    });
+    let url = format!("ws://{}/", support::holding_server(b""));
     let dir = temp_dir("silent");
     let out = wirecheck(&[
         "ws",

@@ -1,6 +1,7 @@
 //! What the command-line tests share: running the binary and a scratch directory.
 
-use std::io::Read;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
@@ -48,6 +49,23 @@ pub fn wirecheck(args: &[&str]) -> Output {
         stdout: stdout.join().expect("stdout drained"),
         stderr: stderr.join().expect("stderr drained"),
     }
+}
+
+/// A server on a loopback port (on a thread) that writes `partial` (perhaps
+/// nothing) on each of its first 64 connections and then holds it open without
+/// another byte: a silent or stalled server.
+pub fn holding_server(partial: &'static [u8]) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming().take(64) {
+            let Ok(mut s) = stream else { continue };
+            let _ = s.write_all(partial);
+            held.push(s);
+        }
+    });
+    addr
 }
 
 /// An empty directory path for this test process, named after `name`.
