@@ -5,6 +5,8 @@ use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::time::Duration;
 
+use wirecheck_codec::ws::handshake::{AcceptResponse, RequestParser};
+
 mod support;
 use support::{temp_dir, wirecheck};
 
@@ -191,6 +193,7 @@ fn a_server_that_never_answers_exits_3_early_naming_the_timeout() {
         "{err}"
     );
     assert!(err.contains("no complete opening handshake"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -202,26 +205,27 @@ fn a_flooding_server_fails_and_the_summary_names_the_limit() {
         while let Ok((mut s, _)) = listener.accept() {
             std::thread::spawn(move || {
                 let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-                let mut head = Vec::new();
+                // The codec's own server side of the handshake (RFC 6455 §4.2).
+                let mut parser = RequestParser::default();
                 let mut buf = [0u8; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match s.read(&mut buf) {
-                        Ok(n) if n > 0 => head.extend_from_slice(&buf[..n]),
+                let response = loop {
+                    let n = match s.read(&mut buf) {
+                        Ok(n) if n > 0 => n,
                         _ => return,
+                    };
+                    match parser.feed(&buf[..n]) {
+                        Ok(Some(parsed)) => match parsed.value.validate() {
+                            Ok(upgrade) => match AcceptResponse::new(&upgrade).encode() {
+                                Ok(r) => break r,
+                                Err(_) => return,
+                            },
+                            Err(_) => return,
+                        },
+                        Ok(None) => {}
+                        Err(_) => return,
                     }
-                }
-                let text = String::from_utf8_lossy(&head).to_string();
-                let key = text
-                    .lines()
-                    .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
-                    .unwrap_or_default()
-                    .trim()
-                    .to_owned();
-                let accept = wirecheck_codec::ws::handshake::accept_key(key.as_bytes());
-                let response = format!(
-                    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
-                );
-                if s.write_all(response.as_bytes()).is_err() {
+                };
+                if s.write_all(&response).is_err() {
                     return;
                 }
                 let flood: Vec<u8> = [0x81, 5, b'f', b'l', b'o', b'o', b'd'].repeat(8192);
