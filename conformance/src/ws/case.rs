@@ -7,6 +7,8 @@
 use std::fmt;
 use std::time::Duration;
 
+pub use wirecheck_codec::ws::frame::LengthForm;
+
 /// A case id: Autobahn's numeric ids (`1.1.1`, `2.10`), or wirecheck's own, which
 /// start with a letter (`H.1.1`, `X.2.3`, `S.1.1`). Ordered as Autobahn orders them:
 /// numerically, component by component.
@@ -183,6 +185,22 @@ pub enum Chop {
     FrameWise,
     /// Written in pieces of this many bytes, one write each (Autobahn: `chopsize`).
     Bytes(usize),
+    /// Written in pieces that end at these offsets (ascending), one write each,
+    /// then the rest: TCP segment splits chosen by the case.
+    At(&'static [usize]),
+}
+
+/// How a frame the fuzzer sends is masked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mask {
+    /// As the fuzzer's role requires (RFC 6455 §5.3): a client masks every frame
+    /// with a fresh key, a server masks none.
+    Role,
+    /// Not masked, whatever the role (a client breaking §5.1).
+    None,
+    /// Masked with this key, whatever the role (a server breaking §5.1, or a
+    /// chosen key such as all zeros).
+    Key([u8; 4]),
 }
 
 /// A payload as a pattern repeated to a length (Autobahn's `payload_len`), so
@@ -269,8 +287,10 @@ impl Payload {
     }
 }
 
-/// A frame to send, valid or not (Autobahn: `sendFrame`). Masking follows the
-/// fuzzer's role: a client masks every frame with a fresh key (RFC 6455 §5.3).
+/// A frame to send, valid or not (Autobahn: `sendFrame`). By default masking
+/// follows the fuzzer's role (a client masks every frame with a fresh key, RFC
+/// 6455 §5.3) and the length has its minimal form (§5.2); a case may choose
+/// otherwise to send what the rules forbid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrameSpec {
     /// The 4-bit opcode, reserved values included.
@@ -285,6 +305,13 @@ pub struct FrameSpec {
     pub rsv: u8,
     /// How the frame's bytes are written.
     pub chop: Chop,
+    /// How it is masked.
+    pub mask: Mask,
+    /// How its payload length is encoded.
+    pub length: LengthForm,
+    /// The payload length the header announces, when it is not the payload's
+    /// (a frame that announces more than it carries).
+    pub announce: Option<u64>,
 }
 
 impl FrameSpec {
@@ -297,7 +324,28 @@ impl FrameSpec {
             fin: true,
             rsv: 0,
             chop: Chop::Whole,
+            mask: Mask::Role,
+            length: LengthForm::Minimal,
+            announce: None,
         }
+    }
+
+    /// Set how the frame is masked.
+    pub fn mask(mut self, mask: Mask) -> Self {
+        self.mask = mask;
+        self
+    }
+
+    /// Set the length form.
+    pub fn length(mut self, length: LengthForm) -> Self {
+        self.length = length;
+        self
+    }
+
+    /// Announce `len` payload bytes in the header, whatever the payload.
+    pub fn announce(mut self, len: u64) -> Self {
+        self.announce = Some(len);
+        self
     }
 
     /// Set FIN.
@@ -367,6 +415,14 @@ pub enum Step {
     /// Send the next payload bytes of the frame begun by [`Step::BeginFrame`],
     /// masked with that frame's key at the right offset (Autobahn: `sendMessageFrameData`).
     FrameData(Vec<u8>),
+    /// Send these bytes as they are, cut as `chop` says: anything a frame
+    /// specification cannot say.
+    Raw {
+        /// The bytes.
+        bytes: Vec<u8>,
+        /// How they are written.
+        chop: Chop,
+    },
     /// Start the close handshake (Autobahn: `sendClose` / `sendCloseFrame`): send a
     /// Close frame with this raw body and record that the fuzzer closed first.
     Close(Vec<u8>),
@@ -402,6 +458,49 @@ impl Step {
     /// `continueLater(secs, …, tag)`.
     pub fn wait(secs: f64, tag: Option<&'static str>) -> Step {
         Step::Wait(Duration::from_secs_f64(secs), tag)
+    }
+}
+
+/// What a case expects of the peer's answer to its opening request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// A valid request: the peer must open the connection (101); the script runs.
+    Accept,
+    /// An invalid request: the peer must refuse it (any status but 101, or
+    /// closing the connection); nothing else happens.
+    Refuse,
+}
+
+/// An opening request other than the textbook one (RFC 6455 §4.1), built on
+/// its defaults: `Host`, `Upgrade: websocket`, `Connection: Upgrade`,
+/// `Sec-WebSocket-Key` (fresh), `Sec-WebSocket-Version: 13`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpeningSpec {
+    /// The method (`GET`).
+    pub method: String,
+    /// The HTTP version of the request line (`HTTP/1.1`).
+    pub version: String,
+    /// Default headers left out (names, any case).
+    pub remove: Vec<String>,
+    /// Headers that replace the default of that name, or are added.
+    pub set: Vec<(String, String)>,
+    /// The request is written in pieces ending at these offsets, then the rest.
+    pub segments: &'static [usize],
+    /// What the peer must do with it.
+    pub expect: Expect,
+}
+
+impl OpeningSpec {
+    /// The textbook request, to modify.
+    pub fn textbook(expect: Expect) -> OpeningSpec {
+        OpeningSpec {
+            method: "GET".into(),
+            version: "HTTP/1.1".into(),
+            remove: Vec::new(),
+            set: Vec::new(),
+            segments: &[],
+            expect,
+        }
     }
 }
 
@@ -458,6 +557,8 @@ pub struct Case {
     pub scoring: Scoring,
     /// Whether the duration is the point of the case (Autobahn: `reportTime`).
     pub report_time: bool,
+    /// The opening request, when the case sends its own (wirecheck's H. cases).
+    pub opening: Option<OpeningSpec>,
 }
 
 impl Case {
@@ -484,6 +585,7 @@ impl Case {
             steps,
             scoring: Scoring::Standard,
             report_time: false,
+            opening: None,
         }
     }
 
@@ -502,6 +604,12 @@ impl Case {
     /// Set the scoring rule.
     pub fn scoring(mut self, scoring: Scoring) -> Case {
         self.scoring = scoring;
+        self
+    }
+
+    /// Send this opening request instead of the textbook one.
+    pub fn opening(mut self, spec: OpeningSpec) -> Case {
+        self.opening = Some(spec);
         self
     }
 

@@ -18,6 +18,7 @@ pub mod bounds;
 pub mod case;
 pub mod cases;
 pub mod command;
+pub mod driver;
 pub mod engine;
 pub mod result;
 pub mod run;

@@ -1,0 +1,870 @@
+//! The case driver: one case on one open WebSocket connection, as a state
+//! machine in the style of quinn-proto. It performs no I/O and reads no clock:
+//! the owner of the socket feeds it the bytes received and the time
+//! ([`Driver::handle_input`], [`Driver::handle_eof`], [`Driver::handle_timeout`]),
+//! writes what it asks ([`Driver::transmit`], [`Driver::written`]) and sleeps
+//! until [`Driver::deadline`]. The tokio transport ([`crate::ws::engine`]) is
+//! one such owner; the in-memory tests are another, with simulated time.
+//!
+//! The role is a parameter ([`Role`]): as a fuzzing **client** (Autobahn's
+//! fuzzingclient, testing a server) the driver masks every frame and waits for
+//! the peer to drop TCP after the close handshake; as a fuzzing **server**
+//! (Autobahn's fuzzingserver, testing a client) it masks nothing and drops TCP
+//! itself once the close handshake is done (RFC 6455 §7.1.1: the server closes
+//! the TCP connection first). Everything else, the script, the events kept and
+//! the verdicts, is the same for both.
+//!
+//! The close handshake follows Autobahn|Python 0.10.9 (autobahn.md §4.3):
+//! * the fuzzer closes first (a match, `closeAfter`, a `Close` step,
+//!   `killAfter`, or a protocol error by the peer): it waits for the peer's
+//!   Close for the close-handshake timeout; then a client waits for the server
+//!   to drop TCP for the drop timeout; either timeout drops TCP;
+//! * the peer closes first: the fuzzer answers 1000; a client then waits for
+//!   the server to drop TCP, a server drops it.
+//!
+//! One concern per file: [`script`] runs the steps, [`tracker`] follows frame
+//! boundaries for the log and for Close frames after a failure, [`outbox`]
+//! keeps the writes as Autobahn cuts them, [`timers`] the deadlines, [`rng`]
+//! the masking keys, [`opening`] the opening handshake. The protocol rules
+//! themselves come from the codec (`wirecheck_codec::ws`).
+
+pub mod opening;
+pub mod outbox;
+pub mod rng;
+mod script;
+pub mod timers;
+pub mod tracker;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use wirecheck_codec::ws::frame::MAX_HEADER_LEN;
+use wirecheck_codec::ws::message::Config;
+use wirecheck_codec::ws::{Event, FrameHeader, Limits, MessageDecoder, MessageKind};
+
+pub use wirecheck_codec::ws::Role;
+
+use super::bounds::{self, Budget};
+use super::case::{Case, Ev, Scoring, Step};
+use super::result::{CaseResult, CloseInfo, Logged, WireRow};
+use super::verdict::{Observed, verdicts};
+use outbox::Outbox;
+use rng::Rng;
+use timers::{Due, Timers};
+use tracker::{Sink, Tracker};
+
+/// The timeouts of a case, already scaled by `--timeout-scale`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timeouts {
+    /// Wait for the peer's Close after the fuzzer's (Autobahn: 1 s).
+    pub close_handshake: Duration,
+    /// Wait for the server to drop TCP after the close handshake (Autobahn: 1 s).
+    pub peer_drop: Duration,
+    /// The longest any case may take once open.
+    pub case_cap: Duration,
+    /// Nothing moved either way for this long while open: stop ([`bounds::STALL`]).
+    pub stall: Duration,
+    /// Multiplies every timer of a case script.
+    pub scale: f64,
+}
+
+impl Timeouts {
+    /// Autobahn|Python 0.10.9's timeouts (autobahn.md §4.2) and wirecheck's own
+    /// bounds, multiplied by `scale`.
+    pub fn scaled(scale: f64) -> Timeouts {
+        let s = |d: Duration| d.mul_f64(scale.max(0.0));
+        Timeouts {
+            close_handshake: s(Duration::from_secs(1)),
+            peer_drop: s(Duration::from_secs(1)),
+            case_cap: s(Duration::from_secs(30)),
+            stall: s(bounds::STALL),
+            scale,
+        }
+    }
+
+    fn script(&self, d: Duration) -> Duration {
+        d.mul_f64(self.scale.max(0.0))
+    }
+}
+
+/// The limits the fuzzer applies to what the peer sends in `case`: the echo
+/// of a round-trip case's message (9.x: up to 16 MiB), else [`bounds::MAX_MESSAGE`].
+pub fn receive_limits(case: &Case) -> Limits {
+    let max = match &case.scoring {
+        Scoring::RoundTrips { payload, .. } => (payload.len as u64).max(bounds::MAX_MESSAGE),
+        _ => bounds::MAX_MESSAGE,
+    };
+    Limits {
+        max_frame_size: max,
+        max_message_size: max,
+    }
+}
+
+/// Where the close handshake stands, from the fuzzer's side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Open.
+    Open,
+    /// The fuzzer sent the first Close and waits for the peer's.
+    CloseSent,
+    /// The handshake is complete (or the fuzzer answered the peer's Close): a
+    /// client waits for the server to drop TCP.
+    AwaitDrop,
+    /// TCP is gone, or the driver wants it gone.
+    Done,
+}
+
+/// The wire log of a case and whether it records now.
+#[derive(Debug, Default)]
+struct WireLog {
+    rows: Vec<WireRow>,
+    on: bool,
+}
+
+impl WireLog {
+    /// Add a row within the cap ([`bounds::MAX_WIRE_LOG`]). The rows that say
+    /// whether logging is on are kept whatever the cap: they tell the report
+    /// what the log covers.
+    fn push(&mut self, budget: &mut Budget, row: WireRow) {
+        let keep =
+            matches!(row, WireRow::Logging(_)) || (self.on && budget.take_row(row.kept_bytes()));
+        if keep {
+            self.rows.push(row);
+        }
+    }
+}
+
+/// The tracker's frames go to the wire log, within the budget.
+struct LogSink<'a> {
+    log: &'a mut WireLog,
+    budget: &'a mut Budget,
+}
+
+impl Sink for LogSink<'_> {
+    fn keep(&self, _: &FrameHeader) -> usize {
+        if self.log.on && self.budget.has_room() {
+            Logged::PREFIX
+        } else {
+            0
+        }
+    }
+
+    fn frame(&mut self, h: &FrameHeader, kept: &[u8]) {
+        if !(self.log.on && self.budget.has_room()) {
+            if self.log.on {
+                self.budget.take_row(kept.len().min(Logged::PREFIX));
+            }
+            return;
+        }
+        let head = kept[..kept.len().min(Logged::PREFIX)].to_vec();
+        self.log.push(
+            self.budget,
+            WireRow::RxFrame {
+                opcode: h.opcode.as_u8(),
+                fin: h.fin,
+                rsv: h.rsv,
+                masked: h.mask.is_some(),
+                payload: Logged {
+                    len: usize::try_from(h.payload_len).unwrap_or(usize::MAX),
+                    head,
+                },
+            },
+        );
+    }
+}
+
+/// The frame begun by a `BeginFrame` step, whose payload `FrameData` steps send.
+#[derive(Debug)]
+struct OpenFrame {
+    mask: Option<[u8; 4]>,
+    offset: u64,
+}
+
+/// What a case observed besides events: the counters Autobahn reports.
+#[derive(Debug, Default)]
+struct Stats {
+    rx_frames: BTreeMap<u8, u64>,
+    tx_frames: BTreeMap<u8, u64>,
+    rx_octets: BTreeMap<usize, u64>,
+    tx_octets: BTreeMap<usize, u64>,
+}
+
+/// One case on one open connection.
+#[derive(Debug)]
+pub struct Driver<'c> {
+    case: &'c Case,
+    role: Role,
+    timeouts: Timeouts,
+    rng: Rng,
+    decoder: MessageDecoder,
+    tracker: Tracker,
+    /// Bytes received since the connection opened.
+    rx_total: u64,
+    /// Where the message decoder failed (a position in the failing frame).
+    decoder_failed_at: Option<u64>,
+    phase: Phase,
+    info: CloseInfo,
+    received: Vec<Ev>,
+    log: WireLog,
+    /// What this case has retained, against the limits of [`bounds`].
+    budget: Budget,
+    /// When bytes last moved either way.
+    last_activity: Instant,
+    out: Outbox,
+    /// Bytes received since the last complete message: about what the message
+    /// decoder holds of a message still arriving.
+    partial: usize,
+    steps: VecDeque<Step>,
+    open_frame: Option<OpenFrame>,
+    timers: Timers,
+    opened_at: Instant,
+    /// The time of the call being handled.
+    now: Instant,
+    round_trips: Option<Result<(), String>>,
+    trips_done: usize,
+    stats: Stats,
+}
+
+impl<'c> Driver<'c> {
+    /// The driver of `case` in `role` on a connection that opened at `now`;
+    /// `leftover` is what arrived after the opening handshake, `seed` seeds the
+    /// masking keys.
+    pub fn new(
+        case: &'c Case,
+        role: Role,
+        timeouts: Timeouts,
+        seed: u64,
+        now: Instant,
+        leftover: &[u8],
+    ) -> Driver<'c> {
+        let limits = receive_limits(case);
+        let mut config = Config::new(role);
+        config.limits = limits;
+        config.report_frames = true;
+        let cap = match &case.scoring {
+            Scoring::RoundTrips { timeout, .. } => timeouts.script(*timeout) + timeouts.case_cap,
+            _ => timeouts.case_cap,
+        };
+        let log_wire = !matches!(case.scoring, Scoring::RoundTrips { .. });
+        let mut d = Driver {
+            case,
+            role,
+            timeouts,
+            rng: Rng::from_seed(seed),
+            decoder: MessageDecoder::new(config),
+            tracker: Tracker::new(limits.max_frame_size),
+            rx_total: 0,
+            decoder_failed_at: None,
+            phase: Phase::Open,
+            info: CloseInfo {
+                was_open: true,
+                ..CloseInfo::default()
+            },
+            received: Vec::new(),
+            log: WireLog {
+                rows: Vec::new(),
+                on: log_wire,
+            },
+            budget: Budget::default(),
+            last_activity: now,
+            out: Outbox::default(),
+            partial: 0,
+            steps: case.steps.iter().cloned().collect(),
+            open_frame: None,
+            timers: Timers::new(now + cap),
+            opened_at: now,
+            now,
+            round_trips: None,
+            trips_done: 0,
+            stats: Stats::default(),
+        };
+        if !log_wire {
+            d.log_row(WireRow::Logging(false));
+        }
+        if case.scoring == Scoring::Deflate {
+            // permessage-deflate is not offered yet, so it cannot have been negotiated:
+            // close at once, as Autobahn does when the peer declines it (12.x, 13.x).
+            d.start_close(&close_body(1000, ""));
+        }
+        if let Scoring::RoundTrips { timeout, .. } = &case.scoring {
+            let t = timeouts.script(*timeout);
+            d.timers.close_after = Some(now + t);
+            d.log_row(WireRow::CloseTimerArmed(t.as_secs_f64()));
+        }
+        if !leftover.is_empty() {
+            d.on_bytes(leftover);
+        }
+        d.advance(now);
+        d
+    }
+
+    /// What the peer is called in reasons.
+    fn peer(&self) -> &'static str {
+        match self.role {
+            Role::Client => "server",
+            Role::Server => "client",
+        }
+    }
+
+    /// Bytes arrived from the peer at `now`.
+    pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        self.now = now;
+        self.last_activity = now;
+        self.budget
+            .count_size(&mut self.stats.rx_octets, bytes.len());
+        self.on_bytes(bytes);
+        self.advance(now);
+    }
+
+    /// The peer closed TCP (or the connection broke).
+    pub fn handle_eof(&mut self) {
+        match self.phase {
+            // Both Close frames were exchanged (`was_clean` was set then) and the
+            // peer closed TCP in time.
+            Phase::AwaitDrop | Phase::Done => {}
+            Phase::Open => {
+                self.info.was_not_clean_reason = Some(format!(
+                    "the {} dropped the TCP connection without a close handshake",
+                    self.peer()
+                ));
+            }
+            Phase::CloseSent => {
+                self.info.was_not_clean_reason = Some(format!(
+                    "the {} dropped the TCP connection without answering the close frame",
+                    self.peer()
+                ));
+            }
+        }
+        self.phase = Phase::Done;
+    }
+
+    /// Fire every timer due by `now`, then run the script as far as it goes.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = now;
+        while self.phase != Phase::Done {
+            let Some(due) = self.timers().first_due(now) else {
+                break;
+            };
+            self.on_timer(due);
+        }
+        self.advance(now);
+    }
+
+    /// The earliest deadline: call [`Driver::handle_timeout`] then.
+    pub fn deadline(&self) -> Instant {
+        self.timers().next()
+    }
+
+    /// The bytes to write next, if any.
+    pub fn transmit(&self) -> Option<&[u8]> {
+        if self.phase == Phase::Done {
+            return None;
+        }
+        self.out.front()
+    }
+
+    /// `n` bytes of [`Driver::transmit`] were written at `now`.
+    pub fn written(&mut self, now: Instant, n: usize) {
+        self.now = now;
+        self.last_activity = now;
+        if let Some(w) = self.out.advance(n) {
+            self.budget
+                .count_size(&mut self.stats.tx_octets, w.bytes.len());
+            self.log_row(WireRow::Tx {
+                bytes: Logged::of(&w.bytes),
+                sync: w.sync,
+            });
+        }
+        if self.role == Role::Server && self.phase == Phase::AwaitDrop && self.out.queued() == 0 {
+            // The server's Close reply is out: it drops TCP (RFC 6455 §7.1.1).
+            self.phase = Phase::Done;
+        }
+        self.advance(now);
+    }
+
+    /// Whether the case is over: TCP is gone or the driver wants it gone.
+    pub fn is_done(&self) -> bool {
+        self.phase == Phase::Done
+    }
+
+    /// Whether the connection is still open (no close handshake begun).
+    pub fn is_open(&self) -> bool {
+        self.phase == Phase::Open
+    }
+
+    /// Start the close handshake now with 1000 (a case whose premise failed).
+    pub fn close_now(&mut self) {
+        self.start_close(&close_body(1000, ""));
+        self.out.flush();
+    }
+
+    /// When bytes last moved either way.
+    pub fn last_activity(&self) -> Instant {
+        self.last_activity
+    }
+
+    /// Whether the case holds little memory: at most [`bounds::MAX_QUEUED_WRITES`]
+    /// waiting to be written and [`bounds::MAX_MESSAGE`] of a message arriving.
+    pub fn light(&self) -> bool {
+        self.out.queued() <= bounds::MAX_QUEUED_WRITES && self.partial as u64 <= bounds::MAX_MESSAGE
+    }
+
+    /// The verdicts and everything observed, into `result`.
+    pub fn finish(self, result: &mut CaseResult) {
+        let seen = Observed {
+            received: &self.received,
+            close: &self.info,
+            round_trips: self.round_trips.as_ref(),
+            deflate: false,
+            limit: self.budget.observation.as_deref(),
+        };
+        let v = verdicts(self.case, &seen);
+        result.behavior = v.behavior;
+        result.result = v.result;
+        result.behavior_close = v.behavior_close;
+        result.result_close = v.result_close;
+        result.limits = self.budget.limits();
+        result.received = self.received;
+        result.close = self.info;
+        result.wirelog = self.log.rows;
+        result.rx_frame_stats = self.stats.rx_frames;
+        result.tx_frame_stats = self.stats.tx_frames;
+        result.rx_octet_stats = self.stats.rx_octets;
+        result.tx_octet_stats = self.stats.tx_octets;
+    }
+
+    /// Run the script while it may, and end the turn's writes.
+    fn advance(&mut self, now: Instant) {
+        if self.timers.pause.is_none() && self.phase == Phase::Open {
+            self.run_steps(now);
+        }
+        self.out.flush();
+    }
+
+    /// The timers with the stall limit, which applies while the connection is
+    /// open and the script is not pausing.
+    fn timers(&self) -> Timers {
+        let mut t = self.timers.clone();
+        t.stall = (self.phase == Phase::Open && t.pause.is_none())
+            .then(|| self.last_activity + self.timeouts.stall);
+        t
+    }
+
+    fn log_row(&mut self, row: WireRow) {
+        self.log.push(&mut self.budget, row);
+    }
+
+    fn on_timer(&mut self, due: Due) {
+        match due {
+            Due::Stall => {
+                // Autobahn would wait out its own timer (up to 1000 s in 9.5/9.6) for a
+                // peer that has gone quiet; wirecheck stops waiting: a limit, so the
+                // case is never OK, and what Autobahn reports then is FAILED anyway.
+                self.budget.observe_limit(format!(
+                    "the {} sent nothing and read nothing for {:.0} s (wirecheck's stall limit)",
+                    self.peer(),
+                    self.timeouts.stall.as_secs_f64()
+                ));
+                self.stop_at_limit("wirecheck stopped waiting on a quiet connection");
+            }
+            Due::Cap => {
+                // No Autobahn timer would end this case: drop it so the run goes on.
+                // What the peer would have done after is not seen: a limit, never an OK.
+                self.budget.observe_limit(format!(
+                    "the case ran into wirecheck's cap of {:.0} s on one case",
+                    (self.timers.cap - self.opened_at).as_secs_f64()
+                ));
+                self.info
+                    .was_not_clean_reason
+                    .get_or_insert_with(|| "the case ran past its time limit".into());
+                self.drop_tcp();
+            }
+            Due::Phase => {
+                self.timers.phase = None;
+                match self.phase {
+                    Phase::CloseSent => {
+                        // autobahn.md §4.3: no Close reply within the close-handshake timeout.
+                        self.info.was_close_handshake_timeout = true;
+                        self.info.was_not_clean_reason = Some(format!(
+                            "the {} did not answer the close frame in time",
+                            self.peer()
+                        ));
+                        self.drop_tcp();
+                    }
+                    Phase::AwaitDrop if self.role == Role::Server => {
+                        // The client did not read the server's Close reply in time.
+                        self.info.was_not_clean_reason =
+                            Some("the client did not read the close frame in time".into());
+                        self.drop_tcp();
+                    }
+                    Phase::AwaitDrop => {
+                        // The server did not drop TCP after the close handshake.
+                        self.info.was_server_connection_drop_timeout = true;
+                        self.info.was_clean = false;
+                        self.info.was_not_clean_reason = Some(format!(
+                            "the {} did not close the TCP connection after the close handshake",
+                            self.peer()
+                        ));
+                        self.drop_tcp();
+                    }
+                    _ => {}
+                }
+            }
+            Due::Pause => {
+                let tag = self.timers.pause.take().and_then(|(_, tag)| tag);
+                self.log_row(WireRow::WaitFired(tag));
+                if self.phase == Phase::Open {
+                    if let Some(tag) = tag {
+                        self.received.push(Ev::Timeout(tag));
+                    }
+                } else {
+                    // Autobahn's continuation runs only while the connection is open.
+                    self.steps.clear();
+                }
+            }
+            Due::Kill => {
+                self.timers.kill = None;
+                self.log_row(WireRow::KillFired);
+                match self.phase {
+                    // failConnection with failByDrop=False: Close 1001 "Going Away".
+                    Phase::Open => {
+                        self.info.failed_by_me = true;
+                        self.start_close(&close_body(1001, "Going Away"));
+                    }
+                    // Closing: a pending killAfter drops the connection (autobahn.md §4.3).
+                    Phase::CloseSent | Phase::AwaitDrop => {
+                        // Autobahn's failConnection marks failedByMe, then drops TCP.
+                        self.info.failed_by_me = true;
+                        if !self.info.was_clean {
+                            let why = if self.phase == Phase::CloseSent {
+                                format!(
+                                    "the {} did not answer the close frame before killAfter fired",
+                                    self.peer()
+                                )
+                            } else {
+                                format!("the {} did not close the TCP connection", self.peer())
+                            };
+                            self.info.was_not_clean_reason.get_or_insert(why);
+                        }
+                        self.drop_tcp();
+                    }
+                    Phase::Done => {}
+                }
+            }
+            Due::CloseAfter => {
+                self.timers.close_after = None;
+                self.log_row(WireRow::CloseTimerFired);
+                if self.phase == Phase::Open {
+                    if matches!(self.case.scoring, Scoring::RoundTrips { .. })
+                        && self.round_trips.is_none()
+                    {
+                        self.round_trips = Some(Err(format!(
+                            "did not receive all echoes within the case timeout ({} of the messages were echoed)",
+                            self.trips_done
+                        )));
+                    }
+                    self.start_close(&[]);
+                }
+            }
+        }
+    }
+
+    /// The fuzzer starts the close handshake (or fails the connection) with `body`.
+    fn start_close(&mut self, body: &[u8]) {
+        if self.phase != Phase::Open {
+            return;
+        }
+        self.info.closed_by_me = true;
+        if body.len() >= 2 {
+            self.info.local_close_code = Some(u16::from_be_bytes([body[0], body[1]]));
+            self.info.local_close_reason = Some(String::from_utf8_lossy(&body[2..]).into_owned());
+        }
+        self.send_close_frame(body);
+        self.phase = Phase::CloseSent;
+        self.arm_phase(self.timeouts.close_handshake);
+    }
+
+    fn on_bytes(&mut self, bytes: &[u8]) {
+        self.log_row(WireRow::Rx(Logged::of(bytes)));
+        let base = self.rx_total;
+        self.rx_total += bytes.len() as u64;
+        let mut copy = bytes.to_vec();
+        self.tracker.follow(
+            &mut copy,
+            base,
+            &mut LogSink {
+                log: &mut self.log,
+                budget: &mut self.budget,
+            },
+        );
+        if self.decoder_failed_at.is_some() {
+            // The message decoder holds nothing more once it failed.
+            self.partial = 0;
+            self.close_after_failure();
+            return;
+        }
+        self.partial = self.partial.saturating_add(bytes.len());
+        let len = bytes.len();
+        copy.copy_from_slice(bytes);
+        let mut input = &mut copy[..];
+        loop {
+            if self.phase == Phase::Done {
+                return;
+            }
+            match self.decoder.decode(&mut input) {
+                Ok(None) => return,
+                Ok(Some(Event::Frame(h))) => {
+                    *self.stats.rx_frames.entry(h.opcode.as_u8()).or_default() += 1;
+                }
+                Ok(Some(Event::Message { kind, data, .. })) => {
+                    self.partial = 0;
+                    let ev = Ev::Message {
+                        data: data.to_vec(),
+                        binary: kind == MessageKind::Binary,
+                    };
+                    self.on_event(ev);
+                }
+                Ok(Some(Event::Ping(p))) => {
+                    let p = p.to_vec();
+                    // Autobahn answers pings automatically; a peer that pings without
+                    // reading does not grow the queue past its bound.
+                    if self.phase == Phase::Open
+                        && self
+                            .budget
+                            .take_pong(self.out.queued(), p.len() + MAX_HEADER_LEN)
+                    {
+                        let bytes = self.encode(0xA, true, 0, &p).0;
+                        self.out.push(bytes, false);
+                    }
+                    self.on_event(Ev::Ping(p));
+                }
+                Ok(Some(Event::Pong(p))) => {
+                    let p = p.to_vec();
+                    self.on_event(Ev::Pong(p));
+                }
+                Ok(Some(Event::Close(c))) => {
+                    let (code, reason) = match c {
+                        Some(c) => (Some(c.code.0), Some(c.reason.to_owned())),
+                        None => (None, None),
+                    };
+                    self.on_close(code, reason);
+                    return;
+                }
+                Err(e) => {
+                    // RFC 6455 §7.4.1: 1009 is a message too big for the receiver, here
+                    // for wirecheck's own bound: what followed was not observed.
+                    if e.close_code() == 1009 {
+                        self.budget.observe_limit(format!(
+                            "the {} sent a message or frame over wirecheck's limit of {} bytes ({e})",
+                            self.peer(),
+                            receive_limits(self.case).max_message_size
+                        ));
+                    }
+                    // The peer broke the protocol: fail the connection with the code
+                    // the rule maps to (RFC 6455 §7.1.7), as Autobahn's protocol does.
+                    self.info.failed_by_me = true;
+                    self.decoder_failed_at = Some(base + (len - input.len()) as u64);
+                    if self.phase == Phase::Open {
+                        self.start_close(&close_body_trimmed(e.close_code(), &e.to_string()));
+                        // Autobahn skips the invalid frame and still takes the peer's
+                        // Close reply; the frame tracker has seen what followed it.
+                        self.close_after_failure();
+                    } else {
+                        // Failing while closing drops the connection (autobahn.md §4.3).
+                        self.drop_tcp();
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// After the message decoder failed: take the first Close frame that starts
+    /// after the failing frame as the peer's Close.
+    fn close_after_failure(&mut self) {
+        let Some(failed_at) = self.decoder_failed_at else {
+            return;
+        };
+        let Some(body) = self.tracker.close_after(failed_at) else {
+            return;
+        };
+        // The codec validates the body (RFC 6455 §5.5.1, §7.4); an invalid one is
+        // a second violation while closing, which drops the connection.
+        let Some(body) = body else {
+            self.drop_tcp();
+            return;
+        };
+        match wirecheck_codec::ws::message::parse_close(&body) {
+            Ok(Some(c)) => {
+                let reason = c.reason.to_owned();
+                self.on_close(Some(c.code.0), Some(reason));
+            }
+            Ok(None) => self.on_close(None, None),
+            Err(_) => self.drop_tcp(),
+        }
+    }
+
+    fn on_event(&mut self, ev: Ev) {
+        if let Scoring::RoundTrips {
+            count,
+            binary,
+            payload,
+            ..
+        } = &self.case.scoring
+        {
+            if let Ev::Message { data, binary: b } = &ev {
+                if self.phase != Phase::Open || self.round_trips.is_some() {
+                    return;
+                }
+                self.trips_done += 1;
+                if b != binary || data.len() != payload.len {
+                    self.round_trips = Some(Err(format!(
+                        "echo {} was a {} message of {} bytes; sent a {} message of {} bytes",
+                        self.trips_done,
+                        if *b { "binary" } else { "text" },
+                        data.len(),
+                        if *binary { "binary" } else { "text" },
+                        payload.len
+                    )));
+                } else if let Some(at) = payload.first_difference(data) {
+                    self.round_trips = Some(Err(format!(
+                        "echo {} has the right length but differs from what was sent at byte {at}",
+                        self.trips_done
+                    )));
+                } else if self.trips_done < *count {
+                    self.steps = self.case.steps.iter().cloned().collect();
+                    return;
+                } else {
+                    self.round_trips = Some(Ok(()));
+                }
+                self.log.on = true;
+                self.log.rows.push(WireRow::Logging(true));
+                self.start_close(&close_body(1000, ""));
+                return;
+            }
+        }
+        if !self.budget.take_event(ev.payload_len()) {
+            // Past the bound nothing more is observed, and the verdict is already
+            // FAILED (no case expects so much): end the case at once.
+            self.stop_at_limit("wirecheck stopped at its limit on received events");
+            return;
+        }
+        self.received.push(ev);
+        self.finish_when_done();
+    }
+
+    /// Autobahn's `finishWhenDone`: when what was received equals every expected
+    /// list, a case where the fuzzer closes does so at once with its first code.
+    fn finish_when_done(&mut self) {
+        let e = &self.case.expected;
+        let all_match =
+            self.received == e.ok && e.non_strict.as_ref().is_none_or(|ns| *ns == self.received);
+        if all_match && self.case.expected_close.closed_by_me && !self.case.suppress_close {
+            let code = self
+                .case
+                .expected_close
+                .codes
+                .first()
+                .copied()
+                .unwrap_or(1000);
+            self.start_close(&close_body(code, ""));
+        }
+    }
+
+    fn on_close(&mut self, code: Option<u16>, reason: Option<String>) {
+        self.info.remote_close_code = code;
+        self.info.remote_close_reason = reason;
+        match self.phase {
+            Phase::Open => {
+                // The peer closed first: answer 1000 (Autobahn does not echo the
+                // code), RFC 6455 §5.5.1.
+                self.info.local_close_code = Some(1000);
+                self.info.local_close_reason = Some(String::new());
+                self.send_close_frame(&close_body(1000, ""));
+                // Autobahn marks the close clean when the Close frame arrives; only
+                // the two timeouts take that back (autobahn.md §4.3).
+                self.info.was_clean = true;
+                self.phase = Phase::AwaitDrop;
+                match self.role {
+                    // RFC 6455 §7.1.1: the server closes TCP first; as Autobahn's
+                    // server, once its reply is written.
+                    Role::Server => self.drop_after_writes(),
+                    // autobahn.md §4.3: Autobahn arms no timer here, so without a
+                    // pending killAfter it would wait for the server to drop TCP
+                    // forever. wirecheck waits the drop timeout instead (README
+                    // "Limits"); a pending killAfter still decides, as in Autobahn.
+                    Role::Client => {
+                        if self.timers.kill.is_none() {
+                            self.arm_phase(self.timeouts.peer_drop);
+                        }
+                    }
+                }
+            }
+            Phase::CloseSent => {
+                self.info.was_clean = true;
+                self.phase = Phase::AwaitDrop;
+                self.timers.phase = None;
+                match self.role {
+                    Role::Server => self.drop_after_writes(),
+                    Role::Client => self.arm_phase(self.timeouts.peer_drop),
+                }
+            }
+            Phase::AwaitDrop | Phase::Done => {}
+        }
+    }
+
+    /// Arm the close phase's timeout, `d` from now.
+    fn arm_phase(&mut self, d: Duration) {
+        self.timers.phase = Some(self.now + d);
+    }
+
+    /// As a server, drop TCP once what is queued (the Close reply) is written; a
+    /// peer that does not read gets the close-handshake timeout for that.
+    fn drop_after_writes(&mut self) {
+        self.info.dropped_by_me = true;
+        if self.out.queued() == 0 {
+            self.phase = Phase::Done;
+        } else {
+            self.arm_phase(self.timeouts.close_handshake);
+        }
+    }
+
+    /// wirecheck ends the connection at one of its limits, without a close
+    /// handshake: it, not the peer, closed it, and not cleanly (`why`).
+    fn stop_at_limit(&mut self, why: &str) {
+        if self.phase == Phase::Open {
+            self.info.closed_by_me = true;
+        }
+        self.info.was_clean = false;
+        self.info
+            .was_not_clean_reason
+            .get_or_insert_with(|| why.to_owned());
+        self.drop_tcp();
+    }
+
+    /// The fuzzer drops the TCP connection itself. Whether the close was clean is
+    /// left as it is, as Autobahn's `dropConnection` does.
+    fn drop_tcp(&mut self) {
+        if self.phase != Phase::Done {
+            self.info.dropped_by_me = true;
+            self.phase = Phase::Done;
+        }
+    }
+}
+
+/// A Close body: the code and the reason as given.
+pub fn close_body(code: u16, reason: &str) -> Vec<u8> {
+    let mut b = code.to_be_bytes().to_vec();
+    b.extend_from_slice(reason.as_bytes());
+    b
+}
+
+/// A Close body whose reason is cut to fit a control frame (RFC 6455 §5.5: at
+/// most 125 bytes, 2 of them the code) on a character boundary.
+fn close_body_trimmed(code: u16, reason: &str) -> Vec<u8> {
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    close_body(code, &reason[..end])
+}

@@ -1,0 +1,291 @@
+//! The opening handshake (RFC 6455 §4), sans-IO, for either role: bytes in,
+//! bytes out, and at the end either an open connection (with whatever arrived
+//! after the head) or why it failed. The deadline is the I/O owner's (it also
+//! covers connecting).
+//!
+//! As a client it sends the request a case asks for: the textbook one by
+//! default, or one an [`OpeningSpec`] describes (another method or version,
+//! headers removed or replaced, a chosen key, the request cut into segments),
+//! and judges the response by the case's expectation ([`Expect`]). As a server
+//! it reads a request, validates it with the codec, and answers 101 or 400.
+
+use wirecheck_codec::ws::handshake::{
+    AcceptResponse, ClientRequest, RequestParser, ResponseParser, accept_key, error_response,
+};
+
+use crate::ws::case::{Expect, OpeningSpec};
+
+/// Where the handshake stands after some input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Progress {
+    /// It needs more bytes (or its writes to go out).
+    More,
+    /// The connection is open; these bytes followed the head.
+    Open(Vec<u8>),
+    /// The peer refused to open it: an HTTP status other than 101. With an
+    /// [`OpeningSpec`] that expects a refusal this is the case's success.
+    Refused(u16),
+    /// It failed, for this reason.
+    Failed(String),
+}
+
+/// What the client sent as its key, to check the server's accept value.
+#[derive(Debug)]
+enum Check {
+    /// The textbook request: the codec validates the whole response.
+    Textbook(Box<ClientRequest>),
+    /// A request of the case's: 101 with the accept value for this key (if one
+    /// was sent) opens the connection; anything else is a refusal.
+    Custom(Option<String>),
+}
+
+/// The client side.
+#[derive(Debug)]
+pub struct ClientOpening {
+    check: Check,
+    /// The writes of the request (one, or the case's segments).
+    writes: Vec<Vec<u8>>,
+    written: usize,
+    offset: usize,
+    parser: ResponseParser,
+    head: Vec<u8>,
+}
+
+impl ClientOpening {
+    /// The textbook request (RFC 6455 §4.1). Fails when the codec refuses to
+    /// encode it (a header value with a line break, say).
+    pub fn textbook(request: ClientRequest) -> Result<ClientOpening, String> {
+        let bytes = request
+            .encode()
+            .map_err(|e| format!("cannot build the request: {e}"))?;
+        Ok(ClientOpening::with(
+            Check::Textbook(Box::new(request)),
+            vec![bytes],
+        ))
+    }
+
+    /// The request `spec` describes, on the textbook request's defaults.
+    pub fn custom(spec: &OpeningSpec, textbook: &ClientRequest) -> ClientOpening {
+        let mut headers: Vec<(String, String)> = vec![
+            ("Host".into(), textbook.host.clone()),
+            ("Upgrade".into(), "websocket".into()),
+            ("Connection".into(), "Upgrade".into()),
+            ("Sec-WebSocket-Key".into(), textbook.key_base64()),
+            ("Sec-WebSocket-Version".into(), "13".into()),
+        ];
+        headers.retain(|(n, _)| !spec.remove.iter().any(|r| r.eq_ignore_ascii_case(n)));
+        for (name, value) in &spec.set {
+            match headers
+                .iter_mut()
+                .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            {
+                Some(h) => h.1.clone_from(value),
+                None => headers.push((name.clone(), value.clone())),
+            }
+        }
+        let key = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("Sec-WebSocket-Key"))
+            .map(|(_, v)| v.clone());
+        let mut bytes = format!("{} {} {}\r\n", spec.method, textbook.target, spec.version);
+        for (n, v) in &headers {
+            bytes.push_str(&format!("{n}: {v}\r\n"));
+        }
+        bytes.push_str("\r\n");
+        let bytes = bytes.into_bytes();
+        // The segments: pieces that end at the given offsets, then the rest.
+        let mut writes = Vec::new();
+        let mut start = 0;
+        for &end in spec.segments {
+            let end = end.clamp(start, bytes.len());
+            if end > start {
+                writes.push(bytes[start..end].to_vec());
+            }
+            start = end;
+        }
+        writes.push(bytes[start..].to_vec());
+        ClientOpening::with(Check::Custom(key), writes)
+    }
+
+    fn with(check: Check, writes: Vec<Vec<u8>>) -> ClientOpening {
+        ClientOpening {
+            check,
+            writes,
+            written: 0,
+            offset: 0,
+            parser: ResponseParser::default(),
+            head: Vec::new(),
+        }
+    }
+
+    /// The request as sent, for the report.
+    pub fn request(&self) -> Vec<u8> {
+        self.writes.concat()
+    }
+
+    /// The response head received so far, for the report.
+    pub fn head(&self) -> &[u8] {
+        &self.head
+    }
+
+    /// The next bytes to write, if any; each segment is its own write.
+    pub fn transmit(&self) -> Option<&[u8]> {
+        self.writes.get(self.written).map(|w| &w[self.offset..])
+    }
+
+    /// `n` bytes of [`ClientOpening::transmit`] were written.
+    pub fn written(&mut self, n: usize) {
+        self.offset += n;
+        if self
+            .writes
+            .get(self.written)
+            .is_some_and(|w| self.offset >= w.len())
+        {
+            self.written += 1;
+            self.offset = 0;
+        }
+    }
+
+    /// Bytes of the response arrived.
+    pub fn handle_input(&mut self, bytes: &[u8]) -> Progress {
+        match self.parser.feed(bytes) {
+            Ok(None) => {
+                self.head.extend_from_slice(bytes);
+                Progress::More
+            }
+            Ok(Some(parsed)) => {
+                self.head.extend_from_slice(&bytes[..parsed.consumed]);
+                let leftover = bytes[parsed.consumed..].to_vec();
+                let response = parsed.value;
+                match &self.check {
+                    Check::Textbook(request) => match response.validate(request) {
+                        Ok(_) => Progress::Open(leftover),
+                        Err(e) => Progress::Failed(e.to_string()),
+                    },
+                    Check::Custom(_) if response.status != 101 => {
+                        Progress::Refused(response.status)
+                    }
+                    Check::Custom(key) => {
+                        // RFC 6455 §4.2.2 step 5.4: the accept value is derived from
+                        // the key the client sent.
+                        let expected = key.as_ref().map(|k| accept_key(k.as_bytes()));
+                        let got = response
+                            .headers
+                            .iter()
+                            .find(|h| h.name.eq_ignore_ascii_case("Sec-WebSocket-Accept"))
+                            .map(|h| String::from_utf8_lossy(&h.value).into_owned());
+                        match (expected, got) {
+                            (Some(e), Some(g)) if e != g => Progress::Failed(format!(
+                                "101 with Sec-WebSocket-Accept {g:?}, expected {e:?}"
+                            )),
+                            _ => Progress::Open(leftover),
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                self.head.extend_from_slice(bytes);
+                Progress::Failed(e.to_string())
+            }
+        }
+    }
+}
+
+/// The verdict on a handshake a case's [`OpeningSpec`] asked for: `None` when
+/// it went as expected (the case goes on, or ends OK on an expected refusal),
+/// or why not.
+pub fn judge(expect: Expect, progress: &Progress) -> Option<String> {
+    match (expect, progress) {
+        (Expect::Accept, Progress::Refused(status)) => Some(format!(
+            "the server refused a valid opening handshake with status {status}"
+        )),
+        (Expect::Refuse, Progress::Open(_)) => {
+            Some("the server accepted an opening handshake it must refuse".into())
+        }
+        _ => None,
+    }
+}
+
+/// The server side: reads the request and answers it.
+#[derive(Debug, Default)]
+pub struct ServerOpening {
+    parser: RequestParser,
+    head: Vec<u8>,
+    response: Vec<u8>,
+    offset: usize,
+    /// What the handshake comes to once the response is written.
+    outcome: Option<Progress>,
+}
+
+impl ServerOpening {
+    /// The request head received so far, for the report.
+    pub fn head(&self) -> &[u8] {
+        &self.head
+    }
+
+    /// The response, for the report.
+    pub fn response(&self) -> &[u8] {
+        &self.response
+    }
+
+    /// The next bytes to write, if any.
+    pub fn transmit(&self) -> Option<&[u8]> {
+        (self.offset < self.response.len()).then(|| &self.response[self.offset..])
+    }
+
+    /// `n` bytes were written; the outcome once the response is out.
+    pub fn written(&mut self, n: usize) -> Progress {
+        self.offset += n;
+        self.progress()
+    }
+
+    fn progress(&self) -> Progress {
+        match &self.outcome {
+            Some(p) if self.transmit().is_none() => p.clone(),
+            _ => Progress::More,
+        }
+    }
+
+    /// Bytes of the request arrived.
+    pub fn handle_input(&mut self, bytes: &[u8]) -> Progress {
+        if self.outcome.is_some() {
+            // RFC 6455 §4.1: the client waits for the response before it sends
+            // frames; bytes before it is written are kept for the connection.
+            if let Some(Progress::Open(rest)) = self.outcome.as_mut() {
+                rest.extend_from_slice(bytes);
+            }
+            return self.progress();
+        }
+        match self.parser.feed(bytes) {
+            Ok(None) => {
+                self.head.extend_from_slice(bytes);
+                return Progress::More;
+            }
+            Ok(Some(parsed)) => {
+                self.head.extend_from_slice(&bytes[..parsed.consumed]);
+                let leftover = bytes[parsed.consumed..].to_vec();
+                match parsed.value.validate() {
+                    Ok(upgrade) => match AcceptResponse::new(&upgrade).encode() {
+                        Ok(response) => {
+                            self.response = response;
+                            self.outcome = Some(Progress::Open(leftover));
+                        }
+                        Err(e) => self.fail(e.to_string(), &e),
+                    },
+                    Err(e) => self.fail(format!("the client's request: {e}"), &e),
+                }
+            }
+            Err(e) => {
+                self.head.extend_from_slice(bytes);
+                self.fail(format!("the client's request: {e}"), &e);
+            }
+        }
+        self.progress()
+    }
+
+    /// Answer with the error's status (RFC 6455 §4.2.1: 400, or 426 for a version).
+    fn fail(&mut self, why: String, e: &wirecheck_codec::ws::handshake::HandshakeError) {
+        self.response = error_response(e);
+        self.outcome = Some(Progress::Failed(why));
+    }
+}

@@ -1,0 +1,269 @@
+//! The step interpreter: turns a case's script ([`Step`]) into frames in the
+//! outbox and timers, as Autobahn's case classes call `sendFrame`,
+//! `sendMessage`, `killAfter`, `closeAfter` and `continueLater` on their
+//! protocol. Frames are encoded here, any opcode, RSV bits, length form and
+//! mask included: the fuzzer sends invalid frames on purpose.
+
+use std::time::Instant;
+
+use wirecheck_codec::ws::frame::{FrameHeader, LengthForm, MAX_HEADER_LEN, OpCode, encode_header};
+use wirecheck_codec::ws::mask::apply_mask;
+
+use super::{Driver, OpenFrame, Phase, Role};
+use crate::ws::case::{Chop, FrameSpec, Mask, Step};
+use crate::ws::result::{Logged, WireRow};
+
+/// A frame header with any 4-bit opcode and RSV bits.
+fn header_bytes(
+    opcode: u8,
+    fin: bool,
+    rsv: u8,
+    mask: Option<[u8; 4]>,
+    len: u64,
+    form: LengthForm,
+) -> Vec<u8> {
+    let header = FrameHeader {
+        fin,
+        rsv: 0,
+        opcode: OpCode::Binary,
+        mask,
+        payload_len: len,
+    };
+    let mut head = [0u8; MAX_HEADER_LEN];
+    let n = encode_header(&header, form, &mut head);
+    // RFC 6455 §5.2: the opcode is 4 bits, RSV1-3 the three bits above it.
+    head[0] = (head[0] & 0x80) | ((rsv & 0b111) << 4) | (opcode & 0x0F);
+    head[..n].to_vec()
+}
+
+impl Driver<'_> {
+    /// The key for a frame masked as `mask` says, in this driver's role.
+    fn key(&mut self, mask: Mask) -> Option<[u8; 4]> {
+        match (mask, self.role) {
+            // RFC 6455 §5.3: a client masks every frame with a fresh key; §5.1: a
+            // server masks none.
+            (Mask::Role, Role::Client) => Some(self.rng.mask()),
+            (Mask::Role, Role::Server) | (Mask::None, _) => None,
+            (Mask::Key(k), _) => Some(k),
+        }
+    }
+
+    /// One frame as the role sends it; returns its bytes and its key.
+    pub(super) fn encode(
+        &mut self,
+        opcode: u8,
+        fin: bool,
+        rsv: u8,
+        payload: &[u8],
+    ) -> (Vec<u8>, Option<[u8; 4]>) {
+        let key = self.key(Mask::Role);
+        let bytes = frame_bytes(opcode, fin, rsv, key, None, LengthForm::Minimal, payload);
+        (bytes, key)
+    }
+
+    /// Run steps until the script pauses or ends. Like Autobahn's `onOpen` and its
+    /// continuations, a segment between waits runs to its end even when it starts
+    /// the close handshake (7.1.x send frames after their own Close); a
+    /// continuation after a wait runs only if the connection is still open.
+    pub(super) fn run_steps(&mut self, now: Instant) {
+        while self.phase != Phase::Done && self.timers.pause.is_none() {
+            let Some(step) = self.steps.pop_front() else {
+                break;
+            };
+            match step {
+                Step::Frame(spec) => self.send_frame_spec(&spec),
+                Step::Message {
+                    payload,
+                    binary,
+                    fragment_size,
+                } => {
+                    let payload = payload.bytes();
+                    let first = if binary { 2 } else { 1 };
+                    let size = fragment_size
+                        .filter(|&s| s > 0)
+                        .unwrap_or(payload.len().max(1));
+                    if payload.is_empty() {
+                        self.send_frame_spec(&FrameSpec::new(first, Vec::new()));
+                    } else {
+                        let count = payload.len().div_ceil(size);
+                        for (i, piece) in payload.chunks(size).enumerate() {
+                            let op = if i == 0 { first } else { 0 };
+                            self.send_frame_spec(
+                                &FrameSpec::new(op, piece.to_vec()).fin(i + 1 == count),
+                            );
+                        }
+                    }
+                }
+                Step::BeginFrame {
+                    opcode,
+                    fin,
+                    total_len,
+                } => {
+                    let key = self.key(Mask::Role);
+                    let head =
+                        header_bytes(opcode, fin, 0, key, total_len as u64, LengthForm::Minimal);
+                    *self.stats.tx_frames.entry(opcode).or_default() += 1;
+                    self.log_row(WireRow::TxFrame {
+                        opcode,
+                        fin,
+                        rsv: 0,
+                        mask: key,
+                        payload: Logged::of(&[]),
+                        chop: None,
+                    });
+                    self.out.push(head, true);
+                    self.open_frame = Some(OpenFrame {
+                        mask: key,
+                        offset: 0,
+                    });
+                }
+                Step::FrameData(mut data) => {
+                    if let Some(f) = self.open_frame.as_mut() {
+                        if let Some(key) = f.mask {
+                            apply_mask(&mut data, key, f.offset);
+                        }
+                        f.offset += data.len() as u64;
+                    }
+                    self.out.push(data, true);
+                }
+                Step::Raw { bytes, chop } => self.write_chopped(bytes, chop),
+                Step::Close(body) => self.start_close(&body),
+                Step::KillAfter(d) => {
+                    let d = self.timeouts.script(d);
+                    self.timers.kill = Some(now + d);
+                    self.log_row(WireRow::KillArmed(d.as_secs_f64()));
+                }
+                Step::CloseAfter(d) => {
+                    let d = self.timeouts.script(d);
+                    self.timers.close_after = Some(now + d);
+                    self.log_row(WireRow::CloseTimerArmed(d.as_secs_f64()));
+                }
+                Step::Wait(d, tag) => {
+                    let d = self.timeouts.script(d);
+                    self.out.flush();
+                    self.timers.pause = Some((now + d, tag));
+                    self.log_row(WireRow::WaitArmed(d.as_secs_f64(), tag));
+                }
+            }
+        }
+    }
+
+    fn send_frame_spec(&mut self, spec: &FrameSpec) {
+        let payload = spec.full_payload();
+        let key = self.key(spec.mask);
+        let bytes = frame_bytes(
+            spec.opcode,
+            spec.fin,
+            spec.rsv,
+            key,
+            spec.announce,
+            spec.length,
+            &payload,
+        );
+        *self.stats.tx_frames.entry(spec.opcode).or_default() += 1;
+        let chop = match spec.chop {
+            Chop::Bytes(n) => Some(n),
+            _ => None,
+        };
+        self.log_row(WireRow::TxFrame {
+            opcode: spec.opcode,
+            fin: spec.fin,
+            rsv: spec.rsv,
+            mask: key,
+            payload: Logged::of(&payload),
+            chop,
+        });
+        self.write_chopped(bytes, spec.chop);
+    }
+
+    /// Queue `bytes` cut as `chop` says.
+    fn write_chopped(&mut self, bytes: Vec<u8>, chop: Chop) {
+        match chop {
+            Chop::Whole => self.out.coalesce(&bytes),
+            Chop::FrameWise => self.out.push(bytes, true),
+            Chop::Bytes(n) => {
+                for piece in bytes.chunks(n.max(1)) {
+                    self.out.push(piece.to_vec(), true);
+                }
+            }
+            Chop::At(ends) => {
+                let mut start = 0;
+                for &end in ends {
+                    let end = end.clamp(start, bytes.len());
+                    if end > start {
+                        self.out.push(bytes[start..end].to_vec(), true);
+                    }
+                    start = end;
+                }
+                if start < bytes.len() {
+                    self.out.push(bytes[start..].to_vec(), true);
+                }
+            }
+        }
+    }
+
+    /// Send a Close frame with `body`. Like any unchopped frame: Autobahn writes
+    /// it at once, and Twisted sends the frames written in one reactor turn
+    /// together (7.1.x: Close, then a frame).
+    pub(super) fn send_close_frame(&mut self, body: &[u8]) {
+        let (bytes, key) = self.encode(8, true, 0, body);
+        *self.stats.tx_frames.entry(8).or_default() += 1;
+        self.log_row(WireRow::TxFrame {
+            opcode: 8,
+            fin: true,
+            rsv: 0,
+            mask: key,
+            payload: Logged::of(body),
+            chop: None,
+        });
+        self.out.coalesce(&bytes);
+    }
+}
+
+/// A whole frame: header (announcing `announce` or the payload's length) and
+/// the payload, masked with `key` if there is one (RFC 6455 §5.3).
+fn frame_bytes(
+    opcode: u8,
+    fin: bool,
+    rsv: u8,
+    key: Option<[u8; 4]>,
+    announce: Option<u64>,
+    form: LengthForm,
+    payload: &[u8],
+) -> Vec<u8> {
+    let len = announce.unwrap_or(payload.len() as u64);
+    let mut out = header_bytes(opcode, fin, rsv, key, len, form);
+    let start = out.len();
+    out.extend_from_slice(payload);
+    if let Some(key) = key {
+        apply_mask(&mut out[start..], key, 0);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_take_any_opcode_rsv_length_form_and_mask() {
+        let key = [1, 2, 3, 4];
+        let bytes = frame_bytes(
+            0x3,
+            false,
+            0b101,
+            Some(key),
+            None,
+            LengthForm::Minimal,
+            b"ab",
+        );
+        assert_eq!(bytes[0], 0b0101_0011);
+        assert_eq!(bytes[1], 0x82);
+        assert_eq!(&bytes[2..6], &key);
+        assert_eq!(bytes[6] ^ key[0], b'a');
+        let bytes = frame_bytes(0x1, true, 0, None, None, LengthForm::Extended64, b"a");
+        assert_eq!(bytes, [0x81, 127, 0, 0, 0, 0, 0, 0, 0, 1, b'a']);
+        let bytes = frame_bytes(0x2, true, 0, None, Some(1 << 62), LengthForm::Minimal, b"");
+        assert_eq!(bytes, [0x82, 127, 0x40, 0, 0, 0, 0, 0, 0, 0]);
+    }
+}
