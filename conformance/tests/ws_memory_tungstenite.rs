@@ -1,0 +1,180 @@
+//! Parity with tungstenite, in memory: the whole catalogue through the case
+//! driver against tungstenite's own WebSocket (its server role, echoing as its
+//! Autobahn echo server does) over an in-memory stream, with simulated time.
+//! Every verdict and `remoteCloseCode` must equal tungstenite's published
+//! Autobahn results (corpus/reference/tungstenite-autobahn-expected.json), as
+//! the same test over sockets (ws_runner_tungstenite.rs) requires.
+
+#[path = "support/memory.rs"]
+mod memory;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+
+use tungstenite::handshake::server::{NoCallback, ServerHandshake};
+use tungstenite::handshake::{HandshakeError, MidHandshake};
+use tungstenite::{Message, WebSocket};
+use wirecheck::ws::cases;
+use wirecheck::ws::driver::Role;
+
+/// An in-memory socket: reads what the driver wrote, would block when empty.
+#[derive(Debug, Default)]
+struct Pipe {
+    inbox: VecDeque<u8>,
+    outbox: Vec<u8>,
+}
+
+impl Read for Pipe {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.inbox.is_empty() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let n = buf.len().min(self.inbox.len());
+        for (b, v) in buf.iter_mut().zip(self.inbox.drain(..n)) {
+            *b = v;
+        }
+        Ok(n)
+    }
+}
+
+impl Write for Pipe {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.outbox.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+enum State {
+    Fresh(Pipe),
+    Handshaking(MidHandshake<ServerHandshake<Pipe, NoCallback>>),
+    Open(Box<WebSocket<Pipe>>),
+    Closed,
+}
+
+/// tungstenite's echo loop: echo text and binary, let the library answer pings
+/// and closes; any error ends the connection (the task drops the socket).
+struct Tungstenite {
+    state: State,
+    out: Vec<u8>,
+}
+
+impl Tungstenite {
+    fn new() -> Self {
+        Tungstenite {
+            state: State::Fresh(Pipe::default()),
+            out: Vec::new(),
+        }
+    }
+
+    fn pipe(&mut self) -> Option<&mut Pipe> {
+        match &mut self.state {
+            State::Fresh(p) => Some(p),
+            State::Handshaking(mid) => Some(mid.get_mut().get_mut()),
+            State::Open(ws) => Some(ws.get_mut()),
+            State::Closed => None,
+        }
+    }
+
+    fn step(&mut self) {
+        let state = std::mem::replace(&mut self.state, State::Closed);
+        self.state = match state {
+            State::Fresh(pipe) => accepted(tungstenite::accept(pipe)),
+            State::Handshaking(mid) => accepted(mid.handshake()),
+            State::Open(mut ws) => loop {
+                match ws.read() {
+                    Ok(msg @ (Message::Text(_) | Message::Binary(_))) => {
+                        if ws.send(msg).is_err() {
+                            self.out.append(&mut ws.get_mut().outbox);
+                            break State::Closed;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(tungstenite::Error::Io(e)) if e.kind() == io::ErrorKind::WouldBlock => {
+                        break State::Open(ws);
+                    }
+                    Err(_) => {
+                        self.out.append(&mut ws.get_mut().outbox);
+                        break State::Closed;
+                    }
+                }
+            },
+            State::Closed => State::Closed,
+        };
+        if let Some(p) = self.pipe() {
+            let mut bytes = std::mem::take(&mut p.outbox);
+            self.out.append(&mut bytes);
+        }
+    }
+}
+
+fn accepted(
+    r: Result<WebSocket<Pipe>, HandshakeError<ServerHandshake<Pipe, NoCallback>>>,
+) -> State {
+    match r {
+        Ok(ws) => State::Open(Box::new(ws)),
+        Err(HandshakeError::Interrupted(mid)) => State::Handshaking(mid),
+        Err(HandshakeError::Failure(_)) => State::Closed,
+    }
+}
+
+impl memory::Peer for Tungstenite {
+    fn receive(&mut self, bytes: &[u8]) {
+        if let Some(p) = self.pipe() {
+            p.inbox.extend(bytes);
+            self.step();
+        }
+    }
+
+    fn transmit(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
+
+    fn closed(&self) -> bool {
+        matches!(self.state, State::Closed)
+    }
+}
+
+fn expected() -> BTreeMap<String, serde_json::Value> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../corpus/reference/tungstenite-autobahn-expected.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    let cases = json
+        .get("Tungstenite")
+        .and_then(|v| v.as_object())
+        .expect("agent Tungstenite");
+    cases.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+#[test]
+fn in_memory_verdicts_match_tungstenite_published_results() {
+    let expected = expected();
+    let mut differences = Vec::new();
+    for (i, case) in cases::all().iter().enumerate() {
+        let r = memory::run(case, i + 1, Role::Client, &mut Tungstenite::new());
+        let id = r.id.to_string();
+        let Some(want) = expected.get(&id) else {
+            differences.push(format!("{id}: not in tungstenite's results"));
+            continue;
+        };
+        let got = (
+            r.behavior.as_str(),
+            r.behavior_close.as_str(),
+            r.close.remote_close_code.map(u64::from),
+        );
+        let want = (
+            want["behavior"].as_str().unwrap_or_default(),
+            want["behaviorClose"].as_str().unwrap_or_default(),
+            want["remoteCloseCode"].as_u64(),
+        );
+        if got != want {
+            differences.push(format!("{id}: got {got:?}, want {want:?} ({})", r.result));
+        }
+    }
+    assert!(differences.is_empty(), "{differences:#?}");
+}
