@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
+use tungstenite::handshake::client::ClientHandshake;
 use tungstenite::handshake::server::{NoCallback, ServerHandshake};
 use tungstenite::handshake::{HandshakeError, MidHandshake};
 use tungstenite::{Message, WebSocket};
@@ -52,6 +53,7 @@ impl Write for Pipe {
 enum State {
     Fresh(Pipe),
     Handshaking(MidHandshake<ServerHandshake<Pipe, NoCallback>>),
+    Connecting(MidHandshake<ClientHandshake<Pipe>>),
     Open(Box<WebSocket<Pipe>>),
     Closed,
 }
@@ -64,6 +66,7 @@ struct Tungstenite {
 }
 
 impl Tungstenite {
+    /// tungstenite as a server, waiting for the request.
     fn new() -> Self {
         Tungstenite {
             state: State::Fresh(Pipe::default()),
@@ -71,10 +74,22 @@ impl Tungstenite {
         }
     }
 
+    /// tungstenite as a client (its Autobahn client's loop): the request is out.
+    fn client() -> Self {
+        let mut t = Tungstenite {
+            state: State::Closed,
+            out: Vec::new(),
+        };
+        t.state = connected(tungstenite::client("ws://127.0.0.1:9001/", Pipe::default()));
+        t.step();
+        t
+    }
+
     fn pipe(&mut self) -> Option<&mut Pipe> {
         match &mut self.state {
             State::Fresh(p) => Some(p),
             State::Handshaking(mid) => Some(mid.get_mut().get_mut()),
+            State::Connecting(mid) => Some(mid.get_mut().get_mut()),
             State::Open(ws) => Some(ws.get_mut()),
             State::Closed => None,
         }
@@ -85,6 +100,7 @@ impl Tungstenite {
         self.state = match state {
             State::Fresh(pipe) => accepted(tungstenite::accept(pipe)),
             State::Handshaking(mid) => accepted(mid.handshake()),
+            State::Connecting(mid) => connected(mid.handshake()),
             State::Open(mut ws) => loop {
                 match ws.read() {
                     Ok(msg @ (Message::Text(_) | Message::Binary(_))) => {
@@ -118,6 +134,19 @@ fn accepted(
     match r {
         Ok(ws) => State::Open(Box::new(ws)),
         Err(HandshakeError::Interrupted(mid)) => State::Handshaking(mid),
+        Err(HandshakeError::Failure(_)) => State::Closed,
+    }
+}
+
+fn connected(
+    r: Result<
+        (WebSocket<Pipe>, tungstenite::handshake::client::Response),
+        HandshakeError<ClientHandshake<Pipe>>,
+    >,
+) -> State {
+    match r {
+        Ok((ws, _)) => State::Open(Box::new(ws)),
+        Err(HandshakeError::Interrupted(mid)) => State::Connecting(mid),
         Err(HandshakeError::Failure(_)) => State::Closed,
     }
 }
@@ -174,6 +203,38 @@ fn in_memory_verdicts_match_tungstenite_published_results() {
         );
         if got != want {
             differences.push(format!("{id}: got {got:?}, want {want:?} ({})", r.result));
+        }
+    }
+    assert!(differences.is_empty(), "{differences:#?}");
+}
+
+/// The same catalogue with the driver as a fuzzing server and tungstenite as
+/// the client (RFC 6455 §5.1: now the driver sends unmasked frames and expects
+/// masked ones; §7.1.1: it drops TCP after the close handshake). tungstenite
+/// applies the same rules in both roles, so every verdict equals the one it
+/// gets as a server, but for the cases where the roles differ on purpose.
+#[test]
+fn as_a_fuzzing_server_tungstenite_the_client_gets_the_verdicts_it_gets_as_a_server() {
+    let mut differences = Vec::new();
+    for (i, case) in cases::all().iter().enumerate() {
+        let as_server = memory::run(case, i + 1, Role::Client, &mut Tungstenite::new());
+        let as_client = memory::run(case, i + 1, Role::Server, &mut Tungstenite::client());
+        let verdicts = |r: &wirecheck::ws::result::CaseResult| {
+            (
+                r.behavior.as_str(),
+                r.behavior_close.as_str(),
+                r.close.remote_close_code,
+            )
+        };
+        if verdicts(&as_server) != verdicts(&as_client) {
+            differences.push(format!(
+                "{}: as server {:?}, as client {:?} ({} / {})",
+                case.id,
+                verdicts(&as_server),
+                verdicts(&as_client),
+                as_client.result,
+                as_client.result_close
+            ));
         }
     }
     assert!(differences.is_empty(), "{differences:#?}");

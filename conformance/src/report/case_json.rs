@@ -9,7 +9,8 @@
 //! * `reportCompressionRatio`: `false`, `trafficStats`: `null` (Autobahn fills
 //!   them only for permessage-deflate cases; this runner does not offer the
 //!   extension, so those cases are UNIMPLEMENTED).
-//! * `isServer`: `false`: wirecheck is the client (Autobahn's fuzzingclient).
+//! * `isServer`: whether wirecheck was the server (`false` when it tests a
+//!   server as Autobahn's fuzzingclient does).
 //! * In `TF` rows, `repeatLength` is `null` and the payload is the whole payload
 //!   sent (the result model records payloads already repeated), and `sync` is
 //!   `false` (the model records `sync` on `TO` rows only). In `RF` rows the mask
@@ -210,7 +211,7 @@ pub fn render(r: &CaseResult, agent: &str) -> Value {
         ("httpRequest", json!(r.http_request)),
         ("httpResponse", json!(r.http_response)),
         ("id", json!(r.id.to_string())),
-        ("isServer", json!(false)),
+        ("isServer", json!(c.is_server)),
         ("localCloseCode", json!(c.local_close_code)),
         ("localCloseReason", json!(c.local_close_reason)),
         ("received", events(&r.received)),

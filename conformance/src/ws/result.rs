@@ -107,6 +107,9 @@ impl WireRow {
 pub struct CloseInfo {
     /// The opening handshake completed.
     pub was_open: bool,
+    /// wirecheck was the server (Autobahn's fuzzingserver, testing a client);
+    /// `false` when it was the client (the fuzzingclient, testing a server).
+    pub is_server: bool,
     /// The fuzzer sent the first Close (or failed the connection).
     pub closed_by_me: bool,
     /// The fuzzer failed the connection (protocol violation by the peer, or `killAfter`).

@@ -133,7 +133,12 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
             "the WebSocket opening handshake was never completed".to_owned(),
         )
     } else if expected_close.closed_by_me != close.closed_by_me {
-        let who = |me: bool| if me { "wirecheck" } else { "the server" };
+        let peer = if close.is_server {
+            "the client"
+        } else {
+            "the server"
+        };
+        let who = |me: bool| if me { "wirecheck" } else { peer };
         (
             BehaviorClose::Failed,
             format!(
@@ -164,7 +169,9 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
                 codes(&expected_close.codes)
             ),
         )
-    } else if close.dropped_by_me {
+    } else if close.dropped_by_me && !close.is_server {
+        // A server drops TCP first after the close handshake (RFC 6455 §7.1.1), so
+        // only wirecheck as a client must not have had to.
         (
             BehaviorClose::FailedByClient,
             "the server did not close the TCP connection; wirecheck had to (RFC 6455 §7.1.1: the server closes it first)"

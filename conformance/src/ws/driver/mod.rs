@@ -258,6 +258,7 @@ impl<'c> Driver<'c> {
             phase: Phase::Open,
             info: CloseInfo {
                 was_open: true,
+                is_server: role == Role::Server,
                 ..CloseInfo::default()
             },
             received: Vec::new(),
