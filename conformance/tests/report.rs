@@ -142,6 +142,7 @@ fn base(id: &str, ordinal: usize, description: &str) -> CaseResult {
         received: vec![Ev::text("Hello")],
         close: CloseInfo {
             was_open: true,
+            is_server: false,
             closed_by_me: true,
             failed_by_me: false,
             dropped_by_me: false,
