@@ -1,0 +1,196 @@
+//! Raw steps and per-case opening requests, end to end: cases built here (not
+//! in the catalogue) run through the transport and the driver against the
+//! reference server, whose rules are known (RFC 6455 §4.2.1, §5.1, §5.2).
+
+use std::time::Duration;
+
+use wirecheck::core::{Behavior, BehaviorClose};
+use wirecheck::serve::Server as _;
+use wirecheck::serve::ws::{WsServerConfig, bind};
+use wirecheck::ws::case::{
+    Case, Chop, Ev, Expect, ExpectedClose, FrameSpec, LengthForm, Mask, OpeningSpec, Step,
+};
+use wirecheck::ws::engine::{EngineConfig, Target};
+use wirecheck::ws::result::{CaseResult, WireRow};
+use wirecheck::ws::run::run_cases;
+
+async fn run(cases: Vec<Case>) -> Vec<CaseResult> {
+    let server = bind(WsServerConfig::ephemeral())
+        .await
+        .expect("bind")
+        .spawn()
+        .expect("serve");
+    let target = Target::parse(&server.url()).expect("valid URL");
+    let results = tokio::time::timeout(
+        Duration::from_secs(60),
+        run_cases(&target, &EngineConfig::default(), &cases, 2, |_, _| {}),
+    )
+    .await
+    .expect("the run ends in time")
+    .results;
+    server.shutdown().await;
+    results
+}
+
+fn hello(id: &str, steps: Vec<Step>) -> Case {
+    Case::new(
+        id,
+        "test case",
+        "echo",
+        vec![Ev::text("Hello")],
+        ExpectedClose::fuzzer_closes_normally(),
+        steps,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn raw_steps_reach_the_server_as_written() {
+    // "Hello" as a masked text frame written by hand, cut into three segments.
+    let key = [0x37, 0xfa, 0x21, 0x3d];
+    let mut raw = vec![0x81, 0x85];
+    raw.extend_from_slice(&key);
+    raw.extend(b"Hello".iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    let unmasked = Case::new(
+        "X.9.1",
+        "an unmasked client frame",
+        "RFC 6455 §5.1: the server fails the connection (1002)",
+        vec![],
+        ExpectedClose::peer_fails(1002),
+        vec![Step::Frame(FrameSpec::new(1, "Hello").mask(Mask::None))],
+    );
+    let results = run(vec![
+        hello(
+            "X.9.2",
+            vec![Step::Raw {
+                bytes: raw,
+                chop: Chop::At(&[1, 6]),
+            }],
+        ),
+        hello(
+            "X.9.3",
+            vec![Step::Frame(
+                FrameSpec::new(1, "Hello").mask(Mask::Key([0; 4])),
+            )],
+        ),
+        unmasked,
+        Case::new(
+            "X.9.4",
+            "a 16-bit length for 5 bytes",
+            "RFC 6455 §5.2: the minimal form MUST be used; the reference server fails it",
+            vec![],
+            ExpectedClose::peer_fails(1002),
+            vec![Step::Frame(
+                FrameSpec::new(1, "Hello").length(LengthForm::Extended16),
+            )],
+        ),
+    ])
+    .await;
+    for r in &results {
+        assert_eq!(
+            (r.behavior, r.behavior_close),
+            (Behavior::Ok, BehaviorClose::Ok),
+            "{}: {} / {}",
+            r.id,
+            r.result,
+            r.result_close
+        );
+    }
+    // The raw bytes went out in the segments asked for: 1, 5, then the rest.
+    let writes: Vec<usize> = results[0]
+        .wirelog
+        .iter()
+        .filter_map(|row| match row {
+            WireRow::Tx { bytes, .. } => Some(bytes.len),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(&writes[..3], &[1, 5, 5], "{writes:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_opening_request_of_the_case_gets_its_own_handshake_verdict() {
+    let post = OpeningSpec {
+        method: "POST".into(),
+        ..OpeningSpec::textbook(Expect::Refuse)
+    };
+    let version_8 = OpeningSpec {
+        set: vec![("Sec-WebSocket-Version".into(), "8".into())],
+        ..OpeningSpec::textbook(Expect::Refuse)
+    };
+    let no_upgrade = OpeningSpec {
+        remove: vec!["upgrade".into()],
+        ..OpeningSpec::textbook(Expect::Refuse)
+    };
+    // Valid, mixed-case tokens in a list, the request in 1-byte-ish segments:
+    // the server must accept, and the echo follows.
+    let mixed = OpeningSpec {
+        set: vec![
+            ("Upgrade".into(), "WebSocket".into()),
+            ("Connection".into(), "keep-alive, UPGRADE".into()),
+        ],
+        segments: &[1, 2, 3, 10, 40],
+        ..OpeningSpec::textbook(Expect::Accept)
+    };
+    // A valid request the case wrongly expects refused: the verdict must say so.
+    let wrong = OpeningSpec::textbook(Expect::Refuse);
+    let refuse = |id: &str, spec: OpeningSpec| {
+        Case::new(
+            id,
+            "refused",
+            "refused",
+            vec![],
+            ExpectedClose::fuzzer_closes_normally(),
+            vec![],
+        )
+        .opening(spec)
+    };
+    let results = run(vec![
+        refuse("H.9.1", post),
+        refuse("H.9.2", version_8),
+        refuse("H.9.3", no_upgrade),
+        hello(
+            "H.9.4",
+            vec![Step::Message {
+                payload: wirecheck::ws::case::Payload::exact("Hello"),
+                binary: false,
+                fragment_size: None,
+            }],
+        )
+        .opening(mixed),
+        refuse("H.9.5", wrong),
+    ])
+    .await;
+    for r in &results[..4] {
+        assert_eq!(
+            (r.behavior, r.behavior_close),
+            (Behavior::Ok, BehaviorClose::Ok),
+            "{}: {} / {}",
+            r.id,
+            r.result,
+            r.result_close
+        );
+    }
+    assert!(
+        results[0].result.contains("status 4"),
+        "{}",
+        results[0].result
+    );
+    assert!(results[0].http_request.starts_with("POST / HTTP/1.1\r\n"));
+    assert!(
+        results[1]
+            .http_request
+            .contains("Sec-WebSocket-Version: 8\r\n")
+    );
+    assert!(
+        !results[2]
+            .http_request
+            .to_ascii_lowercase()
+            .contains("upgrade: websocket")
+    );
+    assert_eq!(results[3].received, vec![Ev::text("Hello")]);
+    let r = &results[4];
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+    assert!(r.result.contains("accepted"), "{}", r.result);
+    // wirecheck closed the connection it should not have got, normally.
+    assert_eq!(r.close.local_close_code, Some(1000));
+}
