@@ -1,0 +1,201 @@
+//! What arrives from the peer: bytes through the frame tracker (for the log)
+//! and the message decoder (for the events), automatic pongs, the peer's
+//! Close, and failing the connection on a protocol error with the code its
+//! rule maps to (RFC 6455 §7.1.7). The round-trip scoring of the 9.x cases and
+//! Autobahn's `finishWhenDone` judge each event as it arrives.
+
+use wirecheck_codec::ws::frame::MAX_HEADER_LEN;
+use wirecheck_codec::ws::{Event, MessageKind};
+
+use super::{Driver, LogSink, Phase, close_body, close_body_trimmed, receive_limits};
+use crate::ws::case::{Ev, Scoring};
+use crate::ws::result::{Logged, WireRow};
+
+impl Driver<'_> {
+    pub(super) fn on_bytes(&mut self, bytes: &[u8]) {
+        self.log_row(WireRow::Rx(Logged::of(bytes)));
+        let base = self.rx_total;
+        self.rx_total += bytes.len() as u64;
+        let mut copy = bytes.to_vec();
+        self.tracker.follow(
+            &mut copy,
+            base,
+            &mut LogSink {
+                log: &mut self.log,
+                budget: &mut self.budget,
+            },
+        );
+        if self.decoder_failed_at.is_some() {
+            // The message decoder holds nothing more once it failed.
+            self.partial = 0;
+            self.close_after_failure();
+            return;
+        }
+        self.partial = self.partial.saturating_add(bytes.len());
+        let len = bytes.len();
+        copy.copy_from_slice(bytes);
+        let mut input = &mut copy[..];
+        loop {
+            if self.phase == Phase::Done {
+                return;
+            }
+            match self.decoder.decode(&mut input) {
+                Ok(None) => return,
+                Ok(Some(Event::Frame(h))) => {
+                    *self.stats.rx_frames.entry(h.opcode.as_u8()).or_default() += 1;
+                }
+                Ok(Some(Event::Message { kind, data, .. })) => {
+                    self.partial = 0;
+                    let ev = Ev::Message {
+                        data: data.to_vec(),
+                        binary: kind == MessageKind::Binary,
+                    };
+                    self.on_event(ev);
+                }
+                Ok(Some(Event::Ping(p))) => {
+                    let p = p.to_vec();
+                    // Autobahn answers pings automatically; a peer that pings without
+                    // reading does not grow the queue past its bound.
+                    if self.phase == Phase::Open
+                        && self
+                            .budget
+                            .take_pong(self.out.queued(), p.len() + MAX_HEADER_LEN)
+                    {
+                        let bytes = self.encode(0xA, true, 0, &p).0;
+                        self.out.push(bytes, false);
+                    }
+                    self.on_event(Ev::Ping(p));
+                }
+                Ok(Some(Event::Pong(p))) => {
+                    let p = p.to_vec();
+                    self.on_event(Ev::Pong(p));
+                }
+                Ok(Some(Event::Close(c))) => {
+                    let (code, reason) = match c {
+                        Some(c) => (Some(c.code.0), Some(c.reason.to_owned())),
+                        None => (None, None),
+                    };
+                    self.on_close(code, reason);
+                    return;
+                }
+                Err(e) => {
+                    // RFC 6455 §7.4.1: 1009 is a message too big for the receiver, here
+                    // for wirecheck's own bound: what followed was not observed.
+                    if e.close_code() == 1009 {
+                        self.budget.observe_limit(format!(
+                            "the {} sent a message or frame over wirecheck's limit of {} bytes ({e})",
+                            self.peer(),
+                            receive_limits(self.case).max_message_size
+                        ));
+                    }
+                    // The peer broke the protocol: fail the connection with the code
+                    // the rule maps to (RFC 6455 §7.1.7), as Autobahn's protocol does.
+                    self.info.failed_by_me = true;
+                    self.decoder_failed_at = Some(base + (len - input.len()) as u64);
+                    if self.phase == Phase::Open {
+                        self.start_close(&close_body_trimmed(e.close_code(), &e.to_string()));
+                        // Autobahn skips the invalid frame and still takes the peer's
+                        // Close reply; the frame tracker has seen what followed it.
+                        self.close_after_failure();
+                    } else {
+                        // Failing while closing drops the connection (autobahn.md §4.3).
+                        self.drop_tcp();
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
+    /// After the message decoder failed: take the first Close frame that starts
+    /// after the failing frame as the peer's Close.
+    pub(super) fn close_after_failure(&mut self) {
+        let Some(failed_at) = self.decoder_failed_at else {
+            return;
+        };
+        let Some(body) = self.tracker.close_after(failed_at) else {
+            return;
+        };
+        // The codec validates the body (RFC 6455 §5.5.1, §7.4); an invalid one is
+        // a second violation while closing, which drops the connection.
+        let Some(body) = body else {
+            self.drop_tcp();
+            return;
+        };
+        match wirecheck_codec::ws::message::parse_close(&body) {
+            Ok(Some(c)) => {
+                let reason = c.reason.to_owned();
+                self.on_close(Some(c.code.0), Some(reason));
+            }
+            Ok(None) => self.on_close(None, None),
+            Err(_) => self.drop_tcp(),
+        }
+    }
+
+    pub(super) fn on_event(&mut self, ev: Ev) {
+        if let Scoring::RoundTrips {
+            count,
+            binary,
+            payload,
+            ..
+        } = &self.case.scoring
+        {
+            if let Ev::Message { data, binary: b } = &ev {
+                if self.phase != Phase::Open || self.round_trips.is_some() {
+                    return;
+                }
+                self.trips_done += 1;
+                if b != binary || data.len() != payload.len {
+                    self.round_trips = Some(Err(format!(
+                        "echo {} was a {} message of {} bytes; sent a {} message of {} bytes",
+                        self.trips_done,
+                        if *b { "binary" } else { "text" },
+                        data.len(),
+                        if *binary { "binary" } else { "text" },
+                        payload.len
+                    )));
+                } else if let Some(at) = payload.first_difference(data) {
+                    self.round_trips = Some(Err(format!(
+                        "echo {} has the right length but differs from what was sent at byte {at}",
+                        self.trips_done
+                    )));
+                } else if self.trips_done < *count {
+                    self.steps = self.case.steps.iter().cloned().collect();
+                    return;
+                } else {
+                    self.round_trips = Some(Ok(()));
+                }
+                self.log.on = true;
+                self.log.rows.push(WireRow::Logging(true));
+                self.start_close(&close_body(1000, ""));
+                return;
+            }
+        }
+        if !self.budget.take_event(ev.payload_len()) {
+            // Past the bound nothing more is observed, and the verdict is already
+            // FAILED (no case expects so much): end the case at once.
+            self.stop_at_limit("wirecheck stopped at its limit on received events");
+            return;
+        }
+        self.received.push(ev);
+        self.finish_when_done();
+    }
+
+    /// Autobahn's `finishWhenDone`: when what was received equals every expected
+    /// list, a case where the fuzzer closes does so at once with its first code.
+    pub(super) fn finish_when_done(&mut self) {
+        let e = &self.case.expected;
+        let all_match =
+            self.received == e.ok && e.non_strict.as_ref().is_none_or(|ns| *ns == self.received);
+        if all_match && self.case.expected_close.closed_by_me && !self.case.suppress_close {
+            let code = self
+                .case
+                .expected_close
+                .codes
+                .first()
+                .copied()
+                .unwrap_or(1000);
+            self.start_close(&close_body(code, ""));
+        }
+    }
+}
