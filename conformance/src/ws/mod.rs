@@ -6,9 +6,13 @@
 //!   expects the connection to close. Cases are data plus small scripts.
 //! * [`cases`]: the catalogue, one file per Autobahn category, each case next to
 //!   the rule it checks.
-//! * [`engine`]: runs one case on its own connection: connect, handshake, send raw
-//!   bytes with chop sizes, timers, record events and the close, with Autobahn
-//!   0.10.9's close-handshake semantics and timeouts.
+//! * [`driver`]: runs one case on one connection as a sans-IO state machine
+//!   (bytes and `now` in; bytes to write, a deadline and at the end the verdicts
+//!   out), in either role: fuzzing client (testing a server) or fuzzing server
+//!   (testing a client). The script, the timers, the close handshake with
+//!   Autobahn 0.10.9's semantics, what is recorded and its bounds are all here.
+//! * [`engine`]: the tokio transport of the driver: connects (or accepts),
+//!   performs the opening handshake, and feeds the driver from the socket.
 //! * [`verdict`]: computes `behavior` and `behaviorClose` from what happened.
 //! * [`result`]: what a case run produced, as the reports need it.
 //! * [`bounds`]: what a case may retain whatever the server sends (README "Limits").
