@@ -61,7 +61,6 @@ fn validating_the_reference_server_exits_0_and_writes_every_report() {
     );
     let junit = std::fs::read_to_string(dir.join("junit.xml")).expect("junit");
     assert!(junit.contains("E.2.1"), "{junit}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A server on a thread that answers every request with `response` and closes.
@@ -119,7 +118,6 @@ fn a_failing_server_exits_1_and_json_names_the_case() {
             .contains("text/html"),
         "{e12}"
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
@@ -196,7 +194,6 @@ fn serve_sse_prints_its_url_and_streams() {
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// [`support::holding_server`] as an SSE URL.
@@ -282,7 +279,6 @@ fn bad_responses_are_judged_exit_1_and_write_the_reports() {
                 "{stdout}"
             );
         }
-        let _ = std::fs::remove_dir_all(&dir);
     }
 }
 
@@ -310,5 +306,4 @@ fn a_silent_server_exits_3_with_one_line() {
         "{stderr}"
     );
     assert!(!dir.join("index.json").exists());
-    let _ = std::fs::remove_dir_all(&dir);
 }
