@@ -194,3 +194,61 @@ async fn an_opening_request_of_the_case_gets_its_own_handshake_verdict() {
     // wirecheck closed the connection it should not have got, normally.
     assert_eq!(r.close.local_close_code, Some(1000));
 }
+
+/// The transport of the other role: wirecheck accepts, a tokio-tungstenite
+/// client connects and echoes (the loop of its Autobahn client), and the
+/// driver runs the case as a fuzzing server over the socket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_runs_as_a_fuzzing_server_over_a_socket() {
+    use futures_util::{SinkExt, StreamExt};
+    use wirecheck::ws::engine::serve_case;
+
+    let all = wirecheck::ws::cases::all();
+    let pick = ["1.1.1", "2.2", "5.6", "7.1.1", "6.4.1"];
+    for id in pick {
+        let case = all
+            .iter()
+            .find(|c| c.id.to_string() == id)
+            .expect("a case of the catalogue");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let url = format!("ws://{}/", listener.local_addr().expect("address"));
+        let client = tokio::spawn(async move {
+            let Ok((mut ws, _)) = tokio_tungstenite::connect_async(url).await else {
+                return;
+            };
+            while let Some(Ok(msg)) = ws.next().await {
+                if (msg.is_text() || msg.is_binary()) && ws.send(msg).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let (stream, _) = listener.accept().await.expect("the client connects");
+        let r = tokio::time::timeout(
+            Duration::from_secs(30),
+            serve_case(stream, &EngineConfig::default(), case, 1),
+        )
+        .await
+        .expect("the case ends in time");
+        let _ = client.await;
+        assert!(r.close.is_server);
+        assert!(
+            r.http_request.starts_with("GET / HTTP/1.1\r\n"),
+            "{}",
+            r.http_request
+        );
+        assert!(
+            r.http_response.starts_with("HTTP/1.1 101"),
+            "{}",
+            r.http_response
+        );
+        assert_eq!(
+            (r.behavior, r.behavior_close),
+            (Behavior::Ok, BehaviorClose::Ok),
+            "{id}: {} / {}",
+            r.result,
+            r.result_close
+        );
+    }
+}
