@@ -238,7 +238,7 @@ proptest! {
         let h = FrameHeader { fin, rsv: 0, opcode, mask, payload_len: len };
         let mut buf = [0u8; MAX_HEADER_LEN];
         let n = encode_header(&h, LengthForm::Minimal, &mut buf);
-        let rules = HeaderRules { role: None, allowed_rsv: 0, max_payload: u64::MAX };
+        let rules = HeaderRules { role: None, allowed_rsv: 0, max_payload: u64::MAX, allow_reserved_opcodes: false };
         prop_assert_eq!(parse_header(&buf[..n], &rules), Ok(Some((h, n))));
         for k in 0..n {
             prop_assert_eq!(parse_header(&buf[..k], &rules), Ok(None));

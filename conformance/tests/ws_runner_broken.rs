@@ -92,6 +92,7 @@ async fn serve(mut stream: TcpStream, flaw: Flaw) {
         role: Some(Role::Server),
         allowed_rsv: 0b111,
         max_payload: 1 << 24,
+        allow_reserved_opcodes: false,
     });
     let mut current: Option<(u8, u8, bool)> = None;
     let mut payload = Vec::new();

@@ -154,6 +154,7 @@ async fn echo_but_keep_tcp(mut stream: TcpStream, mut pending: Vec<u8>) {
         role: Some(Role::Server),
         allowed_rsv: 0,
         max_payload: 1 << 25,
+        allow_reserved_opcodes: false,
     });
     let mut current: Option<(OpCode, bool)> = None;
     let mut payload = Vec::new();

@@ -138,6 +138,7 @@ fn header_rules(b: u8) -> HeaderRules {
         },
         allowed_rsv: (b >> 2) & 7,
         max_payload: MAX_PAYLOADS[usize::from(b >> 5)],
+        allow_reserved_opcodes: false,
     }
 }
 
@@ -217,6 +218,7 @@ fn check_parsed_header(rules: &HeaderRules, h: &FrameHeader, bytes: &[u8]) {
         role: None,
         allowed_rsv: 7,
         max_payload: u64::MAX,
+        allow_reserved_opcodes: false,
     };
     for form in [LengthForm::Extended16, LengthForm::Extended64] {
         let mut raw = [0u8; MAX_HEADER_LEN];

@@ -108,7 +108,7 @@ impl FrameDecoder {
     ///
     /// ```
     /// # use wirecheck_codec::ws::{FrameDecoder, FrameEvent, Role, frame::HeaderRules};
-    /// let mut dec = FrameDecoder::new(HeaderRules { role: Some(Role::Client), allowed_rsv: 0, max_payload: 1 << 20 });
+    /// let mut dec = FrameDecoder::new(HeaderRules { role: Some(Role::Client), allowed_rsv: 0, max_payload: 1 << 20, allow_reserved_opcodes: false });
     /// let mut bytes = *b"\x81\x02hi";
     /// let mut input = &mut bytes[..];
     /// assert!(matches!(dec.decode(&mut input), Ok(Some(FrameEvent::Header(_)))));
@@ -240,6 +240,7 @@ mod tests {
             role: Some(role),
             allowed_rsv: 0,
             max_payload: 1 << 20,
+            allow_reserved_opcodes: false,
         }
     }
 

@@ -28,23 +28,26 @@ pub const MAX_HEADER_LEN: usize = 14;
 /// The largest payload a control frame may carry (RFC 6455 §5.5).
 pub const MAX_CONTROL_PAYLOAD: u64 = 125;
 
-/// A frame opcode that RFC 6455 defines (§5.2, §11.8). Reserved values are not
-/// representable: they are rejected by the parser.
+/// A frame opcode (RFC 6455 §5.2, §11.8): the six defined ones, and the
+/// reserved values 0x3-0x7 and 0xB-0xF, which a receiver must reject but a
+/// conformance tool must be able to send and to follow in a capture. The parser
+/// rejects reserved values unless its [`HeaderRules`] allow them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[repr(u8)]
 pub enum OpCode {
     /// 0x0: continues a fragmented message.
-    Continuation = 0x0,
+    Continuation,
     /// 0x1: a text frame (UTF-8 payload).
-    Text = 0x1,
+    Text,
     /// 0x2: a binary frame.
-    Binary = 0x2,
+    Binary,
     /// 0x8: connection close.
-    Close = 0x8,
+    Close,
     /// 0x9: ping.
-    Ping = 0x9,
+    Ping,
     /// 0xA: pong.
-    Pong = 0xA,
+    Pong,
+    /// A reserved value (0x3-0x7 non-control, 0xB-0xF control), kept as its 4 bits.
+    Reserved(u8),
 }
 
 impl OpCode {
@@ -52,25 +55,47 @@ impl OpCode {
     /// unknown opcode is received, the receiving endpoint MUST _Fail the WebSocket
     /// Connection_").
     pub const fn from_u8(value: u8) -> Result<OpCode, ProtocolError> {
-        match value {
-            0x0 => Ok(OpCode::Continuation),
-            0x1 => Ok(OpCode::Text),
-            0x2 => Ok(OpCode::Binary),
-            0x8 => Ok(OpCode::Close),
-            0x9 => Ok(OpCode::Ping),
-            0xA => Ok(OpCode::Pong),
-            other => Err(ProtocolError::new(ErrorKind::ReservedOpcode(other & 0x0F))),
+        match OpCode::from_bits(value) {
+            OpCode::Reserved(other) => Err(ProtocolError::new(ErrorKind::ReservedOpcode(other))),
+            known => Ok(known),
+        }
+    }
+
+    /// The opcode of the low 4 bits of `value`, reserved values included.
+    pub const fn from_bits(value: u8) -> OpCode {
+        match value & 0x0F {
+            0x0 => OpCode::Continuation,
+            0x1 => OpCode::Text,
+            0x2 => OpCode::Binary,
+            0x8 => OpCode::Close,
+            0x9 => OpCode::Ping,
+            0xA => OpCode::Pong,
+            other => OpCode::Reserved(other),
         }
     }
 
     /// The 4-bit wire value.
     pub const fn as_u8(self) -> u8 {
-        self as u8
+        match self {
+            OpCode::Continuation => 0x0,
+            OpCode::Text => 0x1,
+            OpCode::Binary => 0x2,
+            OpCode::Close => 0x8,
+            OpCode::Ping => 0x9,
+            OpCode::Pong => 0xA,
+            OpCode::Reserved(bits) => bits & 0x0F,
+        }
     }
 
-    /// Control frames have opcodes with the most significant bit set (§5.5).
+    /// Control frames have opcodes with the most significant bit set (§5.5),
+    /// the reserved control opcodes 0xB-0xF included.
     pub const fn is_control(self) -> bool {
-        (self as u8) & 0x8 != 0
+        self.as_u8() & 0x8 != 0
+    }
+
+    /// Whether the value is reserved (§5.2: "reserved for further ... frames").
+    pub const fn is_reserved(self) -> bool {
+        matches!(self, OpCode::Reserved(_))
     }
 }
 
@@ -176,6 +201,9 @@ pub struct HeaderRules {
     pub allowed_rsv: u8,
     /// The largest payload length accepted; longer frames fail with 1009.
     pub max_payload: u64,
+    /// Accept reserved opcodes (§5.2 says fail): only for tools that follow the
+    /// frames of a stream whatever they are, never for an endpoint.
+    pub allow_reserved_opcodes: bool,
 }
 
 /// Parse a frame header from the start of `buf`.
@@ -192,7 +220,11 @@ pub fn parse_header(
         return Ok(None);
     };
     // §5.2: "If an unknown opcode is received, the receiving endpoint MUST _Fail_".
-    let opcode = OpCode::from_u8(b0 & 0x0F)?;
+    let opcode = if rules.allow_reserved_opcodes {
+        OpCode::from_bits(b0)
+    } else {
+        OpCode::from_u8(b0 & 0x0F)?
+    };
     let fin = b0 & 0x80 != 0;
     let rsv = (b0 >> 4) & 0b111;
     // §5.2: RSV1-3 "MUST be 0 unless an extension is negotiated that defines meanings".
@@ -289,10 +321,42 @@ mod tests {
         role: None,
         allowed_rsv: 0,
         max_payload: u64::MAX,
+        allow_reserved_opcodes: false,
     };
 
     fn err(buf: &[u8], rules: &HeaderRules) -> ErrorKind {
         parse_header(buf, rules).unwrap_err().kind()
+    }
+
+    #[test]
+    fn rfc6455_5_2_reserved_opcodes_encode_and_are_followed_only_when_allowed() {
+        for bits in (0x3..=0x7).chain(0xB..=0xF) {
+            let op = OpCode::from_bits(bits);
+            assert!(op.is_reserved() && op.as_u8() == bits);
+            assert_eq!(op.is_control(), bits >= 0x8);
+            let header = FrameHeader {
+                fin: true,
+                rsv: 0b101,
+                opcode: op,
+                mask: Some([1, 2, 3, 4]),
+                payload_len: 3,
+            };
+            let mut out = [0u8; MAX_HEADER_LEN];
+            let n = encode_header(&header, LengthForm::Minimal, &mut out);
+            assert_eq!(out[0], 0x80 | 0b101_0000 | bits);
+            // An endpoint fails it (§5.2), a tool following frames reads it back.
+            assert_eq!(err(&out[..n], &ANY), ErrorKind::ReservedOpcode(bits));
+            let lenient = HeaderRules {
+                allowed_rsv: 0b111,
+                allow_reserved_opcodes: true,
+                ..ANY
+            };
+            assert_eq!(parse_header(&out[..n], &lenient), Ok(Some((header, n))));
+        }
+        for bits in [0x0, 0x1, 0x2, 0x8, 0x9, 0xA] {
+            assert!(!OpCode::from_bits(bits).is_reserved());
+            assert_eq!(OpCode::from_u8(bits).map(OpCode::as_u8), Ok(bits));
+        }
     }
 
     #[test]

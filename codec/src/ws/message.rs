@@ -163,6 +163,7 @@ impl MessageDecoder {
                 role: Some(config.role),
                 allowed_rsv: config.allowed_rsv,
                 max_payload: config.limits.max_frame_size,
+                allow_reserved_opcodes: false,
             }),
             config,
             current: None,
@@ -375,6 +376,9 @@ impl MessageDecoder {
                 self.utf8.reset();
                 self.buf.clear();
             }
+            // §5.2: the frame layer rejects reserved opcodes for an endpoint; should
+            // its rules allow them, the message layer still does.
+            OpCode::Reserved(bits) => return Err(ErrorKind::ReservedOpcode(bits).into()),
             OpCode::Close | OpCode::Ping | OpCode::Pong => {
                 // §5.4: control frames MAY be injected in the middle of a fragmented message.
                 self.control_len = 0;

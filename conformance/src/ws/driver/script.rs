@@ -22,17 +22,16 @@ fn header_bytes(
     len: u64,
     form: LengthForm,
 ) -> Vec<u8> {
+    // Any 4-bit opcode, reserved ones included (RFC 6455 §5.2), and any RSV bits.
     let header = FrameHeader {
         fin,
-        rsv: 0,
-        opcode: OpCode::Binary,
+        rsv: rsv & 0b111,
+        opcode: OpCode::from_bits(opcode),
         mask,
         payload_len: len,
     };
     let mut head = [0u8; MAX_HEADER_LEN];
     let n = encode_header(&header, form, &mut head);
-    // RFC 6455 §5.2: the opcode is 4 bits, RSV1-3 the three bits above it.
-    head[0] = (head[0] & 0x80) | ((rsv & 0b111) << 4) | (opcode & 0x0F);
     head[..n].to_vec()
 }
 

@@ -48,6 +48,7 @@ impl Tracker {
                 role: None,
                 allowed_rsv: 0b111,
                 max_payload,
+                allow_reserved_opcodes: true,
             }),
             current: None,
             closes: Vec::new(),
