@@ -29,7 +29,7 @@ pub mod ws {
         fn from(e: &Event<'_>) -> Self {
             match *e {
                 Event::Frame(h) => OwnedEvent::Frame(h),
-                Event::Message { kind, data } => OwnedEvent::Message(kind, data.to_vec()),
+                Event::Message { kind, data, .. } => OwnedEvent::Message(kind, data.to_vec()),
                 Event::Ping(p) => OwnedEvent::Ping(p.to_vec()),
                 Event::Pong(p) => OwnedEvent::Pong(p.to_vec()),
                 Event::Close(c) => OwnedEvent::Close(c.map(|c| (c.code.0, c.reason.to_owned()))),

@@ -179,10 +179,12 @@ fn owned(event: Event<'_>) -> Got {
         Event::Message {
             kind: MessageKind::Text,
             data,
+            ..
         } => Got::Text(data.to_vec()),
         Event::Message {
             kind: MessageKind::Binary,
             data,
+            ..
         } => Got::Binary(data.to_vec()),
         Event::Ping(p) => Got::Ping(p.to_vec()),
         Event::Pong(p) => Got::Pong(p.to_vec()),

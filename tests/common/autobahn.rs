@@ -78,6 +78,7 @@ impl Ev {
             Event::Message {
                 kind: MessageKind::Text,
                 data,
+                ..
             } => {
                 assert!(
                     std::str::from_utf8(data).is_ok(),
@@ -88,6 +89,7 @@ impl Ev {
             Event::Message {
                 kind: MessageKind::Binary,
                 data,
+                ..
             } => Ev::Binary(bytes(data)),
             Event::Ping(p) => Ev::Ping(bytes(p)),
             Event::Pong(p) => Ev::Pong(bytes(p)),

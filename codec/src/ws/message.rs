@@ -62,6 +62,9 @@ pub enum Event<'a> {
     Message {
         /// Text or binary.
         kind: MessageKind,
+        /// The RSV bits of its first frame: what a negotiated extension says
+        /// of the whole message (RFC 7692 §6: RSV1 marks a compressed message).
+        rsv: u8,
         /// The payload of all its fragments.
         data: &'a [u8],
     },
@@ -103,6 +106,8 @@ impl Config {
 struct Open {
     /// Text or binary.
     kind: MessageKind,
+    /// The RSV bits of its first frame.
+    rsv: u8,
     /// Payload bytes announced by the frames seen so far.
     announced: u64,
 }
@@ -116,12 +121,12 @@ struct Open {
 enum Step<'a> {
     /// Nothing to report yet.
     Continue,
-    /// Report a message that lies in the input.
-    Message(MessageKind, &'a [u8]),
+    /// Report a message that lies in the input, with its first frame's RSV bits.
+    Message(MessageKind, u8, &'a [u8]),
     /// Report a control frame whose payload lies in the input.
     Control(OpCode, &'a [u8]),
-    /// Report the message assembled in the buffer.
-    BufferedMessage(MessageKind),
+    /// Report the message assembled in the buffer, with its first frame's RSV bits.
+    BufferedMessage(MessageKind, u8),
     /// Report the control frame assembled in the control buffer.
     BufferedControl(OpCode),
 }
@@ -237,6 +242,7 @@ impl MessageDecoder {
                     }
                     return Ok(Some(Event::Message {
                         kind,
+                        rsv: h.rsv,
                         data: payload,
                     }));
                 }
@@ -263,16 +269,17 @@ impl MessageDecoder {
             };
             match step.map_err(|e| self.fail(e))? {
                 Step::Continue => {}
-                Step::Message(kind, data) => {
-                    return Ok(Some(Event::Message { kind, data }));
+                Step::Message(kind, rsv, data) => {
+                    return Ok(Some(Event::Message { kind, rsv, data }));
                 }
                 Step::Control(op, data) => {
                     return control_event(op, data).map(Some).map_err(|e| self.fail(e));
                 }
-                Step::BufferedMessage(kind) => {
+                Step::BufferedMessage(kind, rsv) => {
                     self.release_buf = true;
                     return Ok(Some(Event::Message {
                         kind,
+                        rsv,
                         data: &self.buf,
                     }));
                 }
@@ -371,6 +378,7 @@ impl MessageDecoder {
                 };
                 self.open = Some(Open {
                     kind,
+                    rsv: h.rsv,
                     announced: h.payload_len,
                 });
                 self.utf8.reset();
@@ -420,12 +428,12 @@ impl MessageDecoder {
         if ends_message && offset == 0 && h.opcode != OpCode::Continuation {
             // A single-frame message, contiguous in the input: hand it out in place.
             self.open = None;
-            return Ok(Step::Message(open.kind, data));
+            return Ok(Step::Message(open.kind, open.rsv, data));
         }
         self.append(data, open.announced);
         if ends_message {
             self.open = None;
-            Ok(Step::BufferedMessage(open.kind))
+            Ok(Step::BufferedMessage(open.kind, open.rsv))
         } else {
             Ok(Step::Continue)
         }
@@ -813,6 +821,43 @@ mod tests {
             Ok(Some(Event::Ping(_)))
         ));
         assert_eq!(dec.buffered_capacity(), 0);
+    }
+
+    #[test]
+    fn rfc7692_6_a_message_carries_the_rsv_bits_of_its_first_frame() {
+        let mut config = Config::new(Role::Server);
+        config.allowed_rsv = 0b100;
+        let mut first = Vec::new();
+        encode::frame(&mut first, false, 0b100, OpCode::Text, KEY, b"a");
+        let whole = {
+            let mut out = Vec::new();
+            encode::frame(&mut out, true, 0b100, OpCode::Binary, KEY, b"z");
+            out
+        };
+        for (bytes, want) in [
+            (
+                [first.clone(), frame(true, OpCode::Continuation, b"b")].concat(),
+                0b100,
+            ),
+            (frame(true, OpCode::Text, b"ab"), 0),
+            (whole, 0b100),
+        ] {
+            // Whole, and a byte at a time (the buffered path).
+            for chunk in [bytes.len(), 1] {
+                let mut dec = MessageDecoder::new(config);
+                let mut bytes = bytes.clone();
+                let mut rsv = None;
+                for piece in bytes.chunks_mut(chunk) {
+                    let mut input = piece;
+                    while let Ok(Some(e)) = dec.decode(&mut input) {
+                        if let Event::Message { rsv: r, .. } = e {
+                            rsv = Some(r);
+                        }
+                    }
+                }
+                assert_eq!(rsv, Some(want), "chunk {chunk}");
+            }
+        }
     }
 
     #[test]

@@ -80,10 +80,12 @@ fn event_json(event: &Event<'_>) -> Value {
         Event::Message {
             kind: MessageKind::Text,
             data,
+            ..
         } => json!({"message": "text", "data": String::from_utf8_lossy(data)}),
         Event::Message {
             kind: MessageKind::Binary,
             data,
+            ..
         } => json!({"message": "binary", "hex": hex(data)}),
         Event::Ping(p) => json!({"ping": hex(p)}),
         Event::Pong(p) => json!({"pong": hex(p)}),

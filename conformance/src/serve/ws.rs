@@ -349,7 +349,7 @@ fn respond(
         };
         match event {
             // §5.5.1: no data frame after our own Close.
-            Event::Message { kind, data } if state.may_send_data() => {
+            Event::Message { kind, data, .. } if state.may_send_data() => {
                 encode::message(out, kind, data, None, || None);
             }
             // §5.5.2, §5.5.3: a Pong with the Ping's payload (at most 125 bytes, so
@@ -573,6 +573,7 @@ mod tests {
             decoder.decode(&mut &mut empty[..]),
             Ok(Some(Event::Message {
                 kind: MessageKind::Text,
+                rsv: 0,
                 data: &[]
             }))
         );
