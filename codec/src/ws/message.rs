@@ -655,7 +655,7 @@ mod tests {
             [
                 "Ping([112])",
                 "Pong([])",
-                "Message { kind: Binary, data: [97, 98, 99] }"
+                "Message { kind: Binary, rsv: 0, data: [97, 98, 99] }"
             ]
         );
     }
@@ -771,7 +771,10 @@ mod tests {
         .concat();
         let (events, err) = server(bytes);
         assert_eq!(err, None);
-        assert_eq!(events, ["Message { kind: Text, data: [226, 130, 172] }"]);
+        assert_eq!(
+            events,
+            ["Message { kind: Text, rsv: 0, data: [226, 130, 172] }"]
+        );
     }
 
     #[test]
