@@ -158,6 +158,100 @@ pub fn close(
     control(out, OpCode::Close, mask, &body[..len])
 }
 
+/// The longest close reason that fits a Close frame after its 2-byte code (§5.5).
+pub const MAX_CLOSE_REASON: usize = MAX_CONTROL_PAYLOAD as usize - 2;
+
+/// `reason` cut to fit a Close frame (§5.5: 125 bytes with the 2-byte code) at
+/// a character boundary, so the cut reason stays valid UTF-8 (§5.5.1).
+pub fn close_reason(reason: &str) -> &str {
+    let mut end = reason.len().min(MAX_CLOSE_REASON);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    &reason[..end]
+}
+
+/// A role-aware encoder for a client: every frame is masked with the key given
+/// (§5.1: "a client MUST mask all frames that it sends"; §5.3: a fresh key per
+/// frame), so a client cannot forget to mask.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClientEncoder;
+
+/// A role-aware encoder for a server: no frame is masked (§5.1: "A server MUST
+/// NOT mask any frames that it sends").
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ServerEncoder;
+
+impl ClientEncoder {
+    /// A data message, fragmented into frames of at most `fragment_size` bytes
+    /// when given; `key` is called once per frame.
+    pub fn message(
+        &self,
+        out: &mut Vec<u8>,
+        kind: MessageKind,
+        payload: &[u8],
+        fragment_size: Option<NonZeroUsize>,
+        mut key: impl FnMut() -> [u8; 4],
+    ) {
+        message(out, kind, payload, fragment_size, || Some(key()));
+    }
+
+    /// A Ping (§5.5.2).
+    pub fn ping(&self, out: &mut Vec<u8>, key: [u8; 4], payload: &[u8]) -> Result<(), EncodeError> {
+        ping(out, Some(key), payload)
+    }
+
+    /// A Pong (§5.5.3).
+    pub fn pong(&self, out: &mut Vec<u8>, key: [u8; 4], payload: &[u8]) -> Result<(), EncodeError> {
+        pong(out, Some(key), payload)
+    }
+
+    /// A Close with the reason cut to fit ([`close_reason`]).
+    pub fn close(
+        &self,
+        out: &mut Vec<u8>,
+        key: [u8; 4],
+        code: Option<CloseCode>,
+        reason: &str,
+    ) -> Result<(), EncodeError> {
+        close(out, Some(key), code, close_reason(reason))
+    }
+}
+
+impl ServerEncoder {
+    /// A data message, fragmented into frames of at most `fragment_size` bytes
+    /// when given.
+    pub fn message(
+        &self,
+        out: &mut Vec<u8>,
+        kind: MessageKind,
+        payload: &[u8],
+        fragment_size: Option<NonZeroUsize>,
+    ) {
+        message(out, kind, payload, fragment_size, || None);
+    }
+
+    /// A Ping (§5.5.2).
+    pub fn ping(&self, out: &mut Vec<u8>, payload: &[u8]) -> Result<(), EncodeError> {
+        ping(out, None, payload)
+    }
+
+    /// A Pong (§5.5.3).
+    pub fn pong(&self, out: &mut Vec<u8>, payload: &[u8]) -> Result<(), EncodeError> {
+        pong(out, None, payload)
+    }
+
+    /// A Close with the reason cut to fit ([`close_reason`]).
+    pub fn close(
+        &self,
+        out: &mut Vec<u8>,
+        code: Option<CloseCode>,
+        reason: &str,
+    ) -> Result<(), EncodeError> {
+        close(out, None, code, close_reason(reason))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

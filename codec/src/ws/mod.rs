@@ -8,13 +8,17 @@
 //! * [`decoder`]: an incremental frame decoder fed arbitrary slices.
 //! * [`message`]: the message layer: fragmentation (§5.4), control frames (§5.5),
 //!   close frames (§5.5.1, §7.4), size limits, and the close handshake (§7).
-//! * [`encode`]: encoders for frames and messages, with optional masking and fragmentation.
+//! * [`encode`]: encoders for frames and messages: free functions for any frame
+//!   (a fuzzer's), and role-aware encoders that mask exactly when the role must.
+//! * [`connection`]: an endpoint of either role after the handshake: the decoder,
+//!   the close handshake, automatic Pongs and failing on errors, bytes in and out.
 //! * [`handshake`]: the HTTP/1.1 opening handshake (§4).
 //!
 //! Every error is a [`ProtocolError`] that names the rule it enforces and the close
 //! code (§7.4.1) the connection should be failed with.
 
 pub mod close;
+pub mod connection;
 pub mod decoder;
 pub mod encode;
 mod error;
@@ -25,6 +29,7 @@ pub mod message;
 pub mod utf8;
 
 pub use close::{CloseCode, CloseState};
+pub use connection::{Connection, Sender};
 pub use decoder::{FrameDecoder, FrameEvent};
 pub use error::{ErrorKind, ProtocolError};
 pub use frame::{FrameHeader, OpCode};

@@ -58,12 +58,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::time::{Instant, timeout, timeout_at};
-use wirecheck_codec::ws::encode;
 use wirecheck_codec::ws::handshake::{
     AcceptResponse, HandshakeLimits, RequestParser, error_response,
 };
-use wirecheck_codec::ws::message::{Config, Event, MessageDecoder};
-use wirecheck_codec::ws::{CloseCode, CloseState, Limits, OpCode, ProtocolError, Role};
+use wirecheck_codec::ws::message::{Config, Event};
+use wirecheck_codec::ws::{CloseCode, Connection, Limits, Role};
 
 /// The port `wirecheck serve ws` listens on by default: the one Autobahn's
 /// fuzzingclient is configured for (`ws://127.0.0.1:9001`).
@@ -74,9 +73,6 @@ const READ_BUF: usize = 64 * 1024;
 
 /// A write buffer grown beyond this (by a large echo) gives its memory back.
 const KEEP_WRITE_CAPACITY: usize = 1 << 20;
-
-/// The longest close reason that fits a Close frame after its 2-byte code (§5.5).
-const MAX_CLOSE_REASON: usize = 123;
 
 /// How the echo server behaves. [`Default`] gives the values documented per field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -282,19 +278,19 @@ async fn echo(
     first: Range<usize>,
     mut stop: watch::Receiver<()>,
 ) -> bool {
-    let mut decoder = MessageDecoder::new(Config {
+    let mut conn = Connection::server(Config {
         role: Role::Server,
         limits: config.limits,
         allowed_rsv: 0,
         report_frames: false,
     });
-    let mut state = CloseState::Open;
     let mut out = Vec::with_capacity(READ_BUF);
     let mut input = first;
     // Set once the server has started the close handshake itself.
     let mut close_deadline: Option<Instant> = None;
     loop {
-        let finished = respond(&mut decoder, &mut buf[input.clone()], &mut out, &mut state);
+        let finished = respond(&mut conn, &mut buf[input.clone()]);
+        out.append(&mut conn.take_outbound());
         if !out.is_empty() && !flush(stream, &mut out, config.idle_timeout).await {
             return false;
         }
@@ -317,81 +313,32 @@ async fn echo(
             _ = stop.changed(), if close_deadline.is_none() => "server shutting down",
         };
         // §7.1.2: start the closing handshake, then wait (bounded) for the answer.
-        if state.on_send_close().is_ok() {
-            close_frame(&mut out, Some(CloseCode::GOING_AWAY), reason);
-        }
+        let _ = conn.sender().close(Some(CloseCode::GOING_AWAY), reason);
         close_deadline = Some(Instant::now() + config.close_timeout);
         input = 0..0;
     }
 }
 
-/// Feed `input` to the decoder and append the answer to every event to `out`.
-/// Returns `true` when the connection is finished: the close handshake is complete,
-/// or the connection failed (its Close is in `out`).
-fn respond(
-    decoder: &mut MessageDecoder,
-    mut input: &mut [u8],
-    out: &mut Vec<u8>,
-    state: &mut CloseState,
-) -> bool {
+/// Feed `input` to the connection, echoing every message. The connection
+/// answers Pings and the peer's Close, and fails on a protocol error with the
+/// rule's close code (§7.1.7). Returns `true` when the connection is finished:
+/// the close handshake is complete, or the connection failed (its Close is
+/// queued): the server then closes TCP (§7.1.1).
+fn respond(conn: &mut Connection, mut input: &mut [u8]) -> bool {
     loop {
-        let event = match decoder.decode(&mut input) {
-            Ok(Some(event)) => event,
-            Ok(None) => return false,
-            Err(e) => {
-                // §7.1.7: Fail the WebSocket Connection: send a Close with the code
-                // the error maps to (§7.4.1), unless one was sent already, then close.
-                if state.on_send_close().is_ok() {
-                    close_frame(out, Some(CloseCode(e.close_code())), &error_reason(&e));
-                }
-                return true;
+        match conn.receive(&mut input) {
+            Ok(Some((Event::Message { kind, data, .. }, tx))) => {
+                // §5.5.1: no data frame after our own Close: such an echo is dropped.
+                let _ = tx.send_message(kind, data);
             }
-        };
-        match event {
-            // §5.5.1: no data frame after our own Close.
-            Event::Message { kind, data, .. } if state.may_send_data() => {
-                encode::message(out, kind, data, None, || None);
-            }
-            // §5.5.2, §5.5.3: a Pong with the Ping's payload (at most 125 bytes, so
-            // encoding cannot fail).
-            Event::Ping(payload) if state.may_send_data() => {
-                let _ = encode::pong(out, None, payload);
-            }
-            Event::Close(frame) => {
-                // The decoder refuses a second Close, so this cannot fail.
-                let _ = state.on_receive_close();
-                // §5.5.1: answer a Close we did not start; "the endpoint typically
-                // echos the status code it received". An empty Close gets an empty one.
-                if state.must_reply() {
-                    close_frame(out, frame.map(|f| f.code), "");
-                    let _ = state.on_send_close();
-                }
-                return true;
-            }
-            // Pongs need no answer (§5.5.3); data and Pings after our Close are dropped.
-            _ => {}
+            // The peer's Close was answered: the handshake is complete.
+            Ok(Some((Event::Close(_), _))) => return true,
+            // Pings were answered; Pongs need no answer (§5.5.3).
+            Ok(Some(_)) => {}
+            Ok(None) => return conn.should_close_tcp(),
+            Err(_) => return true,
         }
     }
-}
-
-/// Append a Close frame. The code is one the decoder accepted or one of the
-/// server's own and the reason fits, so encoding succeeds; if it ever did not, an
-/// empty Close is still a valid answer (§5.5.1).
-fn close_frame(out: &mut Vec<u8>, code: Option<CloseCode>, reason: &str) {
-    if encode::close(out, None, code, reason).is_err() {
-        encode::frame(out, true, 0, OpCode::Close, None, &[]);
-    }
-}
-
-/// The error's one-line description, cut to fit a Close frame at a character boundary.
-fn error_reason(e: &ProtocolError) -> String {
-    let mut reason = e.to_string();
-    let mut end = reason.len().min(MAX_CLOSE_REASON);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    reason.truncate(end);
-    reason
 }
 
 /// Write `out` with one `write_all`, bounded by `limit`, and empty it (giving back
@@ -423,21 +370,26 @@ async fn linger_close(stream: &mut TcpStream, scratch: &mut [u8], limit: Duratio
 #[cfg(test)]
 mod tests {
     use super::*;
-    use wirecheck_codec::ws::MessageKind;
+    use wirecheck_codec::ws::encode;
+    use wirecheck_codec::ws::message::MessageDecoder;
+    use wirecheck_codec::ws::{CloseState, MessageKind, OpCode};
 
     const KEY: Option<[u8; 4]> = Some([1, 2, 3, 4]);
 
-    fn server_decoder() -> MessageDecoder {
-        MessageDecoder::new(Config::new(Role::Server))
-    }
-
-    /// Run `respond` over `input` from `state`; return the bytes it wrote, whether it
+    /// Run `respond` over `input` on a connection in `state` (Open, or CloseSent
+    /// after the server's own Close); return the bytes it wrote, whether it
     /// finished and the state it left.
-    fn run(input: &[u8], mut state: CloseState) -> (Vec<u8>, bool, CloseState) {
+    fn run(input: &[u8], state: CloseState) -> (Vec<u8>, bool, CloseState) {
+        let mut conn = Connection::server(Config::new(Role::Server));
+        if state == CloseState::CloseSent {
+            conn.sender()
+                .close(Some(CloseCode::GOING_AWAY), "")
+                .unwrap();
+            conn.take_outbound();
+        }
         let mut input = input.to_vec();
-        let mut out = Vec::new();
-        let done = respond(&mut server_decoder(), &mut input, &mut out, &mut state);
-        (out, done, state)
+        let done = respond(&mut conn, &mut input);
+        (conn.take_outbound(), done, conn.close_state())
     }
 
     fn masked(fin: bool, op: OpCode, payload: &[u8]) -> Vec<u8> {
@@ -533,17 +485,17 @@ mod tests {
 
     #[test]
     fn error_reasons_fit_a_close_frame_and_stay_utf8() {
-        use wirecheck_codec::ws::ErrorKind;
-        for kind in [
-            ErrorKind::ControlFrameTooLong(126),
-            ErrorKind::InvalidUtf8 { offset: u64::MAX },
-            ErrorKind::ReservedBits(4),
-        ] {
-            let reason = error_reason(&ProtocolError::new(kind));
-            assert!(reason.len() <= MAX_CLOSE_REASON, "{reason}");
-            let mut out = Vec::new();
-            encode::close(&mut out, None, Some(CloseCode::PROTOCOL_ERROR), &reason).unwrap();
-        }
+        // A text frame whose byte 200 is invalid UTF-8: the reason names the
+        // offset, and any reason is cut to fit the frame.
+        let mut payload = vec![b'a'; 300];
+        payload[200] = 0xff;
+        let (out, done, _) = run(&masked(true, OpCode::Text, &payload), CloseState::Open);
+        assert!(done);
+        assert_eq!(out[0], 0x88);
+        let len = usize::from(out[1] & 0x7f);
+        assert!(len <= 125);
+        assert_eq!(&out[2..4], &1007u16.to_be_bytes());
+        assert!(std::str::from_utf8(&out[4..2 + len]).is_ok());
     }
 
     #[test]

@@ -466,11 +466,7 @@ pub fn close_body(code: u16, reason: &str) -> Vec<u8> {
 }
 
 /// A Close body whose reason is cut to fit a control frame (RFC 6455 §5.5: at
-/// most 125 bytes, 2 of them the code) on a character boundary.
+/// most 125 bytes, 2 of them the code) on a character boundary, by the codec.
 fn close_body_trimmed(code: u16, reason: &str) -> Vec<u8> {
-    let mut end = reason.len().min(123);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    close_body(code, &reason[..end])
+    close_body(code, wirecheck_codec::ws::encode::close_reason(reason))
 }
