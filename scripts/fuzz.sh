@@ -14,7 +14,7 @@
 # into fuzz/corpus-new/<target>/, keeping only inputs that add coverage beyond
 # corpus/<target>/. To promote entries, review them and copy the few worth keeping
 # into corpus/<target>/ (small files, named after what they exercise), then run
-# `cargo test -p wirecheck-tests --test corpus_replay` and commit.
+# `cargo test -p wirecheck-codec --test corpus_replay` and commit.
 #
 # Crashes: libFuzzer writes the input to fuzz/artifacts/<target>/crash-*; the script
 # goes on with the other targets and exits non-zero at the end. Reproduce with

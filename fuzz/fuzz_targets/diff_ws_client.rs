@@ -1,7 +1,7 @@
-//! `diff_ws_client`: the property is `check_diff_ws_client` in `tests/support/fuzz_checks.rs`.
+//! `diff_ws_client`: the property is `check_diff_ws_client` in `codec/tests/support/fuzz_checks.rs`.
 #![no_main]
 
-#[path = "../../tests/support/fuzz_checks.rs"]
+#[path = "../../codec/tests/support/fuzz_checks.rs"]
 mod fuzz_checks;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_checks::check_diff_ws_client(data));

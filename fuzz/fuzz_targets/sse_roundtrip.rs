@@ -1,7 +1,7 @@
-//! `sse_roundtrip`: the property is `check_sse_roundtrip` in `tests/support/fuzz_checks.rs`.
+//! `sse_roundtrip`: the property is `check_sse_roundtrip` in `codec/tests/support/fuzz_checks.rs`.
 #![no_main]
 
-#[path = "../../tests/support/fuzz_checks.rs"]
+#[path = "../../codec/tests/support/fuzz_checks.rs"]
 mod fuzz_checks;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_checks::check_sse_roundtrip(data));

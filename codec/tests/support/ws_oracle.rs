@@ -12,11 +12,11 @@
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 
+use super::owned::{OwnedEvent, Run, decode_split};
 use tungstenite::protocol::{Role as TRole, WebSocketConfig, WebSocketContext};
 use tungstenite::{Error, Message};
 use wirecheck_codec::ws::message::Config;
 use wirecheck_codec::ws::{ErrorKind, Limits, MessageKind, Role};
-use wirecheck_tests::ws::{OwnedEvent, Run, decode_split};
 
 /// The limits both sides run with.
 pub const LIMITS: Limits = Limits {

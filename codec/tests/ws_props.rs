@@ -10,7 +10,10 @@ use wirecheck_codec::ws::mask::apply_mask;
 use wirecheck_codec::ws::message::Config;
 use wirecheck_codec::ws::utf8::Utf8Validator;
 use wirecheck_codec::ws::{CloseCode, FrameHeader, Limits, MessageKind, OpCode, Role, encode};
-use wirecheck_tests::ws::{OwnedEvent, decode_chunked, decode_split};
+#[path = "support/owned.rs"]
+mod owned;
+
+use owned::{OwnedEvent, decode_chunked, decode_split};
 
 /// Something an endpoint sends: a data message (with a fragment size) or a control frame.
 #[derive(Debug, Clone)]

@@ -25,6 +25,7 @@ use std::borrow::Cow;
 use std::num::NonZeroUsize;
 
 use arbitrary::Unstructured;
+use owned::{OwnedEvent, Run, decode_split};
 use wirecheck_codec::sse::{self, Block, EndOfStream, Item, LimitExceeded, Parser, Retry};
 use wirecheck_codec::ws::frame::{
     FrameHeader, HeaderRules, LengthForm, MAX_CONTROL_PAYLOAD, MAX_HEADER_LEN, encode_header,
@@ -40,10 +41,12 @@ use wirecheck_codec::ws::{
     CloseCode, ErrorKind, FrameDecoder, FrameEvent, Limits, MessageKind, ProtocolError, Role,
     encode,
 };
-use wirecheck_tests::ws::{OwnedEvent, Run, decode_split};
 
 #[path = "handshake_oracle.rs"]
 mod handshake_oracle;
+
+#[path = "owned.rs"]
+mod owned;
 #[allow(dead_code)]
 #[path = "ws_oracle.rs"]
 mod ws_oracle;

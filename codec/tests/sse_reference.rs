@@ -298,7 +298,7 @@ proptest! {
 
 #[test]
 fn fast_parser_agrees_with_the_literal_spec_transcription_on_the_corpus() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/sse");
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpus/sse");
     let mut n = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let input = std::fs::read(entry.unwrap().path()).unwrap();

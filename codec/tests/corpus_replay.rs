@@ -20,7 +20,7 @@ use proptest::prelude::*;
 /// The files of `corpus/<target>/`, sorted by name.
 fn corpus_files(target: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("corpus")
+        .join("../corpus")
         .join(target);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))

@@ -2,6 +2,9 @@
 //! decoded by both for both roles, give the same messages and the same accept or
 //! reject decision, after the named normalisations in `support/ws_oracle.rs`.
 
+#[path = "support/owned.rs"]
+mod owned;
+
 #[path = "support/ws_oracle.rs"]
 mod ws_oracle;
 
@@ -164,9 +167,7 @@ fn named_divergences_are_normalised_and_nothing_else() {
     check(Role::Server, &input, &[]).expect("non-minimal length normalised");
     // A real difference is caught: pretend tungstenite delivered one more message.
     let mut theirs = tungstenite_decode(Role::Server, &[&input]);
-    theirs
-        .events
-        .push(wirecheck_tests::ws::OwnedEvent::Ping(vec![]));
+    theirs.events.push(owned::OwnedEvent::Ping(vec![]));
     let ours = ours_decode(Role::Client, &[0x89, 0x00], &[]);
     assert!(compare(&[0x89, 0x00], &ours, &theirs).is_err());
 }
