@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
+use wirecheck::pyjson;
 use wirecheck::report::{
-    self, Behavior, BehaviorClose, CaseReport, Protocol, Run, index_json, junit, pyjson, summary,
+    self, Behavior, BehaviorClose, CaseReport, Protocol, Run, index_json, junit, summary,
 };
 use wirecheck::ws::case::{CaseId, Ev, Expected, ExpectedClose};
 use wirecheck::ws::result::{CaseResult, CloseInfo, Logged, WireRow};
@@ -426,7 +427,7 @@ fn writes_every_report() {
         case["received"][0],
         serde_json::json!([
             "message",
-            format!("0x{}", report::case_json::hex(HOSTILE)),
+            format!("0x{}", wirecheck::ws::case_json::hex(HOSTILE)),
             false
         ])
     );

@@ -1,13 +1,13 @@
 //! `index.json`, exactly Autobahn's (autobahn.md §9.2): `{agent: {case id:
 //! {behavior, behaviorClose, duration, remoteCloseCode, reportfile}}}`, keys
 //! sorted as Python sorts strings (`"1.1.10"` before `"1.1.2"`), written by
-//! [`pyjson`](super::pyjson) with a final newline, so scripts that read or diff
+//! [`pyjson`](crate::pyjson) with a final newline, so scripts that read or diff
 //! Autobahn's index keep working (§9.7).
 
 use serde_json::{Value, json};
 
-use super::pyjson::{self, sorted_object};
 use super::{CaseReport, Run};
+use crate::pyjson::{self, sorted_object};
 
 /// The five fields of one case.
 pub fn entry(run: &Run, case: &CaseReport) -> Value {

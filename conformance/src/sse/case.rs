@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use super::observe::Observation;
-use crate::report::Behavior;
+use crate::core::Behavior;
 
 /// An observation a case judges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

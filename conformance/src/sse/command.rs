@@ -12,9 +12,9 @@ use super::case::{Case, Settings};
 use super::cases;
 use super::run::{RunConfig, judge_all, observe_all, unreachable};
 use crate::command::{EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, RunOptions, finish, usage};
+use crate::core::{Protocol, Run};
 use crate::core::{pattern_matches, select_by};
 use crate::net::Target;
-use crate::report::{Protocol, Run};
 use crate::serve::{self, Server};
 
 /// The options of `wirecheck sse`.

@@ -13,8 +13,8 @@ use tokio::sync::{Notify, Semaphore};
 use super::case::{Case, Ctx, Need, Observations, Settings, Verdict};
 use super::cases::group_name;
 use super::observe::{End, Observation, Request, Seen, Stop, eventsource_request, observe};
+use crate::core::{BehaviorClose, CaseReport, Detail};
 use crate::net::Target;
-use crate::report::{BehaviorClose, CaseReport, Detail};
 
 /// How to reach the server and what to send besides the EventSource defaults.
 #[derive(Debug, Clone)]
@@ -467,7 +467,7 @@ pub fn report(case: &Case, verdict: Verdict, obs: &Observations, agent: &str) ->
     });
     CaseReport {
         id: case.id.to_owned(),
-        sort_key: crate::report::sort_key(case.id),
+        sort_key: crate::core::sort_key(case.id),
         category: format!("E.{group}"),
         category_name: group_name(group).to_owned(),
         description: case.description.to_owned(),

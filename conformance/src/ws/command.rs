@@ -13,8 +13,8 @@ use super::engine::{EngineConfig, Target, opening_request};
 use super::result::CaseResult;
 use super::run::{run_cases, select};
 use crate::command::{EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, RunOptions, finish, usage};
+use crate::core::Run;
 use crate::core::pattern_matches;
-use crate::report::Run;
 use crate::serve;
 use crate::serve::Server as _;
 

@@ -15,15 +15,19 @@
 //!   performs the opening handshake, and feeds the driver from the socket.
 //! * [`verdict`]: computes `behavior` and `behaviorClose` from what happened.
 //! * [`result`]: what a case run produced, as the reports need it.
+//! * [`report`]: results into `core`'s outcome model; [`case_json`] the
+//!   Autobahn per-case JSON (39 keys) each case's detail is.
 //! * [`bounds`]: what a case may retain whatever the server sends (README "Limits").
 //! * [`slots`]: how the cases of a run share `-j`: waiting never holds a slot.
 
 pub mod bounds;
 pub mod case;
+pub mod case_json;
 pub mod cases;
 pub mod command;
 pub mod driver;
 pub mod engine;
+pub mod report;
 pub mod result;
 pub mod run;
 pub mod slots;

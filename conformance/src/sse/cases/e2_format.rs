@@ -10,7 +10,7 @@ use super::super::case::{
     Case, Ctx, Need, Verdict, failed, info, is_stream, judged_bytes, ok, stop_limit,
 };
 use super::super::observe::Observation;
-use crate::report::Behavior;
+use crate::core::Behavior;
 
 /// The cases of this group.
 pub const CASES: &[Case] = &[

@@ -1,10 +1,12 @@
-//! WebSocket results into the report model: a [`CaseReport`] per
-//! [`CaseResult`], and the category names the HTML, JUnit and text reports use.
+//! WebSocket results into `core`'s outcome model: a [`CaseReport`] per
+//! [`CaseResult`] (its detail the Autobahn per-case JSON of [`super::case_json`]),
+//! and the category names the HTML, JUnit and text reports use.
 
 use std::time::{Duration, SystemTime};
 
-use super::{CaseReport, Protocol, Run, case_json};
-use crate::ws::result::CaseResult;
+use super::case_json;
+use super::result::CaseResult;
+use crate::core::{CaseReport, Detail, Protocol, Run, sort_key};
 
 /// The name of a WebSocket case category: Autobahn's (`CaseCategories`) for the
 /// numeric ones, wirecheck's for its own letters (DESIGN §5).
@@ -34,7 +36,7 @@ impl CaseReport {
         let id = result.id.to_string();
         let category = result.id.category();
         CaseReport {
-            sort_key: super::sort_key(&id),
+            sort_key: sort_key(&id),
             category_name: category_name(&category).to_owned(),
             category,
             description: result.description.clone(),
@@ -49,7 +51,7 @@ impl CaseReport {
             limits: result.limits.clone(),
             detail: {
                 let agent = agent.to_owned();
-                super::Detail::lazy(move || case_json::render(&result, &agent))
+                Detail::lazy(move || case_json::render(&result, &agent))
             },
             id,
         }

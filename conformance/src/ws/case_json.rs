@@ -18,7 +18,7 @@
 
 use serde_json::{Value, json};
 
-use super::pyjson::sorted_object;
+use crate::pyjson::sorted_object;
 use crate::ws::case::{Ev, Expected, ExpectedClose};
 use crate::ws::result::{CaseResult, Logged, WireRow};
 
@@ -229,7 +229,7 @@ pub fn render(r: &CaseResult, agent: &str) -> Value {
             "rxOctetStats",
             stats(r.rx_octet_stats.iter().map(|(k, v)| (*k, *v))),
         ),
-        ("started", json!(super::iso8601_utc(r.started))),
+        ("started", json!(crate::core::iso8601_utc(r.started))),
         ("trafficStats", Value::Null),
         (
             "txFrameStats",
@@ -300,7 +300,7 @@ mod tests {
             closed_by_wrong_endpoint_is_fatal: true,
         });
         assert_eq!(
-            super::super::pyjson::to_string(&v),
+            crate::pyjson::to_string(&v),
             "{\n   \"closeCode\": [\n      1007\n   ],\n   \"closedByMe\": false,\n   \
              \"closedByWrongEndpointIsFatal\": true,\n   \"requireClean\": false\n}"
         );

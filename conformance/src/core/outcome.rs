@@ -1,0 +1,292 @@
+//! The outcome of a run as every report reads it, whatever the protocol: a
+//! [`Run`] of [`CaseReport`]s. A runner turns its own results into this model
+//! (the WebSocket runner in `ws::report`, the SSE runner in `sse::run`); the
+//! renderers in `report` read nothing else. A case's protocol-specific detail
+//! travels as its per-case JSON ([`Detail`]), made by the runner.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::id::{CaseId, IdPart};
+use super::verdict::{Behavior, BehaviorClose};
+
+/// Which protocol a run validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// `wirecheck ws`.
+    Ws,
+    /// `wirecheck sse`.
+    Sse,
+}
+
+impl Protocol {
+    /// `"ws"` or `"sse"`, as the subcommand and the default report folder name it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Ws => "ws",
+            Protocol::Sse => "sse",
+        }
+    }
+}
+
+/// One run: every selected case against one server.
+#[derive(Debug, Clone)]
+pub struct Run {
+    /// The agent name (`--agent`): the key of `index.json` and the prefix of the
+    /// per-case file names.
+    pub agent: String,
+    /// The protocol validated.
+    pub kind: Protocol,
+    /// When the run started.
+    pub started: SystemTime,
+    /// Wall-clock time of the whole run.
+    pub wall_time: Duration,
+    /// `--strict`: NON-STRICT counts as a failure (JUnit, summary, [`Run::failed`]).
+    pub strict: bool,
+    /// The cases, sorted by [`CaseReport::sort_key`].
+    pub cases: Vec<CaseReport>,
+}
+
+/// One case's outcome, as every report needs it.
+#[derive(Debug, Clone)]
+pub struct CaseReport {
+    /// The id as printed (`6.4.3`, `H.1.2`, `E.2.1`).
+    pub id: String,
+    /// The id's order: numerically, component by component (`1.1.2` < `1.1.10`).
+    pub sort_key: CaseId,
+    /// The category: the id's first component (`6`).
+    pub category: String,
+    /// The category's name (`UTF-8 Handling`).
+    pub category_name: String,
+    /// What the case does.
+    pub description: String,
+    /// What a conforming peer does.
+    pub expectation: String,
+    /// The `behavior` verdict.
+    pub behavior: Behavior,
+    /// Why (one line: what was expected, what was received).
+    pub result: String,
+    /// The `behaviorClose` verdict.
+    pub behavior_close: BehaviorClose,
+    /// Why (one line).
+    pub result_close: String,
+    /// Milliseconds, as Autobahn measures them (from the open connection to the TCP close).
+    pub duration_ms: u64,
+    /// Whether the duration is the point of the case (shown next to the verdict).
+    pub report_time: bool,
+    /// The close code the peer sent, if any.
+    pub remote_close_code: Option<u16>,
+    /// Every limit of wirecheck's own that this case hit (README "Limits"), one
+    /// line each: what was capped and what was dropped. A limit that shaped the
+    /// verdict never leaves it OK (DESIGN §7a); the summary lists them all.
+    pub limits: Vec<String>,
+    /// The per-case JSON, written as is to `<agent>_case_<id>.json` and rendered
+    /// on the detail page. Keys in the order they are written.
+    pub detail: Detail,
+}
+
+/// A case's per-case JSON, made when its files are written: the details of a
+/// whole run, as JSON values all at once, can take many times the memory of
+/// the records they are made from (DESIGN §7a), so [`write_all`] makes one,
+/// writes it, and drops it before the next.
+#[derive(Clone)]
+pub struct Detail(std::sync::Arc<dyn Fn() -> serde_json::Value + Send + Sync>);
+
+impl Detail {
+    /// A detail made by `make` when it is needed.
+    pub fn lazy(make: impl Fn() -> serde_json::Value + Send + Sync + 'static) -> Detail {
+        Detail(std::sync::Arc::new(make))
+    }
+
+    /// A detail that is already made.
+    pub fn value(value: serde_json::Value) -> Detail {
+        Detail::lazy(move || value.clone())
+    }
+
+    /// The JSON.
+    pub fn json(&self) -> serde_json::Value {
+        (self.0)()
+    }
+}
+
+impl std::fmt::Debug for Detail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Detail(..)")
+    }
+}
+
+/// The order of a case id as reports list them: the id parsed as a
+/// [`CaseId`]; an id that does not parse sorts by its text, after every one
+/// that does.
+pub fn sort_key(id: &str) -> CaseId {
+    CaseId::parse(id).unwrap_or_else(|| CaseId(vec![IdPart::Name(format!("~{id}"))]))
+}
+
+impl CaseReport {
+    /// `behavior` fails the run: FAILED, or NON-STRICT under `--strict` (DESIGN §3).
+    pub fn behavior_fails(&self, strict: bool) -> bool {
+        self.behavior.fails(strict)
+    }
+
+    /// `behaviorClose` is a failure: FAILED, WRONG CODE, UNCLEAN or FAILED BY CLIENT.
+    pub fn close_fails(&self) -> bool {
+        matches!(
+            self.behavior_close,
+            BehaviorClose::Failed
+                | BehaviorClose::WrongCode
+                | BehaviorClose::Unclean
+                | BehaviorClose::FailedByClient
+        )
+    }
+
+    /// The case fails: its behavior or its close does (a JUnit `failure`).
+    pub fn fails(&self, strict: bool) -> bool {
+        self.behavior_fails(strict) || self.close_fails()
+    }
+
+    /// Both verdicts are OK.
+    pub fn is_ok(&self) -> bool {
+        self.behavior == Behavior::Ok && self.behavior_close == BehaviorClose::Ok
+    }
+}
+
+impl Run {
+    /// Sort the cases by id, as every report lists them.
+    pub fn sort(&mut self) {
+        self.cases.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+    }
+
+    /// The cases that hit a limit of wirecheck's own, with the limits they hit.
+    pub fn limits_hit(&self) -> impl Iterator<Item = &CaseReport> {
+        self.cases.iter().filter(|c| !c.limits.is_empty())
+    }
+
+    /// How many cases fail (behavior or close; NON-STRICT only under `strict`).
+    pub fn failed(&self) -> usize {
+        self.cases.iter().filter(|c| c.fails(self.strict)).count()
+    }
+
+    /// The cases grouped by category, in order (categories appear in the order
+    /// of their first case, which is sorted order).
+    pub fn categories(&self) -> Vec<(&str, &str, Vec<&CaseReport>)> {
+        let mut groups: Vec<(&str, &str, Vec<&CaseReport>)> = Vec::new();
+        for case in &self.cases {
+            match groups.iter_mut().find(|g| g.0 == case.category) {
+                Some(group) => group.2.push(case),
+                None => groups.push((&case.category, &case.category_name, vec![case])),
+            }
+        }
+        groups
+    }
+
+    /// The per-case file name stem (`tungstenite_case_6_4_3`); add `.json` or `.html`.
+    pub fn case_file_stem(&self, id: &str) -> String {
+        case_file_stem(&self.agent, id)
+    }
+}
+
+/// Autobahn's `cleanForFilename`: lower-case the agent, turn every character
+/// outside `[a-z0-9]` into a space, trim spaces at both ends, and replace the
+/// remaining spaces with `_` (`ws@8.18.3` → `ws_8_18_3`, `-x-` → `x`).
+pub fn clean_for_filename(agent: &str) -> String {
+    let spaced: String = agent
+        .trim()
+        .chars()
+        .map(|c| {
+            let c = c.to_ascii_lowercase();
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    spaced.trim_matches(' ').replace(' ', "_")
+}
+
+/// `<agent>_case_<id with _>`, Autobahn's per-case file name without its extension.
+pub fn case_file_stem(agent: &str, id: &str) -> String {
+    format!(
+        "{}_case_{}",
+        clean_for_filename(agent),
+        id.replace('.', "_")
+    )
+}
+
+/// `2014-05-23T13:03:44.123Z`: UTC, milliseconds truncated, as Autobahn's
+/// `utcnow()` writes `started`. Times before 1970 print as the epoch.
+pub fn iso8601_utc(t: SystemTime) -> String {
+    let since = t.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since.as_secs();
+    let millis = since.subsec_millis();
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard
+/// Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097); // [0, 146096]
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
+    let mp = (5 * doy + 2) / 153; // [0, 11], March-based
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_follow_autobahn() {
+        assert_eq!(clean_for_filename("ws@8.18.3"), "ws_8_18_3");
+        assert_eq!(clean_for_filename("Tungstenite"), "tungstenite");
+        assert_eq!(clean_for_filename(" -My Server/1.0- "), "my_server_1_0");
+        assert_eq!(clean_for_filename("a  b"), "a__b");
+        assert_eq!(clean_for_filename("Ünï"), "n");
+        assert_eq!(case_file_stem("ws-local", "6.4.1"), "ws_local_case_6_4_1");
+        assert_eq!(case_file_stem("x", "H.1.2"), "x_case_H_1_2");
+    }
+
+    #[test]
+    fn ids_sort_numerically() {
+        let mut ids = ["12.1.1", "1.1.10", "1.1.2", "2.10", "2.9", "H.1", "9.1.1"];
+        ids.sort_by_key(|id| sort_key(id));
+        assert_eq!(
+            ids,
+            ["1.1.2", "1.1.10", "2.9", "2.10", "9.1.1", "12.1.1", "H.1"]
+        );
+    }
+
+    #[test]
+    fn timestamps_are_iso8601_utc_with_millis() {
+        let at = |secs: u64, nanos: u32| UNIX_EPOCH + Duration::new(secs, nanos);
+        assert_eq!(iso8601_utc(at(0, 0)), "1970-01-01T00:00:00.000Z");
+        // date -u -d @1400850224 → 2014-05-23 13:03:44
+        assert_eq!(
+            iso8601_utc(at(1_400_850_224, 123_999_999)),
+            "2014-05-23T13:03:44.123Z"
+        );
+        // Leap days and century rules: 2000-02-29, 2100-03-01.
+        assert_eq!(iso8601_utc(at(951_782_400, 0)), "2000-02-29T00:00:00.000Z");
+        assert_eq!(
+            iso8601_utc(at(4_107_542_400, 0)),
+            "2100-03-01T00:00:00.000Z"
+        );
+        assert_eq!(
+            iso8601_utc(at(1_767_225_599, 999_000_000)),
+            "2025-12-31T23:59:59.999Z"
+        );
+    }
+}
