@@ -4,6 +4,8 @@
 //!   and (in [`ws::handshake`]) the HTTP/1.1 opening handshake.
 //! * [`sse`]: Server-Sent Events (WHATWG HTML, `text/event-stream`): an incremental
 //!   parser and an encoder.
+//! * [`utf8`]: the incremental, fail-fast UTF-8 validator both protocols use
+//!   (RFC 6455 §5.6, §8.1 for WebSocket text; WHATWG's UTF-8 decode for SSE).
 //!
 //! Nothing here performs I/O, sleeps, reads a clock or draws random numbers: the
 //! owner of the socket feeds bytes in, takes events and bytes out, and supplies
@@ -18,4 +20,5 @@ extern crate alloc;
 extern crate std;
 
 pub mod sse;
+pub mod utf8;
 pub mod ws;

@@ -3,12 +3,12 @@
 use std::num::NonZeroUsize;
 
 use proptest::prelude::*;
+use wirecheck_codec::utf8::Utf8Validator;
 use wirecheck_codec::ws::frame::{
     HeaderRules, LengthForm, MAX_HEADER_LEN, encode_header, parse_header,
 };
 use wirecheck_codec::ws::mask::apply_mask;
 use wirecheck_codec::ws::message::Config;
-use wirecheck_codec::ws::utf8::Utf8Validator;
 use wirecheck_codec::ws::{CloseCode, FrameHeader, Limits, MessageKind, OpCode, Role, encode};
 #[path = "support/owned.rs"]
 mod owned;

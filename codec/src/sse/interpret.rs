@@ -20,7 +20,7 @@ use alloc::vec::Vec;
 use super::Config;
 use super::event::{Event, Item, Limit, LimitExceeded, Retry};
 use super::scan::find1;
-use crate::ws::utf8::incomplete_tail_start;
+use crate::utf8::incomplete_tail_start;
 
 /// Decodes one value as UTF-8, replacing malformed sequences by U+FFFD. Valid input
 /// (the common case) is borrowed, not copied. Rust's lossy decoding replaces each

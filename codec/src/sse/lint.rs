@@ -28,7 +28,7 @@ use core::fmt;
 
 use memchr::{memchr2, memchr3};
 
-use crate::ws::utf8::Utf8Validator;
+use crate::utf8::Utf8Validator;
 
 /// How many findings of each rule are kept with their position (all are counted).
 pub const MAX_EXAMPLES: usize = 4;

@@ -24,8 +24,8 @@ use super::decoder::{FrameDecoder, MaskedEvent};
 use super::error::{ErrorKind, ProtocolError};
 use super::frame::{FrameHeader, HeaderRules, MAX_CONTROL_PAYLOAD, OpCode, parse_header};
 use super::mask::{apply_mask, unmask_is_ascii};
-use super::utf8::{Utf8Validator, is_valid_utf8};
 use super::{Limits, Role};
+use crate::utf8::{Utf8Validator, is_valid_utf8};
 
 /// The largest message buffer kept for reuse after a message was handed out.
 const RETAINED_CAPACITY: usize = 64 * 1024;

@@ -4,7 +4,6 @@
 //! * [`frame`]: the frame header (§5.2): parse and encode, with every rule the
 //!   header alone can decide checked as soon as the header bytes are in.
 //! * [`mask`]: (un)masking (§5.3) with key rotation for payloads that arrive in pieces.
-//! * [`utf8`]: an incremental, fail-fast UTF-8 validator (§5.6, §8.1).
 //! * [`decoder`]: an incremental frame decoder fed arbitrary slices.
 //! * [`message`]: the message layer: fragmentation (§5.4), control frames (§5.5),
 //!   close frames (§5.5.1, §7.4), size limits, and the close handshake (§7).
@@ -26,7 +25,6 @@ pub mod frame;
 pub mod handshake;
 pub mod mask;
 pub mod message;
-pub mod utf8;
 
 pub use close::{CloseCode, CloseState};
 pub use connection::{Connection, Sender};

@@ -1,4 +1,6 @@
-//! Incremental, fail-fast UTF-8 validation (RFC 6455 §5.6, §8.1).
+//! Incremental, fail-fast UTF-8 validation, for WebSocket text (RFC 6455 §5.6,
+//! §8.1) and for the SSE parser and producer-grammar checker (WHATWG: an event
+//! stream is UTF-8).
 //!
 //! A text message may arrive in many frames and each frame in many TCP segments.
 //! §8.1 says an endpoint that receives invalid UTF-8 MUST _Fail the WebSocket
