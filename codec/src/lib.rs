@@ -1,7 +1,9 @@
 //! `wirecheck-codec`: sans-IO codecs for the two push protocols of the web.
 //!
 //! * [`ws`]: WebSocket (RFC 6455): frames, masking, messages, the close handshake,
-//!   and (in [`ws::handshake`]) the HTTP/1.1 opening handshake.
+//!   a connection of either role, and (in [`ws::handshake`]) the opening handshake.
+//! * [`http`]: the HTTP/1.1 heads (incremental, bounded), chunked bodies and head
+//!   writing that the handshake and the SSE pieces share.
 //! * [`sse`]: Server-Sent Events (WHATWG HTML, `text/event-stream`): an incremental
 //!   parser and an encoder.
 //! * [`utf8`]: the incremental, fail-fast UTF-8 validator both protocols use
@@ -19,6 +21,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod http;
 pub mod sse;
 pub mod utf8;
 pub mod ws;

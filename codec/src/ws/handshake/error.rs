@@ -101,19 +101,6 @@ impl HandshakeError {
         }
     }
 
-    /// An error that names the precise rule broken instead of the kind's.
-    pub(crate) const fn with_rule(
-        kind: HandshakeErrorKind,
-        detail: &'static str,
-        rule: &'static str,
-    ) -> Self {
-        HandshakeError {
-            kind,
-            detail,
-            rule: Some(rule),
-        }
-    }
-
     /// What was wrong.
     pub const fn kind(&self) -> HandshakeErrorKind {
         self.kind
@@ -239,6 +226,25 @@ impl fmt::Display for HandshakeError {
 
 #[cfg(feature = "std")]
 impl std::error::Error for HandshakeError {}
+
+/// The HTTP layer's errors are the handshake's limits and syntax errors, with
+/// the same detail and rule.
+impl From<crate::http::HeadError> for HandshakeError {
+    fn from(e: crate::http::HeadError) -> Self {
+        use crate::http::HeadErrorKind as H;
+        let kind = match e.kind() {
+            H::HeadTooLarge => HandshakeErrorKind::HeadTooLarge,
+            H::TooManyHeaders => HandshakeErrorKind::TooManyHeaders,
+            H::Malformed => HandshakeErrorKind::MalformedHttp,
+            H::ReaderSpent => HandshakeErrorKind::ParserSpent,
+        };
+        HandshakeError {
+            kind,
+            detail: e.detail(),
+            rule: e.precise_rule(),
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

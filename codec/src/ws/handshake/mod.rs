@@ -4,14 +4,13 @@
 //! bytes it received, writes the bytes it is given, and supplies the 16 random key
 //! bytes. One concern per module:
 //!
-//! * [`limits`]: [`HandshakeLimits`] and the incremental scanner that finds the end
-//!   of a message head looking at each byte once, so a head delivered one byte at a
-//!   time costs linear work (tungstenite's CVE-2023-43669 was quadratic here).
-//! * `head`: the byte-at-a-time RFC 9112 syntax check the scanner runs on every
-//!   byte, so a head that cannot be valid (a TLS ClientHello on a plain port) fails
-//!   on its first invalid byte instead of at its end or at a timeout.
-//! * [`header`]: the RFC 7230 value syntax (tokens, comma lists with empty elements,
-//!   quoted strings with escapes) as a forward-only cursor: linear, no backtracking.
+//! The HTTP/1.1 underneath is the codec's one HTTP layer ([`crate::http`]): the
+//! incremental scanner that looks at each byte of a head once (a head delivered
+//! one byte at a time costs linear work; tungstenite's CVE-2023-43669 was
+//! quadratic here), the byte-at-a-time RFC 9112 syntax check that fails a head
+//! that cannot be valid (a TLS ClientHello on a plain port) on its first invalid
+//! byte, and the field syntax as a forward-only cursor. This module adds the
+//! RFC 6455 rules, and its errors carry the HTTP status a server answers with.
 //! * [`extensions`]: `Sec-WebSocket-Extensions` (RFC 6455 §9.1) parse and format.
 //! * [`request`]: [`ClientRequest`] (build), [`RequestParser`] and
 //!   [`Request::validate_with`] (server side, §4.2.1).
@@ -42,20 +41,18 @@ use sha1::{Digest, Sha1};
 
 pub mod error;
 pub mod extensions;
-mod head;
-pub mod header;
-pub mod limits;
 pub mod request;
 pub mod response;
 
+pub use crate::http::header;
+pub use crate::http::{Header, Parsed, Request, Response, is_field_value, is_token};
 pub use error::{HandshakeError, HandshakeErrorKind};
 pub use extensions::{Extension, accept_by_name, format_extensions, parse_extensions};
-pub use header::{Header, is_field_value, is_token};
-pub use limits::HandshakeLimits;
-pub use request::{ClientRequest, Request, RequestParser, UpgradeRequest};
-pub use response::{
-    AcceptResponse, Accepted, Response, ResponseParser, error_response, reason_phrase,
-};
+pub use request::{ClientRequest, RequestParser, UpgradeRequest};
+
+/// Bounds on a received handshake head: the HTTP layer's ([`crate::http::HeadLimits`]).
+pub type HandshakeLimits = crate::http::HeadLimits;
+pub use response::{AcceptResponse, Accepted, ResponseParser, error_response, reason_phrase};
 
 /// The GUID appended to the key before hashing (RFC 6455 §1.3, §4.2.2 item 5.4).
 pub const WEBSOCKET_GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -67,16 +64,6 @@ pub fn accept_key(key: &[u8]) -> String {
     sha.update(key);
     sha.update(WEBSOCKET_GUID.as_bytes());
     base64::engine::general_purpose::STANDARD.encode(sha.finalize())
-}
-
-/// A message head parsed from a stream of bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Parsed<T> {
-    /// The parsed head.
-    pub value: T,
-    /// How many bytes of the *last* input passed to `feed` belong to the head. The
-    /// rest of that input is the start of the WebSocket stream.
-    pub consumed: usize,
 }
 
 #[cfg(test)]

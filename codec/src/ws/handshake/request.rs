@@ -12,7 +12,6 @@
 //! to report what a peer sent, the verdict to know why it was refused.
 
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 
 use base64::Engine as _;
@@ -20,12 +19,11 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::error::{HandshakeError, HandshakeErrorKind as K};
 use super::extensions::{Extension, format_extensions, parse_extensions};
-use super::head::StartLine;
-use super::header::{
-    Header, is_field_value, is_token, list_contains, parse_token_list, single, values,
+use super::{HandshakeLimits, Parsed, accept_key};
+use crate::http::header::{
+    is_field_value, is_token, list_contains, parse_token_list, single, values,
 };
-use super::limits::{HandshakeLimits, HeadScanner, Scan, httparse_detail};
-use super::{Parsed, accept_key};
+use crate::http::{self, Request};
 
 // ---------------------------------------------------------------------------------
 // Shared rules
@@ -293,102 +291,27 @@ impl ClientRequest {
 // Server: parse the request
 // ---------------------------------------------------------------------------------
 
-/// An HTTP request head as received, before any WebSocket rule is applied.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Request {
-    /// The method, as sent.
-    pub method: String,
-    /// The request-target, as sent.
-    pub target: String,
-    /// The minor HTTP version: 1 for HTTP/1.1, 0 for HTTP/1.0.
-    pub version: u8,
-    /// Every header line in order; repeated names are kept as separate entries.
-    pub headers: Vec<Header>,
-}
-
-/// Incremental request reader: feed it bytes as they arrive.
-#[derive(Debug, Clone)]
-pub struct RequestParser {
-    scanner: HeadScanner,
-    spent: bool,
-}
-
-impl Default for RequestParser {
-    fn default() -> Self {
-        Self::new(HandshakeLimits::default())
-    }
-}
+/// Incremental request reader: the HTTP layer's ([`http::RequestParser`]), with
+/// its errors as the handshake's (the same kind, detail and rule, and the
+/// status to answer: 431 for a limit, 400 for a malformed head).
+#[derive(Debug, Clone, Default)]
+pub struct RequestParser(http::RequestParser);
 
 impl RequestParser {
     /// A parser with the given limits.
     pub fn new(limits: HandshakeLimits) -> Self {
-        RequestParser {
-            scanner: HeadScanner::new(limits, StartLine::Request),
-            spent: false,
-        }
+        RequestParser(http::RequestParser::new(limits))
     }
 
-    /// Feeds the next bytes. `Ok(None)`: all of them were taken, the head is not over.
-    /// `Ok(Some(parsed))`: the head ended after `parsed.consumed` bytes of `bytes`; the
-    /// rest of `bytes` belongs to the WebSocket stream. `Err`: the limits were broken
-    /// (431), or a byte of `bytes` cannot be part of a valid request head (400, on the
-    /// call that delivers that byte, not at the end of the head: RFC 9112 request
-    /// line and field lines as httparse reads them, see the `head` module). After a
-    /// result or an error the parser is spent. Parsing resumes where the previous call
-    /// stopped: work is linear in the total input however it is split.
+    /// Feeds the next bytes: see [`http::RequestParser::feed`]. The bytes after
+    /// the head (`bytes[parsed.consumed..]`) are the first WebSocket bytes.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<Option<Parsed<Request>>, HandshakeError> {
-        if self.spent {
-            return Err(bad(K::ParserSpent, "feed after a result or an error"));
-        }
-        let scanned = self.scanner.feed(bytes);
-        let consumed = match scanned {
-            Ok(Scan::Partial) => return Ok(None),
-            Ok(Scan::Complete(n)) => n,
-            Err(e) => {
-                self.spent = true;
-                return Err(e);
-            }
-        };
-        self.spent = true;
-        // httparse runs once, over the complete head: linear.
-        let len = self.scanner.head().len();
-        self.scanner.add_work(len);
-        let head = self.scanner.head();
-        let mut slots = vec![httparse::EMPTY_HEADER; self.scanner.header_lines() + 1];
-        let mut req = httparse::Request::new(&mut slots);
-        let parsed = req.parse(head);
-        match parsed {
-            Ok(httparse::Status::Complete(n)) if n == len => {}
-            Ok(_) => return Err(bad(K::MalformedHttp, "head does not end where expected")),
-            Err(e) => return Err(bad(K::MalformedHttp, httparse_detail(e))),
-        }
-        let (Some(method), Some(target), Some(version)) = (req.method, req.path, req.version)
-        else {
-            return Err(bad(K::MalformedHttp, "incomplete request line"));
-        };
-        let request = Request {
-            method: method.into(),
-            target: target.into(),
-            version,
-            headers: req
-                .headers
-                .iter()
-                .map(|h| Header {
-                    name: h.name.into(),
-                    value: h.value.to_vec(),
-                })
-                .collect(),
-        };
-        Ok(Some(Parsed {
-            value: request,
-            consumed,
-        }))
+        self.0.feed(bytes).map_err(HandshakeError::from)
     }
 
-    /// Bytes examined so far (scanner plus the one httparse pass): at most about twice
-    /// the input length.
+    /// Bytes examined so far: at most about twice the input length.
     pub fn work(&self) -> u64 {
-        self.scanner.work()
+        self.0.work()
     }
 }
 
@@ -435,11 +358,6 @@ fn ascii_string(v: &[u8]) -> String {
 }
 
 impl Request {
-    /// The values of every header with this name (case-insensitive), in order.
-    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        values(&self.headers, name)
-    }
-
     /// [`validate_with`](Self::validate_with) accepting any Origin.
     pub fn validate(&self) -> Result<UpgradeRequest, HandshakeError> {
         self.validate_with(|_| true)

@@ -11,16 +11,14 @@
 
 use alloc::format;
 use alloc::string::String;
-use alloc::vec;
 use alloc::vec::Vec;
 
-use super::Parsed;
 use super::error::{HandshakeError, HandshakeErrorKind as K};
 use super::extensions::{Extension, format_extensions, is_offered, parse_extensions};
-use super::head::StartLine;
-use super::header::{Header, list_contains, parse_token_list, single, values};
-use super::limits::{HandshakeLimits, HeadScanner, Scan, httparse_detail};
 use super::request::{ClientRequest, UpgradeRequest, check_extra_header};
+use super::{HandshakeLimits, Parsed};
+use crate::http::header::{list_contains, parse_token_list, single, values};
+use crate::http::{self, Response};
 
 fn bad(kind: K, detail: &'static str) -> HandshakeError {
     HandshakeError::new(kind, detail)
@@ -178,96 +176,26 @@ pub fn error_response(error: &HandshakeError) -> Vec<u8> {
 // Client: parse the response
 // ---------------------------------------------------------------------------------
 
-/// An HTTP response head as received.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Response {
-    /// The status code.
-    pub status: u16,
-    /// The reason phrase, as sent.
-    pub reason: String,
-    /// The minor HTTP version.
-    pub version: u8,
-    /// Every header line in order.
-    pub headers: Vec<Header>,
-}
-
-/// Incremental response reader, the twin of
-/// [`RequestParser`](super::RequestParser) (same scanner, same limits, same
-/// byte-by-byte syntax check with a status line first: garbage fails on the read
-/// that delivers it).
-#[derive(Debug, Clone)]
-pub struct ResponseParser {
-    scanner: HeadScanner,
-    spent: bool,
-}
-
-impl Default for ResponseParser {
-    fn default() -> Self {
-        Self::new(HandshakeLimits::default())
-    }
-}
+/// Incremental response reader: the HTTP layer's ([`http::ResponseParser`]),
+/// with its errors as the handshake's.
+#[derive(Debug, Clone, Default)]
+pub struct ResponseParser(http::ResponseParser);
 
 impl ResponseParser {
     /// A parser with the given limits.
     pub fn new(limits: HandshakeLimits) -> Self {
-        ResponseParser {
-            scanner: HeadScanner::new(limits, StartLine::Status),
-            spent: false,
-        }
+        ResponseParser(http::ResponseParser::new(limits))
     }
 
-    /// Feeds the next bytes; see [`RequestParser::feed`](super::RequestParser::feed).
-    /// Bytes after the head (`bytes[parsed.consumed..]`) are the server's first frames.
+    /// Feeds the next bytes: see [`http::RequestParser::feed`]. Bytes after the
+    /// head (`bytes[parsed.consumed..]`) are the server's first frames.
     pub fn feed(&mut self, bytes: &[u8]) -> Result<Option<Parsed<Response>>, HandshakeError> {
-        if self.spent {
-            return Err(bad(K::ParserSpent, "feed after a result or an error"));
-        }
-        let consumed = match self.scanner.feed(bytes) {
-            Ok(Scan::Partial) => return Ok(None),
-            Ok(Scan::Complete(n)) => n,
-            Err(e) => {
-                self.spent = true;
-                return Err(e);
-            }
-        };
-        self.spent = true;
-        // httparse runs once, over the complete head: linear.
-        let len = self.scanner.head().len();
-        self.scanner.add_work(len);
-        let head = self.scanner.head();
-        let mut slots = vec![httparse::EMPTY_HEADER; self.scanner.header_lines() + 1];
-        let mut resp = httparse::Response::new(&mut slots);
-        let parsed = resp.parse(head);
-        match parsed {
-            Ok(httparse::Status::Complete(n)) if n == len => {}
-            Ok(_) => return Err(bad(K::MalformedHttp, "head does not end where expected")),
-            Err(e) => return Err(bad(K::MalformedHttp, httparse_detail(e))),
-        }
-        let (Some(status), Some(version)) = (resp.code, resp.version) else {
-            return Err(bad(K::MalformedHttp, "incomplete status line"));
-        };
-        let response = Response {
-            status,
-            reason: resp.reason.unwrap_or("").into(),
-            version,
-            headers: resp
-                .headers
-                .iter()
-                .map(|h| Header {
-                    name: h.name.into(),
-                    value: h.value.to_vec(),
-                })
-                .collect(),
-        };
-        Ok(Some(Parsed {
-            value: response,
-            consumed,
-        }))
+        self.0.feed(bytes).map_err(HandshakeError::from)
     }
 
     /// Bytes examined so far.
     pub fn work(&self) -> u64 {
-        self.scanner.work()
+        self.0.work()
     }
 }
 
@@ -285,11 +213,6 @@ pub struct Accepted {
 }
 
 impl Response {
-    /// The values of every header with this name (case-insensitive), in order.
-    pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        values(&self.headers, name)
-    }
-
     /// Applies the client's checks of RFC 6455 §4.1 ("the client MUST validate the
     /// server's response as follows") against the request that was sent.
     pub fn validate(&self, request: &ClientRequest) -> Result<Accepted, HandshakeError> {

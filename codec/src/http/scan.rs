@@ -1,4 +1,5 @@
-//! Size limits and the incremental scanner that finds the end of a message head.
+//! Size limits and the incremental scanner that finds the end of a message head
+//! (RFC 9112 §2.1: start line, field lines, an empty line).
 //!
 //! Why a scanner of its own in front of httparse: httparse parses a complete buffer
 //! and answers `Partial` when the head is not over yet, so calling it after every
@@ -20,12 +21,12 @@
 
 use alloc::vec::Vec;
 
-use super::error::{HandshakeError, HandshakeErrorKind};
+use super::error::{HeadError, HeadErrorKind};
 use super::head::{HeadValidator, StartLine, Step};
 
 /// Bounds on a received message head (request or response).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HandshakeLimits {
+pub struct HeadLimits {
     /// The most bytes the head may take, from the first byte to the final empty line
     /// inclusive. Default 16 KiB: a browser's handshake is well under 2 KiB, and
     /// common servers cap the whole head at 8-16 KiB (nginx 8 KiB per header line
@@ -36,9 +37,9 @@ pub struct HandshakeLimits {
     pub max_headers: usize,
 }
 
-impl Default for HandshakeLimits {
+impl Default for HeadLimits {
     fn default() -> Self {
-        HandshakeLimits {
+        HeadLimits {
             max_header_bytes: 16 * 1024,
             max_headers: 64,
         }
@@ -58,7 +59,7 @@ pub(crate) enum Scan {
 #[derive(Debug, Clone)]
 pub(crate) struct HeadScanner {
     /// The bounds enforced while scanning.
-    limits: HandshakeLimits,
+    limits: HeadLimits,
     /// The head so far, never longer than `max_header_bytes`.
     buf: Vec<u8>,
     /// The syntax check, which also finds line ends and the end of the head.
@@ -71,7 +72,7 @@ pub(crate) struct HeadScanner {
 
 impl HeadScanner {
     /// A scanner for a head that starts with `start` (request or status line).
-    pub(crate) fn new(limits: HandshakeLimits, start: StartLine) -> Self {
+    pub(crate) fn new(limits: HeadLimits, start: StartLine) -> Self {
         HeadScanner {
             limits,
             buf: Vec::new(),
@@ -109,7 +110,7 @@ impl HeadScanner {
     /// line end that breaks `max_headers`, or once `max_header_bytes` are buffered
     /// without the end of the head; which comes first decides, byte by byte, so the
     /// verdict does not depend on how the input was split.
-    pub(crate) fn feed(&mut self, bytes: &[u8]) -> Result<Scan, HandshakeError> {
+    pub(crate) fn feed(&mut self, bytes: &[u8]) -> Result<Scan, HeadError> {
         let room = self.limits.max_header_bytes.saturating_sub(self.buf.len());
         let window = &bytes[..bytes.len().min(room)];
         let mut done = false;
@@ -125,8 +126,8 @@ impl HeadScanner {
                     // Enforced as soon as the line that breaks it ends, before
                     // anything more is buffered.
                     if self.too_many_headers() {
-                        failed = Some(HandshakeError::new(
-                            HandshakeErrorKind::TooManyHeaders,
+                        failed = Some(HeadError::new(
+                            HeadErrorKind::TooManyHeaders,
                             "more header lines than max_headers",
                         ));
                         break;
@@ -152,8 +153,8 @@ impl HeadScanner {
         }
         if self.buf.len() >= self.limits.max_header_bytes {
             // Full and not over: no further byte can complete a head within the limit.
-            return Err(HandshakeError::new(
-                HandshakeErrorKind::HeadTooLarge,
+            return Err(HeadError::new(
+                HeadErrorKind::HeadTooLarge,
                 "header block longer than max_header_bytes",
             ));
         }
@@ -180,7 +181,7 @@ mod tests {
 
     fn scanner() -> HeadScanner {
         HeadScanner::new(
-            HandshakeLimits {
+            HeadLimits {
                 max_header_bytes: 64,
                 max_headers: 2,
             },
@@ -222,14 +223,14 @@ mod tests {
         let e = s
             .feed(b"GET / HTTP/1.1\r\nA: b\r\nB: c\r\nC: d\r\n")
             .unwrap_err();
-        assert_eq!(e.kind(), HandshakeErrorKind::TooManyHeaders);
+        assert_eq!(e.kind(), HeadErrorKind::TooManyHeaders);
         let mut s = scanner();
         let e = s.feed(&[b'a'; 100]).unwrap_err();
-        assert_eq!(e.kind(), HandshakeErrorKind::HeadTooLarge);
+        assert_eq!(e.kind(), HeadErrorKind::HeadTooLarge);
         assert_eq!(s.head().len(), 64);
         // Exactly at the limit is fine.
         let mut s = HeadScanner::new(
-            HandshakeLimits {
+            HeadLimits {
                 max_header_bytes: 18,
                 max_headers: 2,
             },

@@ -7,7 +7,7 @@
 //! and nothing recurses, so parsing is linear in the value length whatever the
 //! input. The cursor counts its loop steps (`steps`) so a test can assert that
 //! bound instead of timing it. Errors are static strings that the caller wraps in
-//! the [`HandshakeError`](super::HandshakeError) kind that fits the header.
+//! the error kind that fits the header (the WebSocket handshake's, say).
 //!
 //! List rules (RFC 7230 §7): elements are separated by commas with optional
 //! whitespace around them, and empty elements (`a, , b`, a leading or trailing

@@ -10,7 +10,7 @@
 //! `State`, no buffer of its own), looks at each byte exactly once, and fails on the
 //! first byte that no valid head can contain, so the caller answers 400 at once.
 //! It also tells where lines and the head end, which is all the scanner in
-//! [`limits`](super::limits) needs to enforce the limits and to stop at the end of
+//! [`scan`](super::scan) needs to enforce the limits and to stop at the end of
 //! the head; httparse still builds the parsed head, once, over the complete bytes.
 //!
 //! The grammar is RFC 9112's (§2.1 message, §3 request-line, §4 status-line, §5
@@ -36,7 +36,7 @@
 //! * A field value may hold obs-text (RFC 9110 §5.5); any other control byte but
 //!   HTAB (NUL, DEL included) is refused.
 
-use super::error::{HandshakeError, HandshakeErrorKind};
+use super::error::{HeadError, HeadErrorKind};
 use super::header::is_tchar;
 
 /// Which start line the head begins with.
@@ -157,11 +157,11 @@ pub(crate) struct HeadValidator {
 const VERSION: &[u8; 7] = b"HTTP/1.";
 
 /// A 400 for a head that breaks `rule` (RFC 9112 unless said otherwise).
-const fn malformed(detail: &'static str, rule: &'static str) -> HandshakeError {
-    HandshakeError::with_rule(HandshakeErrorKind::MalformedHttp, detail, rule)
+const fn malformed(detail: &'static str, rule: &'static str) -> HeadError {
+    HeadError::with_rule(HeadErrorKind::Malformed, detail, rule)
 }
 
-const BARE_CR: HandshakeError = malformed("bare CR not followed by LF", "RFC 9112 §2.2");
+const BARE_CR: HeadError = malformed("bare CR not followed by LF", "RFC 9112 §2.2");
 
 /// Whether `b` may appear in a field value or reason phrase: HTAB, SP, VCHAR,
 /// obs-text (RFC 9110 §5.5 field-vchar; RFC 9112 §4 reason-phrase).
@@ -180,7 +180,7 @@ impl HeadValidator {
 
     /// Checks the next byte. An error means no head that starts with the bytes seen
     /// so far is valid; the validator must not be fed after an error or `HeadEnd`.
-    pub(crate) fn step(&mut self, b: u8) -> Result<Step, HandshakeError> {
+    pub(crate) fn step(&mut self, b: u8) -> Result<Step, HeadError> {
         use State::*;
         let (next, step) = match self.state {
             // RFC 9112 §2.2: empty lines before the start line are ignored.
@@ -368,7 +368,7 @@ impl HeadValidator {
     }
 
     /// The first byte of the start line.
-    fn start_line(&mut self, b: u8) -> Result<Step, HandshakeError> {
+    fn start_line(&mut self, b: u8) -> Result<Step, HeadError> {
         self.state = match self.start {
             StartLine::Request => State::Method { empty: true },
             StartLine::Status => State::Version(0),
@@ -455,19 +455,17 @@ mod tests {
 
     // ---- through the parsers: the error arrives with the byte ----
 
-    use crate::ws::handshake::{
-        HandshakeLimits, Parsed, Request, RequestParser, Response, ResponseParser,
-    };
+    use crate::http::{HeadLimits, Parsed, Request, RequestParser, Response, ResponseParser};
     use alloc::format;
     use alloc::string::{String, ToString};
     use alloc::vec;
     use proptest::prelude::*;
 
     /// What feeding a parser produced, owned: `Ok(Some((head, consumed)))`.
-    type Outcome<T> = Result<Option<(T, usize)>, HandshakeError>;
+    type Outcome<T> = Result<Option<(T, usize)>, HeadError>;
 
     /// Limits far above any test input, so only the syntax decides.
-    const ROOMY: HandshakeLimits = HandshakeLimits {
+    const ROOMY: HeadLimits = HeadLimits {
         max_header_bytes: 1 << 16,
         max_headers: 1 << 10,
     };
@@ -567,7 +565,7 @@ mod tests {
             let (out, at) = feed_request(&bytewise(input));
             let e = out.expect_err(name);
             assert_eq!(at, input.len() - 1, "{name}: failed on the wrong feed");
-            assert_eq!(e.kind(), HandshakeErrorKind::MalformedHttp, "{name}");
+            assert_eq!(e.kind(), HeadErrorKind::Malformed, "{name}");
             assert_eq!(e.status(), Some(400), "{name}");
             assert_eq!(e.rule(), *rule, "{name}");
             let line = e.to_string();
@@ -608,7 +606,7 @@ mod tests {
             let (out, at) = feed_response(&bytewise(input));
             let e = out.unwrap_err();
             assert_eq!(at, input.len() - 1, "{:?}", input.escape_ascii());
-            assert_eq!(e.kind(), HandshakeErrorKind::MalformedHttp);
+            assert_eq!(e.kind(), HeadErrorKind::Malformed);
             assert_eq!(e.rule(), rule, "{:?}", input.escape_ascii());
         }
     }
@@ -632,7 +630,7 @@ mod tests {
             fields.push_str(&format!("X-F{n}: {}\r\n", "v".repeat(n % 200)));
             n += 1;
         }
-        let limits = HandshakeLimits {
+        let limits = HeadLimits {
             max_header_bytes: 1 << 17,
             max_headers: n,
         };
@@ -784,7 +782,7 @@ mod tests {
     fn stop<T>(
         pieces: &[&[u8]],
         (out, at): (Outcome<T>, usize),
-    ) -> (Result<Option<T>, HandshakeError>, usize) {
+    ) -> (Result<Option<T>, HeadError>, usize) {
         let before: usize = pieces[..at.min(pieces.len())].iter().map(|p| p.len()).sum();
         match out {
             Ok(Some((v, consumed))) => (Ok(Some(v)), before + consumed),
