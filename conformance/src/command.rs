@@ -218,7 +218,7 @@ pub fn json_summary(run: &Run, dir: Option<&std::path::Path>) -> serde_json::Val
             "id": c.id,
             "description": c.description,
             "behavior": c.behavior.as_str(),
-            "behaviorClose": c.behavior_close.map(crate::core::BehaviorClose::as_str),
+            "behaviorClose": c.behavior_close.as_str(),
             "remoteCloseCode": c.remote_close_code,
             "duration": c.duration_ms,
             "result": c.result,

@@ -103,7 +103,7 @@ fn reference_index_is_rebuilt_from_a_run() {
                 expectation: String::new(),
                 behavior: behavior_of(v["behavior"].as_str().unwrap()),
                 result: String::new(),
-                behavior_close: Some(behavior_close_of(v["behaviorClose"].as_str().unwrap())),
+                behavior_close: behavior_close_of(v["behaviorClose"].as_str().unwrap()),
                 result_close: String::new(),
                 duration_ms: v["duration"].as_u64().unwrap(),
                 report_time: false,

@@ -65,10 +65,9 @@ pub struct CaseReport {
     pub behavior: Behavior,
     /// Why (one line: what was expected, what was received).
     pub result: String,
-    /// The `behaviorClose` verdict; `None` for a protocol without a close
-    /// handshake to judge (SSE).
-    pub behavior_close: Option<BehaviorClose>,
-    /// Why (one line; empty without a close verdict).
+    /// The `behaviorClose` verdict.
+    pub behavior_close: BehaviorClose,
+    /// Why (one line).
     pub result_close: String,
     /// Milliseconds, as Autobahn measures them (from the open connection to the TCP close).
     pub duration_ms: u64,
@@ -115,10 +114,6 @@ impl std::fmt::Debug for Detail {
     }
 }
 
-/// What `index.json` says as `behaviorClose` for a protocol without a close
-/// verdict ([`CaseReport::close_verdict_str`]).
-pub const NO_CLOSE_VERDICT: &str = "INFORMATIONAL";
-
 /// The order of a case id as reports list them: the id parsed as a
 /// [`CaseId`]; an id that does not parse sorts by its text, after every one
 /// that does.
@@ -136,22 +131,11 @@ impl CaseReport {
     pub fn close_fails(&self) -> bool {
         matches!(
             self.behavior_close,
-            Some(
-                BehaviorClose::Failed
-                    | BehaviorClose::WrongCode
-                    | BehaviorClose::Unclean
-                    | BehaviorClose::FailedByClient
-            )
+            BehaviorClose::Failed
+                | BehaviorClose::WrongCode
+                | BehaviorClose::Unclean
+                | BehaviorClose::FailedByClient
         )
-    }
-
-    /// The close verdict as `index.json` writes it. Autobahn's format has the
-    /// key in every entry; a protocol without a close verdict writes
-    /// [`NO_CLOSE_VERDICT`] there, the value Autobahn gives a verdict that
-    /// judges nothing.
-    pub fn close_verdict_str(&self) -> &'static str {
-        self.behavior_close
-            .map_or(NO_CLOSE_VERDICT, BehaviorClose::as_str)
     }
 
     /// The case fails: its behavior or its close does (a JUnit `failure`).
@@ -161,7 +145,7 @@ impl CaseReport {
 
     /// Both verdicts are OK.
     pub fn is_ok(&self) -> bool {
-        self.behavior == Behavior::Ok && self.behavior_close.is_none_or(|c| c == BehaviorClose::Ok)
+        self.behavior == Behavior::Ok && self.behavior_close == BehaviorClose::Ok
     }
 }
 

@@ -363,21 +363,15 @@ pub fn render(run: &Run, case: &CaseReport, detail: &Value) -> String {
         "<div class=\"block\"><h3>Description</h3>{}</div>\n\
          <div class=\"block\"><h3>Expectation</h3>{}</div>\n\
          <div class=\"block\"><h3>Outcome</h3><table class=\"kv\">\
-         <tr><th>behavior</th><td class=\"{class}\">{}</td><td>{}</td></tr>{close_row}\
+         <tr><th>behavior</th><td class=\"{class}\">{}</td><td>{}</td></tr>\
+         <tr><th>behaviorClose</th><td class=\"{close_cls}\">{}</td><td>{}</td></tr>\
          </table></div>\n",
         esc(&case.description),
         esc(&case.expectation),
         esc(case.behavior.as_str()),
         esc(&case.result),
-        // A protocol without a close verdict (SSE) has no row for it.
-        close_row = match case.behavior_close {
-            Some(c) => format!(
-                "<tr><th>behaviorClose</th><td class=\"{close_cls}\">{}</td><td>{}</td></tr>",
-                esc(c.as_str()),
-                esc(&case.result_close)
-            ),
-            None => String::new(),
-        },
+        esc(case.behavior_close.as_str()),
+        esc(&case.result_close),
     );
 
     if d.get("expected").is_some() || d.get("received").is_some() {

@@ -77,9 +77,7 @@ fn case_row(out: &mut String, run: &Run, case: &CaseReport) {
         anchor = anchor(&case.id),
         href = href(&file),
         id = esc(&case.id),
-        close_title = esc(case
-            .behavior_close
-            .map_or("no close verdict", BehaviorClose::as_str)),
+        close_title = esc(case.behavior_close.as_str()),
         close_text = esc(&close_text),
         ms = case.duration_ms,
         desc = esc(&case.description),
@@ -92,7 +90,7 @@ fn case_row(out: &mut String, run: &Run, case: &CaseReport) {
         if case.behavior != Behavior::Ok {
             reasons.push(case.result.as_str());
         }
-        if case.behavior_close.is_some_and(|c| c != BehaviorClose::Ok)
+        if case.behavior_close != BehaviorClose::Ok
             && (case.close_fails() || case.behavior == Behavior::Ok)
         {
             reasons.push(case.result_close.as_str());

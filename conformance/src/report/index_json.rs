@@ -13,7 +13,10 @@ use crate::pyjson::{self, sorted_object};
 pub fn entry(run: &Run, case: &CaseReport) -> Value {
     sorted_object([
         ("behavior".to_owned(), json!(case.behavior.as_str())),
-        ("behaviorClose".to_owned(), json!(case.close_verdict_str())),
+        (
+            "behaviorClose".to_owned(),
+            json!(case.behavior_close.as_str()),
+        ),
         ("duration".to_owned(), json!(case.duration_ms)),
         ("remoteCloseCode".to_owned(), json!(case.remote_close_code)),
         (

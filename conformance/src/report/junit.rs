@@ -24,26 +24,25 @@ fn failure(case: &CaseReport, strict: bool) -> (String, String) {
             format!(
                 "{}, close {}",
                 case.behavior.as_str(),
-                case.close_verdict_str()
+                case.behavior_close.as_str()
             ),
         ),
         (false, true) => (
             case.result_close.clone(),
-            format!("close {}", case.close_verdict_str()),
+            format!("close {}", case.behavior_close.as_str()),
         ),
         _ => (case.result.clone(), case.behavior.as_str().to_owned()),
     }
 }
 
 fn test_case(case: &CaseReport, suite: &str, strict: bool) -> TestCase {
-    let mut reasons = format!("behavior: {}: {}\n", case.behavior.as_str(), case.result);
-    if let Some(close) = case.behavior_close {
-        reasons.push_str(&format!(
-            "behaviorClose: {}: {}\n",
-            close.as_str(),
-            case.result_close
-        ));
-    }
+    let reasons = format!(
+        "behavior: {}: {}\nbehaviorClose: {}: {}\n",
+        case.behavior.as_str(),
+        case.result,
+        case.behavior_close.as_str(),
+        case.result_close
+    );
     let status = if case.fails(strict) {
         let (message, ty) = failure(case, strict);
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);

@@ -65,14 +65,12 @@ pub fn close_class(case: &CaseReport) -> (&'static str, String) {
         None => "none".to_owned(),
     };
     match case.behavior_close {
-        Some(BehaviorClose::Ok) => ("pass", code),
-        Some(BehaviorClose::FailedByClient) => ("almost", code),
-        Some(BehaviorClose::WrongCode) => ("nonstrict", code),
-        Some(BehaviorClose::Informational) => ("info", code),
-        Some(BehaviorClose::Unclean) => ("fail", "Unclean".to_owned()),
-        Some(BehaviorClose::Failed) => ("fail", "Fail".to_owned()),
-        // No close verdict (SSE): nothing to colour.
-        None => ("", "\u{2014}".to_owned()),
+        BehaviorClose::Ok => ("pass", code),
+        BehaviorClose::FailedByClient => ("almost", code),
+        BehaviorClose::WrongCode => ("nonstrict", code),
+        BehaviorClose::Informational => ("info", code),
+        BehaviorClose::Unclean => ("fail", "Unclean".to_owned()),
+        BehaviorClose::Failed => ("fail", "Fail".to_owned()),
     }
 }
 

@@ -165,7 +165,7 @@ fn problem(c: &CaseReport, p: Paint) -> (String, usize, String) {
         label.push_str(&p.paint(behavior_color(c.behavior), c.behavior.as_str()));
     }
     if close_bad {
-        let close = format!("close {}", c.close_verdict_str());
+        let close = format!("close {}", c.behavior_close.as_str());
         if behavior_shown {
             plain.push_str(", ");
             label.push_str(", ");
@@ -237,10 +237,7 @@ pub fn render(run: &Run, report_dir: Option<&Path>, color: bool) -> String {
             }
             continue;
         }
-        if c.behavior == Behavior::Ok
-            && c.behavior_close
-                .is_none_or(|b| b == BehaviorClose::Informational)
-        {
+        if c.behavior == Behavior::Ok && c.behavior_close == BehaviorClose::Informational {
             continue;
         }
         let (label, width, reason) = problem(c, p);

@@ -43,7 +43,7 @@ impl CaseReport {
             expectation: result.expectation.clone(),
             behavior: result.behavior,
             result: result.result.clone(),
-            behavior_close: Some(result.behavior_close),
+            behavior_close: result.behavior_close,
             result_close: result.result_close.clone(),
             duration_ms: result.duration_ms,
             report_time: result.report_time,
