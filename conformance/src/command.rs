@@ -206,6 +206,8 @@ pub fn finish(run: &Run, opts: &RunOptions, panicked: usize) -> u8 {
 }
 
 /// The `--format json` document: the run, one object per case, and the counts.
+/// `behaviorClose` and `resultClose` are `null` for a case without a close
+/// verdict (SSE), as `remoteCloseCode` is for a case without a close code.
 pub fn json_summary(run: &Run, dir: Option<&std::path::Path>) -> serde_json::Value {
     let mut counts = serde_json::Map::new();
     for c in &run.cases {
@@ -218,11 +220,11 @@ pub fn json_summary(run: &Run, dir: Option<&std::path::Path>) -> serde_json::Val
             "id": c.id,
             "description": c.description,
             "behavior": c.behavior.as_str(),
-            "behaviorClose": c.behavior_close.as_str(),
+            "behaviorClose": c.behavior_close().map(|b| b.as_str()),
             "remoteCloseCode": c.remote_close_code,
             "duration": c.duration_ms,
             "result": c.result,
-            "resultClose": c.result_close,
+            "resultClose": c.close.as_ref().map(|v| v.result.as_str()),
             "failed": c.fails(run.strict),
             "limits": c.limits,
         })).collect::<Vec<_>>(),

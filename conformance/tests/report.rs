@@ -103,8 +103,10 @@ fn reference_index_is_rebuilt_from_a_run() {
                 expectation: String::new(),
                 behavior: behavior_of(v["behavior"].as_str().unwrap()),
                 result: String::new(),
-                behavior_close: behavior_close_of(v["behaviorClose"].as_str().unwrap()),
-                result_close: String::new(),
+                close: Some(report::CloseVerdict {
+                    behavior: behavior_close_of(v["behaviorClose"].as_str().unwrap()),
+                    result: String::new(),
+                }),
                 duration_ms: v["duration"].as_u64().unwrap(),
                 report_time: false,
                 remote_close_code: v["remoteCloseCode"].as_u64().map(|c| c as u16),
@@ -640,4 +642,138 @@ fn case_json_snapshot() {
     detail["duration"] = Value::from("[duration]");
     detail["started"] = Value::from("[started]");
     insta::assert_snapshot!("case_6_4_3_json", pyjson::to_string(&detail));
+}
+
+/// An SSE-shaped run: no case has a close verdict (there is no close
+/// handshake to score).
+fn run_without_close() -> Run {
+    let case = |id: &str, behavior: Behavior, result: &str| CaseReport {
+        id: id.to_owned(),
+        sort_key: report::sort_key(id),
+        category: "E.1".to_owned(),
+        category_name: "Response".to_owned(),
+        description: format!("case {id}"),
+        expectation: "what a conforming server does".to_owned(),
+        behavior,
+        result: result.to_owned(),
+        close: None,
+        duration_ms: 7,
+        report_time: false,
+        remote_close_code: None,
+        limits: Vec::new(),
+        detail: report::Detail::value(serde_json::json!({
+            "id": id, "rule": "WHATWG HTML §9.2", "observations": [],
+        })),
+    };
+    let mut run = Run {
+        agent: "sse-agent".to_owned(),
+        kind: Protocol::Sse,
+        started: UNIX_EPOCH + Duration::from_secs(STARTED),
+        wall_time: Duration::from_millis(1500),
+        strict: false,
+        cases: vec![
+            case("E.1.2", Behavior::Failed, "Content-Type: text/html"),
+            case("E.1.1", Behavior::Ok, "status 200"),
+            case("E.1.3", Behavior::Informational, "retry: 2000 ms"),
+        ],
+    };
+    run.sort();
+    run
+}
+
+/// A protocol without a close verdict: no report makes one up, except
+/// `index.json`, whose Autobahn shape needs `behaviorClose` in every entry.
+#[test]
+fn a_run_without_close_verdicts_shows_none() {
+    let run = run_without_close();
+    assert!(!run.has_close_verdicts());
+    assert!(run.cases[0].is_ok(), "OK with no close verdict is OK");
+    assert!(!run.cases.iter().any(CaseReport::close_fails));
+    assert_eq!(run.failed(), 1);
+
+    let tmp = TempDir::new("reports-sse");
+    let dir = tmp.0.join("sse");
+    report::write_all(&dir, &run).unwrap();
+
+    // index.json: Autobahn's five keys; INFORMATIONAL, never a failure.
+    let index: Value = serde_json::from_str(&read(&dir, "index.json")).unwrap();
+    for (id, entry) in index["sse-agent"].as_object().unwrap() {
+        assert_eq!(entry.as_object().unwrap().len(), 5, "{id}");
+        assert_eq!(entry["behaviorClose"], "INFORMATIONAL", "{id}");
+        assert_eq!(entry["remoteCloseCode"], Value::Null, "{id}");
+    }
+
+    // index.html: no close column, badge or legend row; OK rows are "ok".
+    let html = read(&dir, "index.html");
+    assert!(!html.contains("<th>Close</th>"), "no close column");
+    assert!(!html.contains("Close not OK"), "no close badge");
+    assert!(!html.contains("Close column"), "no close legend");
+    assert!(html.contains("<thead><tr><th>Case</th><th>Behavior</th><th>ms</th>"));
+    assert!(html.contains("<th colspan=\"4\">E.1 Response"));
+    assert!(html.contains("<tr class=\"row ok t-pass\" id=\"case_E_1_1\">"));
+    assert!(html.contains("<tr class=\"row problem t-fail\" id=\"case_E_1_2\">"));
+    // The WebSocket index keeps all three.
+    let ws = report::html::index_page(&crate::run());
+    assert!(ws.contains("<th>Close</th>") && ws.contains("Close not OK"));
+    assert!(ws.contains("Close column") && ws.contains("<th colspan=\"5\">"));
+
+    // The detail page: behavior only.
+    let page = read(&dir, "sse_agent_case_E_1_2.html");
+    assert!(page.contains("<tr><th>behavior</th>"));
+    assert!(!page.contains("behaviorClose"), "{page}");
+
+    // JUnit: the failure and every system-out say nothing of a close.
+    let xml = read(&dir, "junit.xml");
+    assert!(
+        !xml.contains("behaviorClose") && !xml.contains("close "),
+        "{xml}"
+    );
+    let junit = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+    let failed = &junit.test_suites[0].test_cases[1];
+    assert_eq!(failed.name.as_str(), "E.1.2 case E.1.2");
+    match &failed.status {
+        quick_junit::TestCaseStatus::NonSuccess { message, ty, .. } => {
+            assert_eq!(
+                message.as_ref().unwrap().as_str(),
+                "Content-Type: text/html"
+            );
+            assert_eq!(ty.as_ref().unwrap().as_str(), "FAILED");
+        }
+        other => panic!("E.1.2 should fail: {other:?}"),
+    }
+    assert_eq!(
+        failed.system_out.as_ref().unwrap().as_str().trim_end(),
+        "behavior: FAILED: Content-Type: text/html"
+    );
+
+    // The text summary: no BAD CLOSE column; the cases not OK listed.
+    let text = summary::render(&run, None, false);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[2..5],
+        [
+            "Category   OK  NON-STRICT  FAILED  INFO  UNIMPL  TOTAL",
+            "E.1         1           0       1     1       0      3  Response",
+            "Total       1           0       1     1       0      3",
+        ],
+        "{text}"
+    );
+    assert!(
+        text.contains("E.1.2  FAILED         Content-Type: text/html"),
+        "{text}"
+    );
+    assert!(
+        text.contains("E.1.3  INFORMATIONAL  retry: 2000 ms"),
+        "{text}"
+    );
+    assert!(!text.contains("E.1.1"), "{text}");
+
+    // --format json: null, as for a missing close code.
+    let doc = wirecheck::command::json_summary(&run, None);
+    for c in doc["cases"].as_array().unwrap() {
+        assert_eq!(c["behaviorClose"], Value::Null, "{c}");
+        assert_eq!(c["resultClose"], Value::Null, "{c}");
+    }
+    let doc = wirecheck::command::json_summary(&crate::run(), None);
+    assert_eq!(doc["cases"][0]["behaviorClose"], "OK");
 }

@@ -15,7 +15,8 @@ pub mod verdict;
 
 pub use id::{CaseId, IdPart};
 pub use outcome::{
-    CaseReport, Detail, Protocol, Run, case_file_stem, clean_for_filename, iso8601_utc, sort_key,
+    CaseReport, CloseVerdict, Detail, Protocol, Run, case_file_stem, clean_for_filename,
+    iso8601_utc, sort_key,
 };
 pub use select::{pattern_matches, select_by};
 pub use verdict::{Behavior, BehaviorClose};

@@ -3,6 +3,11 @@
 //! (the WebSocket runner in `ws::report`, the SSE runner in `sse::run`); the
 //! renderers in `report` read nothing else. A case's protocol-specific detail
 //! travels as its per-case JSON ([`Detail`]), made by the runner.
+//!
+//! Not every protocol has a close verdict: WebSocket scores its close
+//! handshake (`behaviorClose`, Autobahn's second verdict), SSE has no close
+//! handshake to score. [`CaseReport::close`] is `None` for such a case, and
+//! every renderer shows no close verdict for it rather than a made-up one.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -65,10 +70,9 @@ pub struct CaseReport {
     pub behavior: Behavior,
     /// Why (one line: what was expected, what was received).
     pub result: String,
-    /// The `behaviorClose` verdict.
-    pub behavior_close: BehaviorClose,
-    /// Why (one line).
-    pub result_close: String,
+    /// The `behaviorClose` verdict and its reason; `None` when the protocol
+    /// has no close verdict (SSE).
+    pub close: Option<CloseVerdict>,
     /// Milliseconds, as Autobahn measures them (from the open connection to the TCP close).
     pub duration_ms: u64,
     /// Whether the duration is the point of the case (shown next to the verdict).
@@ -84,9 +88,18 @@ pub struct CaseReport {
     pub detail: Detail,
 }
 
+/// The `behaviorClose` verdict of a case, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseVerdict {
+    /// The verdict.
+    pub behavior: BehaviorClose,
+    /// Why (one line).
+    pub result: String,
+}
+
 /// A case's per-case JSON, made when its files are written: the details of a
 /// whole run, as JSON values all at once, can take many times the memory of
-/// the records they are made from (DESIGN §7a), so [`write_all`] makes one,
+/// the records they are made from (DESIGN §7a), so `report::write_all` makes one,
 /// writes it, and drops it before the next.
 #[derive(Clone)]
 pub struct Detail(std::sync::Arc<dyn Fn() -> serde_json::Value + Send + Sync>);
@@ -127,14 +140,22 @@ impl CaseReport {
         self.behavior.fails(strict)
     }
 
-    /// `behaviorClose` is a failure: FAILED, WRONG CODE, UNCLEAN or FAILED BY CLIENT.
+    /// The `behaviorClose` verdict, if the protocol has one.
+    pub fn behavior_close(&self) -> Option<BehaviorClose> {
+        self.close.as_ref().map(|c| c.behavior)
+    }
+
+    /// `behaviorClose` is a failure: FAILED, WRONG CODE, UNCLEAN or FAILED BY
+    /// CLIENT. A case without a close verdict never fails by its close.
     pub fn close_fails(&self) -> bool {
         matches!(
-            self.behavior_close,
-            BehaviorClose::Failed
-                | BehaviorClose::WrongCode
-                | BehaviorClose::Unclean
-                | BehaviorClose::FailedByClient
+            self.behavior_close(),
+            Some(
+                BehaviorClose::Failed
+                    | BehaviorClose::WrongCode
+                    | BehaviorClose::Unclean
+                    | BehaviorClose::FailedByClient
+            )
         )
     }
 
@@ -143,9 +164,11 @@ impl CaseReport {
         self.behavior_fails(strict) || self.close_fails()
     }
 
-    /// Both verdicts are OK.
+    /// Every verdict the case has is OK: `behavior`, and `behaviorClose` if
+    /// the protocol has one.
     pub fn is_ok(&self) -> bool {
-        self.behavior == Behavior::Ok && self.behavior_close == BehaviorClose::Ok
+        self.behavior == Behavior::Ok
+            && self.behavior_close().is_none_or(|c| c == BehaviorClose::Ok)
     }
 }
 
@@ -153,6 +176,13 @@ impl Run {
     /// Sort the cases by id, as every report lists them.
     pub fn sort(&mut self) {
         self.cases.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
+    }
+
+    /// Whether the run has close verdicts to show: some case has one (every
+    /// WebSocket case; no SSE case). The HTML, JUnit and text reports show
+    /// no close column when it has none.
+    pub fn has_close_verdicts(&self) -> bool {
+        self.cases.iter().any(|c| c.close.is_some())
     }
 
     /// The cases that hit a limit of wirecheck's own, with the limits they hit.
@@ -257,6 +287,57 @@ mod tests {
         assert_eq!(clean_for_filename("Ünï"), "n");
         assert_eq!(case_file_stem("ws-local", "6.4.1"), "ws_local_case_6_4_1");
         assert_eq!(case_file_stem("x", "H.1.2"), "x_case_H_1_2");
+    }
+
+    fn case(behavior: Behavior, close: Option<BehaviorClose>) -> CaseReport {
+        CaseReport {
+            id: "1.1".to_owned(),
+            sort_key: sort_key("1.1"),
+            category: "1".to_owned(),
+            category_name: String::new(),
+            description: String::new(),
+            expectation: String::new(),
+            behavior,
+            result: String::new(),
+            close: close.map(|behavior| CloseVerdict {
+                behavior,
+                result: String::new(),
+            }),
+            duration_ms: 0,
+            report_time: false,
+            remote_close_code: None,
+            limits: Vec::new(),
+            detail: Detail::value(serde_json::Value::Null),
+        }
+    }
+
+    #[test]
+    fn a_missing_close_verdict_neither_fails_nor_spoils_ok() {
+        use BehaviorClose as C;
+        assert!(case(Behavior::Ok, None).is_ok());
+        assert!(case(Behavior::Ok, Some(C::Ok)).is_ok());
+        assert!(!case(Behavior::Ok, Some(C::Informational)).is_ok());
+        assert!(!case(Behavior::Failed, None).is_ok());
+        assert!(!case(Behavior::Ok, None).close_fails());
+        assert!(case(Behavior::Ok, Some(C::Unclean)).close_fails());
+        assert!(!case(Behavior::Ok, Some(C::Informational)).close_fails());
+        assert!(case(Behavior::Failed, None).fails(false));
+        assert!(case(Behavior::NonStrict, None).fails(true));
+        assert!(!case(Behavior::NonStrict, None).fails(false));
+
+        let mut run = Run {
+            agent: "a".to_owned(),
+            kind: Protocol::Sse,
+            started: UNIX_EPOCH,
+            wall_time: Duration::ZERO,
+            strict: false,
+            cases: vec![case(Behavior::Ok, None), case(Behavior::Failed, None)],
+        };
+        assert!(!run.has_close_verdicts());
+        assert_eq!(run.failed(), 1);
+        run.cases.push(case(Behavior::Ok, Some(C::FailedByClient)));
+        assert!(run.has_close_verdicts());
+        assert_eq!(run.failed(), 2);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! A case's detail page (`<agent>_case_<id>.html`, next to its JSON), rendered
 //! from the per-case JSON ([`CaseReport::detail`]) so the page and the JSON
-//! always agree: the verdicts with their reasons, description and expectation,
+//! always agree: the verdicts with their reasons (no `behaviorClose` for a
+//! protocol without one), description and expectation,
 //! expected against received events, the closing behaviour, the opening
 //! handshake, the wire statistics and the wire log as a table.
 //!
@@ -357,22 +358,28 @@ pub fn render(run: &Run, case: &CaseReport, detail: &Value) -> String {
         esc(&started),
     );
 
-    let (close_cls, _) = close_class(case);
     let _ = write!(
         out,
         "<div class=\"block\"><h3>Description</h3>{}</div>\n\
          <div class=\"block\"><h3>Expectation</h3>{}</div>\n\
          <div class=\"block\"><h3>Outcome</h3><table class=\"kv\">\
-         <tr><th>behavior</th><td class=\"{class}\">{}</td><td>{}</td></tr>\
-         <tr><th>behaviorClose</th><td class=\"{close_cls}\">{}</td><td>{}</td></tr>\
-         </table></div>\n",
+         <tr><th>behavior</th><td class=\"{class}\">{}</td><td>{}</td></tr>",
         esc(&case.description),
         esc(&case.expectation),
         esc(case.behavior.as_str()),
         esc(&case.result),
-        esc(case.behavior_close.as_str()),
-        esc(&case.result_close),
     );
+    // A protocol without a close verdict (SSE) has no behaviorClose row.
+    if let Some(close) = &case.close {
+        let (close_cls, _) = close_class(case);
+        let _ = write!(
+            out,
+            "<tr><th>behaviorClose</th><td class=\"{close_cls}\">{}</td><td>{}</td></tr>",
+            esc(close.behavior.as_str()),
+            esc(&close.result),
+        );
+    }
+    out.push_str("</table></div>\n");
 
     if d.get("expected").is_some() || d.get("received").is_some() {
         out.push_str("<h2>Events: expected and received</h2>\n<div class=\"grid\">\n");

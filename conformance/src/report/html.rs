@@ -4,7 +4,9 @@
 //! links to its own detail page next to its JSON (`<agent>_case_<id>.html`,
 //! `case_html`), as Autobahn lays its reports out: the
 //! index of a 517-case run stays small and fast, and the wire logs live on the
-//! detail pages. A checkbox hides the cases that are OK (CSS only).
+//! detail pages. A checkbox hides the cases that are OK (CSS only). A run
+//! without close verdicts (SSE) has no close column, close badge or close
+//! legend row.
 //!
 //! Every piece of text goes through [`esc`]: descriptions, reasons and
 //! payloads come from the server under test and are hostile input. What the
@@ -15,7 +17,9 @@ use std::fmt::Write as _;
 use super::page::{anchor, behavior_class, close_class, esc, href, page_head};
 use super::{Behavior, BehaviorClose, CaseReport, Run};
 
-/// What the colours mean (Autobahn's legend, DESIGN §5), folded away by default.
+/// What the colours mean (Autobahn's legend, DESIGN §5), folded away by
+/// default: the `behavior` colours, then [`LEGEND_CLOSE`] for a run with close
+/// verdicts, then [`LEGEND_END`].
 const LEGEND: &str = "<details class=\"legend\"><summary>What the colours mean</summary><table>\
 <tr><td class=\"v pass\">Pass</td><td>OK: the server did what the spec requires.</td></tr>\
 <tr><td class=\"v nonstrict\">Non-Strict</td><td>A SHOULD is not met (or a canonical behaviour the \
@@ -24,11 +28,17 @@ spec leaves open); the server is still conformant. Fails the run only with <code
 <tr><td class=\"v info\">Info</td><td>The spec leaves it open; the reason says what happened.</td></tr>\
 <tr><td class=\"v unimpl\">Unimplemented</td><td>The server does not offer the feature \
 (permessage-deflate).</td></tr>\
-<tr><td class=\"v pass\">1000</td><td>Close column: the close code the server sent (<i>none</i> \
+";
+
+/// The legend's row for the close column.
+const LEGEND_CLOSE: &str = "<tr><td class=\"v pass\">1000</td><td>Close column: the close code the server sent (<i>none</i> \
 without one), coloured by <code>behaviorClose</code>: green OK, <span class=\"almost\">&nbsp;light \
 green&nbsp;</span> FAILED BY CLIENT (wirecheck had to drop TCP), <span class=\"nonstrict\">&nbsp;yellow\
 &nbsp;</span> WRONG CODE, blue INFORMATIONAL; <i>Unclean</i> and <i>Fail</i> in red.</td></tr>\
-</table></details>\n";
+";
+
+/// The end of the legend.
+const LEGEND_END: &str = "</table></details>\n";
 
 /// Counts per `behavior`, in legend order, and the cases whose close fails.
 fn verdict_counts<'a>(
@@ -53,13 +63,8 @@ fn verdict_counts<'a>(
     (n, bad_close)
 }
 
-fn case_row(out: &mut String, run: &Run, case: &CaseReport) {
+fn case_row(out: &mut String, run: &Run, case: &CaseReport, close_column: bool) {
     let (class, label) = behavior_class(case.behavior);
-    let (close_cls, close_text) = if run.kind == super::Protocol::Sse {
-        ("info", "n/a".to_owned())
-    } else {
-        close_class(case)
-    };
     let state = if case.is_ok() { "ok" } else { "problem" };
     let tint = if case.close_fails() && case.behavior == Behavior::Ok {
         "closebad"
@@ -71,14 +76,24 @@ fn case_row(out: &mut String, run: &Run, case: &CaseReport) {
         out,
         "<tr class=\"row {state} t-{tint}\" id=\"{anchor}\">\
          <td class=\"id\"><a href=\"{href}\">{id}</a></td>\
-         <td class=\"v {class}\">{label}</td>\
-         <td class=\"v {close_cls}\" title=\"{close_title}\">{close_text}</td>\
-         <td class=\"ms\">{ms}</td><td class=\"desc\">{desc}",
+         <td class=\"v {class}\">{label}</td>",
         anchor = anchor(&case.id),
         href = href(&file),
         id = esc(&case.id),
-        close_title = esc(case.behavior_close.as_str()),
-        close_text = esc(&close_text),
+    );
+    if close_column {
+        let (close_cls, close_text) = close_class(case);
+        let close_title = case.behavior_close().map_or("", BehaviorClose::as_str);
+        let _ = write!(
+            out,
+            "<td class=\"v {close_cls}\" title=\"{}\">{}</td>",
+            esc(close_title),
+            esc(&close_text),
+        );
+    }
+    let _ = write!(
+        out,
+        "<td class=\"ms\">{ms}</td><td class=\"desc\">{desc}",
         ms = case.duration_ms,
         desc = esc(&case.description),
     );
@@ -90,10 +105,12 @@ fn case_row(out: &mut String, run: &Run, case: &CaseReport) {
         if case.behavior != Behavior::Ok {
             reasons.push(case.result.as_str());
         }
-        if case.behavior_close != BehaviorClose::Ok
-            && (case.close_fails() || case.behavior == Behavior::Ok)
-        {
-            reasons.push(case.result_close.as_str());
+        if let Some(close) = &case.close {
+            if close.behavior != BehaviorClose::Ok
+                && (case.close_fails() || case.behavior == Behavior::Ok)
+            {
+                reasons.push(close.result.as_str());
+            }
         }
         for r in reasons {
             let _ = write!(out, "<div class=\"reason\">{}</div>", esc(r));
@@ -105,6 +122,8 @@ fn case_row(out: &mut String, run: &Run, case: &CaseReport) {
 /// The text of `index.html`.
 pub fn index_page(run: &Run) -> String {
     let mut out = String::with_capacity(4096 + run.cases.len() * 400);
+    // A protocol without close verdicts (SSE) gets no close column, badge or legend row.
+    let close_column = run.has_close_verdicts();
     let kind = run.kind.as_str();
     page_head(&mut out, &format!("wirecheck {kind} report: {}", run.agent));
     let _ = write!(
@@ -143,13 +162,20 @@ pub fn index_page(run: &Run) -> String {
             b.as_str()
         );
     }
-    let zero = if bad_close == 0 { " zero" } else { "" };
-    let _ = writeln!(
-        out,
-        "<span class=\"badge closebad{zero}\" title=\"behaviorClose FAILED, WRONG CODE, UNCLEAN \
-         or FAILED BY CLIENT\"><span class=\"n\">{bad_close}</span>Close not OK</span></div>"
-    );
+    if close_column {
+        let zero = if bad_close == 0 { " zero" } else { "" };
+        let _ = write!(
+            out,
+            "<span class=\"badge closebad{zero}\" title=\"behaviorClose FAILED, WRONG CODE, \
+             UNCLEAN or FAILED BY CLIENT\"><span class=\"n\">{bad_close}</span>Close not OK</span>"
+        );
+    }
+    out.push_str("</div>\n");
     out.push_str(LEGEND);
+    if close_column {
+        out.push_str(LEGEND_CLOSE);
+    }
+    out.push_str(LEGEND_END);
     out.push_str(
         "<p class=\"meta\">Machine-readable: <a href=\"index.json\">index.json</a> (Autobahn's \
          format) · <a href=\"junit.xml\">junit.xml</a>. Each case id opens its detail page with \
@@ -159,9 +185,13 @@ pub fn index_page(run: &Run) -> String {
     out.push_str(
         "<input type=\"checkbox\" id=\"only-problems\"><label class=\"filter\" \
          for=\"only-problems\"> Show only cases that are not OK</label>\n<table class=\"cases\">\n\
-         <thead><tr><th>Case</th><th>Behavior</th><th>Close</th><th>ms</th>\
-         <th>Description</th></tr></thead>\n",
+         <thead><tr><th>Case</th><th>Behavior</th>",
     );
+    if close_column {
+        out.push_str("<th>Close</th>");
+    }
+    out.push_str("<th>ms</th><th>Description</th></tr></thead>\n");
+    let columns = if close_column { 5 } else { 4 };
     for (category, name, cases) in run.categories() {
         let (counts, bad_close) = verdict_counts(cases.iter().copied());
         let mut summary: Vec<String> = counts
@@ -174,7 +204,7 @@ pub fn index_page(run: &Run) -> String {
         }
         let _ = writeln!(
             out,
-            "<tbody id=\"cat_{}\"><tr class=\"category\"><th colspan=\"5\">{} {}\
+            "<tbody id=\"cat_{}\"><tr class=\"category\"><th colspan=\"{columns}\">{} {}\
              <span class=\"counts\">{} cases: {}</span></th></tr>",
             href(category),
             esc(category),
@@ -183,7 +213,7 @@ pub fn index_page(run: &Run) -> String {
             esc(&summary.join(", ")),
         );
         for case in cases {
-            case_row(&mut out, run, case);
+            case_row(&mut out, run, case, close_column);
         }
         out.push_str("</tbody>\n");
     }

@@ -7,7 +7,8 @@
 //! FAILED, WRONG CODE, UNCLEAN or FAILED BY CLIENT; the message is the one-line
 //! reason, the type the verdicts, and the text both verdicts with their
 //! reasons. UNIMPLEMENTED cases are `skipped`. Every
-//! case carries both verdicts and reasons in `system-out`. quick-junit escapes
+//! case carries both verdicts and reasons in `system-out`; a case without a
+//! close verdict (SSE) carries only `behavior`, and nothing of a close. quick-junit escapes
 //! the text and drops characters XML cannot hold, so hostile reasons are safe.
 
 use std::time::Duration;
@@ -18,31 +19,32 @@ use super::{Behavior, CaseReport, Run};
 
 /// The one-line failure message and its type for a failing case.
 fn failure(case: &CaseReport, strict: bool) -> (String, String) {
-    match (case.behavior_fails(strict), case.close_fails()) {
-        (true, true) => (
-            format!("{}; close: {}", case.result, case.result_close),
+    match (case.behavior_fails(strict), &case.close) {
+        (true, Some(close)) if case.close_fails() => (
+            format!("{}; close: {}", case.result, close.result),
             format!(
                 "{}, close {}",
                 case.behavior.as_str(),
-                case.behavior_close.as_str()
+                close.behavior.as_str()
             ),
         ),
-        (false, true) => (
-            case.result_close.clone(),
-            format!("close {}", case.behavior_close.as_str()),
+        (false, Some(close)) if case.close_fails() => (
+            close.result.clone(),
+            format!("close {}", close.behavior.as_str()),
         ),
         _ => (case.result.clone(), case.behavior.as_str().to_owned()),
     }
 }
 
 fn test_case(case: &CaseReport, suite: &str, strict: bool) -> TestCase {
-    let reasons = format!(
-        "behavior: {}: {}\nbehaviorClose: {}: {}\n",
-        case.behavior.as_str(),
-        case.result,
-        case.behavior_close.as_str(),
-        case.result_close
-    );
+    let mut reasons = format!("behavior: {}: {}\n", case.behavior.as_str(), case.result);
+    if let Some(close) = &case.close {
+        reasons.push_str(&format!(
+            "behaviorClose: {}: {}\n",
+            close.behavior.as_str(),
+            close.result
+        ));
+    }
     let status = if case.fails(strict) {
         let (message, ty) = failure(case, strict);
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);

@@ -23,8 +23,8 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 pub use crate::core::{
-    Behavior, BehaviorClose, CaseReport, Detail, Protocol, Run, case_file_stem, clean_for_filename,
-    iso8601_utc, sort_key,
+    Behavior, BehaviorClose, CaseReport, CloseVerdict, Detail, Protocol, Run, case_file_stem,
+    clean_for_filename, iso8601_utc, sort_key,
 };
 
 pub mod case_html;

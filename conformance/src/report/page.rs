@@ -59,18 +59,20 @@ pub fn behavior_class(b: Behavior) -> (&'static str, &'static str) {
 /// The CSS class and text of the close column, as Autobahn colours it: the
 /// peer's close code on OK (green), FAILED BY CLIENT (light green), WRONG CODE
 /// (the non-strict colour) and INFORMATIONAL (blue); "Unclean" and "Fail" in red.
+/// A case without a close verdict shows a muted "—".
 pub fn close_class(case: &CaseReport) -> (&'static str, String) {
     let code = match case.remote_close_code {
         Some(code) => code.to_string(),
         None => "none".to_owned(),
     };
-    match case.behavior_close {
-        BehaviorClose::Ok => ("pass", code),
-        BehaviorClose::FailedByClient => ("almost", code),
-        BehaviorClose::WrongCode => ("nonstrict", code),
-        BehaviorClose::Informational => ("info", code),
-        BehaviorClose::Unclean => ("fail", "Unclean".to_owned()),
-        BehaviorClose::Failed => ("fail", "Fail".to_owned()),
+    match case.behavior_close() {
+        Some(BehaviorClose::Ok) => ("pass", code),
+        Some(BehaviorClose::FailedByClient) => ("almost", code),
+        Some(BehaviorClose::WrongCode) => ("nonstrict", code),
+        Some(BehaviorClose::Informational) => ("info", code),
+        Some(BehaviorClose::Unclean) => ("fail", "Unclean".to_owned()),
+        Some(BehaviorClose::Failed) => ("fail", "Fail".to_owned()),
+        None => ("muted", "\u{2014}".to_owned()),
     }
 }
 

@@ -2,7 +2,8 @@
 //! verdict counts per category with a total line, one line per case that is not
 //! OK with its one-line reason, the outcome, and where the reports are.
 //!
-//! The category name is the last column so the table fits in 80 columns.
+//! The category name is the last column so the table fits in 80 columns. A run
+//! without close verdicts (SSE) has no BAD CLOSE column.
 //! UNIMPLEMENTED cases are folded into one line per category and reason (a
 //! server without permessage-deflate has 216 of them, all for the same reason).
 //! Colour is ANSI only, and only when the caller says so; [`color_enabled`]
@@ -116,18 +117,24 @@ fn counts<'a>(cases: impl IntoIterator<Item = &'a CaseReport>) -> [usize; 7] {
     n
 }
 
+/// The index of the BAD CLOSE column in [`COLUMNS`], left out for a run
+/// without close verdicts (SSE).
+const BAD_CLOSE: usize = 5;
+
 fn table_row(
     out: &mut String,
     p: Paint,
+    shown: &[usize],
     widths: &[usize; 7],
     label: &str,
     n: &[usize; 7],
     name: &str,
 ) {
     let _ = write!(out, "{label:<9}");
-    for (((_, color), count), width) in COLUMNS.iter().zip(n).zip(widths) {
+    for &i in shown {
+        let (count, width, color) = (n[i], widths[i], COLUMNS[i].1);
         let cell = format!("{count:>width$}");
-        let cell = if *count == 0 {
+        let cell = if count == 0 {
             cell
         } else {
             p.paint(color, &cell)
@@ -164,18 +171,19 @@ fn problem(c: &CaseReport, p: Paint) -> (String, usize, String) {
         plain.push_str(c.behavior.as_str());
         label.push_str(&p.paint(behavior_color(c.behavior), c.behavior.as_str()));
     }
-    if close_bad {
-        let close = format!("close {}", c.behavior_close.as_str());
+    let close = c.close.as_ref().filter(|_| close_bad);
+    if let Some(close) = close {
+        let text = format!("close {}", close.behavior.as_str());
         if behavior_shown {
             plain.push_str(", ");
             label.push_str(", ");
         }
-        plain.push_str(&close);
-        label.push_str(&p.paint(RED, &close));
+        plain.push_str(&text);
+        label.push_str(&p.paint(RED, &text));
     }
-    let reason = printable(&match (behavior_shown, close_bad) {
-        (true, true) => format!("{}; close: {}", c.result, c.result_close),
-        (false, true) => c.result_close.clone(),
+    let reason = printable(&match (behavior_shown, close) {
+        (true, Some(close)) => format!("{}; close: {}", c.result, close.result),
+        (false, Some(close)) => close.result.clone(),
         _ => c.result.clone(),
     });
     (label, plain.len(), reason)
@@ -202,8 +210,12 @@ pub fn render(run: &Run, report_dir: Option<&Path>, color: bool) -> String {
     for (i, (header, _)) in COLUMNS.iter().enumerate() {
         widths[i] = header.len().max(totals[i].to_string().len());
     }
+    let shown: Vec<usize> = (0..COLUMNS.len())
+        .filter(|&i| i != BAD_CLOSE || run.has_close_verdicts())
+        .collect();
     let _ = write!(out, "{:<9}", "Category");
-    for ((header, _), width) in COLUMNS.iter().zip(&widths) {
+    for &i in &shown {
+        let (header, width) = (COLUMNS[i].0, widths[i]);
         let _ = write!(out, "  {header:>width$}");
     }
     out.push('\n');
@@ -212,13 +224,14 @@ pub fn render(run: &Run, report_dir: Option<&Path>, color: bool) -> String {
         table_row(
             &mut out,
             p,
+            &shown,
             &widths,
             &printable(category),
             &n,
             &printable(name),
         );
     }
-    table_row(&mut out, p, &widths, "Total", &totals, "");
+    table_row(&mut out, p, &shown, &widths, "Total", &totals, "");
 
     // One line per case that is not OK; UNIMPLEMENTED folded per category and reason.
     let mut lines: Vec<(String, String, usize, String)> = Vec::new();
@@ -237,7 +250,7 @@ pub fn render(run: &Run, report_dir: Option<&Path>, color: bool) -> String {
             }
             continue;
         }
-        if c.behavior == Behavior::Ok && c.behavior_close == BehaviorClose::Informational {
+        if c.behavior == Behavior::Ok && c.behavior_close() == Some(BehaviorClose::Informational) {
             continue;
         }
         let (label, width, reason) = problem(c, p);

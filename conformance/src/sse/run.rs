@@ -1,6 +1,10 @@
 //! Running the selected SSE cases: make each observation they need once, at most
 //! `-j` at a time, then judge every case and turn the verdicts into the
 //! protocol-neutral report model.
+//!
+//! SSE has no close handshake, so a case has no close verdict
+//! ([`CaseReport::close`] is `None`) and its per-case JSON no `behaviorClose`
+//! or `resultClose` key: how each stream ended is its observation's `end`.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -13,7 +17,7 @@ use tokio::sync::{Notify, Semaphore};
 use super::case::{Case, Ctx, Need, Observations, Settings, Verdict};
 use super::cases::group_name;
 use super::observe::{End, Observation, Request, Seen, Stop, eventsource_request, observe};
-use crate::core::{BehaviorClose, CaseReport, Detail};
+use crate::core::{CaseReport, Detail};
 use crate::net::Target;
 
 /// How to reach the server and what to send besides the EventSource defaults.
@@ -446,11 +450,6 @@ pub fn report(case: &Case, verdict: Verdict, obs: &Observations, agent: &str) ->
         .max()
         .unwrap_or_default();
     let group = case.id.split('.').nth(1).unwrap_or("");
-    let main = used.first().map(|(_, o)| *o);
-    let (behavior_close, result_close) = match main {
-        Some(o) => (BehaviorClose::Informational, end_text(o)),
-        None => (BehaviorClose::Informational, "not observed".to_owned()),
-    };
     let detail = json!({
         "agent": agent,
         "case": case.id,
@@ -460,8 +459,6 @@ pub fn report(case: &Case, verdict: Verdict, obs: &Observations, agent: &str) ->
         "expectation": case.expectation,
         "behavior": verdict.behavior.as_str(),
         "result": verdict.reason,
-        "behaviorClose": behavior_close.as_str(),
-        "resultClose": result_close,
         "duration": duration.as_millis() as u64,
         "observations": used.iter().map(|(n, o)| observation_json(n, o)).collect::<Vec<_>>(),
     });
@@ -474,8 +471,7 @@ pub fn report(case: &Case, verdict: Verdict, obs: &Observations, agent: &str) ->
         expectation: case.expectation.to_owned(),
         behavior: verdict.behavior,
         result: verdict.reason,
-        behavior_close,
-        result_close,
+        close: None,
         duration_ms: duration.as_millis() as u64,
         report_time: false,
         remote_close_code: None,

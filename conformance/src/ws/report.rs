@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use super::case_json;
 use super::result::CaseResult;
-use crate::core::{CaseReport, Detail, Protocol, Run, sort_key};
+use crate::core::{CaseReport, CloseVerdict, Detail, Protocol, Run};
 
 /// The name of a WebSocket case category: Autobahn's (`CaseCategories`) for the
 /// numeric ones, wirecheck's for its own letters (DESIGN §5).
@@ -36,15 +36,17 @@ impl CaseReport {
         let id = result.id.to_string();
         let category = result.id.category();
         CaseReport {
-            sort_key: sort_key(&id),
+            sort_key: result.id.clone(),
             category_name: category_name(&category).to_owned(),
             category,
             description: result.description.clone(),
             expectation: result.expectation.clone(),
             behavior: result.behavior,
             result: result.result.clone(),
-            behavior_close: result.behavior_close,
-            result_close: result.result_close.clone(),
+            close: Some(CloseVerdict {
+                behavior: result.behavior_close,
+                result: result.result_close.clone(),
+            }),
             duration_ms: result.duration_ms,
             report_time: result.report_time,
             remote_close_code: result.close.remote_close_code,
