@@ -50,6 +50,14 @@ fn validating_the_reference_server_exits_0_and_writes_every_report() {
         &std::fs::read_to_string(dir.join("wirecheck_reference_case_E_4_3.json")).expect("case"),
     )
     .expect("JSON");
+    // SSE has no close verdict: no report invents one.
+    assert!(detail.get("behaviorClose").is_none(), "{detail}");
+    let page =
+        std::fs::read_to_string(dir.join("wirecheck_reference_case_E_4_3.html")).expect("page");
+    assert!(
+        !page.contains("behaviorClose"),
+        "no close row on the detail page"
+    );
     let obs = detail["observations"].as_array().expect("observations");
     assert_eq!(obs.len(), 2, "the stream before and after the reconnect");
     assert!(

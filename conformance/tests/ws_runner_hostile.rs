@@ -280,7 +280,9 @@ async fn a_message_flood_is_cut_at_the_event_limit_and_fails() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn endless_fragments_stop_at_the_message_limit_with_1009() {
     let addr = start(Hostile::EndlessFragments).await;
-    let outcome = run(addr, &["1.1.1"], 0.2, Duration::from_secs(60)).await;
+    // Scale 5: 1.1.1's killAfter (5 s here) must not fire before the 1 MiB of
+    // fragments has arrived, however loaded the machine is.
+    let outcome = run(addr, &["1.1.1"], 5.0, Duration::from_secs(60)).await;
     let r = &outcome.results[0];
     assert_limited(r, "over wirecheck's limit");
     assert_eq!(r.close.local_close_code, Some(1009), "RFC 6455 §7.4.1");
