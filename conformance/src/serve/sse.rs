@@ -60,8 +60,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until, timeout, timeout_at};
+use wirecheck_codec::http::{HeadLimits, Request, RequestParser};
 use wirecheck_codec::sse::{Block, comment, heartbeat};
-use wirecheck_codec::ws::handshake::{HandshakeLimits, Request, RequestParser};
 
 /// The port `wirecheck serve sse` listens on by default: the one after `serve ws`'s.
 pub const DEFAULT_PORT: u16 = 9002;
@@ -771,7 +771,7 @@ async fn read_request(
 ) -> Incoming {
     let deadline = Instant::now() + config.request_timeout;
     // 16 KiB and 64 header fields, answered with 431 (RFC 6585 §5).
-    let mut parser = RequestParser::new(HandshakeLimits::default());
+    let mut parser = RequestParser::new(HeadLimits::default());
     loop {
         let read = tokio::select! {
             read = timeout_at(deadline, stream.read(buf)) => read,
@@ -1033,8 +1033,8 @@ async fn linger_close(stream: &mut TcpStream, scratch: &mut [u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wirecheck_codec::http::Header;
     use wirecheck_codec::sse::{Config, Item, Parser};
-    use wirecheck_codec::ws::handshake::Header;
 
     fn request(method: &str, target: &str, version: u8, headers: &[(&str, &[u8])]) -> Request {
         let mut all = vec![Header {

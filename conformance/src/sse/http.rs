@@ -11,13 +11,12 @@
 use std::io::Write;
 
 use flate2::write::{DeflateDecoder, GzDecoder, ZlibDecoder};
+use wirecheck_codec::http::{self, Chunked};
 
 /// The largest response head accepted, in bytes.
 pub const MAX_HEAD: usize = 16 * 1024;
 /// The most header fields accepted in a response head.
 pub const MAX_HEADERS: usize = 64;
-/// The longest chunk-size line (with extensions) accepted.
-const MAX_CHUNK_LINE: usize = 4096;
 
 /// A parsed response head.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,111 +99,73 @@ impl std::fmt::Display for HeadError {
     }
 }
 
-/// Accumulates the response head. `feed` returns the head and how many bytes of
-/// the last input belong to it once the head is complete.
-///
-/// Linear in the bytes fed however they are split: each byte is scanned once for
-/// the empty line that ends the head (RFC 9112 §2.2 allows a bare LF as line
-/// terminator, so `LF LF` and `LF CR LF` end it too), and httparse runs once, on
-/// the complete head. Nothing beyond [`MAX_HEAD`] bytes is kept.
-#[derive(Debug, Default)]
+/// Reads the response head with the codec's HTTP layer
+/// ([`wirecheck_codec::http::ResponseParser`]): each byte looked at once, the
+/// first byte no valid head can contain fails on the read that delivers it, and
+/// nothing beyond [`MAX_HEAD`] bytes or [`MAX_HEADERS`] fields is kept. `feed`
+/// returns the head and how many bytes of the last input belong to it.
+#[derive(Debug)]
 pub struct HeadReader {
-    buf: Vec<u8>,
-    /// `buf[..scanned]` holds no end of the head.
-    scanned: usize,
-    /// The empty lines before the status line (`buf[..lead]`, CR and LF only).
-    lead: usize,
-    /// Bytes examined so far (the work done; tests check it is linear).
-    work: u64,
+    parser: http::ResponseParser,
+    /// The head as received so far (for the report), at most [`MAX_HEAD`] bytes.
+    raw: Vec<u8>,
+}
+
+impl Default for HeadReader {
+    fn default() -> Self {
+        HeadReader {
+            parser: http::ResponseParser::new(http::HeadLimits {
+                max_header_bytes: MAX_HEAD,
+                max_headers: MAX_HEADERS,
+            }),
+            raw: Vec::new(),
+        }
+    }
 }
 
 impl HeadReader {
     /// Feed bytes; `Ok(Some((head, used)))` once complete, where `used` bytes of
     /// this input were the head's and the rest is body.
     pub fn feed(&mut self, input: &[u8]) -> Result<Option<(Head, usize)>, HeadError> {
-        let before = self.buf.len();
-        // Checked against the limit before it is kept: at most MAX_HEAD + 1 bytes.
-        let room = (MAX_HEAD + 1).saturating_sub(before);
-        self.buf.extend_from_slice(&input[..input.len().min(room)]);
-        let Some(len) = self.find_end() else {
-            if self.buf.len() > MAX_HEAD {
-                return Err(HeadError::TooLarge);
+        let parsed = self.parser.feed(input).map_err(|e| match e.kind() {
+            http::HeadErrorKind::HeadTooLarge => HeadError::TooLarge,
+            http::HeadErrorKind::TooManyHeaders => {
+                HeadError::Malformed(format!("more than {MAX_HEADERS} header fields"))
             }
+            _ => HeadError::Malformed(e.to_string()),
+        });
+        let kept = match &parsed {
+            Ok(Some(p)) => p.consumed,
+            _ => input.len(),
+        };
+        let room = MAX_HEAD.saturating_sub(self.raw.len());
+        self.raw.extend_from_slice(&input[..kept.min(room)]);
+        let Some(p) = parsed? else {
             return Ok(None);
         };
-        let head = self.parse(len)?;
-        Ok(Some((head, len - before)))
+        let r = p.value;
+        let head = Head {
+            version: r.version,
+            status: r.status,
+            reason: r.reason,
+            headers: r
+                .headers
+                .iter()
+                .map(|h| {
+                    (
+                        h.name.clone(),
+                        String::from_utf8_lossy(&h.value).into_owned(),
+                    )
+                })
+                .collect(),
+            raw: String::from_utf8_lossy(&self.raw).into_owned(),
+        };
+        Ok(Some((head, p.consumed)))
     }
 
     /// The work done so far: bytes examined, by the scan and by httparse.
     pub fn work(&self) -> u64 {
-        self.work
-    }
-
-    /// The length of the head (through its empty line) once `buf` holds it,
-    /// scanning only bytes not scanned before.
-    fn find_end(&mut self) -> Option<usize> {
-        // RFC 9112 §2.2: a recipient may ignore empty lines before the status line
-        // (httparse does); they do not end the head.
-        // Counted once: the count stops at the first other byte.
-        while self
-            .buf
-            .get(self.lead)
-            .is_some_and(|b| matches!(b, b'\r' | b'\n'))
-        {
-            self.lead += 1;
-            self.work += 1;
-        }
-        let lead = self.lead;
-        let mut from = self.scanned.max(lead);
-        while let Some(i) = memchr::memchr(b'\n', &self.buf[from..]).map(|i| from + i) {
-            self.work += (i + 1 - from) as u64;
-            from = i + 1;
-            // The line this LF ends is empty: LF LF, or LF CR LF (a CRLFCRLF split
-            // across reads is found here too: the scan resumes before the LF).
-            // `i > lead`: the leading CR and LF bytes were skipped.
-            let empty = self.buf[i - 1] == b'\n'
-                || (self.buf[i - 1] == b'\r' && i >= lead + 2 && self.buf[i - 2] == b'\n');
-            if empty {
-                return Some(i + 1);
-            }
-        }
-        self.work += (self.buf.len() - from) as u64;
-        self.scanned = self.buf.len();
-        None
-    }
-
-    /// httparse over the complete head, once.
-    fn parse(&mut self, len: usize) -> Result<Head, HeadError> {
-        self.work += len as u64;
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut resp = httparse::Response::new(&mut headers);
-        match resp.parse(&self.buf[..len]) {
-            Ok(httparse::Status::Complete(_)) => Ok(Head {
-                version: resp.version.unwrap_or(1),
-                status: resp.code.unwrap_or(0),
-                reason: resp.reason.unwrap_or("").to_owned(),
-                headers: resp
-                    .headers
-                    .iter()
-                    .map(|h| {
-                        (
-                            h.name.to_owned(),
-                            String::from_utf8_lossy(h.value).into_owned(),
-                        )
-                    })
-                    .collect(),
-                raw: String::from_utf8_lossy(&self.buf[..len]).into_owned(),
-            }),
-            // An empty line ended it, yet httparse wants more: not a head it can read.
-            Ok(httparse::Status::Partial) => Err(HeadError::Malformed(
-                "the head ends before its status line is complete".into(),
-            )),
-            Err(httparse::Error::TooManyHeaders) => Err(HeadError::Malformed(format!(
-                "more than {MAX_HEADERS} header fields"
-            ))),
-            Err(e) => Err(HeadError::Malformed(e.to_string())),
-        }
+        self.parser.work()
     }
 }
 
@@ -303,7 +264,13 @@ impl Framing {
     /// `Ok(true)` when the body is complete (bytes after its end are ignored).
     pub fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<bool, String> {
         match self {
-            Framing::Chunked(c) => c.decode(input, out),
+            Framing::Chunked(c) => c.decode(input, out).map_err(|e| match e {
+                http::ChunkError::BadSize(line) => format!(
+                    "invalid chunk-size line {}",
+                    quoted(&String::from_utf8_lossy(&line))
+                ),
+                other => other.to_string(),
+            }),
             Framing::Length(left) => {
                 let take = input
                     .len()
@@ -322,107 +289,10 @@ impl Framing {
     /// Whether the server closing the connection now ends the body properly.
     pub fn complete_at_close(&self) -> bool {
         match self {
-            Framing::Chunked(c) => matches!(c.state, ChunkState::Done),
+            Framing::Chunked(c) => c.is_done(),
             Framing::Length(left) => *left == 0,
             Framing::Close => true,
         }
-    }
-}
-
-/// The chunked transfer coding decoder (RFC 9112 §7.1).
-#[derive(Debug, Default)]
-pub struct Chunked {
-    state: ChunkState,
-    line: Vec<u8>,
-}
-
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-enum ChunkState {
-    /// Reading a chunk-size line.
-    #[default]
-    Size,
-    /// Inside chunk data: this many bytes are left.
-    Data(u64),
-    /// After chunk data: the CRLF (this many bytes of it seen).
-    DataEnd(u8),
-    /// After the last chunk: trailer lines until an empty one.
-    Trailer,
-    /// The body is complete.
-    Done,
-}
-
-impl Chunked {
-    fn decode(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<bool, String> {
-        while !input.is_empty() {
-            match self.state {
-                ChunkState::Size | ChunkState::Trailer => {
-                    let Some(i) = memchr::memchr(b'\n', input) else {
-                        if self.line.len() + input.len() > MAX_CHUNK_LINE {
-                            return Err(format!(
-                                "a chunk-size or trailer line longer than {MAX_CHUNK_LINE} bytes"
-                            ));
-                        }
-                        self.line.extend_from_slice(input);
-                        return Ok(false);
-                    };
-                    if self.line.len() + i > MAX_CHUNK_LINE {
-                        return Err(format!(
-                            "a chunk-size or trailer line longer than {MAX_CHUNK_LINE} bytes"
-                        ));
-                    }
-                    self.line.extend_from_slice(&input[..=i]);
-                    input = &input[i + 1..];
-                    let line = std::mem::take(&mut self.line);
-                    if self.state == ChunkState::Trailer {
-                        if line == b"\r\n" || line == b"\n" {
-                            self.state = ChunkState::Done;
-                            return Ok(true);
-                        }
-                        continue;
-                    }
-                    // RFC 9112 §7.1: chunk-size [ chunk-ext ] CRLF.
-                    let size = match httparse::parse_chunk_size(&line) {
-                        Ok(httparse::Status::Complete((_, size))) => size,
-                        _ => {
-                            return Err(format!(
-                                "invalid chunk-size line {}",
-                                quoted(String::from_utf8_lossy(&line).trim_end())
-                            ));
-                        }
-                    };
-                    self.state = if size == 0 {
-                        ChunkState::Trailer
-                    } else {
-                        ChunkState::Data(size)
-                    };
-                }
-                ChunkState::Data(left) => {
-                    let take = input.len().min(usize::try_from(left).unwrap_or(usize::MAX));
-                    out.extend_from_slice(&input[..take]);
-                    input = &input[take..];
-                    let left = left - take as u64;
-                    self.state = if left == 0 {
-                        ChunkState::DataEnd(0)
-                    } else {
-                        ChunkState::Data(left)
-                    };
-                }
-                ChunkState::DataEnd(seen) => {
-                    let expected = if seen == 0 { b'\r' } else { b'\n' };
-                    if input[0] != expected {
-                        return Err("chunk data not followed by CRLF".into());
-                    }
-                    input = &input[1..];
-                    self.state = if seen == 0 {
-                        ChunkState::DataEnd(1)
-                    } else {
-                        ChunkState::Size
-                    };
-                }
-                ChunkState::Done => return Ok(true),
-            }
-        }
-        Ok(self.state == ChunkState::Done)
     }
 }
 
@@ -539,17 +409,20 @@ fn is_zlib_header(cmf: u8, flg: u8) -> bool {
     cmf & 0x0F == 8 && cmf >> 4 <= 7 && (u16::from(cmf) << 8 | u16::from(flg)) % 31 == 0
 }
 
-/// A request: the method, the target and the header fields after `Host`.
-pub fn request(method: &str, path: &str, host: &str, headers: &[(String, String)]) -> Vec<u8> {
-    let mut r = format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\n");
-    for (k, v) in headers {
-        r.push_str(k);
-        r.push_str(": ");
-        r.push_str(v);
-        r.push_str("\r\n");
-    }
-    r.push_str("\r\n");
-    r.into_bytes()
+/// A request: the method, the target and the header fields after `Host`,
+/// written by the codec's HTTP layer, which checks every field first (RFC 9110
+/// §5.1, §5.5): the options that feed it were checked before any traffic.
+pub fn request(
+    method: &str,
+    path: &str,
+    host: &str,
+    headers: &[(String, String)],
+) -> Result<Vec<u8>, http::InvalidField> {
+    let mut out = Vec::new();
+    let fields = std::iter::once(("Host", host))
+        .chain(headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    http::write_head(&mut out, &format!("{method} {path} HTTP/1.1"), fields)?;
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -641,16 +514,17 @@ mod tests {
             }
         }
         assert_eq!(result, Err(HeadError::TooLarge));
-        assert!(r.buf.len() <= MAX_HEAD + 1);
+        assert!(r.raw.len() <= MAX_HEAD);
         assert!(
             HeadError::TooLarge
                 .to_string()
                 .contains("16 KiB head limit")
         );
-        // Empty lines alone never end a head, and are bounded too.
+        // Empty lines alone never end a head, and are bounded too: a head takes
+        // at most MAX_HEAD bytes, its final empty line included.
         let mut r = HeadReader::default();
-        assert_eq!(r.feed(&[b'\n'; MAX_HEAD]), Ok(None));
-        assert_eq!(r.feed(b"\r\n"), Err(HeadError::TooLarge));
+        assert_eq!(r.feed(&[b'\n'; MAX_HEAD - 1]), Ok(None));
+        assert_eq!(r.feed(b"\n"), Err(HeadError::TooLarge));
         let mut r = HeadReader::default();
         assert!(matches!(
             r.feed(b"NOT HTTP\r\n\r\n"),

@@ -529,11 +529,14 @@ async fn once(
             stop.head_timeout.as_secs_f64()
         ))
     };
+    // Built before connecting: a request the HTTP layer refuses to write (a
+    // redirect's target with a control byte, say) sends nothing.
+    let bytes = request(method, &target.path, &target.host_header, headers)
+        .map_err(|e| End::NoResponse(format!("cannot build the request: {e}")))?;
     let mut stream = timeout_at(head_deadline, connect(target, tls))
         .await
         .map_err(|_| late("connection"))?
         .map_err(End::NoResponse)?;
-    let bytes = request(method, &target.path, &target.host_header, headers);
     obs.request = String::from_utf8_lossy(&bytes).into_owned();
     timeout_at(head_deadline, stream.write_all(&bytes))
         .await
