@@ -134,9 +134,10 @@ target_properties! {
     diff_ws_server => 9,
     diff_ws_client => 10,
     diff_ws_handshake => 11,
+    http_chunked => 12,
 }
 
 #[test]
 fn every_target_has_a_property() {
-    assert_eq!(TARGETS.len(), 12);
+    assert_eq!(TARGETS.len(), 13);
 }

@@ -68,6 +68,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("diff_ws_server", check_diff_ws_server),
     ("diff_ws_client", check_diff_ws_client),
     ("diff_ws_handshake", check_diff_ws_handshake),
+    ("http_chunked", check_http_chunked),
 ];
 
 // ---------------------------------------------------------------------------------
@@ -1184,4 +1185,35 @@ pub fn check_diff_ws_handshake(data: &[u8]) {
     if let Err(why) = handshake_oracle::check_spec(&spec) {
         panic!("{why}");
     }
+}
+
+// ---------------------------------------------------------------------------------
+// http_chunked
+// ---------------------------------------------------------------------------------
+
+/// The chunked decoder (RFC 9112 §7.1) on any bytes in any pieces: it never
+/// panics, never outputs more bytes than it was given, keeps no line past its
+/// bound, and its outcome (the body so far, complete or not, or the error) does
+/// not depend on how the input was cut.
+pub fn check_http_chunked(data: &[u8]) {
+    use wirecheck_codec::http::Chunked;
+    let mut u = Unstructured::new(data);
+    let plan = plan(&mut u);
+    let input = u.take_rest();
+    let run = |cuts: &[usize]| {
+        let mut c = Chunked::default();
+        let mut out = Vec::new();
+        let mut outcome = Ok(false);
+        for piece in pieces(input, cuts) {
+            outcome = c.decode(piece, &mut out);
+            if !matches!(outcome, Ok(false)) {
+                break;
+            }
+        }
+        assert!(out.len() <= input.len());
+        (outcome, out)
+    };
+    let whole = run(&[]);
+    let split = run(&cuts(&plan, input.len()));
+    assert_eq!(whole, split);
 }
