@@ -7,10 +7,11 @@
 
 #[path = "support/memory.rs"]
 mod memory;
+#[path = "support/verdicts.rs"]
+mod verdicts;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::io::{self, Read, Write};
-use std::path::PathBuf;
 
 use tungstenite::handshake::client::ClientHandshake;
 use tungstenite::handshake::server::{NoCallback, ServerHandshake};
@@ -168,43 +169,14 @@ impl memory::Peer for Tungstenite {
     }
 }
 
-fn expected() -> BTreeMap<String, serde_json::Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpus/reference/tungstenite-autobahn-expected.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
-    let cases = json
-        .get("Tungstenite")
-        .and_then(|v| v.as_object())
-        .expect("agent Tungstenite");
-    cases.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
-}
-
 #[test]
 fn in_memory_verdicts_match_tungstenite_published_results() {
-    let expected = expected();
-    let mut differences = Vec::new();
-    for (i, case) in cases::all().iter().enumerate() {
-        let r = memory::run(case, i + 1, Role::Client, &mut Tungstenite::new());
-        let id = r.id.to_string();
-        let Some(want) = expected.get(&id) else {
-            differences.push(format!("{id}: not in tungstenite's results"));
-            continue;
-        };
-        let got = (
-            r.behavior.as_str(),
-            r.behavior_close.as_str(),
-            r.close.remote_close_code.map(u64::from),
-        );
-        let want = (
-            want["behavior"].as_str().unwrap_or_default(),
-            want["behaviorClose"].as_str().unwrap_or_default(),
-            want["remoteCloseCode"].as_u64(),
-        );
-        if got != want {
-            differences.push(format!("{id}: got {got:?}, want {want:?} ({})", r.result));
-        }
-    }
+    let results: Vec<_> = cases::all()
+        .iter()
+        .enumerate()
+        .map(|(i, case)| memory::run(case, i + 1, Role::Client, &mut Tungstenite::new()))
+        .collect();
+    let differences = verdicts::tungstenite_differences(&results);
     assert!(differences.is_empty(), "{differences:#?}");
 }
 

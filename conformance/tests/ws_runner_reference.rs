@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use wirecheck::core::{Behavior, BehaviorClose};
+#[path = "support/verdicts.rs"]
+mod verdicts;
+
 use wirecheck::serve::Server as _;
 use wirecheck::serve::ws::{WsServerConfig, bind};
 use wirecheck::ws::bounds::{MAX_RUN_RETAINED, ROW_COST};
@@ -47,19 +49,10 @@ async fn reference_server_passes_every_case() {
         })
         .sum();
     assert!(kept < MAX_RUN_RETAINED / 2, "{kept} bytes of records kept");
-    let informational = ["7.1.6", "7.13.1", "7.13.2"];
     let mut wrong = Vec::new();
     for r in &results {
         let id = r.id.to_string();
-        let deflate = id.starts_with("12.") || id.starts_with("13.");
-        let want = if informational.contains(&id.as_str()) {
-            (Behavior::Informational, BehaviorClose::Informational)
-        } else if deflate {
-            (Behavior::Unimplemented, BehaviorClose::Ok)
-        } else {
-            (Behavior::Ok, BehaviorClose::Ok)
-        };
-        if (r.behavior, r.behavior_close) != want {
+        if (r.behavior, r.behavior_close) != verdicts::reference_verdicts(&id) {
             wrong.push(format!(
                 "{id}: {} / {} ({} / {})",
                 r.behavior, r.behavior_close, r.result, r.result_close

@@ -3,9 +3,10 @@
 //! `behaviorClose`) and `remoteCloseCode` must equal tungstenite's published
 //! Autobahn results (corpus/reference/tungstenite-autobahn-expected.json).
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::Duration;
+
+#[path = "support/verdicts.rs"]
+mod verdicts;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpListener;
@@ -37,24 +38,11 @@ async fn tungstenite_echo_server() -> std::net::SocketAddr {
     addr
 }
 
-fn expected() -> BTreeMap<String, serde_json::Value> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../corpus/reference/tungstenite-autobahn-expected.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
-    let cases = json
-        .get("Tungstenite")
-        .and_then(|v| v.as_object())
-        .expect("agent Tungstenite");
-    cases.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verdicts_match_tungstenite_published_results() {
     let addr = tungstenite_echo_server().await;
     let target = Target::parse(&format!("ws://{addr}/")).expect("valid URL");
     let all = cases::all();
-    let expected = expected();
     let results = tokio::time::timeout(
         Duration::from_secs(300),
         run_cases(&target, &EngineConfig::default(), &all, 4, |_, _| {}),
@@ -63,30 +51,7 @@ async fn verdicts_match_tungstenite_published_results() {
     .expect("the run ends in time")
     .results;
     assert_eq!(results.len(), all.len());
-    let mut differences = Vec::new();
-    for r in &results {
-        let id = r.id.to_string();
-        let Some(want) = expected.get(&id) else {
-            differences.push(format!("{id}: not in tungstenite's results"));
-            continue;
-        };
-        let got = (
-            r.behavior.as_str(),
-            r.behavior_close.as_str(),
-            r.close.remote_close_code.map(u64::from),
-        );
-        let want = (
-            want["behavior"].as_str().unwrap_or_default(),
-            want["behaviorClose"].as_str().unwrap_or_default(),
-            want["remoteCloseCode"].as_u64(),
-        );
-        if got != want {
-            differences.push(format!(
-                "{id}: got {got:?}, tungstenite's published result is {want:?} ({} / {})",
-                r.result, r.result_close
-            ));
-        }
-    }
+    let differences = verdicts::tungstenite_differences(&results);
     assert!(
         differences.is_empty(),
         "{} differences:\n{}",

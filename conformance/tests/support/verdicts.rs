@@ -1,0 +1,68 @@
+//! The verdicts a run must reach, shared by the runs over sockets and in
+//! memory: tungstenite's published Autobahn results (vendored in
+//! corpus/reference/, source beside it) and the reference server's.
+// Included by several test crates, each using a part.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use wirecheck::core::{Behavior, BehaviorClose};
+use wirecheck::ws::result::CaseResult;
+
+/// tungstenite's published results: case id to its `index.json` entry.
+fn tungstenite_expected() -> BTreeMap<String, serde_json::Value> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../corpus/reference/tungstenite-autobahn-expected.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let json: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    let cases = json
+        .get("Tungstenite")
+        .and_then(|v| v.as_object())
+        .expect("agent Tungstenite");
+    cases.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// Where `results` differ from tungstenite's published verdicts and close codes.
+pub fn tungstenite_differences<'a>(
+    results: impl IntoIterator<Item = &'a CaseResult>,
+) -> Vec<String> {
+    let expected = tungstenite_expected();
+    let mut differences = Vec::new();
+    for r in results {
+        let id = r.id.to_string();
+        let Some(want) = expected.get(&id) else {
+            differences.push(format!("{id}: not in tungstenite's results"));
+            continue;
+        };
+        let got = (
+            r.behavior.as_str(),
+            r.behavior_close.as_str(),
+            r.close.remote_close_code.map(u64::from),
+        );
+        let want = (
+            want["behavior"].as_str().unwrap_or_default(),
+            want["behaviorClose"].as_str().unwrap_or_default(),
+            want["remoteCloseCode"].as_u64(),
+        );
+        if got != want {
+            differences.push(format!(
+                "{id}: got {got:?}, tungstenite's published result is {want:?} ({} / {})",
+                r.result, r.result_close
+            ));
+        }
+    }
+    differences
+}
+
+/// What the reference server gets: OK, but INFORMATIONAL where Autobahn always
+/// says so and UNIMPLEMENTED for permessage-deflate (not offered yet).
+pub fn reference_verdicts(id: &str) -> (Behavior, BehaviorClose) {
+    if ["7.1.6", "7.13.1", "7.13.2"].contains(&id) {
+        (Behavior::Informational, BehaviorClose::Informational)
+    } else if id.starts_with("12.") || id.starts_with("13.") {
+        (Behavior::Unimplemented, BehaviorClose::Ok)
+    } else {
+        (Behavior::Ok, BehaviorClose::Ok)
+    }
+}
