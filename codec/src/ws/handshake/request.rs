@@ -12,6 +12,7 @@
 //! to report what a peer sent, the verdict to know why it was refused.
 
 use alloc::string::String;
+use alloc::vec;
 use alloc::vec::Vec;
 
 use base64::Engine as _;
@@ -249,41 +250,36 @@ impl ClientRequest {
             check_extra_header(n, v, CLIENT_MANAGED)?;
         }
 
-        let mut out = String::with_capacity(256);
-        // §4.1 items 1-2: an HTTP/1.1 GET.
-        out.push_str("GET ");
-        out.push_str(&self.target);
-        out.push_str(" HTTP/1.1\r\nHost: ");
-        out.push_str(&self.host);
-        // §4.1 items 5, 6: Upgrade and Connection.
-        out.push_str("\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ");
-        // §4.1 item 7.
-        out.push_str(&self.key_base64());
-        // §4.1 item 9.
-        out.push_str("\r\nSec-WebSocket-Version: 13\r\n");
+        let key = self.key_base64();
+        let protocols = self.protocols.join(", ");
+        // §4.1 items 1-2: an HTTP/1.1 GET; 4: Host; 5, 6: Upgrade and Connection;
+        // 7: the key; 9: the version; then Origin, subprotocols, extensions, extras.
+        let mut fields: Vec<(&str, &str)> = vec![
+            ("Host", &self.host),
+            ("Upgrade", "websocket"),
+            ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Key", &key),
+            ("Sec-WebSocket-Version", "13"),
+        ];
         if let Some(o) = &self.origin {
-            out.push_str("Origin: ");
-            out.push_str(o);
-            out.push_str("\r\n");
+            fields.push(("Origin", o));
         }
         if !self.protocols.is_empty() {
-            out.push_str("Sec-WebSocket-Protocol: ");
-            out.push_str(&self.protocols.join(", "));
-            out.push_str("\r\n");
+            fields.push(("Sec-WebSocket-Protocol", &protocols));
         }
         if !extensions.is_empty() {
-            out.push_str("Sec-WebSocket-Extensions: ");
-            out.push_str(&extensions);
-            out.push_str("\r\n");
+            fields.push(("Sec-WebSocket-Extensions", &extensions));
         }
-        for (n, v) in &self.headers {
-            out.push_str(n);
-            out.push_str(": ");
-            out.push_str(v);
-            out.push_str("\r\n");
-        }
-        out.push_str("\r\n");
-        Ok(out.into_bytes())
+        fields.extend(self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        let mut out = Vec::with_capacity(256);
+        // Every part was checked above; the HTTP layer checks again as it writes.
+        crate::http::write_head(
+            &mut out,
+            &alloc::format!("GET {} HTTP/1.1", self.target),
+            fields,
+        )
+        .map_err(|_| bad(K::InvalidHeaderField, "a field would break the request"))?;
+        Ok(out)
     }
 }
 

@@ -11,6 +11,7 @@
 
 use alloc::format;
 use alloc::string::String;
+use alloc::vec;
 use alloc::vec::Vec;
 
 use super::error::{HandshakeError, HandshakeErrorKind as K};
@@ -104,31 +105,25 @@ impl<'a> AcceptResponse<'a> {
         for (n, v) in &self.headers {
             check_extra_header(n, v, SERVER_MANAGED)?;
         }
-        // §4.2.2 item 5.1-5.4: status line, Upgrade, Connection, Sec-WebSocket-Accept.
-        let mut out = format!(
-            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-             Sec-WebSocket-Accept: {}\r\n",
-            self.request.accept_key()
-        );
+        // §4.2.2 item 5.1-5.4: status line, Upgrade, Connection, Sec-WebSocket-Accept;
+        // 5.5 the subprotocol; 5.6 /extensions/; then the extras.
+        let accept = self.request.accept_key();
+        let mut fields: Vec<(&str, &str)> = vec![
+            ("Upgrade", "websocket"),
+            ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Accept", &accept),
+        ];
         if let Some(p) = &self.protocol {
-            out.push_str("Sec-WebSocket-Protocol: ");
-            out.push_str(p);
-            out.push_str("\r\n");
+            fields.push(("Sec-WebSocket-Protocol", p));
         }
-        // §4.2.2 item 5.6 /extensions/.
         if !extensions.is_empty() {
-            out.push_str("Sec-WebSocket-Extensions: ");
-            out.push_str(&extensions);
-            out.push_str("\r\n");
+            fields.push(("Sec-WebSocket-Extensions", &extensions));
         }
-        for (n, v) in &self.headers {
-            out.push_str(n);
-            out.push_str(": ");
-            out.push_str(v);
-            out.push_str("\r\n");
-        }
-        out.push_str("\r\n");
-        Ok(out.into_bytes())
+        fields.extend(self.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        let mut out = Vec::new();
+        crate::http::write_head(&mut out, "HTTP/1.1 101 Switching Protocols", fields)
+            .map_err(|_| bad(K::InvalidHeaderField, "a field would break the response"))?;
+        Ok(out)
     }
 }
 
