@@ -7,7 +7,9 @@ use wirecheck_codec::ws::encode::{
 };
 use wirecheck_codec::ws::frame::{HeaderRules, parse_header};
 use wirecheck_codec::ws::message::Config;
-use wirecheck_codec::ws::{CloseCode, CloseState, Connection, Event, MessageKind, OpCode, Role};
+use wirecheck_codec::ws::{
+    CloseCode, CloseState, Connection, Event, Message, MessageKind, OpCode, Role,
+};
 
 fn pair() -> (Connection, Connection) {
     let mut n = 0u32;
@@ -75,6 +77,15 @@ fn rfc6455_5_1_messages_both_ways_masked_only_by_the_client() {
         .send_message(MessageKind::Text, b"hi")
         .unwrap();
     assert_eq!(headers(client.outbound()), [(OpCode::Text, true)]);
+    // The owned form of what arrives outlives the decoder's borrow.
+    let mut bytes = client.take_outbound();
+    let mut input = &mut bytes[..];
+    let (event, _) = server.receive(&mut input).unwrap().unwrap();
+    assert_eq!(event.to_message(), Some(Message::text("hi")));
+    client
+        .sender()
+        .send_message(MessageKind::Text, b"hi")
+        .unwrap();
     assert_eq!(
         deliver(&mut client, &mut server),
         Ok(vec![Got::Text(b"hi".to_vec())])

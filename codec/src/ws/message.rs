@@ -76,6 +76,53 @@ pub enum Event<'a> {
     Close(Option<CloseFrame<'a>>),
 }
 
+/// A complete data message that owns its payload: for callers that keep
+/// messages beyond the next `decode` (a queue, a test's expectations), which
+/// the borrowed [`Event::Message`] cannot outlive.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Message {
+    /// Text or binary.
+    pub kind: MessageKind,
+    /// The RSV bits of its first frame (RFC 7692 §6: RSV1 for a compressed message).
+    pub rsv: u8,
+    /// The payload.
+    pub data: Vec<u8>,
+}
+
+impl Message {
+    /// A text message (the caller vouches for UTF-8, RFC 6455 §5.6).
+    pub fn text(data: impl Into<Vec<u8>>) -> Message {
+        Message {
+            kind: MessageKind::Text,
+            rsv: 0,
+            data: data.into(),
+        }
+    }
+
+    /// A binary message.
+    pub fn binary(data: impl Into<Vec<u8>>) -> Message {
+        Message {
+            kind: MessageKind::Binary,
+            rsv: 0,
+            data: data.into(),
+        }
+    }
+}
+
+impl Event<'_> {
+    /// The owned message of an [`Event::Message`], `None` for any other event.
+    pub fn to_message(&self) -> Option<Message> {
+        match *self {
+            Event::Message { kind, rsv, data } => Some(Message {
+                kind,
+                rsv,
+                data: data.to_vec(),
+            }),
+            _ => None,
+        }
+    }
+}
+
 /// How a [`MessageDecoder`] behaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Config {

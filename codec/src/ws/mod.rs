@@ -31,7 +31,7 @@ pub use connection::{Connection, Sender};
 pub use decoder::{FrameDecoder, FrameEvent};
 pub use error::{ErrorKind, ProtocolError};
 pub use frame::{FrameHeader, OpCode};
-pub use message::{CloseFrame, Config, Event, MessageDecoder, MessageKind};
+pub use message::{CloseFrame, Config, Event, Message, MessageDecoder, MessageKind};
 
 /// Which end of the connection an endpoint is. Decides masking (RFC 6455 §5.1):
 /// a client masks every frame it sends, a server never does, and each rejects
