@@ -31,6 +31,23 @@ impl fmt::Display for InvalidField {
     }
 }
 
+/// Append one header field, `name: value CRLF`, for a head written field by
+/// field: nothing is appended unless the name is a token and the value holds
+/// no control byte (RFC 9110 §5.1, §5.5).
+pub fn write_field(out: &mut Vec<u8>, name: &str, value: &[u8]) -> Result<(), InvalidField> {
+    if !is_token(name.as_bytes()) {
+        return Err(InvalidField::Name(0));
+    }
+    if !is_field_value(value) {
+        return Err(InvalidField::Value(0));
+    }
+    out.extend_from_slice(name.as_bytes());
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+    Ok(())
+}
+
 /// Append `start_line CRLF`, then `name: value CRLF` per header, then the empty
 /// line (RFC 9112 §2.1). Nothing is appended unless every part is valid.
 pub fn write_head<'a>(

@@ -60,7 +60,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until, timeout, timeout_at};
-use wirecheck_codec::http::{HeadLimits, Request, RequestParser};
+use wirecheck_codec::http::{self, HeadLimits, Request, RequestParser};
 use wirecheck_codec::sse::{Block, comment, heartbeat};
 
 /// The port `wirecheck serve sse` listens on by default: the one after `serve ws`'s.
@@ -628,11 +628,14 @@ fn status_line(status: u16) -> Vec<u8> {
     out
 }
 
+/// One header field, written by the codec's HTTP layer, which refuses a name
+/// or value that would break the head (RFC 9110 §5.1, §5.5). Every value here
+/// is the server's own or one the request head reader already accepted (an
+/// `Origin` echoed for CORS), so a refusal is a bug of this file: it leaves the
+/// field out rather than send a broken head.
 fn header(out: &mut Vec<u8>, name: &str, value: &[u8]) {
-    out.extend_from_slice(name.as_bytes());
-    out.extend_from_slice(b": ");
-    out.extend_from_slice(value);
-    out.extend_from_slice(b"\r\n");
+    let written = http::write_field(out, name, value);
+    debug_assert!(written.is_ok(), "{name}: {written:?}");
 }
 
 /// CORS for a request with an `Origin` (sse.md §3.6, §4.A check 8): the origin
