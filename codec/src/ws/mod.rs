@@ -12,6 +12,7 @@
 //! * [`connection`]: an endpoint of either role after the handshake: the decoder,
 //!   the close handshake, automatic Pongs and failing on errors, bytes in and out.
 //! * [`handshake`]: the HTTP/1.1 opening handshake (§4).
+//! * [`deflate`]: permessage-deflate (RFC 7692): its negotiation.
 //!
 //! Every error is a [`ProtocolError`] that names the rule it enforces and the close
 //! code (§7.4.1) the connection should be failed with.
@@ -19,6 +20,7 @@
 pub mod close;
 pub mod connection;
 pub mod decoder;
+pub mod deflate;
 pub mod encode;
 mod error;
 pub mod frame;
