@@ -4,12 +4,16 @@
 //!   among several offers, and every check a client applies to that answer
 //!   (§7.1: a parameter it did not offer, a duplicate, a value out of range).
 //!   The outcome is an [`Agreed`] set of parameters, the same on both ends.
-//!
-//! The compression itself (per-message deflate with the `00 00 ff ff` tail,
-//! context takeover, bounded inflation) is the next layer on top of [`Agreed`].
+//! * `compress` (feature `deflate`): per-message compression for an [`Agreed`]
+//!   direction, the `00 00 ff ff` tail removed and restored, context kept or
+//!   reset as agreed, inflation bounded while it runs.
 
+#[cfg(feature = "deflate")]
+pub mod compress;
 pub mod negotiate;
 
+#[cfg(feature = "deflate")]
+pub use compress::{Compressor, Decompressor, InflateError};
 pub use negotiate::{
     Agreed, DeflateError, Direction, Offer, ServerPolicy, negotiate, validate_response,
 };

@@ -1,0 +1,223 @@
+//! Per-message compression (RFC 7692 §7.2), by zlib-rs: raw DEFLATE with the
+//! negotiated window, a sync flush per message with its `00 00 ff ff` tail
+//! removed (§7.2.1), the tail restored before inflating (§7.2.2), and the
+//! context kept or reset after each message as agreed (§7.1.1).
+//!
+//! Inflation is bounded while it runs: output is produced a block at a time
+//! and a message that grows past the caller's limit stops there (a 1 KiB
+//! message that would inflate to gigabytes costs at most the limit plus one
+//! block), so a peer cannot make an endpoint allocate by compressing well.
+//!
+//! Window bits 8: zlib (and zlib-rs) cannot deflate with a raw 256-byte window.
+//! A compressor limited to 8 bits therefore writes stored blocks (level 0, no
+//! back-references at all), which any decompressor reads whatever its window;
+//! the messages are valid and simply not smaller.
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use zlib_rs::{Deflate, DeflateFlush, Inflate, InflateFlush, Status};
+
+use super::negotiate::Direction;
+
+/// The tail every sync-flushed message ends with, removed on the wire (§7.2.1).
+const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+
+/// Output is produced in blocks of this size.
+const BLOCK: usize = 16 * 1024;
+
+/// The compression level: zlib's default.
+const LEVEL: i32 = 6;
+
+/// Why a compressed message could not be inflated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InflateError {
+    /// It inflates to more than the limit (RFC 6455 §7.4.1: 1009).
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// It is not valid DEFLATE data (RFC 7692 §7.2.2: fail the connection, 1007
+    /// as for invalid payload data).
+    Corrupt,
+}
+
+impl InflateError {
+    /// The close code to fail the connection with.
+    pub const fn close_code(&self) -> u16 {
+        match self {
+            InflateError::TooLarge { .. } => 1009,
+            InflateError::Corrupt => 1007,
+        }
+    }
+}
+
+impl fmt::Display for InflateError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InflateError::TooLarge { limit } => write!(
+                f,
+                "the message inflates to more than {limit} bytes (RFC 6455 §7.4.1, RFC 7692 §7.2.2)"
+            ),
+            InflateError::Corrupt => {
+                f.write_str("the compressed message is not valid DEFLATE data (RFC 7692 §7.2.2)")
+            }
+        }
+    }
+}
+
+/// The sending side of a direction: compresses messages.
+pub struct Compressor {
+    deflate: Deflate,
+    no_context_takeover: bool,
+}
+
+impl fmt::Debug for Compressor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Compressor")
+            .field("no_context_takeover", &self.no_context_takeover)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Compressor {
+    /// A compressor for the direction agreed.
+    pub fn new(direction: Direction) -> Compressor {
+        let bits = direction.max_window_bits.clamp(8, 15);
+        let deflate = if bits == 8 {
+            // No raw 8-bit window in zlib: stored blocks, which need none.
+            Deflate::new(0, false, 9)
+        } else {
+            Deflate::new(LEVEL, false, bits)
+        };
+        Compressor {
+            deflate,
+            no_context_takeover: direction.no_context_takeover,
+        }
+    }
+
+    /// Append the compressed form of one message to `out` (§7.2.1): deflate
+    /// with a sync flush, the final `00 00 ff ff` removed.
+    pub fn compress(&mut self, data: &[u8], out: &mut Vec<u8>) {
+        let start = out.len();
+        let in_start = self.deflate.total_in();
+        let mut block = [0u8; BLOCK];
+        loop {
+            let consumed = (self.deflate.total_in() - in_start) as usize;
+            let before = self.deflate.total_out();
+            // zlib-rs reports no error for a valid stream and a flush; a failure
+            // here would be a bug of ours, and the loop then ends on no progress.
+            let _ = self
+                .deflate
+                .compress(&data[consumed..], &mut block, DeflateFlush::SyncFlush);
+            let produced = (self.deflate.total_out() - before) as usize;
+            out.extend_from_slice(&block[..produced]);
+            let now = (self.deflate.total_in() - in_start) as usize;
+            // Done when all input is in and the flush left room; a call that
+            // moved nothing ends the loop too, whatever the reason.
+            if (now >= data.len() && produced < BLOCK) || (produced == 0 && now == consumed) {
+                break;
+            }
+        }
+        // §7.2.1: the sync flush ends with an empty stored block, 00 00 ff ff.
+        if out[start..].ends_with(&TAIL) {
+            out.truncate(out.len() - TAIL.len());
+        }
+        // §7.1.1: without context takeover, each message starts a fresh stream.
+        if self.no_context_takeover {
+            self.deflate.reset();
+        }
+    }
+}
+
+/// The receiving side of a direction: inflates messages, bounded.
+pub struct Decompressor {
+    inflate: Inflate,
+    no_context_takeover: bool,
+}
+
+impl fmt::Debug for Decompressor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Decompressor")
+            .field("no_context_takeover", &self.no_context_takeover)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Decompressor {
+    /// A decompressor for the direction agreed. It always keeps a 32 KiB
+    /// window, which reads any smaller one.
+    pub fn new(direction: Direction) -> Decompressor {
+        Decompressor {
+            inflate: Inflate::new(false, 15),
+            no_context_takeover: direction.no_context_takeover,
+        }
+    }
+
+    /// Append the inflated form of one message's payload to `out` (§7.2.2:
+    /// the `00 00 ff ff` tail appended, then inflated), producing at most
+    /// `limit` bytes: past it, [`InflateError::TooLarge`] before any more is kept.
+    pub fn decompress(
+        &mut self,
+        data: &[u8],
+        limit: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<(), InflateError> {
+        let start = out.len();
+        let result = self.feed(data, limit, start, out).and_then(|ended| {
+            if ended {
+                Ok(true)
+            } else {
+                self.feed(&TAIL, limit, start, out)
+            }
+        });
+        match result {
+            Ok(ended) => {
+                // A final block (BFINAL) ends the stream: the next message starts
+                // a new one; so does every message without context takeover.
+                if ended || self.no_context_takeover {
+                    self.inflate.reset(false);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                out.truncate(start);
+                self.inflate.reset(false);
+                Err(e)
+            }
+        }
+    }
+
+    /// Inflate `input` into `out`; `Ok(true)` if the stream ended (BFINAL).
+    fn feed(
+        &mut self,
+        input: &[u8],
+        limit: usize,
+        start: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, InflateError> {
+        let in_start = self.inflate.total_in();
+        let mut block = [0u8; BLOCK];
+        loop {
+            let consumed = (self.inflate.total_in() - in_start) as usize;
+            let before = self.inflate.total_out();
+            let status = self
+                .inflate
+                .decompress(&input[consumed..], &mut block, InflateFlush::SyncFlush)
+                .map_err(|_| InflateError::Corrupt)?;
+            let produced = (self.inflate.total_out() - before) as usize;
+            // Checked before the block is kept: memory stays within the limit.
+            if out.len() - start + produced > limit {
+                return Err(InflateError::TooLarge { limit });
+            }
+            out.extend_from_slice(&block[..produced]);
+            if status == Status::StreamEnd {
+                return Ok(true);
+            }
+            let now = (self.inflate.total_in() - in_start) as usize;
+            if (now >= input.len() && produced < BLOCK) || (produced == 0 && now == consumed) {
+                return Ok(false);
+            }
+        }
+    }
+}
