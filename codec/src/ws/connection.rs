@@ -40,6 +40,12 @@ pub struct Sender {
     keys: Option<KeySource>,
     failed: bool,
     pongs_dropped: u64,
+    /// permessage-deflate's compressor, once negotiated.
+    #[cfg(feature = "deflate")]
+    compressor: Option<super::deflate::Compressor>,
+    /// A message compressed before it is framed.
+    #[cfg(feature = "deflate")]
+    scratch: Vec<u8>,
 }
 
 impl fmt::Debug for Sender {
@@ -59,12 +65,25 @@ impl Sender {
         self.keys.as_mut().map(|next| next())
     }
 
-    /// Send a data message (one frame). §5.5.1: not after this endpoint's Close.
+    /// Send a data message (one frame), compressed when permessage-deflate was
+    /// negotiated (RFC 7692 §6: RSV1 on its frame). §5.5.1: not after this
+    /// endpoint's Close.
     pub fn send_message(&mut self, kind: MessageKind, data: &[u8]) -> Result<(), CloseStateError> {
         if !self.state.may_send_data() {
             return Err(CloseStateError { state: self.state });
         }
         let mask = self.mask();
+        #[cfg(feature = "deflate")]
+        if let Some(c) = self.compressor.as_mut() {
+            self.scratch.clear();
+            c.compress(data, &mut self.scratch);
+            let opcode = match kind {
+                MessageKind::Text => super::OpCode::Text,
+                MessageKind::Binary => super::OpCode::Binary,
+            };
+            encode::frame(&mut self.out, true, 0b100, opcode, mask, &self.scratch);
+            return Ok(());
+        }
         encode::message(&mut self.out, kind, data, None, || mask);
         Ok(())
     }
@@ -118,11 +137,49 @@ impl Sender {
     }
 }
 
+/// Inflate one compressed message into `out` (RFC 7692 §6.2), bounded by
+/// `limit`, and check a text one as UTF-8 (RFC 6455 §8.1).
+#[cfg(feature = "deflate")]
+fn inflate(
+    inflater: Option<&mut super::deflate::Decompressor>,
+    kind: MessageKind,
+    data: &[u8],
+    limit: u64,
+    out: &mut Vec<u8>,
+) -> Result<(), ProtocolError> {
+    use super::ErrorKind;
+    use super::deflate::InflateError;
+    out.clear();
+    let Some(inflater) = inflater else {
+        return Err(ErrorKind::InvalidCompressedData.into());
+    };
+    let cap = usize::try_from(limit).unwrap_or(usize::MAX);
+    inflater.decompress(data, cap, out).map_err(|e| match e {
+        InflateError::TooLarge { .. } => ErrorKind::InflatedTooLarge { limit }.into(),
+        InflateError::Corrupt => ProtocolError::from(ErrorKind::InvalidCompressedData),
+    })?;
+    if kind == MessageKind::Text {
+        if let Err(e) = core::str::from_utf8(out) {
+            let offset = e.valid_up_to() as u64;
+            return Err(ErrorKind::InvalidUtf8 { offset }.into());
+        }
+    }
+    Ok(())
+}
+
 /// A WebSocket endpoint of either role.
 #[derive(Debug)]
 pub struct Connection {
     decoder: MessageDecoder,
     tx: Sender,
+    /// The error that failed the connection, repeated by every later call.
+    error: Option<ProtocolError>,
+    /// permessage-deflate's decompressor, once negotiated.
+    #[cfg(feature = "deflate")]
+    inflater: Option<super::deflate::Decompressor>,
+    /// The last message inflated, handed out as its event's data.
+    #[cfg(feature = "deflate")]
+    inflated: Vec<u8>,
 }
 
 impl Connection {
@@ -141,6 +198,7 @@ impl Connection {
 
     fn with(config: Config, keys: Option<KeySource>) -> Connection {
         Connection {
+            error: None,
             decoder: MessageDecoder::new(config),
             tx: Sender {
                 role: config.role,
@@ -149,8 +207,31 @@ impl Connection {
                 keys,
                 failed: false,
                 pongs_dropped: 0,
+                #[cfg(feature = "deflate")]
+                compressor: None,
+                #[cfg(feature = "deflate")]
+                scratch: Vec::new(),
             },
+            #[cfg(feature = "deflate")]
+            inflater: None,
+            #[cfg(feature = "deflate")]
+            inflated: Vec::new(),
         }
+    }
+
+    /// Use permessage-deflate as negotiated (RFC 7692), from the first byte on:
+    /// call it right after the opening handshake. Messages sent are compressed;
+    /// messages received with RSV1 are inflated, bounded by the message limit,
+    /// and a text one is checked as UTF-8 once inflated.
+    #[cfg(feature = "deflate")]
+    pub fn use_deflate(&mut self, agreed: super::deflate::Agreed) {
+        let mut config = *self.decoder.config();
+        config.permessage_deflate = true;
+        self.decoder = MessageDecoder::new(config);
+        self.tx.compressor = Some(super::deflate::Compressor::new(agreed.sending(config.role)));
+        self.inflater = Some(super::deflate::Decompressor::new(
+            agreed.receiving(config.role),
+        ));
     }
 
     /// Decode from the front of `input` (advancing it), answer what the protocol
@@ -161,9 +242,35 @@ impl Connection {
         &'s mut self,
         input: &mut &'a mut [u8],
     ) -> Result<Option<(Event<'s>, &'s mut Sender)>, ProtocolError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
         let tx = &mut self.tx;
+        #[cfg(feature = "deflate")]
+        let limit = self.decoder.config().limits.max_message_size;
         match self.decoder.decode(input) {
             Ok(None) => Ok(None),
+            #[cfg(feature = "deflate")]
+            Ok(Some(Event::Message { kind, rsv, data }))
+                if rsv & 0b100 != 0 && self.inflater.is_some() =>
+            {
+                let inflated = &mut self.inflated;
+                match inflate(self.inflater.as_mut(), kind, data, limit, inflated) {
+                    Ok(()) => Ok(Some((
+                        Event::Message {
+                            kind,
+                            rsv,
+                            data: inflated,
+                        },
+                        tx,
+                    ))),
+                    Err(e) => {
+                        tx.fail(&e);
+                        self.error = Some(e);
+                        Err(e)
+                    }
+                }
+            }
             Ok(Some(event)) => {
                 match event {
                     Event::Ping(payload) => tx.pong(payload),
@@ -174,6 +281,7 @@ impl Connection {
             }
             Err(e) => {
                 tx.fail(&e);
+                self.error = Some(e);
                 Err(e)
             }
         }

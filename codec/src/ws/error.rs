@@ -17,6 +17,17 @@ pub enum ErrorKind {
     /// RSV1-3 bits set (given as the 3-bit value RSV1 RSV2 RSV3) without an
     /// extension that defines them.
     ReservedBits(u8),
+    /// RSV1 (permessage-deflate's "compressed" bit) on a control frame.
+    CompressedControlFrame,
+    /// RSV1 on a continuation frame: only a message's first frame carries it.
+    CompressedContinuation,
+    /// A compressed message that inflates past the message limit.
+    InflatedTooLarge {
+        /// The configured limit.
+        limit: u64,
+    },
+    /// A compressed message that is not valid DEFLATE data.
+    InvalidCompressedData,
     /// A 16-bit or 64-bit length that would have fit a shorter form.
     NonMinimalLength,
     /// A 64-bit length with its most significant bit set.
@@ -95,7 +106,10 @@ impl ProtocolError {
             ErrorKind::InvalidUtf8 { .. }
             | ErrorKind::IncompleteUtf8
             | ErrorKind::InvalidCloseReason => 1007,
-            ErrorKind::FrameTooLarge { .. } | ErrorKind::MessageTooLarge { .. } => 1009,
+            ErrorKind::FrameTooLarge { .. }
+            | ErrorKind::MessageTooLarge { .. }
+            | ErrorKind::InflatedTooLarge { .. } => 1009,
+            ErrorKind::InvalidCompressedData => 1007,
             _ => 1002,
         }
     }
@@ -119,6 +133,11 @@ impl ProtocolError {
             ErrorKind::InvalidCloseCode(_) => "RFC 6455 §7.4",
             ErrorKind::FrameTooLarge { .. } | ErrorKind::MessageTooLarge { .. } => "RFC 6455 §10.4",
             ErrorKind::FrameAfterClose => "RFC 6455 §5.5.1",
+            ErrorKind::CompressedControlFrame | ErrorKind::CompressedContinuation => {
+                "RFC 7692 §6.1"
+            }
+            ErrorKind::InflatedTooLarge { .. } => "RFC 6455 §10.4, RFC 7692 §8",
+            ErrorKind::InvalidCompressedData => "RFC 7692 §6.2",
         }
     }
 }
@@ -137,6 +156,19 @@ impl fmt::Display for ProtocolError {
                 f,
                 "reserved bits RSV1-3 = {bits:03b} set without a negotiated extension"
             )?,
+            ErrorKind::CompressedControlFrame => {
+                f.write_str("RSV1 (compressed) set on a control frame")?
+            }
+            ErrorKind::CompressedContinuation => {
+                f.write_str("RSV1 (compressed) set on a continuation frame")?
+            }
+            ErrorKind::InflatedTooLarge { limit } => write!(
+                f,
+                "compressed message inflates past the limit of {limit} bytes"
+            )?,
+            ErrorKind::InvalidCompressedData => {
+                f.write_str("compressed message is not valid DEFLATE data")?
+            }
             ErrorKind::NonMinimalLength => {
                 f.write_str("payload length not encoded in the minimal number of bytes")?
             }

@@ -134,6 +134,11 @@ pub struct Config {
     pub allowed_rsv: u8,
     /// Whether to report every frame header as an [`Event::Frame`].
     pub report_frames: bool,
+    /// permessage-deflate was negotiated (RFC 7692): RSV1 marks a compressed
+    /// message on its first frame only (§6.1: on a control frame or a
+    /// continuation it fails with 1002), and a compressed text message is
+    /// validated as UTF-8 once inflated, not as it arrives.
+    pub permessage_deflate: bool,
 }
 
 impl Config {
@@ -144,6 +149,7 @@ impl Config {
             limits: Limits::default(),
             allowed_rsv: 0,
             report_frames: false,
+            permessage_deflate: false,
         }
     }
 }
@@ -155,6 +161,8 @@ struct Open {
     kind: MessageKind,
     /// The RSV bits of its first frame.
     rsv: u8,
+    /// Compressed (RSV1 under permessage-deflate): its UTF-8 is checked later.
+    compressed: bool,
     /// Payload bytes announced by the frames seen so far.
     announced: u64,
 }
@@ -213,7 +221,9 @@ impl MessageDecoder {
         MessageDecoder {
             frames: FrameDecoder::new(HeaderRules {
                 role: Some(config.role),
-                allowed_rsv: config.allowed_rsv,
+                // RFC 7692 §6: RSV1 is the extension's; where it may appear is
+                // the message layer's check.
+                allowed_rsv: config.allowed_rsv | if config.permessage_deflate { 0b100 } else { 0 },
                 max_payload: config.limits.max_frame_size,
                 allow_reserved_opcodes: false,
             }),
@@ -281,7 +291,7 @@ impl MessageDecoder {
                 if let Some(kind) = self.single_frame_message(&h) {
                     // The header passes every rule of `on_header`, which would open a
                     // message that this payload completes at once: skip the bookkeeping.
-                    if kind == MessageKind::Text {
+                    if kind == MessageKind::Text && !self.is_compressed(&h) {
                         self.unmask_whole_text(payload, h.mask)
                             .map_err(|e| self.fail(e))?;
                     } else if let Some(key) = h.mask {
@@ -365,6 +375,11 @@ impl MessageDecoder {
         Some((h, &mut frame[header_len..]))
     }
 
+    /// Whether the message this first frame starts is compressed (RFC 7692 §6).
+    fn is_compressed(&self, h: &FrameHeader) -> bool {
+        self.config.permessage_deflate && h.rsv & 0b100 != 0
+    }
+
     fn fail(&mut self, e: ProtocolError) -> ProtocolError {
         self.failed = Some(e);
         e
@@ -393,6 +408,15 @@ impl MessageDecoder {
             return Err(ErrorKind::FrameAfterClose.into());
         }
         let limit = self.config.limits.max_message_size;
+        if self.is_compressed(&h) {
+            // RFC 7692 §6.1: RSV1 belongs to a message's first frame only.
+            if h.opcode.is_control() {
+                return Err(ErrorKind::CompressedControlFrame.into());
+            }
+            if h.opcode == OpCode::Continuation {
+                return Err(ErrorKind::CompressedContinuation.into());
+            }
+        }
         match h.opcode {
             OpCode::Continuation => {
                 // §5.4: a continuation frame continues a fragmented message in progress.
@@ -426,6 +450,7 @@ impl MessageDecoder {
                 self.open = Some(Open {
                     kind,
                     rsv: h.rsv,
+                    compressed: self.is_compressed(&h),
                     announced: h.payload_len,
                 });
                 self.utf8.reset();
@@ -465,10 +490,16 @@ impl MessageDecoder {
             }
             return self.on_control(data, offset, last);
         }
-        self.unmask_data(open.kind, data, mask, offset)?;
+        // A compressed text message is checked once inflated, not here.
+        let check_as = if open.compressed {
+            MessageKind::Binary
+        } else {
+            open.kind
+        };
+        self.unmask_data(check_as, data, mask, offset)?;
         let data: &'a [u8] = data;
         let ends_message = last && h.fin;
-        if ends_message && open.kind == MessageKind::Text && !self.utf8.is_complete() {
+        if ends_message && check_as == MessageKind::Text && !self.utf8.is_complete() {
             // §8.1: a message that ends inside a sequence is not valid UTF-8.
             return Err(ErrorKind::IncompleteUtf8.into());
         }

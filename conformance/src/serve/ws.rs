@@ -279,10 +279,8 @@ async fn echo(
     mut stop: watch::Receiver<()>,
 ) -> bool {
     let mut conn = Connection::server(Config {
-        role: Role::Server,
         limits: config.limits,
-        allowed_rsv: 0,
-        report_frames: false,
+        ..Config::new(Role::Server)
     });
     let mut out = Vec::with_capacity(READ_BUF);
     let mut input = first;
