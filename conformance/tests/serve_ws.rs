@@ -438,11 +438,15 @@ async fn frames_in_the_same_write_as_the_request_are_kept() {
     server.shutdown().await;
 }
 
-/// Autobahn 12.x/13.x: permessage-deflate is offered and declined, so those cases
-/// report UNIMPLEMENTED.
+/// With its deflate policy off, the server declines permessage-deflate by
+/// leaving it out of the answer (RFC 6455 §9.1), and echoes uncompressed.
 #[tokio::test]
-async fn permessage_deflate_offer_is_declined() {
-    let server = start_default().await;
+async fn permessage_deflate_offer_is_declined_when_the_policy_is_off() {
+    let server = start(WsServerConfig {
+        deflate: None,
+        ..WsServerConfig::ephemeral()
+    })
+    .await;
     let addr = server.local_addr();
     let offer = Extension::new("permessage-deflate")
         .param("client_no_context_takeover", None)
@@ -453,6 +457,61 @@ async fn permessage_deflate_offer_is_declined() {
     raw.send(&masked(true, OpCode::Binary, b"plain")).await;
     assert_eq!(raw.next().await, Got::Binary(b"plain".to_vec()));
     drop(raw);
+    server.shutdown().await;
+}
+
+/// RFC 7692: by default the server accepts the first valid offer (an invalid
+/// one before it is declined, §7) and echoes compressed messages (RSV1) that a
+/// client inflates back to what it sent.
+#[tokio::test]
+async fn rfc7692_permessage_deflate_is_negotiated_and_echoes_are_compressed() {
+    use wirecheck_codec::ws::Connection;
+    use wirecheck_codec::ws::deflate::{Offer, validate_response};
+    let server = start_default().await;
+    let addr = server.local_addr();
+    let bad = Extension::new("permessage-deflate").param("server_max_window_bits", Some("99"));
+    let offer = Offer {
+        server_no_context_takeover: true,
+        client_max_window_bits: Some(None),
+        ..Offer::default()
+    };
+    let req = request(addr).extension(bad).extension(offer.to_extension());
+    let mut stream = bounded("connect", TcpStream::connect(addr)).await.unwrap();
+    stream.write_all(&req.encode().unwrap()).await.unwrap();
+    let mut parser = ResponseParser::default();
+    let mut buf = vec![0u8; 64 * 1024];
+    let accepted = loop {
+        let n = bounded("handshake", stream.read(&mut buf)).await.unwrap();
+        assert!(n > 0, "closed during the handshake");
+        if let Some(parsed) = parser.feed(&buf[..n]).unwrap() {
+            assert_eq!(parsed.consumed, n, "nothing after the head yet");
+            break parsed.value.validate(&req).unwrap();
+        }
+    };
+    let agreed = validate_response(&[offer], &accepted.extensions)
+        .expect("a valid answer")
+        .expect("accepted");
+    assert!(agreed.server.no_context_takeover, "as the offer asked");
+    let mut conn = Connection::client(Config::new(Role::Client), Box::new(|| [7, 7, 7, 7]));
+    conn.use_deflate(agreed);
+    let text = "permessage-deflate ".repeat(100);
+    conn.sender()
+        .send_message(MessageKind::Text, text.as_bytes())
+        .unwrap();
+    stream.write_all(&conn.take_outbound()).await.unwrap();
+    let mut echo = None;
+    while echo.is_none() {
+        let n = bounded("echo", stream.read(&mut buf)).await.unwrap();
+        assert!(n > 0, "closed before the echo");
+        // RFC 7692 §6: the echo's first frame has RSV1 set.
+        assert_eq!(buf[0] & 0x40, 0x40, "compressed echo");
+        let mut input = &mut buf[..n];
+        if let Some((Event::Message { kind, data, .. }, _)) = conn.receive(&mut input).unwrap() {
+            echo = Some((kind, data.to_vec()));
+        }
+    }
+    assert_eq!(echo, Some((MessageKind::Text, text.into_bytes())));
+    drop(stream);
     server.shutdown().await;
 }
 

@@ -58,6 +58,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::time::{Instant, timeout, timeout_at};
+use wirecheck_codec::ws::deflate::{Agreed, ServerPolicy, negotiate};
 use wirecheck_codec::ws::handshake::{
     AcceptResponse, HandshakeLimits, RequestParser, error_response,
 };
@@ -104,6 +105,10 @@ pub struct WsServerConfig {
     /// The most connections served at once; connections beyond it are closed on
     /// accept, before any byte is read. Default 256.
     pub max_connections: usize,
+    /// permessage-deflate (RFC 7692): the policy under which an offer is
+    /// accepted, or `None` to decline every offer. Default: accept the first
+    /// valid offer as it asks, requiring nothing more.
+    pub deflate: Option<ServerPolicy>,
 }
 
 impl Default for WsServerConfig {
@@ -120,6 +125,7 @@ impl Default for WsServerConfig {
             idle_timeout: Duration::from_secs(60),
             close_timeout: Duration::from_secs(1),
             max_connections: 256,
+            deflate: Some(ServerPolicy::default()),
         }
     }
 }
@@ -198,8 +204,8 @@ async fn connection(mut stream: TcpStream, config: &WsServerConfig, stop: watch:
     let _ = stream.set_nodelay(true);
     let mut buf = vec![0u8; READ_BUF];
     match handshake(&mut stream, config, &mut buf, stop.clone()).await {
-        Handshake::Upgraded(rest) => {
-            if echo(&mut stream, config, &mut buf, rest, stop).await {
+        Handshake::Upgraded(rest, deflate) => {
+            if echo(&mut stream, config, &mut buf, rest, deflate, stop).await {
                 linger_close(&mut stream, &mut buf, config.close_timeout).await;
             }
         }
@@ -221,7 +227,7 @@ async fn connection(mut stream: TcpStream, config: &WsServerConfig, stop: watch:
 enum Handshake {
     /// The 101 was sent; these bytes of the read buffer came after the request head
     /// and are the first WebSocket bytes.
-    Upgraded(Range<usize>),
+    Upgraded(Range<usize>, Option<Agreed>),
     /// The request was refused; send this response and close.
     Refused(Vec<u8>),
     /// Timed out, the client left, or the server is stopping: just close.
@@ -251,17 +257,29 @@ async fn handshake(
             Ok(Some(parsed)) => parsed,
             Err(e) => return Handshake::Refused(error_response(&e)),
         };
-        // Any Origin is welcome; no subprotocol and no extension is chosen, so an
-        // offer of permessage-deflate is declined by leaving it out (§9.1).
-        let response = parsed
-            .value
-            .validate()
-            .and_then(|request| AcceptResponse::new(&request).encode());
+        // Any Origin is welcome; no subprotocol is chosen. permessage-deflate is
+        // accepted as the first valid offer asks, under the configured policy
+        // (RFC 7692 §5.1; an invalid offer is declined, §7), or declined by
+        // leaving it out when the policy is off (RFC 6455 §9.1).
+        let response = parsed.value.validate().and_then(|request| {
+            let deflate = config
+                .deflate
+                .and_then(|policy| negotiate(&request.extensions, &policy));
+            let mut accept = AcceptResponse::new(&request);
+            if let Some((answer, _)) = &deflate {
+                accept = accept.extension(answer.clone());
+            }
+            accept
+                .encode()
+                .map(|bytes| (bytes, deflate.map(|(_, agreed)| agreed)))
+        });
         return match response {
-            Ok(response) => match timeout_at(deadline, stream.write_all(&response)).await {
-                Ok(Ok(())) => Handshake::Upgraded(parsed.consumed..n),
-                _ => Handshake::Gone,
-            },
+            Ok((response, deflate)) => {
+                match timeout_at(deadline, stream.write_all(&response)).await {
+                    Ok(Ok(())) => Handshake::Upgraded(parsed.consumed..n, deflate),
+                    _ => Handshake::Gone,
+                }
+            }
             Err(e) => Handshake::Refused(error_response(&e)),
         };
     }
@@ -276,12 +294,17 @@ async fn echo(
     config: &WsServerConfig,
     buf: &mut [u8],
     first: Range<usize>,
+    deflate: Option<Agreed>,
     mut stop: watch::Receiver<()>,
 ) -> bool {
     let mut conn = Connection::server(Config {
         limits: config.limits,
         ..Config::new(Role::Server)
     });
+    if let Some(agreed) = deflate {
+        // RFC 7692: compressed echoes, inflation bounded by the message limit.
+        conn.use_deflate(agreed);
+    }
     let mut out = Vec::with_capacity(READ_BUF);
     let mut input = first;
     // Set once the server has started the close handshake itself.
