@@ -31,7 +31,7 @@ bin_dir="fuzz/target/x86_64-unknown-linux-gnu/release"
 dict_for() {
     case "$1" in
         sse_*) echo corpus/dict/sse.dict ;;
-        ws_handshake_*|ws_extensions|diff_ws_handshake|http_*) echo corpus/dict/http.dict ;;
+        ws_handshake_*|ws_extensions|diff_ws_handshake|http_*|ws_deflate_negotiation) echo corpus/dict/http.dict ;;
         *) echo corpus/dict/ws.dict ;;
     esac
 }

@@ -26,14 +26,14 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 all="ws_frame_header ws_frame_decoder ws_message_server ws_message_client ws_handshake_request
 ws_handshake_response ws_extensions sse_parser sse_roundtrip diff_ws_server diff_ws_client
-diff_ws_handshake http_chunked"
+diff_ws_handshake http_chunked ws_deflate_negotiation ws_deflate_inflate"
 targets="${TARGETS:-$all}"
 toolchain="${FUZZ_TOOLCHAIN:-+nightly}"
 
 dict_for() {
     case "$1" in
         sse_*) echo corpus/dict/sse.dict ;;
-        ws_handshake_*|ws_extensions|diff_ws_handshake|http_*) echo corpus/dict/http.dict ;;
+        ws_handshake_*|ws_extensions|diff_ws_handshake|http_*|ws_deflate_negotiation) echo corpus/dict/http.dict ;;
         *) echo corpus/dict/ws.dict ;;
     esac
 }

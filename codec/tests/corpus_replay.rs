@@ -135,9 +135,11 @@ target_properties! {
     diff_ws_client => 10,
     diff_ws_handshake => 11,
     http_chunked => 12,
+    ws_deflate_negotiation => 13,
+    ws_deflate_inflate => 14,
 }
 
 #[test]
 fn every_target_has_a_property() {
-    assert_eq!(TARGETS.len(), 13);
+    assert_eq!(TARGETS.len(), 15);
 }

@@ -69,6 +69,8 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("diff_ws_client", check_diff_ws_client),
     ("diff_ws_handshake", check_diff_ws_handshake),
     ("http_chunked", check_http_chunked),
+    ("ws_deflate_negotiation", check_ws_deflate_negotiation),
+    ("ws_deflate_inflate", check_ws_deflate_inflate),
 ];
 
 // ---------------------------------------------------------------------------------
@@ -1216,4 +1218,99 @@ pub fn check_http_chunked(data: &[u8]) {
     let whole = run(&[]);
     let split = run(&cuts(&plan, input.len()));
     assert_eq!(whole, split);
+}
+
+// ---------------------------------------------------------------------------------
+// ws_deflate_negotiation
+// ---------------------------------------------------------------------------------
+
+/// permessage-deflate negotiation (RFC 7692 §5, §7.1) on any extension header:
+/// never panics; whatever offers a server accepts, the client that sent them
+/// accepts the server's answer and reads the same windows from it; a client
+/// never accepts an answer whose windows exceed what some offer allowed.
+pub fn check_ws_deflate_negotiation(data: &[u8]) {
+    use wirecheck_codec::ws::deflate::{Offer, ServerPolicy, negotiate, validate_response};
+    use wirecheck_codec::ws::handshake::parse_extensions;
+    let mut u = Unstructured::new(data);
+    let p = byte(&mut u);
+    let bits = |b: u8| (b % 10 < 8).then_some(8 + b % 8);
+    let policy = ServerPolicy {
+        client_no_context_takeover: p & 1 != 0,
+        server_no_context_takeover: p & 2 != 0,
+        client_max_window_bits: bits(byte(&mut u)),
+        server_max_window_bits: bits(byte(&mut u)),
+    };
+    let rest = u.take_rest();
+    let (offers_header, answer_header) = match rest.iter().position(|&b| b == b'\n') {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => (rest, &b""[..]),
+    };
+    let Ok(offers) = parse_extensions([offers_header]) else {
+        return;
+    };
+    let parsed: Vec<Offer> = offers.iter().filter_map(|e| Offer::parse(e).ok()).collect();
+    if let Some((answer, server_view)) = negotiate(&offers, &policy) {
+        let client_view = validate_response(&parsed, &[answer])
+            .expect("the client accepts the server's answer")
+            .expect("not declined");
+        assert_eq!(client_view.server, server_view.server);
+        assert_eq!(
+            client_view.client.max_window_bits,
+            server_view.client.max_window_bits
+        );
+    }
+    // Any answer at all: accepted only within what an offer allowed.
+    if let Ok(answer) = parse_extensions([answer_header]) {
+        if let Ok(Some(agreed)) = validate_response(&parsed, &answer) {
+            assert!((8..=15).contains(&agreed.server.max_window_bits));
+            assert!((8..=15).contains(&agreed.client.max_window_bits));
+            assert!(parsed.iter().any(|o| {
+                o.server_max_window_bits
+                    .is_none_or(|n| agreed.server.max_window_bits <= n)
+            }));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// ws_deflate_inflate
+// ---------------------------------------------------------------------------------
+
+/// Inflation with a limit (RFC 7692 §7.2.2) on any bytes, in messages of any
+/// size: never panics, never keeps more than the limit, fails as 1009 or 1007
+/// only, and what it inflates round-trips through the compressor.
+pub fn check_ws_deflate_inflate(data: &[u8]) {
+    use wirecheck_codec::ws::deflate::{Compressor, Decompressor, Direction, InflateError};
+    let mut u = Unstructured::new(data);
+    let o = byte(&mut u);
+    let direction = Direction {
+        no_context_takeover: o & 1 != 0,
+        max_window_bits: 8 + (o >> 1) % 8,
+    };
+    let limit = 1 + usize::from(byte(&mut u)) * 64;
+    let plan = plan(&mut u);
+    let input = u.take_rest();
+    let mut d = Decompressor::new(direction);
+    for piece in pieces(input, &cuts(&plan, input.len())) {
+        let mut out = Vec::new();
+        match d.decompress(piece, limit, &mut out) {
+            Ok(()) => {
+                assert!(out.len() <= limit);
+                // What came out goes back in and out again unchanged.
+                let mut c = Compressor::new(direction);
+                let mut wire = Vec::new();
+                c.compress(&out, &mut wire);
+                let mut again = Vec::new();
+                Decompressor::new(direction)
+                    .decompress(&wire, limit, &mut again)
+                    .expect("our own output inflates");
+                assert_eq!(again, out);
+            }
+            Err(e @ InflateError::TooLarge { .. }) => {
+                assert_eq!(e.close_code(), 1009);
+                assert!(out.is_empty());
+            }
+            Err(e @ InflateError::Corrupt) => assert_eq!(e.close_code(), 1007),
+        }
+    }
 }
