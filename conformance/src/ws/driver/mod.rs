@@ -27,7 +27,11 @@
 //! boundaries for the log and for Close frames after a failure, [`outbox`]
 //! keeps the writes as Autobahn cuts them, [`timers`] the deadlines, [`rng`]
 //! the masking keys, [`opening`] the opening handshake. The protocol rules
-//! themselves come from the codec (`wirecheck_codec::ws`).
+//! themselves come from the codec (`wirecheck_codec::ws`). The driver reads
+//! with the codec's `MessageDecoder`, not its endpoint object `Connection`: a
+//! fuzzer controls every byte it sends (Autobahn answers a peer's Close with
+//! 1000 rather than echoing it, and after failing on a frame still takes the
+//! Close that follows it), which a well-behaved endpoint does not do.
 
 mod close;
 pub mod opening;
