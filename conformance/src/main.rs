@@ -217,6 +217,10 @@ struct DecodeWsArgs {
     /// Also print each frame header before its effect.
     #[arg(long)]
     frames: bool,
+    /// permessage-deflate was agreed: the server's `Sec-WebSocket-Extensions` answer,
+    /// e.g. "permessage-deflate; server_no_context_takeover" (RFC 7692).
+    #[arg(long, value_name = "PARAMS")]
+    deflate: Option<String>,
     /// The input file, or `-` for standard input.
     #[arg(default_value = "-")]
     input: PathBuf,
@@ -390,6 +394,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Decode(DecodeCommand::Ws(args)) => {
+            // A usage error before any input is read.
+            let deflate = match args.deflate.as_deref().map(decode::ws::parse_deflate) {
+                None => None,
+                Some(Ok(agreed)) => Some(agreed),
+                Some(Err(why)) => {
+                    eprintln!("wirecheck: {why}");
+                    return ExitCode::from(EXIT_USAGE);
+                }
+            };
             let mut input = match open_input(&args.input) {
                 Ok(r) => r,
                 Err(code) => return code,
@@ -401,6 +414,7 @@ fn main() -> ExitCode {
                 },
                 chunk: args.chunk,
                 frames: args.frames,
+                deflate,
             };
             let mut out = BufWriter::new(io::stdout().lock());
             let result = decode::ws::run(&mut input, &opts, &mut out);

@@ -150,3 +150,72 @@ fn usage_errors_exit_2() {
         assert!(err.contains(dir.to_str().expect("UTF-8")), "{err}");
     }
 }
+
+#[test]
+fn decode_ws_deflate_inflates_compressed_messages() {
+    // RFC 7692 §7.2.3.1 and §7.2.3.2: "Hello" compressed, then again with the
+    // first as context (unmasked frames, as a client receives them).
+    let mut stream = vec![0xc1, 0x07, 0xf2, 0x48, 0xcd, 0xc9, 0xc9, 0x07, 0x00];
+    stream.extend_from_slice(&[0xc1, 0x05, 0xf2, 0x00, 0x11, 0x00, 0x00]);
+    let out = wirecheck(
+        &[
+            "decode",
+            "ws",
+            "--role",
+            "client",
+            "--deflate",
+            "permessage-deflate",
+            "-",
+        ],
+        &stream,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "{\"message\":\"text\",\"data\":\"Hello\"}\n{\"message\":\"text\",\"data\":\"Hello\"}\n"
+    );
+    // With server_no_context_takeover agreed, the second message cannot refer
+    // back: decoding stops on it with 1007.
+    let out = wirecheck(
+        &[
+            "decode",
+            "ws",
+            "--role",
+            "client",
+            "--deflate",
+            "permessage-deflate; server_no_context_takeover",
+            "-",
+        ],
+        &stream,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\"close_code\":1007"), "{text}");
+    // Without --deflate, RSV1 is a reserved bit: 1002.
+    let out = wirecheck(&["decode", "ws", "--role", "client", "-"], &stream);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\"close_code\":1002"));
+}
+
+#[test]
+fn decode_ws_deflate_params_are_checked_before_reading() {
+    for bad in [
+        "permessage-deflate; bogus",
+        "x-other",
+        "permessage-deflate; server_max_window_bits=99",
+    ] {
+        let out = wirecheck(
+            &["decode", "ws", "--role", "client", "--deflate", bad, "-"],
+            b"",
+        );
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("--deflate"), "{err}");
+        assert_eq!(err.lines().count(), 1, "one line: {err}");
+    }
+}

@@ -6,13 +6,20 @@
 //! invariance can be checked from the command line: the output must not depend
 //! on `--chunk`. Decoding stops at the first protocol error, as an endpoint that
 //! fails the connection would (RFC 6455 §7.1.7).
+//!
+//! With `--deflate PARAMS` (the `Sec-WebSocket-Extensions` answer that agreed
+//! permessage-deflate) a message with RSV1 is inflated as the endpoint would
+//! (RFC 7692 §7.2.2), bounded by the message limit, and a text one checked as
+//! UTF-8 once inflated; RSV1 anywhere else fails as §6.1 says.
 
 use std::io::{self, Read, Write};
 use std::num::NonZeroUsize;
 
 use serde_json::{Value, json};
+use wirecheck_codec::ws::deflate::{Agreed, Decompressor, Offer, validate_response};
+use wirecheck_codec::ws::handshake::parse_extensions;
 use wirecheck_codec::ws::message::Config;
-use wirecheck_codec::ws::{Event, MessageDecoder, MessageKind, Role};
+use wirecheck_codec::ws::{ErrorKind, Event, MessageDecoder, MessageKind, ProtocolError, Role};
 
 use super::{Outcome, hex, read_full};
 
@@ -25,6 +32,25 @@ pub struct Options {
     pub chunk: Option<NonZeroUsize>,
     /// Print each frame header before its effect.
     pub frames: bool,
+    /// permessage-deflate as agreed, if it was ([`parse_deflate`]).
+    pub deflate: Option<Agreed>,
+}
+
+/// The agreement a `--deflate` value states: the server's answer
+/// (`permessage-deflate; server_no_context_takeover; ...`), checked as a client
+/// checks it (RFC 7692 §7.1) against an offer that allowed every parameter.
+pub fn parse_deflate(params: &str) -> Result<Agreed, String> {
+    let answer =
+        parse_extensions([params.as_bytes()]).map_err(|e| format!("--deflate {params:?}: {e}"))?;
+    let offer = Offer {
+        client_max_window_bits: Some(None),
+        ..Offer::default()
+    };
+    match validate_response(&[offer], &answer) {
+        Ok(Some(agreed)) => Ok(agreed),
+        Ok(None) => Err(format!("--deflate {params:?}: no permessage-deflate in it")),
+        Err(e) => Err(format!("--deflate {params:?}: {e}")),
+    }
 }
 
 /// The size of a read when no chunk size is given.
@@ -34,7 +60,13 @@ const READ_SIZE: usize = 64 * 1024;
 pub fn run(input: &mut dyn Read, opts: &Options, out: &mut dyn Write) -> io::Result<Outcome> {
     let mut config = Config::new(opts.role);
     config.report_frames = opts.frames;
+    config.permessage_deflate = opts.deflate.is_some();
     let mut decoder = MessageDecoder::new(config);
+    let mut inflater = opts
+        .deflate
+        .map(|agreed| Decompressor::new(agreed.receiving(opts.role)));
+    let limit = config.limits.max_message_size;
+    let mut inflated = Vec::new();
     let mut buf = vec![0u8; opts.chunk.map_or(READ_SIZE, NonZeroUsize::get)];
     loop {
         let n = read_full(input, &mut buf, opts.chunk.is_some())?;
@@ -43,8 +75,24 @@ pub fn run(input: &mut dyn Read, opts: &Options, out: &mut dyn Write) -> io::Res
         }
         let mut piece = &mut buf[..n];
         loop {
-            match decoder.decode(&mut piece) {
-                Ok(Some(event)) => print_line(out, &event_json(&event))?,
+            let decoded = match decoder.decode(&mut piece) {
+                // RFC 7692 §7.2.2: a compressed message is inflated first.
+                Ok(Some(Event::Message { kind, rsv, data })) if rsv & 0b100 != 0 => {
+                    match inflate(inflater.as_mut(), kind, data, limit, &mut inflated) {
+                        Ok(()) => Ok(Some(event_json(&Event::Message {
+                            kind,
+                            rsv,
+                            data: &inflated,
+                        }))),
+                        Err(e) => Err(e),
+                    }
+                }
+                Ok(Some(event)) => Ok(Some(event_json(&event))),
+                Ok(None) => Ok(None),
+                Err(e) => Err(e),
+            };
+            match decoded {
+                Ok(Some(line)) => print_line(out, &line)?,
                 Ok(None) => break,
                 Err(e) => {
                     print_line(
@@ -60,6 +108,34 @@ pub fn run(input: &mut dyn Read, opts: &Options, out: &mut dyn Write) -> io::Res
         print_line(out, &json!({"truncated": true}))?;
     }
     Ok(Outcome::Complete)
+}
+
+/// Inflate one compressed message into `out`, bounded by `limit`, and check a
+/// text one as UTF-8 (RFC 6455 §8.1), with the error an endpoint fails with.
+fn inflate(
+    inflater: Option<&mut Decompressor>,
+    kind: MessageKind,
+    data: &[u8],
+    limit: u64,
+    out: &mut Vec<u8>,
+) -> Result<(), ProtocolError> {
+    use wirecheck_codec::ws::deflate::InflateError;
+    out.clear();
+    let Some(inflater) = inflater else {
+        return Err(ErrorKind::InvalidCompressedData.into());
+    };
+    let cap = usize::try_from(limit).unwrap_or(usize::MAX);
+    inflater.decompress(data, cap, out).map_err(|e| match e {
+        InflateError::TooLarge { .. } => ProtocolError::from(ErrorKind::InflatedTooLarge { limit }),
+        InflateError::Corrupt => ProtocolError::from(ErrorKind::InvalidCompressedData),
+    })?;
+    if kind == MessageKind::Text {
+        if let Err(e) = std::str::from_utf8(out) {
+            let offset = e.valid_up_to() as u64;
+            return Err(ErrorKind::InvalidUtf8 { offset }.into());
+        }
+    }
+    Ok(())
 }
 
 fn print_line(out: &mut dyn Write, value: &Value) -> io::Result<()> {
