@@ -20,6 +20,7 @@ fn decode(
         role,
         chunk: chunk.and_then(NonZeroUsize::new),
         frames,
+        deflate: None,
     };
     let mut out = Vec::new();
     let outcome =
