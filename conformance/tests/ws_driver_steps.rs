@@ -252,3 +252,108 @@ async fn a_case_runs_as_a_fuzzing_server_over_a_socket() {
         );
     }
 }
+
+/// RFC 7692 through the runner: a case that offers permessage-deflate sends
+/// its messages compressed (RSV1 on the first frame, fragments after
+/// compression) and inflates the echoes; the reference server negotiates it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cases_that_offer_deflate_send_and_receive_compressed_messages() {
+    use wirecheck::ws::case::{Offer, Payload};
+    let text = "permessage-deflate through the driver. ".repeat(40);
+    let echo = |id: &str, binary: bool, fragment_size: Option<usize>, offer: Offer| {
+        let payload = text.clone().into_bytes();
+        let want = if binary {
+            Ev::binary(payload.clone())
+        } else {
+            Ev::text(payload.clone())
+        };
+        Case::new(
+            id,
+            "a compressed echo",
+            "the same message back",
+            vec![want],
+            ExpectedClose::fuzzer_closes_normally(),
+            vec![Step::Message {
+                payload: Payload::exact(payload),
+                binary,
+                fragment_size,
+            }],
+        )
+        .deflate_offers(vec![offer])
+    };
+    let plain = Offer {
+        client_max_window_bits: Some(None),
+        ..Offer::default()
+    };
+    let strict = Offer {
+        server_no_context_takeover: true,
+        client_no_context_takeover: true,
+        server_max_window_bits: Some(9),
+        client_max_window_bits: Some(Some(9)),
+    };
+    let results = run(vec![
+        echo("X.9.10", false, None, plain),
+        echo("X.9.11", true, Some(16), plain),
+        echo("X.9.12", false, Some(7), strict),
+    ])
+    .await;
+    for r in &results {
+        assert_eq!(
+            (r.behavior, r.behavior_close),
+            (Behavior::Ok, BehaviorClose::Ok),
+            "{}: {} / {}",
+            r.id,
+            r.result,
+            r.result_close
+        );
+        assert!(
+            r.http_request
+                .contains("Sec-WebSocket-Extensions: permessage-deflate"),
+            "{}",
+            r.http_request
+        );
+        assert!(
+            r.http_response
+                .to_ascii_lowercase()
+                .contains("permessage-deflate"),
+            "{}",
+            r.http_response
+        );
+        // RSV1 on the first frame each way, and the frames far smaller than the text.
+        let tx: Vec<(u8, usize)> = r
+            .wirelog
+            .iter()
+            .filter_map(|row| match row {
+                WireRow::TxFrame {
+                    opcode,
+                    rsv,
+                    payload,
+                    ..
+                } if *opcode != 8 => Some((*rsv, payload.len)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(tx[0].0, 0b100, "{}: {tx:?}", r.id);
+        assert!(
+            tx.iter().skip(1).all(|(rsv, _)| *rsv == 0),
+            "{}: {tx:?}",
+            r.id
+        );
+        assert!(
+            tx.iter().map(|(_, n)| n).sum::<usize>() < text.len() / 4,
+            "{tx:?}"
+        );
+        let rx_first = r.wirelog.iter().find_map(|row| match row {
+            WireRow::RxFrame { opcode, rsv, .. } if *opcode != 8 => Some(*rsv),
+            _ => None,
+        });
+        assert_eq!(rx_first, Some(0b100), "{}", r.id);
+    }
+    // Fragmented after compression: several frames.
+    let frames = results[1]
+        .wirelog
+        .iter()
+        .filter(|row| matches!(row, WireRow::TxFrame { opcode, .. } if *opcode != 8))
+        .count();
+    assert!(frames > 1, "{frames}");
+}

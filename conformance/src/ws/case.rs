@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+pub use wirecheck_codec::ws::deflate::Offer;
 pub use wirecheck_codec::ws::frame::LengthForm;
 
 pub use crate::core::{CaseId, IdPart};
@@ -490,6 +491,9 @@ pub struct Case {
     pub report_time: bool,
     /// The opening request, when the case sends its own (wirecheck's H. cases).
     pub opening: Option<OpeningSpec>,
+    /// The permessage-deflate offers its opening request carries (RFC 7692 §5),
+    /// in preference order; `None` offers nothing.
+    pub deflate: Option<Vec<Offer>>,
 }
 
 impl Case {
@@ -517,6 +521,7 @@ impl Case {
             scoring: Scoring::Standard,
             report_time: false,
             opening: None,
+            deflate: None,
         }
     }
 
@@ -535,6 +540,12 @@ impl Case {
     /// Set the scoring rule.
     pub fn scoring(mut self, scoring: Scoring) -> Case {
         self.scoring = scoring;
+        self
+    }
+
+    /// Offer permessage-deflate with these parameter sets.
+    pub fn deflate_offers(mut self, offers: Vec<Offer>) -> Case {
+        self.deflate = Some(offers);
         self
     }
 

@@ -12,6 +12,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::OwnedSemaphorePermit;
 // tokio's clock, so tests can drive every timer with a paused clock.
 use tokio::time::{Instant, sleep_until, timeout};
+use wirecheck_codec::ws::deflate::validate_response;
 use wirecheck_codec::ws::handshake::ClientRequest;
 
 use super::case::Case;
@@ -113,7 +114,11 @@ pub async fn run_case(
     result.started = SystemTime::now();
     let seed = Rng::os_seed();
     let mut rng = Rng::from_seed(seed);
-    let request = opening_request(target, cfg, rng.nonce());
+    let mut request = opening_request(target, cfg, rng.nonce());
+    // RFC 7692 §5: the case's permessage-deflate offers, in preference order.
+    for offer in case.deflate.iter().flatten() {
+        request = request.extension(offer.to_extension());
+    }
     let mut hs = match &case.opening {
         Some(spec) => ClientOpening::custom(spec, &request),
         None => match ClientOpening::textbook(request) {
@@ -146,17 +151,30 @@ pub async fn run_case(
             return finish_unopened(case, result, why);
         }
     };
+    // RFC 7692 §7.1: the client checks the server's permessage-deflate answer
+    // and fails the connection on one its offers do not allow.
+    let deflate = match &case.deflate {
+        Some(offers) => match validate_response(offers, hs.accepted_extensions()) {
+            Ok(agreed) => agreed,
+            Err(e) => {
+                let why = format!("the server's permessage-deflate answer: {e}");
+                return finish_unopened(case, result, why);
+            }
+        },
+        None => None,
+    };
     slots.note_opened();
     // The connection is open; wait for a work slot before the script runs.
     let permit = slots.work(work).await;
     let opened_at = Instant::now();
-    let mut driver = Driver::new(
+    let mut driver = Driver::with_deflate(
         case,
         Role::Client,
         cfg.timeouts(),
         seed ^ 0x9E37_79B9_7F4A_7C15,
         opened_at.into_std(),
         &leftover,
+        deflate,
     );
     if verdict.is_some() {
         // The server accepted what it must refuse: close at once, normally.

@@ -45,6 +45,7 @@ pub mod tracker;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use wirecheck_codec::ws::deflate::{Agreed, Compressor, Decompressor};
 use wirecheck_codec::ws::message::Config;
 use wirecheck_codec::ws::{FrameHeader, Limits, MessageDecoder};
 
@@ -229,6 +230,15 @@ pub struct Driver<'c> {
     round_trips: Option<Result<(), String>>,
     trips_done: usize,
     stats: Stats,
+    /// permessage-deflate, when the opening handshake agreed it (RFC 7692).
+    deflate: Option<Deflate>,
+}
+
+/// The compressor and decompressor of a connection that agreed permessage-deflate.
+#[derive(Debug)]
+struct Deflate {
+    compressor: Compressor,
+    decompressor: Decompressor,
 }
 
 impl<'c> Driver<'c> {
@@ -243,10 +253,27 @@ impl<'c> Driver<'c> {
         now: Instant,
         leftover: &[u8],
     ) -> Driver<'c> {
+        Driver::with_deflate(case, role, timeouts, seed, now, leftover, None)
+    }
+
+    /// As [`Driver::new`], on a connection whose opening handshake agreed
+    /// permessage-deflate as `deflate` says (RFC 7692): messages the script sends
+    /// are compressed (RSV1 on their first frame), messages received with RSV1
+    /// are inflated within the case's message limit.
+    pub fn with_deflate(
+        case: &'c Case,
+        role: Role,
+        timeouts: Timeouts,
+        seed: u64,
+        now: Instant,
+        leftover: &[u8],
+        deflate: Option<Agreed>,
+    ) -> Driver<'c> {
         let limits = receive_limits(case);
         let mut config = Config::new(role);
         config.limits = limits;
         config.report_frames = true;
+        config.permessage_deflate = deflate.is_some();
         let cap = match &case.scoring {
             Scoring::RoundTrips { timeout, .. } => timeouts.script(*timeout) + timeouts.case_cap,
             _ => timeouts.case_cap,
@@ -284,13 +311,17 @@ impl<'c> Driver<'c> {
             round_trips: None,
             trips_done: 0,
             stats: Stats::default(),
+            deflate: deflate.map(|agreed| Deflate {
+                compressor: Compressor::new(agreed.sending(role)),
+                decompressor: Decompressor::new(agreed.receiving(role)),
+            }),
         };
         if !log_wire {
             d.log_row(WireRow::Logging(false));
         }
-        if case.scoring == Scoring::Deflate {
-            // permessage-deflate is not offered yet, so it cannot have been negotiated:
-            // close at once, as Autobahn does when the peer declines it (12.x, 13.x).
+        if case.scoring == Scoring::Deflate && d.deflate.is_none() {
+            // permessage-deflate was not negotiated: close at once, as Autobahn
+            // does when the peer declines it (12.x, 13.x).
             d.start_close(&close_body(1000, ""));
         }
         if let Scoring::RoundTrips { timeout, .. } = &case.scoring {
@@ -422,7 +453,7 @@ impl<'c> Driver<'c> {
             received: &self.received,
             close: &self.info,
             round_trips: self.round_trips.as_ref(),
-            deflate: false,
+            deflate: self.deflate.is_some(),
             limit: self.budget.observation.as_deref(),
         };
         let v = verdicts(self.case, &seen);

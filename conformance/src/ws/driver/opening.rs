@@ -10,7 +10,8 @@
 //! it reads a request, validates it with the codec, and answers 101 or 400.
 
 use wirecheck_codec::ws::handshake::{
-    AcceptResponse, ClientRequest, RequestParser, ResponseParser, accept_key, error_response,
+    AcceptResponse, ClientRequest, Extension, RequestParser, ResponseParser, accept_key,
+    error_response,
 };
 
 use crate::ws::case::{Expect, OpeningSpec};
@@ -49,6 +50,8 @@ pub struct ClientOpening {
     offset: usize,
     parser: ResponseParser,
     head: Vec<u8>,
+    /// The extensions the server's 101 accepted (RFC 6455 §9.1).
+    extensions: Vec<Extension>,
 }
 
 impl ClientOpening {
@@ -115,7 +118,13 @@ impl ClientOpening {
             offset: 0,
             parser: ResponseParser::default(),
             head: Vec::new(),
+            extensions: Vec::new(),
         }
+    }
+
+    /// The extensions the server accepted, once the connection is open.
+    pub fn accepted_extensions(&self) -> &[Extension] {
+        &self.extensions
     }
 
     /// The request as sent, for the report.
@@ -159,7 +168,10 @@ impl ClientOpening {
                 let response = parsed.value;
                 match &self.check {
                     Check::Textbook(request) => match response.validate(request) {
-                        Ok(_) => Progress::Open(leftover),
+                        Ok(accepted) => {
+                            self.extensions = accepted.extensions;
+                            Progress::Open(leftover)
+                        }
                         Err(e) => Progress::Failed(e.to_string()),
                     },
                     Check::Custom(_) if response.status != 101 => {

@@ -4,8 +4,9 @@
 //! rule maps to (RFC 6455 §7.1.7). The round-trip scoring of the 9.x cases and
 //! Autobahn's `finishWhenDone` judge each event as it arrives.
 
+use wirecheck_codec::ws::deflate::{Decompressor, InflateError};
 use wirecheck_codec::ws::frame::MAX_HEADER_LEN;
-use wirecheck_codec::ws::{Event, MessageKind};
+use wirecheck_codec::ws::{ErrorKind, Event, MessageKind, ProtocolError};
 
 use super::{Driver, LogSink, Phase, close_body, close_body_trimmed, receive_limits};
 use crate::ws::case::{Ev, Scoring};
@@ -44,10 +45,24 @@ impl Driver<'_> {
                 Ok(Some(Event::Frame(h))) => {
                     *self.stats.rx_frames.entry(h.opcode.as_u8()).or_default() += 1;
                 }
-                Ok(Some(Event::Message { kind, data, .. })) => {
+                Ok(Some(Event::Message { kind, rsv, data })) => {
                     self.partial = 0;
+                    let data = match self.deflate.as_mut() {
+                        // RFC 7692 §7.2.2: a compressed message is inflated, within
+                        // the case's message limit, and text checked once inflated.
+                        Some(d) if rsv & 0b100 != 0 => {
+                            match inflate(&mut d.decompressor, kind, data, self.case) {
+                                Ok(data) => data,
+                                Err(e) => {
+                                    self.fail_on(e, base + (len - input.len()) as u64);
+                                    return;
+                                }
+                            }
+                        }
+                        _ => data.to_vec(),
+                    };
                     let ev = Ev::Message {
-                        data: data.to_vec(),
+                        data,
                         binary: kind == MessageKind::Binary,
                     };
                     self.on_event(ev);
@@ -79,31 +94,37 @@ impl Driver<'_> {
                     return;
                 }
                 Err(e) => {
-                    // RFC 6455 §7.4.1: 1009 is a message too big for the receiver, here
-                    // for wirecheck's own bound: what followed was not observed.
-                    if e.close_code() == 1009 {
-                        self.budget.observe_limit(format!(
-                            "the {} sent a message or frame over wirecheck's limit of {} bytes ({e})",
-                            self.peer(),
-                            receive_limits(self.case).max_message_size
-                        ));
-                    }
-                    // The peer broke the protocol: fail the connection with the code
-                    // the rule maps to (RFC 6455 §7.1.7), as Autobahn's protocol does.
-                    self.info.failed_by_me = true;
-                    self.decoder_failed_at = Some(base + (len - input.len()) as u64);
-                    if self.phase == Phase::Open {
-                        self.start_close(&close_body_trimmed(e.close_code(), &e.to_string()));
-                        // Autobahn skips the invalid frame and still takes the peer's
-                        // Close reply; the frame tracker has seen what followed it.
-                        self.close_after_failure();
-                    } else {
-                        // Failing while closing drops the connection (autobahn.md §4.3).
-                        self.drop_tcp();
-                    }
+                    self.fail_on(e, base + (len - input.len()) as u64);
                     return;
                 }
             }
+        }
+    }
+
+    /// The peer broke a rule at stream offset `at`: fail the connection with the
+    /// code the rule maps to.
+    pub(super) fn fail_on(&mut self, e: ProtocolError, at: u64) {
+        // RFC 6455 §7.4.1: 1009 is a message too big for the receiver, here
+        // for wirecheck's own bound: what followed was not observed.
+        if e.close_code() == 1009 {
+            self.budget.observe_limit(format!(
+                "the {} sent a message or frame over wirecheck's limit of {} bytes ({e})",
+                self.peer(),
+                receive_limits(self.case).max_message_size
+            ));
+        }
+        // The peer broke the protocol: fail the connection with the code
+        // the rule maps to (RFC 6455 §7.1.7), as Autobahn's protocol does.
+        self.info.failed_by_me = true;
+        self.decoder_failed_at = Some(at);
+        if self.phase == Phase::Open {
+            self.start_close(&close_body_trimmed(e.close_code(), &e.to_string()));
+            // Autobahn skips the invalid frame and still takes the peer's
+            // Close reply; the frame tracker has seen what followed it.
+            self.close_after_failure();
+        } else {
+            // Failing while closing drops the connection (autobahn.md §4.3).
+            self.drop_tcp();
         }
     }
 
@@ -198,4 +219,30 @@ impl Driver<'_> {
             self.start_close(&close_body(code, ""));
         }
     }
+}
+
+/// Inflate one compressed message (RFC 7692 §7.2.2) within the case's message
+/// limit, and check a text one as UTF-8 (RFC 6455 §8.1).
+fn inflate(
+    d: &mut Decompressor,
+    kind: MessageKind,
+    data: &[u8],
+    case: &crate::ws::case::Case,
+) -> Result<Vec<u8>, ProtocolError> {
+    let limit = receive_limits(case).max_message_size;
+    let mut out = Vec::new();
+    d.decompress(data, usize::try_from(limit).unwrap_or(usize::MAX), &mut out)
+        .map_err(|e| match e {
+            InflateError::TooLarge { .. } => {
+                ProtocolError::from(ErrorKind::InflatedTooLarge { limit })
+            }
+            InflateError::Corrupt => ProtocolError::from(ErrorKind::InvalidCompressedData),
+        })?;
+    if kind == MessageKind::Text {
+        if let Err(e) = std::str::from_utf8(&out) {
+            let offset = e.valid_up_to() as u64;
+            return Err(ErrorKind::InvalidUtf8 { offset }.into());
+        }
+    }
+    Ok(out)
 }

@@ -76,8 +76,33 @@ impl Driver<'_> {
                     binary,
                     fragment_size,
                 } => {
-                    let payload = payload.bytes();
+                    let mut payload = payload.bytes();
                     let first = if binary { 2 } else { 1 };
+                    if let Some(d) = self.deflate.as_mut() {
+                        // RFC 7692 §6.1: the message is compressed whole, then split
+                        // into frames (Autobahn's autoFragmentSize applies to the
+                        // compressed bytes); RSV1 on the first frame only.
+                        let mut compressed = Vec::new();
+                        d.compressor.compress(&payload, &mut compressed);
+                        payload = compressed;
+                        let size = fragment_size
+                            .filter(|&s| s > 0)
+                            .unwrap_or(payload.len().max(1));
+                        let count = payload.len().div_ceil(size).max(1);
+                        let pieces: Vec<Vec<u8>> = if payload.is_empty() {
+                            vec![Vec::new()]
+                        } else {
+                            payload.chunks(size).map(<[u8]>::to_vec).collect()
+                        };
+                        for (i, piece) in pieces.into_iter().enumerate() {
+                            let op = if i == 0 { first } else { 0 };
+                            let rsv = if i == 0 { 0b100 } else { 0 };
+                            self.send_frame_spec(
+                                &FrameSpec::new(op, piece).fin(i + 1 == count).rsv(rsv),
+                            );
+                        }
+                        continue;
+                    }
                     let size = fragment_size
                         .filter(|&s| s > 0)
                         .unwrap_or(payload.len().max(1));
