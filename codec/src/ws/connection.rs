@@ -137,36 +137,6 @@ impl Sender {
     }
 }
 
-/// Inflate one compressed message into `out` (RFC 7692 §6.2), bounded by
-/// `limit`, and check a text one as UTF-8 (RFC 6455 §8.1).
-#[cfg(feature = "deflate")]
-fn inflate(
-    inflater: Option<&mut super::deflate::Decompressor>,
-    kind: MessageKind,
-    data: &[u8],
-    limit: u64,
-    out: &mut Vec<u8>,
-) -> Result<(), ProtocolError> {
-    use super::ErrorKind;
-    use super::deflate::InflateError;
-    out.clear();
-    let Some(inflater) = inflater else {
-        return Err(ErrorKind::InvalidCompressedData.into());
-    };
-    let cap = usize::try_from(limit).unwrap_or(usize::MAX);
-    inflater.decompress(data, cap, out).map_err(|e| match e {
-        InflateError::TooLarge { .. } => ErrorKind::InflatedTooLarge { limit }.into(),
-        InflateError::Corrupt => ProtocolError::from(ErrorKind::InvalidCompressedData),
-    })?;
-    if kind == MessageKind::Text {
-        if let Err(e) = core::str::from_utf8(out) {
-            let offset = e.valid_up_to() as u64;
-            return Err(ErrorKind::InvalidUtf8 { offset }.into());
-        }
-    }
-    Ok(())
-}
-
 /// A WebSocket endpoint of either role.
 #[derive(Debug)]
 pub struct Connection {
@@ -255,7 +225,11 @@ impl Connection {
                 if rsv & 0b100 != 0 && self.inflater.is_some() =>
             {
                 let inflated = &mut self.inflated;
-                match inflate(self.inflater.as_mut(), kind, data, limit, inflated) {
+                let result = match self.inflater.as_mut() {
+                    Some(d) => super::deflate::inflate_message(d, kind, data, limit, inflated),
+                    None => Err(super::ErrorKind::InvalidCompressedData.into()),
+                };
+                match result {
                     Ok(()) => Ok(Some((
                         Event::Message {
                             kind,

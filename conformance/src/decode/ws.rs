@@ -16,10 +16,12 @@ use std::io::{self, Read, Write};
 use std::num::NonZeroUsize;
 
 use serde_json::{Value, json};
-use wirecheck_codec::ws::deflate::{Agreed, Decompressor, Offer, validate_response};
+use wirecheck_codec::ws::deflate::{
+    Agreed, Decompressor, Offer, inflate_message, validate_response,
+};
 use wirecheck_codec::ws::handshake::parse_extensions;
 use wirecheck_codec::ws::message::Config;
-use wirecheck_codec::ws::{ErrorKind, Event, MessageDecoder, MessageKind, ProtocolError, Role};
+use wirecheck_codec::ws::{ErrorKind, Event, MessageDecoder, MessageKind, Role};
 
 use super::{Outcome, hex, read_full};
 
@@ -78,7 +80,11 @@ pub fn run(input: &mut dyn Read, opts: &Options, out: &mut dyn Write) -> io::Res
             let decoded = match decoder.decode(&mut piece) {
                 // RFC 7692 §7.2.2: a compressed message is inflated first.
                 Ok(Some(Event::Message { kind, rsv, data })) if rsv & 0b100 != 0 => {
-                    match inflate(inflater.as_mut(), kind, data, limit, &mut inflated) {
+                    let result = match inflater.as_mut() {
+                        Some(d) => inflate_message(d, kind, data, limit, &mut inflated),
+                        None => Err(ErrorKind::InvalidCompressedData.into()),
+                    };
+                    match result {
                         Ok(()) => Ok(Some(event_json(&Event::Message {
                             kind,
                             rsv,
@@ -108,34 +114,6 @@ pub fn run(input: &mut dyn Read, opts: &Options, out: &mut dyn Write) -> io::Res
         print_line(out, &json!({"truncated": true}))?;
     }
     Ok(Outcome::Complete)
-}
-
-/// Inflate one compressed message into `out`, bounded by `limit`, and check a
-/// text one as UTF-8 (RFC 6455 §8.1), with the error an endpoint fails with.
-fn inflate(
-    inflater: Option<&mut Decompressor>,
-    kind: MessageKind,
-    data: &[u8],
-    limit: u64,
-    out: &mut Vec<u8>,
-) -> Result<(), ProtocolError> {
-    use wirecheck_codec::ws::deflate::InflateError;
-    out.clear();
-    let Some(inflater) = inflater else {
-        return Err(ErrorKind::InvalidCompressedData.into());
-    };
-    let cap = usize::try_from(limit).unwrap_or(usize::MAX);
-    inflater.decompress(data, cap, out).map_err(|e| match e {
-        InflateError::TooLarge { .. } => ProtocolError::from(ErrorKind::InflatedTooLarge { limit }),
-        InflateError::Corrupt => ProtocolError::from(ErrorKind::InvalidCompressedData),
-    })?;
-    if kind == MessageKind::Text {
-        if let Err(e) = std::str::from_utf8(out) {
-            let offset = e.valid_up_to() as u64;
-            return Err(ErrorKind::InvalidUtf8 { offset }.into());
-        }
-    }
-    Ok(())
 }
 
 fn print_line(out: &mut dyn Write, value: &Value) -> io::Result<()> {

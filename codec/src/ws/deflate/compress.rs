@@ -19,6 +19,8 @@ use core::fmt;
 use zlib_rs::{Deflate, DeflateFlush, Inflate, InflateFlush, Status};
 
 use super::negotiate::Direction;
+use crate::ws::message::MessageKind;
+use crate::ws::{ErrorKind, ProtocolError};
 
 /// The tail every sync-flushed message ends with, removed on the wire (§7.2.1).
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
@@ -220,4 +222,34 @@ impl Decompressor {
             }
         }
     }
+}
+
+/// One compressed message as an endpoint takes it (RFC 7692 §6.2): inflated
+/// into `out` (cleared first) within `limit` bytes, and a text one checked as
+/// UTF-8 once inflated (RFC 6455 §8.1), each failure the protocol error the
+/// connection fails with (1009, 1007).
+pub fn inflate_message(
+    decompressor: &mut Decompressor,
+    kind: MessageKind,
+    data: &[u8],
+    limit: u64,
+    out: &mut Vec<u8>,
+) -> Result<(), ProtocolError> {
+    out.clear();
+    let cap = usize::try_from(limit).unwrap_or(usize::MAX);
+    decompressor
+        .decompress(data, cap, out)
+        .map_err(|e| match e {
+            InflateError::TooLarge { .. } => {
+                ProtocolError::from(ErrorKind::InflatedTooLarge { limit })
+            }
+            InflateError::Corrupt => ProtocolError::from(ErrorKind::InvalidCompressedData),
+        })?;
+    if kind == MessageKind::Text {
+        if let Err(e) = core::str::from_utf8(out) {
+            let offset = e.valid_up_to() as u64;
+            return Err(ErrorKind::InvalidUtf8 { offset }.into());
+        }
+    }
+    Ok(())
 }

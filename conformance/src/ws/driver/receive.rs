@@ -4,9 +4,9 @@
 //! rule maps to (RFC 6455 §7.1.7). The round-trip scoring of the 9.x cases and
 //! Autobahn's `finishWhenDone` judge each event as it arrives.
 
-use wirecheck_codec::ws::deflate::{Decompressor, InflateError};
+use wirecheck_codec::ws::deflate::inflate_message;
 use wirecheck_codec::ws::frame::MAX_HEADER_LEN;
-use wirecheck_codec::ws::{ErrorKind, Event, MessageKind, ProtocolError};
+use wirecheck_codec::ws::{Event, MessageKind, ProtocolError};
 
 use super::{Driver, LogSink, Phase, close_body, close_body_trimmed, receive_limits};
 use crate::ws::case::{Ev, Scoring};
@@ -51,8 +51,11 @@ impl Driver<'_> {
                         // RFC 7692 §7.2.2: a compressed message is inflated, within
                         // the case's message limit, and text checked once inflated.
                         Some(d) if rsv & 0b100 != 0 => {
-                            match inflate(&mut d.decompressor, kind, data, self.case) {
-                                Ok(data) => data,
+                            let limit = receive_limits(self.case).max_message_size;
+                            let mut out = Vec::new();
+                            match inflate_message(&mut d.decompressor, kind, data, limit, &mut out)
+                            {
+                                Ok(()) => out,
                                 Err(e) => {
                                     self.fail_on(e, base + (len - input.len()) as u64);
                                     return;
@@ -219,30 +222,4 @@ impl Driver<'_> {
             self.start_close(&close_body(code, ""));
         }
     }
-}
-
-/// Inflate one compressed message (RFC 7692 §7.2.2) within the case's message
-/// limit, and check a text one as UTF-8 (RFC 6455 §8.1).
-fn inflate(
-    d: &mut Decompressor,
-    kind: MessageKind,
-    data: &[u8],
-    case: &crate::ws::case::Case,
-) -> Result<Vec<u8>, ProtocolError> {
-    let limit = receive_limits(case).max_message_size;
-    let mut out = Vec::new();
-    d.decompress(data, usize::try_from(limit).unwrap_or(usize::MAX), &mut out)
-        .map_err(|e| match e {
-            InflateError::TooLarge { .. } => {
-                ProtocolError::from(ErrorKind::InflatedTooLarge { limit })
-            }
-            InflateError::Corrupt => ProtocolError::from(ErrorKind::InvalidCompressedData),
-        })?;
-    if kind == MessageKind::Text {
-        if let Err(e) = std::str::from_utf8(&out) {
-            let offset = e.valid_up_to() as u64;
-            return Err(ErrorKind::InvalidUtf8 { offset }.into());
-        }
-    }
-    Ok(out)
 }
