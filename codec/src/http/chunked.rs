@@ -2,13 +2,21 @@
 //! bounded: a body of any size in any pieces, without allocating by a length
 //! the peer announces. Chunk sizes are counted down, never reserved; a
 //! chunk-size or trailer line is kept only up to [`MAX_CHUNK_LINE`] bytes, so a
-//! peer that never ends one fails at that bound.
+//! peer that never ends one fails at that bound, and the trailer section as a
+//! whole ends within [`MAX_TRAILER_SECTION`] bytes, so a peer that sends
+//! trailer lines forever fails there too. Trailer fields are skipped, not kept
+//! (RFC 9112 §7.1.2: a recipient may discard them).
 
 use alloc::vec::Vec;
 use core::fmt;
 
 /// The longest chunk-size line (with extensions) or trailer line accepted.
 pub const MAX_CHUNK_LINE: usize = 4096;
+
+/// The most bytes the trailer section may take, its final empty line included
+/// (RFC 9112 §7.1.2 sets no bound; this is the codec's, the size of the default
+/// head bound of [`HeadLimits`](super::HeadLimits)).
+pub const MAX_TRAILER_SECTION: usize = 16 * 1024;
 
 /// Why a chunked body is invalid.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +28,9 @@ pub enum ChunkError {
     BadSize(Vec<u8>),
     /// Chunk data not followed by CRLF (RFC 9112 §7.1).
     MissingCrlf,
+    /// A trailer section longer than [`MAX_TRAILER_SECTION`] bytes without its
+    /// final empty line (RFC 9112 §7.1.2).
+    TrailersTooLarge,
 }
 
 impl fmt::Display for ChunkError {
@@ -35,6 +46,10 @@ impl fmt::Display for ChunkError {
                 alloc::string::String::from_utf8_lossy(line)
             ),
             ChunkError::MissingCrlf => f.write_str("chunk data not followed by CRLF"),
+            ChunkError::TrailersTooLarge => write!(
+                f,
+                "a trailer section longer than {MAX_TRAILER_SECTION} bytes (RFC 9112 §7.1.2)"
+            ),
         }
     }
 }
@@ -59,6 +74,8 @@ enum State {
 pub struct Chunked {
     state: State,
     line: Vec<u8>,
+    /// Bytes of the trailer section in completed lines.
+    trailer: usize,
 }
 
 impl Chunked {
@@ -69,20 +86,17 @@ impl Chunked {
         while !input.is_empty() {
             match self.state {
                 State::Size | State::Trailer => {
-                    let Some(i) = memchr::memchr(b'\n', input) else {
-                        if self.line.len() + input.len() > MAX_CHUNK_LINE {
-                            return Err(ChunkError::LineTooLong);
-                        }
+                    let newline = memchr::memchr(b'\n', input);
+                    self.check_bounds(input, newline)?;
+                    let Some(i) = newline else {
                         self.line.extend_from_slice(input);
                         return Ok(false);
                     };
-                    if self.line.len() + i > MAX_CHUNK_LINE {
-                        return Err(ChunkError::LineTooLong);
-                    }
                     self.line.extend_from_slice(&input[..=i]);
                     input = &input[i + 1..];
                     let line = core::mem::take(&mut self.line);
                     if self.state == State::Trailer {
+                        self.trailer += line.len();
                         // RFC 9112 §7.1.2: trailer fields end with an empty line.
                         if line == b"\r\n" || line == b"\n" {
                             self.state = State::Done;
@@ -136,6 +150,33 @@ impl Chunked {
             }
         }
         Ok(self.state == State::Done)
+    }
+
+    /// The bounds on the line being read, checked before any of `input` is kept:
+    /// the line itself (its bytes before LF) within [`MAX_CHUNK_LINE`], and in the
+    /// trailer section the whole section within [`MAX_TRAILER_SECTION`]. When this
+    /// input breaks both, the error is the bound its earlier byte breaks, so the
+    /// verdict is the same however the input was split.
+    fn check_bounds(&self, input: &[u8], newline: Option<usize>) -> Result<(), ChunkError> {
+        let text = newline.unwrap_or(input.len());
+        // The 1-based position in `input` of the byte that breaks each bound.
+        let line_breaks = (self.line.len() + text > MAX_CHUNK_LINE)
+            .then(|| (MAX_CHUNK_LINE + 1).saturating_sub(self.line.len()));
+        let trailer_breaks = if self.state == State::Trailer {
+            // RFC 9112 §7.1.2: the trailer section, bounded as a whole.
+            let taken = newline.map_or(input.len(), |i| i + 1);
+            let before = self.trailer + self.line.len();
+            (before + taken > MAX_TRAILER_SECTION)
+                .then(|| (MAX_TRAILER_SECTION + 1).saturating_sub(before))
+        } else {
+            None
+        };
+        match (line_breaks, trailer_breaks) {
+            (Some(line), Some(trailer)) if trailer < line => Err(ChunkError::TrailersTooLarge),
+            (Some(_), _) => Err(ChunkError::LineTooLong),
+            (None, Some(_)) => Err(ChunkError::TrailersTooLarge),
+            (None, None) => Ok(()),
+        }
     }
 
     /// Whether the body is complete.

@@ -20,13 +20,15 @@ pub enum HeadErrorKind {
     ReaderSpent,
 }
 
-/// A message head failure: its kind, a short static detail, and the precise
-/// rule when it is narrower than the kind's.
+/// A message head failure: its kind, a short static detail, the precise rule
+/// when it is narrower than the kind's, and for a byte no valid head can
+/// contain, that byte and where it was.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HeadError {
     kind: HeadErrorKind,
     detail: &'static str,
     rule: Option<&'static str>,
+    at: Option<(usize, u8)>,
 }
 
 impl HeadError {
@@ -35,6 +37,7 @@ impl HeadError {
             kind,
             detail,
             rule: None,
+            at: None,
         }
     }
 
@@ -47,7 +50,24 @@ impl HeadError {
             kind,
             detail,
             rule: Some(rule),
+            at: None,
         }
+    }
+
+    /// The same error, naming the invalid byte and its offset from the head's
+    /// first byte.
+    pub(crate) const fn at(mut self, offset: usize, byte: u8) -> Self {
+        self.at = Some((offset, byte));
+        self
+    }
+
+    /// For a head that failed on a byte no valid head can contain: its offset
+    /// from the first byte of the head (leading empty lines included) and the
+    /// byte itself. `None` for the limits, and for a head that failed only once
+    /// complete (a status code out of range, say). Not part of the message, so
+    /// the text a peer is answered with stays short.
+    pub const fn invalid_byte(&self) -> Option<(usize, u8)> {
+        self.at
     }
 
     /// What was wrong.

@@ -12,7 +12,8 @@
 //! * [`header`]: field syntax (tokens, comma lists, quoted strings) as a
 //!   forward-only cursor.
 //! * [`chunked`]: the chunked transfer coding, bounded.
-//! * [`write`]: writing a head (whole, or field by field), every field checked first.
+//! * [`write`]: writing a head (whole, or a status line then field by field),
+//!   every part checked first.
 //! * [`error`]: [`HeadError`], with the rule broken and the status to answer.
 
 pub mod chunked;
@@ -28,4 +29,4 @@ pub use error::{HeadError, HeadErrorKind};
 pub use header::{Header, is_field_value, is_token};
 pub use message::{Parsed, Request, RequestParser, Response, ResponseParser};
 pub use scan::HeadLimits;
-pub use write::{InvalidField, write_field, write_head};
+pub use write::{InvalidField, write_field, write_head, write_status_line};

@@ -138,7 +138,7 @@ impl HeadScanner {
                     break;
                 }
                 Err(e) => {
-                    failed = Some(e);
+                    failed = Some(e.at(self.buf.len() + i - 1, window[i - 1]));
                     break;
                 }
             }

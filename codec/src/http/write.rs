@@ -31,6 +31,30 @@ impl fmt::Display for InvalidField {
     }
 }
 
+/// Append a status line, `HTTP/1.1 SP status-code SP reason-phrase CRLF`
+/// (RFC 9112 §4), for a response head written field by field after it with
+/// [`write_field`]. Nothing is appended unless the code is three digits
+/// (RFC 9112 §4 `status-code = 3DIGIT`, RFC 9110 §15: 100 and up) and the
+/// reason phrase is `*( HTAB / SP / VCHAR / obs-text )`: no line break.
+pub fn write_status_line(out: &mut Vec<u8>, status: u16, reason: &str) -> Result<(), InvalidField> {
+    if !(100..=999).contains(&status) || !is_field_value(reason.as_bytes()) {
+        return Err(InvalidField::StartLine);
+    }
+    let mut digits = [0u8; 3];
+    let mut n = status;
+    for d in digits.iter_mut().rev() {
+        // Three digits: `status` is below 1000.
+        *d = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(&digits);
+    out.push(b' ');
+    out.extend_from_slice(reason.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    Ok(())
+}
+
 /// Append one header field, `name: value CRLF`, for a head written field by
 /// field: nothing is appended unless the name is a token and the value holds
 /// no control byte (RFC 9110 §5.1, §5.5).

@@ -319,7 +319,7 @@ fn route(req: &Request, config: &SseServerConfig, current: u64) -> Route {
     // RFC 7230 §5.4: "A server MUST respond with a 400 (Bad Request) status code to
     // any HTTP/1.1 request message that lacks a Host header field and to any request
     // message that contains more than one Host header field".
-    let hosts = values(req, "host").count();
+    let hosts = req.header_values("host").count();
     if hosts > 1 || (req.version >= 1 && hosts == 0) {
         return Route::Respond(plain(400, origin, "exactly one Host header is required"));
     }
@@ -425,9 +425,9 @@ impl Resume {
 /// live stream and a comment saying so (whatwg/html#8297: signalling that replay is
 /// unavailable is application-specific, best done in the stream itself).
 fn resume(req: &Request, config: &SseServerConfig, current: u64) -> Resume {
-    let mut ids = values(req, "last-event-id");
+    let mut ids = req.header_values("last-event-id");
     let (Some(id), None) = (ids.next(), ids.next()) else {
-        let sent = values(req, "last-event-id").next().is_some();
+        let sent = req.header_values("last-event-id").next().is_some();
         return Resume {
             number: None,
             after: None,
@@ -534,7 +534,7 @@ fn split_target(target: &str) -> Option<(&str, Option<&str>)> {
 fn accepts_gzip(req: &Request) -> bool {
     let mut gzip: Option<bool> = None;
     let mut any: Option<bool> = None;
-    for value in values(req, "accept-encoding") {
+    for value in req.header_values("accept-encoding") {
         let Ok(value) = std::str::from_utf8(value) else {
             continue;
         };
@@ -587,19 +587,11 @@ fn qvalue(v: &str) -> Option<u32> {
 /// The request's `Origin`, when there is exactly one and it is printable (so it can
 /// be reflected without injecting anything; httparse already refuses CR and LF).
 fn origin(req: &Request) -> Option<&[u8]> {
-    let mut origins = values(req, "origin");
+    let mut origins = req.header_values("origin");
     match (origins.next(), origins.next()) {
         (Some(o), None) if !o.is_empty() && o.iter().all(|&b| b >= 0x20 && b != 0x7f) => Some(o),
         _ => None,
     }
-}
-
-/// The values of every header named `name` (case-insensitive), in order.
-fn values<'a>(req: &'a Request, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-    req.headers
-        .iter()
-        .filter(move |h| h.name.eq_ignore_ascii_case(name))
-        .map(|h| h.value.as_slice())
 }
 
 // ---------------------------------------------------------------------------------
@@ -619,7 +611,9 @@ fn status_line(status: u16) -> Vec<u8> {
     };
     // RFC 7230 §2.6: a server sends the highest version it conforms to (1.1), also
     // to an HTTP/1.0 client, as long as it uses no 1.1 feature the client lacks.
-    let mut out = format!("HTTP/1.1 {status} {reason}\r\n").into_bytes();
+    let mut out = Vec::new();
+    let written = http::write_status_line(&mut out, status, reason);
+    debug_assert!(written.is_ok(), "{status} {reason}: {written:?}");
     header(&mut out, "Server", SERVER_NAME.as_bytes());
     // RFC 7230 §6.1: "A server that does not support persistent connections MUST send
     // the "close" connection option in every response message that does not have a
@@ -702,7 +696,7 @@ fn options(req: &Request, origin: Option<&[u8]>) -> Vec<u8> {
 /// none is, `last-event-id`. A request listing only allowed names gets its list back.
 fn allowed_request_headers(req: &Request) -> String {
     let mut allowed: Vec<&str> = Vec::new();
-    for value in values(req, "access-control-request-headers") {
+    for value in req.header_values("access-control-request-headers") {
         let Ok(value) = std::str::from_utf8(value) else {
             continue;
         };
