@@ -104,8 +104,14 @@ impl Chunked {
                         }
                         continue;
                     }
-                    // RFC 9112 §7.1: chunk-size [ chunk-ext ] CRLF.
-                    let size = match httparse::parse_chunk_size(&line) {
+                    // RFC 9112 §7.1: chunk-size [ chunk-ext ] CRLF, and
+                    // chunk-size = 1*HEXDIG: httparse reads an empty line as size 0,
+                    // which would end the body at a blank line.
+                    let parsed = match line.first() {
+                        Some(b) if b.is_ascii_hexdigit() => httparse::parse_chunk_size(&line),
+                        _ => Err(httparse::InvalidChunkSize),
+                    };
+                    let size = match parsed {
                         Ok(httparse::Status::Complete((_, size))) => size,
                         _ => {
                             let mut shown = line;
