@@ -137,9 +137,10 @@ target_properties! {
     http_chunked => 12,
     ws_deflate_negotiation => 13,
     ws_deflate_inflate => 14,
+    http_head => 15,
 }
 
 #[test]
 fn every_target_has_a_property() {
-    assert_eq!(TARGETS.len(), 15);
+    assert_eq!(TARGETS.len(), 16);
 }

@@ -71,6 +71,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("http_chunked", check_http_chunked),
     ("ws_deflate_negotiation", check_ws_deflate_negotiation),
     ("ws_deflate_inflate", check_ws_deflate_inflate),
+    ("http_head", check_http_head),
 ];
 
 // ---------------------------------------------------------------------------------
@@ -1218,6 +1219,150 @@ pub fn check_http_chunked(data: &[u8]) {
     let whole = run(&[]);
     let split = run(&cuts(&plan, input.len()));
     assert_eq!(whole, split);
+}
+
+// ---------------------------------------------------------------------------------
+// http_head
+// ---------------------------------------------------------------------------------
+
+/// Feed HTTP-layer heads in pieces: the head and where it ended in the whole
+/// input, nothing yet, or the error; the work is checked to be linear.
+fn read_http_head<T>(
+    pieces: &[&[u8]],
+    mut feed: impl FnMut(
+        &[u8],
+    ) -> Result<
+        Option<wirecheck_codec::http::Parsed<T>>,
+        wirecheck_codec::http::HeadError,
+    >,
+    work: impl Fn() -> u64,
+) -> Result<Option<(T, usize)>, wirecheck_codec::http::HeadError> {
+    let len: usize = pieces.iter().map(|p| p.len()).sum();
+    let mut before = 0;
+    let mut outcome = Ok(None);
+    for piece in pieces {
+        match feed(piece) {
+            Ok(None) => before += piece.len(),
+            Ok(Some(p)) => {
+                assert!(p.consumed <= piece.len(), "consumed beyond the input");
+                outcome = Ok(Some((p.value, before + p.consumed)));
+                break;
+            }
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+        }
+    }
+    assert!(
+        work() <= 2 * len as u64 + 64,
+        "work {} for {len} bytes",
+        work()
+    );
+    outcome
+}
+
+/// An HTTP-layer head error: 400 or 431, and a syntax error names a byte of
+/// the input at the offset it gives.
+fn check_http_head_error(e: &wirecheck_codec::http::HeadError, input: &[u8]) {
+    use wirecheck_codec::http::HeadErrorKind;
+    let status = e.status();
+    match e.kind() {
+        HeadErrorKind::HeadTooLarge | HeadErrorKind::TooManyHeaders => {
+            assert_eq!(status, Some(431));
+        }
+        HeadErrorKind::Malformed => assert_eq!(status, Some(400)),
+        HeadErrorKind::ReaderSpent => panic!("a fresh reader is spent: {e:?}"),
+    }
+    if let Some((offset, b)) = e.invalid_byte() {
+        assert_eq!(input.get(offset), Some(&b), "{e:?}");
+    }
+}
+
+/// The HTTP layer's head reader (RFC 9112 §2-§5), for both start lines, on any
+/// bytes in any pieces. Input: a role byte (bit 0: a response head), a limits
+/// byte (as [`handshake_limits`]), a chunking plan, then the bytes. Properties:
+/// the same head, end or error however the input is cut; linear work; a head
+/// within the limits; errors are 400 or 431, and one that names an invalid byte
+/// names the byte at that offset; a head written back with `write_head` reads
+/// back the same.
+pub fn check_http_head(data: &[u8]) {
+    use wirecheck_codec::http::{HeadLimits, RequestParser, ResponseParser, write_head};
+    let mut u = Unstructured::new(data);
+    let is_response = byte(&mut u) & 1 == 1;
+    let limits = handshake_limits(byte(&mut u));
+    let plan = plan(&mut u);
+    let input = u.take_rest();
+    let cut = cuts(&plan, input.len());
+    let roomy = HeadLimits {
+        max_header_bytes: 1 << 20,
+        max_headers: limits.max_headers,
+    };
+    if is_response {
+        let read = |pieces: &[&[u8]], limits| {
+            let parser = std::cell::RefCell::new(ResponseParser::new(limits));
+            read_http_head(
+                pieces,
+                |b| parser.borrow_mut().feed(b),
+                || parser.borrow().work(),
+            )
+        };
+        let whole = read(&[input], limits);
+        assert_eq!(read(&pieces(input, &cut), limits), whole);
+        match whole {
+            Err(e) => check_http_head_error(&e, input),
+            Ok(None) => {}
+            Ok(Some((head, end))) => {
+                check_head_limits(limits, end, head.headers.len());
+                let Ok(values) = head
+                    .headers
+                    .iter()
+                    .map(|h| std::str::from_utf8(&h.value).map(|v| (h.name.as_str(), v)))
+                    .collect::<Result<Vec<_>, _>>()
+                else {
+                    return;
+                };
+                let start = format!("HTTP/1.{} {:03} {}", head.version, head.status, head.reason);
+                let mut out = Vec::new();
+                write_head(&mut out, &start, values.iter().copied())
+                    .expect("a head that was read can be written");
+                let again = read(&[&out], roomy).expect("reads back").expect("complete");
+                assert_eq!(again, (head, out.len()));
+            }
+        }
+    } else {
+        let read = |pieces: &[&[u8]], limits| {
+            let parser = std::cell::RefCell::new(RequestParser::new(limits));
+            read_http_head(
+                pieces,
+                |b| parser.borrow_mut().feed(b),
+                || parser.borrow().work(),
+            )
+        };
+        let whole = read(&[input], limits);
+        assert_eq!(read(&pieces(input, &cut), limits), whole);
+        match whole {
+            Err(e) => check_http_head_error(&e, input),
+            Ok(None) => {}
+            Ok(Some((head, end))) => {
+                check_head_limits(limits, end, head.headers.len());
+                let Ok(values) = head
+                    .headers
+                    .iter()
+                    .map(|h| std::str::from_utf8(&h.value).map(|v| (h.name.as_str(), v)))
+                    .collect::<Result<Vec<_>, _>>()
+                else {
+                    return;
+                };
+                let start = format!("{} {} HTTP/1.{}", head.method, head.target, head.version);
+                let mut out = Vec::new();
+                write_head(&mut out, &start, values.iter().copied())
+                    .expect("a head that was read can be written");
+                let again = read(&[&out], roomy).expect("reads back").expect("complete");
+                assert_eq!(again, (head, out.len()));
+            }
+        }
+    }
 }
 
 // ---------------------------------------------------------------------------------

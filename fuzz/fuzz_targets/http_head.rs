@@ -1,0 +1,7 @@
+//! `http_head`: the property is `check_http_head` in `codec/tests/support/fuzz_checks.rs`.
+#![no_main]
+
+#[path = "../../codec/tests/support/fuzz_checks.rs"]
+mod fuzz_checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_checks::check_http_head(data));
