@@ -1287,7 +1287,9 @@ fn check_http_head_error(e: &wirecheck_codec::http::HeadError, input: &[u8]) {
 /// names the byte at that offset; a head written back with `write_head` reads
 /// back the same.
 pub fn check_http_head(data: &[u8]) {
-    use wirecheck_codec::http::{HeadLimits, RequestParser, ResponseParser, write_head};
+    use wirecheck_codec::http::{
+        HeadLimits, RequestParser, ResponseParser, write_field, write_head, write_status_line,
+    };
     let mut u = Unstructured::new(data);
     let is_response = byte(&mut u) & 1 == 1;
     let limits = handshake_limits(byte(&mut u));
@@ -1322,10 +1324,25 @@ pub fn check_http_head(data: &[u8]) {
                 else {
                     return;
                 };
-                let start = format!("HTTP/1.{} {:03} {}", head.version, head.status, head.reason);
+                // A status line is written by write_status_line (its reason
+                // phrase may hold HTAB, RFC 9112 §4, which write_head's start
+                // line refuses), then field by field.
                 let mut out = Vec::new();
-                write_head(&mut out, &start, values.iter().copied())
-                    .expect("a head that was read can be written");
+                if write_status_line(&mut out, head.status, &head.reason).is_err() {
+                    // Only a code below 100: 3DIGIT (RFC 9112 §4) but no status
+                    // (RFC 9110 §15), which the reader reads and nobody writes.
+                    assert!(head.status < 100, "{head:?}");
+                    return;
+                }
+                if head.version == 0 {
+                    // write_status_line writes HTTP/1.1 (RFC 9110 §6.2).
+                    out[7] = b'0';
+                }
+                for (name, value) in &values {
+                    write_field(&mut out, name, value.as_bytes())
+                        .expect("a field that was read can be written");
+                }
+                out.extend_from_slice(b"\r\n");
                 let again = read(&[&out], roomy).expect("reads back").expect("complete");
                 assert_eq!(again, (head, out.len()));
             }
