@@ -26,7 +26,7 @@ cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 all="ws_frame_header ws_frame_decoder ws_message_server ws_message_client ws_handshake_request
 ws_handshake_response ws_extensions sse_parser sse_roundtrip diff_ws_server diff_ws_client
-diff_ws_handshake http_chunked ws_deflate_negotiation ws_deflate_inflate"
+diff_ws_handshake http_chunked http_head ws_deflate_negotiation ws_deflate_inflate"
 targets="${TARGETS:-$all}"
 toolchain="${FUZZ_TOOLCHAIN:-+nightly}"
 
