@@ -78,44 +78,30 @@ impl Driver<'_> {
                 } => {
                     let mut payload = payload.bytes();
                     let first = if binary { 2 } else { 1 };
+                    // RFC 7692 §6.1: a compressed message is compressed whole, then
+                    // split into frames (Autobahn's autoFragmentSize applies to the
+                    // compressed bytes), with RSV1 on its first frame only.
+                    let mut rsv = 0;
                     if let Some(d) = self.deflate.as_mut() {
-                        // RFC 7692 §6.1: the message is compressed whole, then split
-                        // into frames (Autobahn's autoFragmentSize applies to the
-                        // compressed bytes); RSV1 on the first frame only.
                         let mut compressed = Vec::new();
                         d.compressor.compress(&payload, &mut compressed);
                         payload = compressed;
-                        let size = fragment_size
-                            .filter(|&s| s > 0)
-                            .unwrap_or(payload.len().max(1));
-                        let count = payload.len().div_ceil(size).max(1);
-                        let pieces: Vec<Vec<u8>> = if payload.is_empty() {
-                            vec![Vec::new()]
-                        } else {
-                            payload.chunks(size).map(<[u8]>::to_vec).collect()
-                        };
-                        for (i, piece) in pieces.into_iter().enumerate() {
-                            let op = if i == 0 { first } else { 0 };
-                            let rsv = if i == 0 { 0b100 } else { 0 };
-                            self.send_frame_spec(
-                                &FrameSpec::new(op, piece).fin(i + 1 == count).rsv(rsv),
-                            );
-                        }
-                        continue;
+                        rsv = 0b100;
                     }
                     let size = fragment_size
                         .filter(|&s| s > 0)
                         .unwrap_or(payload.len().max(1));
-                    if payload.is_empty() {
-                        self.send_frame_spec(&FrameSpec::new(first, Vec::new()));
-                    } else {
-                        let count = payload.len().div_ceil(size);
-                        for (i, piece) in payload.chunks(size).enumerate() {
-                            let op = if i == 0 { first } else { 0 };
-                            self.send_frame_spec(
-                                &FrameSpec::new(op, piece.to_vec()).fin(i + 1 == count),
-                            );
-                        }
+                    // An empty message is one empty frame.
+                    let count = payload.len().div_ceil(size).max(1);
+                    for i in 0..count {
+                        let piece = &payload
+                            [(i * size).min(payload.len())..((i + 1) * size).min(payload.len())];
+                        let (op, bits) = if i == 0 { (first, rsv) } else { (0, 0) };
+                        self.send_frame_spec(
+                            &FrameSpec::new(op, piece.to_vec())
+                                .fin(i + 1 == count)
+                                .rsv(bits),
+                        );
                     }
                 }
                 Step::BeginFrame {
