@@ -52,6 +52,10 @@ fn rfc7692_7_1_a_client_accepts_exactly_the_answers_its_offer_allows() {
         server_max_window_bits: Some(10),
         ..Offer::default()
     };
+    let server_reset = Offer {
+        server_no_context_takeover: true,
+        ..Offer::default()
+    };
     let table: &[(&Offer, &str, Option<Agreed>)] = &[
         // The plain answer: both windows 15, context kept.
         (
@@ -111,6 +115,18 @@ fn rfc7692_7_1_a_client_accepts_exactly_the_answers_its_offer_allows() {
             "permessage-deflate; server_max_window_bits=11",
             None,
         ),
+        // §7.1.2.1: accepting the offered limit means answering with it.
+        (&server_10, "permessage-deflate", None),
+        // §7.1.1.1: the same for server_no_context_takeover.
+        (&server_reset, "permessage-deflate", None),
+        (
+            &server_reset,
+            "permessage-deflate; server_no_context_takeover",
+            Some(Agreed {
+                server: dir(true, 15),
+                client: DEFAULT,
+            }),
+        ),
         // §7.1.2.2: client_max_window_bits only if offered, and with a value.
         (
             &plain,
@@ -169,6 +185,10 @@ fn rfc7692_7_1_a_client_accepts_exactly_the_answers_its_offer_allows() {
     assert_eq!(
         validate_response(&[plain], &exts("permessage-deflate; x")),
         Err(DeflateError::UnknownParameter("x".into()))
+    );
+    assert_eq!(
+        validate_response(&[server_10], &exts("permessage-deflate")),
+        Err(DeflateError::NotAccepted("server_max_window_bits".into()))
     );
 }
 

@@ -1410,7 +1410,11 @@ pub fn check_ws_deflate_negotiation(data: &[u8]) {
     let Ok(offers) = parse_extensions([offers_header]) else {
         return;
     };
-    let parsed: Vec<Offer> = offers.iter().filter_map(|e| Offer::parse(e).ok()).collect();
+    let parsed: Vec<Offer> = offers
+        .iter()
+        .filter(|e| e.name.eq_ignore_ascii_case("permessage-deflate"))
+        .filter_map(|e| Offer::parse(e).ok())
+        .collect();
     if let Some((answer, server_view)) = negotiate(&offers, &policy) {
         let client_view = validate_response(&parsed, &[answer])
             .expect("the client accepts the server's answer")
@@ -1426,9 +1430,11 @@ pub fn check_ws_deflate_negotiation(data: &[u8]) {
         if let Ok(Some(agreed)) = validate_response(&parsed, &answer) {
             assert!((8..=15).contains(&agreed.server.max_window_bits));
             assert!((8..=15).contains(&agreed.client.max_window_bits));
+            // §7.1.1.1, §7.1.2.1: an offer's limits on the server hold.
             assert!(parsed.iter().any(|o| {
                 o.server_max_window_bits
                     .is_none_or(|n| agreed.server.max_window_bits <= n)
+                    && (!o.server_no_context_takeover || agreed.server.no_context_takeover)
             }));
         }
     }

@@ -49,6 +49,10 @@ pub enum DeflateError {
     /// A parameter an answer may not hold: `client_max_window_bits` the client
     /// did not offer, or a window larger than offered (§7.1.2.1, §7.1.2.2).
     NotOffered(String),
+    /// A parameter of the offer that the answer leaves out although a server
+    /// accepts it only by including it: `server_no_context_takeover`
+    /// (§7.1.1.1), `server_max_window_bits` (§7.1.2.1).
+    NotAccepted(String),
     /// More than one permessage-deflate answer (§5.1: at most one is accepted).
     SeveralAnswers,
 }
@@ -69,6 +73,11 @@ impl fmt::Display for DeflateError {
                     "{p} in the answer does not fit the offer (RFC 7692 §7.1.2)"
                 )
             }
+            DeflateError::NotAccepted(p) => write!(
+                f,
+                "{p} was offered but the answer leaves it out; a server accepts it only \
+                 by including it (RFC 7692 §7.1.1.1, §7.1.2.1)"
+            ),
             DeflateError::SeveralAnswers => {
                 f.write_str("more than one permessage-deflate answer (RFC 7692 §5.1)")
             }
@@ -304,6 +313,17 @@ pub fn negotiate(offers: &[Extension], policy: &ServerPolicy) -> Option<(Extensi
 
 /// Whether `answer` is a valid answer to `offer`, and what it agrees to.
 fn answer_to(offer: &Offer, answer: &Params) -> Result<Agreed, DeflateError> {
+    // §7.1.1.1: "A server accepts an extension negotiation offer that includes
+    // the server_no_context_takeover parameter by including [it] in the
+    // extension negotiation response".
+    if offer.server_no_context_takeover && !answer.server_no_context_takeover {
+        return Err(DeflateError::NotAccepted(SERVER_NO_CONTEXT_TAKEOVER.into()));
+    }
+    // §7.1.2.1: the same for server_max_window_bits, "with the same or smaller
+    // value as the offer"; without it the server's window would be unbounded.
+    if offer.server_max_window_bits.is_some() && answer.server_max_window_bits.is_none() {
+        return Err(DeflateError::NotAccepted(SERVER_MAX_WINDOW_BITS.into()));
+    }
     // §7.1.2.1: "a value ... larger than the one in the offer" fails.
     if let (Some(offered), Some(got)) =
         (offer.server_max_window_bits, answer.server_max_window_bits)
