@@ -34,7 +34,7 @@ fn rfc7692_7_1_offers_are_written_with_every_parameter() {
     };
     assert_eq!(
         format_extensions(&[offer.to_extension()]).unwrap(),
-        "permessage-deflate; server_no_context_takeover; client_no_context_takeover; server_max_window_bits=10; client_max_window_bits"
+        "permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover; server_max_window_bits=10"
     );
     assert_eq!(Offer::parse(&offer.to_extension()), Ok(offer));
 }

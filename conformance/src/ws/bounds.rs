@@ -62,8 +62,10 @@ pub const MAX_QUEUED_WRITES: usize = 1 << 20;
 
 /// Distinct read or write sizes counted per direction (Autobahn's
 /// `rxOctetStats`/`txOctetStats`): a flood read in every size up to 64 KiB
-/// would otherwise keep 65536 counters per case.
-pub const MAX_OCTET_SIZES: usize = 256;
+/// would otherwise keep 65536 counters per case. The compression cases
+/// (12.x, 13.x) read and write 1000 messages of as many compressed sizes,
+/// a few hundred distinct ones each way; 1024 counters are about 40 KiB.
+pub const MAX_OCTET_SIZES: usize = 1024;
 
 /// Close frames remembered by the frame tracker after the message decoder
 /// failed (only the first one that follows the failure is ever used).
@@ -323,13 +325,13 @@ mod tests {
     fn octet_statistics_count_a_bounded_number_of_sizes() {
         let mut b = Budget::default();
         let mut stats = BTreeMap::new();
-        for n in 0..1000 {
+        for n in 0..5000 {
             b.count_size(&mut stats, n);
         }
         b.count_size(&mut stats, 0);
         assert_eq!(stats.len(), MAX_OCTET_SIZES);
         assert_eq!(stats[&0], 2);
-        assert_eq!(b.sizes_dropped, (1000 - MAX_OCTET_SIZES) as u64);
+        assert_eq!(b.sizes_dropped, (5000 - MAX_OCTET_SIZES) as u64);
         assert!(b.limits()[0].contains("octet statistics"));
     }
 

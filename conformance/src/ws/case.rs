@@ -10,6 +10,7 @@ pub use wirecheck_codec::ws::deflate::Offer;
 pub use wirecheck_codec::ws::frame::LengthForm;
 
 pub use crate::core::{CaseId, IdPart};
+pub use crate::ws::data_sets::DataSetId;
 
 /// An event the fuzzer records (Autobahn: `received`), compared exactly with the
 /// expected lists: same events, same order, same bytes, same text/binary flag.
@@ -446,24 +447,70 @@ pub enum Scoring {
     /// Both verdicts are always INFORMATIONAL; the result text says what happened
     /// (7.1.6, 7.13.x).
     Informational,
-    /// Limits/performance (9.x): the case's steps send one message; they run
-    /// `count` times, each after the echo of the previous message. OK when every
-    /// echo arrives in time with the type, length and bytes sent (Autobahn checks
-    /// only type and length, "FIXME: check actual content"; we check the bytes
-    /// too). The fuzzer then closes with 1000; `timeout` is Autobahn's `closeAfter`.
-    RoundTrips {
-        /// How many messages, one at a time.
-        count: usize,
-        /// Binary (true) or text (false).
-        binary: bool,
-        /// The payload every echo must carry.
-        payload: Payload,
-        /// Close the connection after this long if the case has not finished.
-        timeout: Duration,
+    /// Limits/performance (9.x): round trips, see [`RoundTrips`].
+    RoundTrips(RoundTrips),
+    /// Permessage-deflate (12.x, 13.x): round trips over a compressed
+    /// connection. UNIMPLEMENTED when the server declines the extension (Autobahn
+    /// then closes with 1000 at once); FAILED when the connection never opens.
+    Deflate(RoundTrips),
+}
+
+impl Scoring {
+    /// The round trips of a 9.x, 12.x or 13.x case.
+    pub fn round_trips(&self) -> Option<&RoundTrips> {
+        match self {
+            Scoring::RoundTrips(r) | Scoring::Deflate(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+/// Messages sent `count` times, each after the echo of the previous one. OK
+/// when every echo arrives in time with the type, length and bytes sent
+/// (Autobahn checks the type and length in 9.x, "FIXME: check actual content",
+/// and a SHA-1 digest in 12.x/13.x; we compare the bytes). The fuzzer then
+/// closes with 1000; `timeout` is Autobahn's `closeAfter`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundTrips {
+    /// How many messages, one at a time.
+    pub count: usize,
+    /// Binary (true) or text (false).
+    pub binary: bool,
+    /// What each message is.
+    pub messages: Messages,
+    /// Close the connection after this long if the case has not finished.
+    pub timeout: Duration,
+}
+
+/// What a round-trip case sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Messages {
+    /// The case's steps send one message, every time the same: this payload
+    /// (9.x).
+    Steps(Payload),
+    /// Consecutive windows of `size` units (characters for text, bytes for
+    /// binary) over a data set, wrapping around its end, each message in
+    /// frames of at most `autofrag` bytes after compression (0: one frame)
+    /// (12.x, 13.x; Autobahn's `sendOne` with `autoFragmentSize`).
+    Windows {
+        /// The data set.
+        data: DataSetId,
+        /// The window size.
+        size: usize,
+        /// The largest frame payload (0: unlimited).
+        autofrag: usize,
     },
-    /// Permessage-deflate (12.x, 13.x): UNIMPLEMENTED unless the server negotiates
-    /// the extension (which this runner does not offer yet).
-    Deflate,
+}
+
+impl Messages {
+    /// The most bytes an echo may hold: the message's own length (a UTF-8
+    /// character is at most four bytes).
+    pub fn max_len(&self) -> usize {
+        match self {
+            Messages::Steps(p) => p.len,
+            Messages::Windows { size, .. } => size.saturating_mul(4),
+        }
+    }
 }
 
 /// One case.
@@ -482,7 +529,7 @@ pub struct Case {
     /// Whether the fuzzer's automatic close on a match is suppressed (cases that
     /// send their own close frames).
     pub suppress_close: bool,
-    /// The script run once the connection is open. For [`Scoring::RoundTrips`],
+    /// The script run once the connection is open. For [`Messages::Steps`],
     /// the steps that send one message (repeated `count` times).
     pub steps: Vec<Step>,
     /// How the verdicts are computed.

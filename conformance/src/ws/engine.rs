@@ -12,14 +12,13 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::OwnedSemaphorePermit;
 // tokio's clock, so tests can drive every timer with a paused clock.
 use tokio::time::{Instant, sleep_until, timeout};
-use wirecheck_codec::ws::deflate::validate_response;
 use wirecheck_codec::ws::handshake::ClientRequest;
 
 use super::case::Case;
 use super::driver::opening::{self, ClientOpening, Progress, ServerOpening};
-use super::driver::rng::Rng;
 use super::driver::{Driver, Role, Timeouts};
 use super::result::CaseResult;
+use super::rng::Rng;
 use super::slots::{IDLE_GRACE, Slots, Work};
 use super::verdict::{Observed, verdicts};
 
@@ -109,16 +108,13 @@ pub async fn run_case(
     slots: &Slots,
     work: Work,
 ) -> CaseResult {
+    let mut gate = slots.gate(work).await;
     let _connection = slots.connection().await;
     let mut result = CaseResult::unrun(case, ordinal);
     result.started = SystemTime::now();
     let seed = Rng::os_seed();
     let mut rng = Rng::from_seed(seed);
-    let mut request = opening_request(target, cfg, rng.nonce());
-    // RFC 7692 §5: the case's permessage-deflate offers, in preference order.
-    for offer in case.deflate.iter().flatten() {
-        request = request.extension(offer.to_extension());
-    }
+    let request = opening::offer_deflate(case, opening_request(target, cfg, rng.nonce()));
     let mut hs = match &case.opening {
         Some(spec) => ClientOpening::custom(spec, &request),
         None => match ClientOpening::textbook(request) {
@@ -151,17 +147,11 @@ pub async fn run_case(
             return finish_unopened(case, result, why);
         }
     };
-    // RFC 7692 §7.1: the client checks the server's permessage-deflate answer
-    // and fails the connection on one its offers do not allow.
-    let deflate = match &case.deflate {
-        Some(offers) => match validate_response(offers, hs.accepted_extensions()) {
-            Ok(agreed) => agreed,
-            Err(e) => {
-                let why = format!("the server's permessage-deflate answer: {e}");
-                return finish_unopened(case, result, why);
-            }
-        },
-        None => None,
+    // RFC 7692 §7.1: the client fails the connection on an answer its offers
+    // do not allow.
+    let deflate = match opening::agreed_deflate(case, &hs) {
+        Ok(agreed) => agreed,
+        Err(why) => return finish_unopened(case, result, why),
     };
     slots.note_opened();
     // The connection is open; wait for a work slot before the script runs.
@@ -186,6 +176,7 @@ pub async fn run_case(
         slots,
         work,
         permit,
+        &mut gate,
         cfg.scaled(cfg.close_handshake_timeout),
     )
     .await;
@@ -243,6 +234,7 @@ where
         &slots,
         Work::Shared,
         permit,
+        &mut None,
         cfg.scaled(cfg.close_handshake_timeout),
     )
     .await;
@@ -362,13 +354,16 @@ where
 }
 
 /// Feed `driver` from `stream` until the case is done; the work slot is given
-/// back while the case only waits. `shutdown` bounds the final flush.
+/// back while the case only waits, and with it for good the gate an alone case
+/// holds ([`Slots::gate`]: others may connect once it only waits). `shutdown`
+/// bounds the final flush.
 async fn drive<S>(
     stream: S,
     driver: &mut Driver<'_>,
     slots: &Slots,
     kind: Work,
     mut work: Option<OwnedSemaphorePermit>,
+    gate: &mut Option<OwnedSemaphorePermit>,
     shutdown: Duration,
 ) where
     S: AsyncRead + AsyncWrite,
@@ -399,6 +394,9 @@ async fn drive<S>(
             Some(idle_at) => deadline.min(idle_at),
             None => deadline,
         };
+        if work.is_none() {
+            *gate = None;
+        }
         let pending = driver.transmit();
         tokio::select! {
             read = reader.read(&mut buf) => match read {

@@ -24,8 +24,9 @@ pub fn select(
     select_by(cases, |c| c.id.to_string(), include, exclude, "ws")
 }
 
-/// Whether a case must run alone: the performance cases (9.x) measure time and
-/// load the machine, so nothing else works while they do.
+/// Whether a case must run alone: the performance cases (9.x) and the
+/// compression cases (12.x, 13.x) measure time and load the machine, so
+/// nothing else works while they do.
 fn runs_alone(case: &Case) -> bool {
     case.report_time
 }

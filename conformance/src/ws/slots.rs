@@ -15,7 +15,14 @@
 //!   as soon as it only waits (the engine decides when: its close handshake has
 //!   begun, or nothing was sent or received for [`IDLE_GRACE`]); timers cost
 //!   nothing, so waiting cases run alongside the working ones;
-//! * a case that must run alone (9.x, which measure time) takes every work slot.
+//! * a case that must run alone (9.x, 12.x, 13.x, which measure time) takes
+//!   every work slot, and before it connects it closes the **gate**: no other
+//!   case opens a connection while it works (until it first gives its work
+//!   slots back: it then only waits, and is waited on side by side with the
+//!   others, as before). Otherwise the cases queued
+//!   behind a run of long alone cases would sit on open, idle connections for
+//!   minutes, and a server's idle timeout (60 s in nginx and in wirecheck's own
+//!   reference server) would close them before they start.
 //!
 //! The semaphores are fair (first come, first served), so a case that asks for
 //! every slot is not starved by the ones queued after it.
@@ -51,6 +58,9 @@ pub enum Work {
 pub struct Slots {
     /// Connections open at once.
     connections: Arc<Semaphore>,
+    /// One permit: held by an alone case for its whole life, passed through by
+    /// every other case before it connects.
+    gate: Arc<Semaphore>,
     /// Cases working at once (`-j`).
     work: Arc<Semaphore>,
     /// `-j`.
@@ -66,10 +76,24 @@ impl Slots {
         let jobs = jobs.clamp(1, crate::command::MAX_JOBS);
         Arc::new(Slots {
             connections: Arc::new(Semaphore::new(jobs + WAITING_CONNECTIONS)),
+            gate: Arc::new(Semaphore::new(1)),
             work: Arc::new(Semaphore::new(jobs)),
             jobs: jobs as u32,
             opened: AtomicUsize::new(0),
         })
+    }
+
+    /// Pass the gate before connecting: an alone case closes it and keeps it
+    /// closed until the returned permit is dropped (when it first only waits,
+    /// or ends); any other case
+    /// waits while it is closed and passes. Fair: a case queued before an alone
+    /// one passes first.
+    pub async fn gate(&self, work: Work) -> Option<OwnedSemaphorePermit> {
+        let permit = Arc::clone(&self.gate).acquire_owned().await.ok();
+        match work {
+            Work::Alone => permit,
+            Work::Shared | Work::Sleeper => None,
+        }
     }
 
     /// A connection slot, held for the whole case.
@@ -126,6 +150,27 @@ mod tests {
         assert!(permit.is_some());
         assert_eq!(slots.work.available_permits(), 0);
         assert!(slots.work(Work::Sleeper).await.is_none());
+    }
+
+    /// No case connects while an alone case runs, so nothing waits on an idle
+    /// connection behind it.
+    #[tokio::test]
+    async fn no_case_connects_while_an_alone_case_runs() {
+        let slots = Slots::new(2);
+        let alone = slots.gate(Work::Alone).await;
+        assert!(alone.is_some());
+        for work in [Work::Shared, Work::Sleeper, Work::Alone] {
+            let waiting = {
+                let slots = Arc::clone(&slots);
+                tokio::spawn(async move { slots.gate(work).await.is_some() })
+            };
+            tokio::task::yield_now().await;
+            assert!(!waiting.is_finished(), "{work:?} passed a closed gate");
+            waiting.abort();
+        }
+        drop(alone);
+        assert!(slots.gate(Work::Shared).await.is_none());
+        assert!(slots.gate(Work::Alone).await.is_some());
     }
 
     #[tokio::test]

@@ -216,7 +216,12 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
             behavior = Behavior::Informational;
             behavior_close = BehaviorClose::Informational;
         }
-        Scoring::RoundTrips { .. } => match seen.round_trips {
+        Scoring::Deflate(_) if !seen.deflate && close.was_open => {
+            // Autobahn: UNIMPLEMENTED when the extension was not negotiated.
+            behavior = Behavior::Unimplemented;
+            result = "the server declined permessage-deflate: its opening handshake answer holds no permessage-deflate extension (RFC 7692 §5)".to_owned();
+        }
+        Scoring::RoundTrips(_) | Scoring::Deflate(_) => match seen.round_trips {
             Some(Ok(())) => {
                 behavior = Behavior::Ok;
                 result =
@@ -231,12 +236,6 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
                 result = "the case did not finish".to_owned();
             }
         },
-        Scoring::Deflate => {
-            if !seen.deflate {
-                behavior = Behavior::Unimplemented;
-                result = "permessage-deflate was not negotiated".to_owned();
-            }
-        }
     }
     // DESIGN §7a: a limit of wirecheck's own never turns into an OK. Every
     // observation limit is far above what any case expects, so the server sent

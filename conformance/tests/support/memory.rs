@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use wirecheck::ws::case::Case;
-use wirecheck::ws::driver::opening::{ClientOpening, Progress, ServerOpening};
+use wirecheck::ws::driver::opening::{self, ClientOpening, Progress, ServerOpening};
 use wirecheck::ws::driver::{Driver, Role, Timeouts};
 use wirecheck::ws::result::CaseResult;
 use wirecheck_codec::ws::handshake::ClientRequest;
@@ -32,9 +32,11 @@ const MAX_TIME: Duration = Duration::from_secs(600);
 pub fn run(case: &Case, ordinal: usize, role: Role, peer: &mut dyn Peer) -> CaseResult {
     let t0 = Instant::now();
     let mut result = CaseResult::unrun(case, ordinal);
+    let mut deflate = None;
     let leftover = match role {
         Role::Client => {
-            let request = ClientRequest::new("127.0.0.1:9001", "/", [7; 16]);
+            let request =
+                opening::offer_deflate(case, ClientRequest::new("127.0.0.1:9001", "/", [7; 16]));
             let mut hs = match &case.opening {
                 Some(spec) => ClientOpening::custom(spec, &request),
                 None => ClientOpening::textbook(request).expect("the textbook request"),
@@ -56,9 +58,16 @@ pub fn run(case: &Case, ordinal: usize, role: Role, peer: &mut dyn Peer) -> Case
                 }
             };
             result.http_response = String::from_utf8_lossy(hs.head()).into_owned();
-            match progress {
-                Progress::Open(leftover) => leftover,
-                other => {
+            match (progress, opening::agreed_deflate(case, &hs)) {
+                (Progress::Open(leftover), Ok(agreed)) => {
+                    deflate = agreed;
+                    leftover
+                }
+                (Progress::Open(_), Err(why)) => {
+                    result.result = format!("the opening handshake failed: {why}");
+                    return result;
+                }
+                (other, _) => {
                     result.result = format!("the opening handshake failed: {other:?}");
                     return result;
                 }
@@ -91,7 +100,15 @@ pub fn run(case: &Case, ordinal: usize, role: Role, peer: &mut dyn Peer) -> Case
         }
     };
     let mut now = t0;
-    let mut driver = Driver::new(case, role, Timeouts::scaled(1.0), 42, now, &leftover);
+    let mut driver = Driver::with_deflate(
+        case,
+        role,
+        Timeouts::scaled(1.0),
+        42,
+        now,
+        &leftover,
+        deflate,
+    );
     let mut turns = 0;
     loop {
         turns += 1;

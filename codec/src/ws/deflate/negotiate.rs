@@ -162,20 +162,22 @@ pub struct Offer {
 
 impl Offer {
     /// The offer as an element of `Sec-WebSocket-Extensions`.
+    /// The order of the parameters is Autobahn's (what the client allows, then
+    /// what it asks), so that requests compare byte for byte with its own.
     pub fn to_extension(&self) -> Extension {
         let mut e = Extension::new(NAME);
-        if self.server_no_context_takeover {
-            e = e.param(SERVER_NO_CONTEXT_TAKEOVER, None);
-        }
         if self.client_no_context_takeover {
             e = e.param(CLIENT_NO_CONTEXT_TAKEOVER, None);
-        }
-        if let Some(n) = self.server_max_window_bits {
-            e = e.param(SERVER_MAX_WINDOW_BITS, Some(&n.to_string()));
         }
         if let Some(bits) = self.client_max_window_bits {
             let value = bits.map(|n| n.to_string());
             e = e.param(CLIENT_MAX_WINDOW_BITS, value.as_deref());
+        }
+        if self.server_no_context_takeover {
+            e = e.param(SERVER_NO_CONTEXT_TAKEOVER, None);
+        }
+        if let Some(n) = self.server_max_window_bits {
+            e = e.param(SERVER_MAX_WINDOW_BITS, Some(&n.to_string()));
         }
         e
     }

@@ -1,70 +1,25 @@
 //! Categories 12 and 13, WebSocket Compression (216 cases): RFC 7692
 //! permessage-deflate on top of RFC 6455 §9 (extensions, negotiated in the
-//! opening handshake; §5.2: RSV1 marks a compressed message once negotiated).
+//! opening handshake; RFC 7692 §6: RSV1 marks the first frame of a compressed
+//! message).
 //!
 //! Each case offers permessage-deflate, then sends 1000 messages one at a time,
-//! each after the echo of the previous one; a message is the next `size`-byte
-//! window of a data set, wrapping around at its end (for the UTF-8 data sets the
-//! window counts characters, not bytes), sent in frames of at most `autofrag`
-//! bytes (0: one frame). OK when every echo arrives before the timeout with the
-//! type, length and SHA-1 digest sent.
+//! each after the echo of the previous one; a message is the next `size`-unit
+//! window of a data set, wrapping around at its end (for the UTF-8 data sets
+//! the window counts characters, not bytes), compressed whole and sent in
+//! frames of at most `autofrag` compressed bytes (0: one frame). OK when every
+//! echo arrives before the timeout and inflates to the type and bytes sent.
+//! A server that declines the extension makes the case UNIMPLEMENTED (the
+//! fuzzer closes with 1000 at once, as Autobahn does); an answer the offers do
+//! not allow (RFC 7692 §7.1) fails the connection and the case.
 //!
-//! * 12.1-12.5: the five data sets, with the default offer.
+//! * 12.1-12.5: the five data sets ([`DATA_SETS`]), with the default offer.
 //! * 13.1-13.7: the JSON data set, with seven different offers.
-//!
-//! This runner does not offer the extension yet, so the cases are listed with
-//! their parameters and no script: they score UNIMPLEMENTED (the fuzzer closes
-//! with 1000 at once, as Autobahn does when the extension is not negotiated).
-//! The tables are kept as data for the RFC 7692 work.
 
-use crate::ws::case::{Case, ExpectedClose, Scoring};
+use std::time::Duration;
 
-/// A data set the messages are cut from (a file shipped with Autobahn).
-pub(super) struct DataSet {
-    /// What it is.
-    pub(super) what: &'static str,
-    /// Its file name in Autobahn's `testdata/`.
-    pub(super) file: &'static str,
-    /// Sent as binary messages (true) or as UTF-8 text (false); Faust is plain
-    /// text but sent as binary.
-    pub(super) binary: bool,
-    /// Its size in bytes.
-    pub(super) len: usize,
-}
-
-/// The data sets of 12.1-12.5, in subcategory order.
-pub(super) const DATA_SETS: [DataSet; 5] = [
-    DataSet {
-        what: "a large JSON file",
-        file: "data1.json",
-        binary: false,
-        len: 194_056,
-    },
-    DataSet {
-        what: "a 512x512 black-and-white bitmap picture (Lena)",
-        file: "lena512.bmp",
-        binary: true,
-        len: 263_222,
-    },
-    DataSet {
-        what: "German prose, Goethe's Faust I (Project Gutenberg)",
-        file: "pg2229.txt",
-        binary: true,
-        len: 222_218,
-    },
-    DataSet {
-        what: "a large HTML file",
-        file: "data1.html",
-        binary: false,
-        len: 263_647,
-    },
-    DataSet {
-        what: "a larger PDF document",
-        file: "10.1.1.105.5439.pdf",
-        binary: true,
-        len: 1_042_328,
-    },
-];
+use crate::ws::case::{Case, ExpectedClose, Messages, Offer, RoundTrips, Scoring};
+use crate::ws::data_sets::{DATA_SETS, DataSet};
 
 /// One row of every subcategory (cases x.y.1-x.y.18).
 #[derive(Debug, Clone, Copy)]
@@ -110,15 +65,14 @@ pub(super) const ROWS: [Row; 18] = [
     row(131072, 480, 32768),
 ];
 
-/// One permessage-deflate offer of 13.x: whether it asks the server not to take
-/// over its compression context, and the server window bits it asks for (0: not
-/// asked). Every offer also allows the server to ask for client no context
-/// takeover and client window bits (`client_no_context_takeover;
-/// client_max_window_bits`).
-pub(super) type Offer = (bool, u8);
+/// One permessage-deflate offer of 13.x, as Autobahn's
+/// `(requestNoContextTakeover, requestMaxWindowBits)`: whether it asks the
+/// server not to take over its compression context, and the server window bits
+/// it asks for (0: not asked).
+type OfferParams = (bool, u8);
 
 /// The offers of 13.1-13.7 (13.7 makes three, in order of preference).
-pub(super) const OFFERS: [&[Offer]; 7] = [
+const OFFERS: [&[OfferParams]; 7] = [
     &[(false, 0)],
     &[(true, 0)],
     &[(false, 9)],
@@ -128,26 +82,29 @@ pub(super) const OFFERS: [&[Offer]; 7] = [
     &[(true, 9), (true, 0), (false, 0)],
 ];
 
-/// The `Sec-WebSocket-Extensions` value the offers make (RFC 7692 §7.1).
-pub(super) fn offer_header(offers: &[Offer]) -> String {
-    offers
-        .iter()
-        .map(|&(no_context_takeover, window_bits)| {
-            let mut s =
-                "permessage-deflate; client_no_context_takeover; client_max_window_bits".to_owned();
-            if no_context_takeover {
-                s.push_str("; server_no_context_takeover");
-            }
-            if window_bits != 0 {
-                s.push_str(&format!("; server_max_window_bits={window_bits}"));
-            }
-            s
-        })
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The offer Autobahn's `PerMessageDeflateOffer` makes: it always lets the
+/// server ask for client no context takeover and a client window
+/// (`client_no_context_takeover; client_max_window_bits`, RFC 7692 §7.1.1.2,
+/// §7.1.2.2), and asks what `params` says of the server.
+fn offer((server_no_context_takeover, bits): OfferParams) -> Offer {
+    Offer {
+        server_no_context_takeover,
+        client_no_context_takeover: true,
+        server_max_window_bits: (bits != 0).then_some(bits),
+        client_max_window_bits: Some(None),
+    }
 }
 
-fn deflate_case(id: String, data: &DataSet, row: Row, offers: &[Offer]) -> Case {
+/// The `Sec-WebSocket-Extensions` value the offers make, for descriptions.
+fn offer_header(offers: &[Offer]) -> String {
+    wirecheck_codec::ws::handshake::format_extensions(
+        &offers.iter().map(Offer::to_extension).collect::<Vec<_>>(),
+    )
+    .unwrap_or_default()
+}
+
+fn deflate_case(id: String, data: &DataSet, row: Row, offers: &[OfferParams]) -> Case {
+    let offers: Vec<Offer> = offers.iter().copied().map(offer).collect();
     let kind = if data.binary { "binary" } else { "text" };
     let unit = if data.binary { "bytes" } else { "characters" };
     let framing = if row.autofrag == 0 {
@@ -156,12 +113,12 @@ fn deflate_case(id: String, data: &DataSet, row: Row, offers: &[Offer]) -> Case 
         format!("in frames of at most {} compressed bytes", row.autofrag)
     };
     // RFC 7692 §7.2: each message is compressed and echoed; the echo must
-    // decompress to exactly what was sent.
+    // inflate to exactly what was sent.
     Case::new(
         &id,
         format!(
-            "Offer the extension as \"{}\", then send {} compressed {kind} messages of {} {unit} each, {framing}, one at a time; the messages are consecutive windows of {} ({}, {} bytes).",
-            offer_header(offers),
+            "Offer the extension as \"{}\", then send {} compressed {kind} messages of {} {unit} each, {framing}, one at a time; the messages are consecutive windows of {} (standing in for Autobahn's {}, {} bytes).",
+            offer_header(&offers),
             row.count,
             row.size,
             data.what,
@@ -169,14 +126,24 @@ fn deflate_case(id: String, data: &DataSet, row: Row, offers: &[Offer]) -> Case 
             data.len
         ),
         format!(
-            "The server negotiates permessage-deflate and echoes every message with the same type, length and SHA-1 digest, all within {} s; the fuzzer then closes with 1000 and the close is clean. Without the extension the case is UNIMPLEMENTED.",
+            "The server negotiates permessage-deflate and echoes every message with the same type and bytes, all within {} s; the fuzzer then closes with 1000 and the close is clean. If the server declines the extension the case is UNIMPLEMENTED.",
             row.timeout_secs
         ),
         vec![],
         ExpectedClose::fuzzer_closes_normally(),
         vec![],
     )
-    .scoring(Scoring::Deflate)
+    .deflate_offers(offers)
+    .scoring(Scoring::Deflate(RoundTrips {
+        count: row.count,
+        binary: data.binary,
+        messages: Messages::Windows {
+            data: data.id,
+            size: row.size,
+            autofrag: row.autofrag,
+        },
+        timeout: Duration::from_secs(row.timeout_secs),
+    }))
     .report_time()
 }
 
@@ -206,4 +173,33 @@ pub fn cases() -> Vec<Case> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The requests carry Autobahn's offers byte for byte (its per-case
+    /// `httpRequest`: 12.1.1, 13.2.1, 13.3.1, 13.7.1).
+    #[test]
+    fn offers_are_autobahns() {
+        let header =
+            |i: usize| offer_header(&OFFERS[i].iter().copied().map(offer).collect::<Vec<_>>());
+        assert_eq!(
+            header(0),
+            "permessage-deflate; client_no_context_takeover; client_max_window_bits"
+        );
+        assert_eq!(
+            header(1),
+            "permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover"
+        );
+        assert_eq!(
+            header(2),
+            "permessage-deflate; client_no_context_takeover; client_max_window_bits; server_max_window_bits=9"
+        );
+        assert_eq!(
+            header(6),
+            "permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover; server_max_window_bits=9, permessage-deflate; client_no_context_takeover; client_max_window_bits; server_no_context_takeover, permessage-deflate; client_no_context_takeover; client_max_window_bits"
+        );
+    }
 }

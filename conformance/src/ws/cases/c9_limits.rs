@@ -12,7 +12,9 @@
 //! required). The timeout is Autobahn's `closeAfter` for the case.
 
 use super::{BINARY, TEXT, hex, send};
-use crate::ws::case::{Case, Chop, ExpectedClose, FrameSpec, Payload, Scoring, Step};
+use crate::ws::case::{
+    Case, Chop, ExpectedClose, FrameSpec, Messages, Payload, RoundTrips, Scoring, Step,
+};
 use std::time::Duration;
 
 const KIB: usize = 1 << 10;
@@ -67,12 +69,12 @@ fn limit_case(
         ExpectedClose::fuzzer_closes_normally(),
         vec![step],
     )
-    .scoring(Scoring::RoundTrips {
+    .scoring(Scoring::RoundTrips(RoundTrips {
         count,
         binary,
-        payload,
+        messages: Messages::Steps(payload),
         timeout: Duration::from_secs(timeout_secs),
-    })
+    }))
     .report_time()
 }
 

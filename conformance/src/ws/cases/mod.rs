@@ -278,23 +278,15 @@ mod tests {
         }
     }
 
-    /// No run can hang: every case arms a timer, or, for the deflate cases that
-    /// have no script yet, the engine closes at once (the extension is not offered).
+    /// No run can hang: every case arms a timer; a round-trip case arms its
+    /// `closeAfter` (the driver does) and a deflate case that is declined
+    /// closes at once.
     #[test]
     fn every_case_has_a_timer() {
         for c in ALL.iter() {
-            match &c.scoring {
-                Scoring::RoundTrips { timeout, .. } => {
-                    assert!(!timeout.is_zero(), "{}", c.id);
-                }
-                Scoring::Deflate => {
-                    assert!(
-                        c.steps.is_empty(),
-                        "{}: deflate cases have no script yet",
-                        c.id
-                    );
-                }
-                _ => assert!(
+            match c.scoring.round_trips() {
+                Some(rt) => assert!(!rt.timeout.is_zero(), "{}", c.id),
+                None => assert!(
                     has(c, |s| matches!(s, Step::KillAfter(_) | Step::CloseAfter(_))),
                     "{} arms no timer",
                     c.id
@@ -318,24 +310,31 @@ mod tests {
                 Scoring::Standard => "standard",
                 Scoring::WrongCodeFails => "wrong code fails",
                 Scoring::Informational => "informational",
-                Scoring::RoundTrips { .. } => "round trips",
-                Scoring::Deflate => "deflate",
+                Scoring::RoundTrips(_) => "round trips",
+                Scoring::Deflate(_) => "deflate",
             };
             assert_eq!(actual, expected, "{id}");
-            let timed = matches!(c.scoring, Scoring::RoundTrips { .. } | Scoring::Deflate);
-            assert_eq!(c.report_time, timed, "{id}");
+            assert_eq!(c.report_time, c.scoring.round_trips().is_some(), "{id}");
+            // Only the deflate cases offer the extension, and all of them do.
+            assert_eq!(c.deflate.is_some(), expected == "deflate", "{id}");
         }
     }
 
-    /// 9.x: the steps send exactly the one message the round trips check.
+    /// 9.x: the steps send exactly the one message the round trips check;
+    /// 12.x/13.x: no steps, the windows are the messages.
     #[test]
     fn round_trip_steps_send_the_checked_payload() {
+        use crate::ws::case::Messages;
         for c in ALL.iter() {
-            let Scoring::RoundTrips {
-                binary, payload, ..
-            } = &c.scoring
-            else {
+            let Some(rt) = c.scoring.round_trips() else {
                 continue;
+            };
+            let payload = match &rt.messages {
+                Messages::Steps(p) => p,
+                Messages::Windows { .. } => {
+                    assert!(c.steps.is_empty(), "{}", c.id);
+                    continue;
+                }
             };
             assert_eq!(c.steps.len(), 1, "{}", c.id);
             let (sent, sent_binary) = match &c.steps[0] {
@@ -345,7 +344,7 @@ mod tests {
                 } => (payload.clone(), *binary),
                 other => panic!("{}: unexpected step {other:?}", c.id),
             };
-            assert_eq!(sent_binary, *binary, "{}", c.id);
+            assert_eq!(sent_binary, rt.binary, "{}", c.id);
             assert_eq!(
                 sent.bytes(),
                 payload.bytes(),

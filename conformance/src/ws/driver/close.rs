@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use super::timers::Due;
 use super::{Driver, Phase, Role, close_body};
-use crate::ws::case::{Ev, Scoring};
+use crate::ws::case::Ev;
 use crate::ws::result::WireRow;
 
 impl Driver<'_> {
@@ -113,9 +113,7 @@ impl Driver<'_> {
                 self.timers.close_after = None;
                 self.log_row(WireRow::CloseTimerFired);
                 if self.phase == Phase::Open {
-                    if matches!(self.case.scoring, Scoring::RoundTrips { .. })
-                        && self.round_trips.is_none()
-                    {
+                    if self.case.scoring.round_trips().is_some() && self.round_trips.is_none() {
                         self.round_trips = Some(Err(format!(
                             "did not receive all echoes within the case timeout ({} of the messages were echoed)",
                             self.trips_done

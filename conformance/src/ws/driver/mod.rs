@@ -37,7 +37,7 @@ mod close;
 pub mod opening;
 pub mod outbox;
 mod receive;
-pub mod rng;
+mod round_trips;
 mod script;
 pub mod timers;
 pub mod tracker;
@@ -52,11 +52,11 @@ use wirecheck_codec::ws::{FrameHeader, Limits, MessageDecoder};
 pub use wirecheck_codec::ws::Role;
 
 use super::bounds::{self, Budget};
-use super::case::{Case, Ev, Scoring, Step};
+use super::case::{Case, Ev, Payload, Scoring, Step};
 use super::result::{CaseResult, CloseInfo, Logged, WireRow};
+use super::rng::Rng;
 use super::verdict::{Observed, verdicts};
 use outbox::Outbox;
-use rng::Rng;
 use timers::Timers;
 use tracker::{Sink, Tracker};
 
@@ -98,7 +98,9 @@ impl Timeouts {
 /// of a round-trip case's message (9.x: up to 16 MiB), else [`bounds::MAX_MESSAGE`].
 pub fn receive_limits(case: &Case) -> Limits {
     let max = match &case.scoring {
-        Scoring::RoundTrips { payload, .. } => (payload.len as u64).max(bounds::MAX_MESSAGE),
+        Scoring::RoundTrips(rt) | Scoring::Deflate(rt) => {
+            (rt.messages.max_len() as u64).max(bounds::MAX_MESSAGE)
+        }
         _ => bounds::MAX_MESSAGE,
     };
     Limits {
@@ -229,6 +231,10 @@ pub struct Driver<'c> {
     now: Instant,
     round_trips: Option<Result<(), String>>,
     trips_done: usize,
+    /// What the echo of the last round-trip message must be.
+    echo: Payload,
+    /// Where the next window of a data set starts (12.x, 13.x).
+    window_at: usize,
     stats: Stats,
     /// permessage-deflate, when the opening handshake agreed it (RFC 7692).
     deflate: Option<Deflate>,
@@ -274,11 +280,12 @@ impl<'c> Driver<'c> {
         config.limits = limits;
         config.report_frames = true;
         config.permessage_deflate = deflate.is_some();
-        let cap = match &case.scoring {
-            Scoring::RoundTrips { timeout, .. } => timeouts.script(*timeout) + timeouts.case_cap,
-            _ => timeouts.case_cap,
+        let trips = case.scoring.round_trips();
+        let cap = match trips {
+            Some(rt) => timeouts.script(rt.timeout) + timeouts.case_cap,
+            None => timeouts.case_cap,
         };
-        let log_wire = !matches!(case.scoring, Scoring::RoundTrips { .. });
+        let log_wire = trips.is_none();
         let mut d = Driver {
             case,
             role,
@@ -310,6 +317,8 @@ impl<'c> Driver<'c> {
             now,
             round_trips: None,
             trips_done: 0,
+            echo: Payload::exact(Vec::new()),
+            window_at: 0,
             stats: Stats::default(),
             deflate: deflate.map(|agreed| Deflate {
                 compressor: Compressor::new(agreed.sending(role)),
@@ -319,15 +328,16 @@ impl<'c> Driver<'c> {
         if !log_wire {
             d.log_row(WireRow::Logging(false));
         }
-        if case.scoring == Scoring::Deflate && d.deflate.is_none() {
+        if matches!(case.scoring, Scoring::Deflate(_)) && d.deflate.is_none() {
             // permessage-deflate was not negotiated: close at once, as Autobahn
             // does when the peer declines it (12.x, 13.x).
             d.start_close(&close_body(1000, ""));
-        }
-        if let Scoring::RoundTrips { timeout, .. } = &case.scoring {
-            let t = timeouts.script(*timeout);
+        } else if let Some(rt) = trips {
+            let t = timeouts.script(rt.timeout);
             d.timers.close_after = Some(now + t);
             d.log_row(WireRow::CloseTimerArmed(t.as_secs_f64()));
+            d.steps.clear();
+            d.next_round_trip(rt);
         }
         if !leftover.is_empty() {
             d.on_bytes(leftover);

@@ -14,7 +14,9 @@ use wirecheck_codec::ws::handshake::{
     error_response,
 };
 
-use crate::ws::case::{Expect, OpeningSpec};
+use wirecheck_codec::ws::deflate::{Agreed, validate_response};
+
+use crate::ws::case::{Case, Expect, OpeningSpec};
 
 /// Where the handshake stands after some input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,6 +217,26 @@ pub fn judge(expect: Expect, progress: &Progress) -> Option<String> {
             Some("the server accepted an opening handshake it must refuse".into())
         }
         _ => None,
+    }
+}
+
+/// The request with the case's permessage-deflate offers, in preference
+/// order (RFC 7692 §5).
+pub fn offer_deflate(case: &Case, mut request: ClientRequest) -> ClientRequest {
+    for offer in case.deflate.iter().flatten() {
+        request = request.extension(offer.to_extension());
+    }
+    request
+}
+
+/// What the server's answer agreed to, checked against the case's offers
+/// (RFC 7692 §7.1): `Ok(None)` when nothing was offered or the server
+/// declined, `Err` with why the client must fail the connection.
+pub fn agreed_deflate(case: &Case, hs: &ClientOpening) -> Result<Option<Agreed>, String> {
+    match &case.deflate {
+        Some(offers) => validate_response(offers, hs.accepted_extensions())
+            .map_err(|e| format!("the server's permessage-deflate answer: {e}")),
+        None => Ok(None),
     }
 }
 

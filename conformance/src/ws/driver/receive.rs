@@ -1,7 +1,7 @@
 //! What arrives from the peer: bytes through the frame tracker (for the log)
 //! and the message decoder (for the events), automatic pongs, the peer's
 //! Close, and failing the connection on a protocol error with the code its
-//! rule maps to (RFC 6455 §7.1.7). The round-trip scoring of the 9.x cases and
+//! rule maps to (RFC 6455 §7.1.7). The round trips ([`super::round_trips`]) and
 //! Autobahn's `finishWhenDone` judge each event as it arrives.
 
 use wirecheck_codec::ws::deflate::inflate_message;
@@ -9,7 +9,7 @@ use wirecheck_codec::ws::frame::MAX_HEADER_LEN;
 use wirecheck_codec::ws::{Event, MessageKind, ProtocolError};
 
 use super::{Driver, LogSink, Phase, close_body, close_body_trimmed, receive_limits};
-use crate::ws::case::{Ev, Scoring};
+use crate::ws::case::Ev;
 use crate::ws::result::{Logged, WireRow};
 
 impl Driver<'_> {
@@ -157,41 +157,9 @@ impl Driver<'_> {
     }
 
     pub(super) fn on_event(&mut self, ev: Ev) {
-        if let Scoring::RoundTrips {
-            count,
-            binary,
-            payload,
-            ..
-        } = &self.case.scoring
-        {
-            if let Ev::Message { data, binary: b } = &ev {
-                if self.phase != Phase::Open || self.round_trips.is_some() {
-                    return;
-                }
-                self.trips_done += 1;
-                if b != binary || data.len() != payload.len {
-                    self.round_trips = Some(Err(format!(
-                        "echo {} was a {} message of {} bytes; sent a {} message of {} bytes",
-                        self.trips_done,
-                        if *b { "binary" } else { "text" },
-                        data.len(),
-                        if *binary { "binary" } else { "text" },
-                        payload.len
-                    )));
-                } else if let Some(at) = payload.first_difference(data) {
-                    self.round_trips = Some(Err(format!(
-                        "echo {} has the right length but differs from what was sent at byte {at}",
-                        self.trips_done
-                    )));
-                } else if self.trips_done < *count {
-                    self.steps = self.case.steps.iter().cloned().collect();
-                    return;
-                } else {
-                    self.round_trips = Some(Ok(()));
-                }
-                self.log.on = true;
-                self.log.rows.push(WireRow::Logging(true));
-                self.start_close(&close_body(1000, ""));
+        if let Some(rt) = self.case.scoring.round_trips() {
+            if let Ev::Message { data, binary } = &ev {
+                self.on_echo(rt, data, *binary);
                 return;
             }
         }

@@ -1,6 +1,7 @@
-//! Masking keys and handshake nonces for the driver, from a seed the I/O owner
-//! supplies: the driver draws no randomness of its own, so a test that fixes the
-//! seed replays a case byte for byte.
+//! The runner's one PRNG: masking keys and handshake nonces for the driver,
+//! from a seed the I/O owner supplies (the driver draws no randomness of its
+//! own, so a test that fixes the seed replays a case byte for byte), and the
+//! fixed-seed streams the 12.x/13.x data sets are generated from.
 //!
 //! RFC 6455 §5.3 asks for unpredictable masking keys so that intermediaries
 //! cannot be poisoned; the fuzzer's peers are test servers, and xorshift seeded
