@@ -98,6 +98,30 @@ fn a_decompression_bomb_stops_at_the_limit_with_1009() {
     );
 }
 
+/// The level decides the kind of block (RFC 1951 §3.2.3: BTYPE 01 fixed
+/// Huffman codes, 10 dynamic ones): level 1 writes fixed codes only, level 2
+/// (the fuzzer's) and 6 (the default) dynamic ones, so a peer's decoding of
+/// dynamic codes is exercised; level 0 stored blocks (00). Every level inflates
+/// back to the message.
+#[test]
+fn the_level_decides_the_block_type_and_every_level_inflates() {
+    let text: Vec<u8> = (0..4000u32)
+        .flat_map(|i| format!("{{\"id\": {i}, \"name\": \"case {}\"}},", i % 97).into_bytes())
+        .take(16_384)
+        .collect();
+    for (level, btype) in [(0u8, 0b00u8), (1, 0b01), (2, 0b10), (6, 0b10), (9, 0b10)] {
+        let mut c = Compressor::with_level(dir(false, 15), level);
+        let mut out = Vec::new();
+        c.compress(&text, &mut out);
+        // The first block's header: BFINAL in bit 0, BTYPE in bits 1-2.
+        assert_eq!((out[0] >> 1) & 0b11, btype, "level {level}");
+        let mut d = Decompressor::new(dir(false, 15));
+        let mut back = Vec::new();
+        d.decompress(&out, text.len(), &mut back).expect("inflates");
+        assert_eq!(back, text, "level {level}");
+    }
+}
+
 #[test]
 fn garbage_is_corrupt_with_1007() {
     let mut d = Decompressor::new(dir(false, 15));

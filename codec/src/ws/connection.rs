@@ -195,10 +195,21 @@ impl Connection {
     /// and a text one is checked as UTF-8 once inflated.
     #[cfg(feature = "deflate")]
     pub fn use_deflate(&mut self, agreed: super::deflate::Agreed) {
+        self.use_deflate_at(agreed, super::deflate::DEFAULT_LEVEL);
+    }
+
+    /// [`Connection::use_deflate`], compressing at zlib level `level` (0-9; 1
+    /// is fastest, 6 zlib's default). The level is the sender's own choice; the
+    /// peer inflates any level.
+    #[cfg(feature = "deflate")]
+    pub fn use_deflate_at(&mut self, agreed: super::deflate::Agreed, level: u8) {
         let mut config = *self.decoder.config();
         config.permessage_deflate = true;
         self.decoder = MessageDecoder::new(config);
-        self.tx.compressor = Some(super::deflate::Compressor::new(agreed.sending(config.role)));
+        self.tx.compressor = Some(super::deflate::Compressor::with_level(
+            agreed.sending(config.role),
+            level,
+        ));
         self.inflater = Some(super::deflate::Decompressor::new(
             agreed.receiving(config.role),
         ));

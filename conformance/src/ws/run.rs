@@ -24,11 +24,17 @@ pub fn select(
     select_by(cases, |c| c.id.to_string(), include, exclude, "ws")
 }
 
-/// Whether a case must run alone: the performance cases (9.x) and the
-/// compression cases (12.x, 13.x) measure time and load the machine, so
-/// nothing else works while they do.
+/// Whether a case must run alone: the performance cases (9.x) measure time and
+/// load the machine, so nothing else works while they do.
 fn runs_alone(case: &Case) -> bool {
-    case.report_time
+    case.report_time && case.deflate.is_none()
+}
+
+/// Whether a case is heavy: the compression cases (12.x, 13.x) are a thousand
+/// CPU-bound round trips each; `-j` of them run side by side (their durations
+/// then include that sharing) and nothing else starts meanwhile.
+fn is_heavy(case: &Case) -> bool {
+    case.report_time && case.deflate.is_some()
 }
 
 /// Whether a case spends its time waiting on its own timers (5.19, 5.20, 6.4.x
@@ -42,6 +48,8 @@ fn mostly_waits(case: &Case) -> bool {
 fn work_of(case: &Case) -> Work {
     if runs_alone(case) {
         Work::Alone
+    } else if is_heavy(case) {
+        Work::Heavy
     } else if mostly_waits(case) {
         Work::Sleeper
     } else {

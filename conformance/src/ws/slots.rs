@@ -15,14 +15,15 @@
 //!   as soon as it only waits (the engine decides when: its close handshake has
 //!   begun, or nothing was sent or received for [`IDLE_GRACE`]); timers cost
 //!   nothing, so waiting cases run alongside the working ones;
-//! * a case that must run alone (9.x, 12.x, 13.x, which measure time) takes
-//!   every work slot, and before it connects it closes the **gate**: no other
-//!   case opens a connection while it works (until it first gives its work
-//!   slots back: it then only waits, and is waited on side by side with the
-//!   others, as before). Otherwise the cases queued
-//!   behind a run of long alone cases would sit on open, idle connections for
-//!   minutes, and a server's idle timeout (60 s in nginx and in wirecheck's own
-//!   reference server) would close them before they start.
+//! * a case that must run alone (9.x, which measure time) takes every work
+//!   slot; a heavy case (12.x, 13.x: a thousand compressed round trips, CPU
+//!   bound) takes one, so `-j` of them share the machine.
+//! * while alone or heavy cases work, the **gate** is closed to the others: no
+//!   other case opens a connection until they have finished working (or first
+//!   only wait, and are waited on side by side with the rest). Otherwise the
+//!   cases queued behind a run of long cases would sit on open, idle
+//!   connections for minutes, and a server's idle timeout (60 s in nginx and
+//!   in wirecheck's own reference server) would close them before they start.
 //!
 //! The semaphores are fair (first come, first served), so a case that asks for
 //! every slot is not starved by the ones queued after it.
@@ -49,6 +50,8 @@ pub enum Work {
     Shared,
     /// Every work slot: nothing else works meanwhile (the 9.x cases measure time).
     Alone,
+    /// One work slot, and no other kind of case connects meanwhile (12.x, 13.x).
+    Heavy,
     /// No work slot: the case mostly sleeps on its own timers (5.19, 5.20, 6.4.x).
     Sleeper,
 }
@@ -58,8 +61,9 @@ pub enum Work {
 pub struct Slots {
     /// Connections open at once.
     connections: Arc<Semaphore>,
-    /// One permit: held by an alone case for its whole life, passed through by
-    /// every other case before it connects.
+    /// `jobs` permits: an alone case holds them all while it works, a heavy
+    /// case one; every other case passes through with all of them before it
+    /// connects.
     gate: Arc<Semaphore>,
     /// Cases working at once (`-j`).
     work: Arc<Semaphore>,
@@ -76,22 +80,26 @@ impl Slots {
         let jobs = jobs.clamp(1, crate::command::MAX_JOBS);
         Arc::new(Slots {
             connections: Arc::new(Semaphore::new(jobs + WAITING_CONNECTIONS)),
-            gate: Arc::new(Semaphore::new(1)),
+            gate: Arc::new(Semaphore::new(jobs)),
             work: Arc::new(Semaphore::new(jobs)),
             jobs: jobs as u32,
             opened: AtomicUsize::new(0),
         })
     }
 
-    /// Pass the gate before connecting: an alone case closes it and keeps it
-    /// closed until the returned permit is dropped (when it first only waits,
-    /// or ends); any other case
-    /// waits while it is closed and passes. Fair: a case queued before an alone
-    /// one passes first.
+    /// Pass the gate before connecting. An alone case closes it (all permits),
+    /// a heavy case takes one permit, both until the returned permit is
+    /// dropped (when they first only wait, or end); any other case waits until
+    /// no alone or heavy case holds a permit, and passes. Fair: a case queued
+    /// before another passes first.
     pub async fn gate(&self, work: Work) -> Option<OwnedSemaphorePermit> {
-        let permit = Arc::clone(&self.gate).acquire_owned().await.ok();
+        let n = match work {
+            Work::Heavy => 1,
+            Work::Alone | Work::Shared | Work::Sleeper => self.jobs,
+        };
+        let permit = Arc::clone(&self.gate).acquire_many_owned(n).await.ok();
         match work {
-            Work::Alone => permit,
+            Work::Alone | Work::Heavy => permit,
             Work::Shared | Work::Sleeper => None,
         }
     }
@@ -104,7 +112,7 @@ impl Slots {
     /// The work slots `work` needs, held until the case only waits.
     pub async fn work(&self, work: Work) -> Option<OwnedSemaphorePermit> {
         let n = match work {
-            Work::Shared => 1,
+            Work::Shared | Work::Heavy => 1,
             Work::Alone => self.jobs,
             Work::Sleeper => return None,
         };
@@ -152,25 +160,35 @@ mod tests {
         assert!(slots.work(Work::Sleeper).await.is_none());
     }
 
-    /// No case connects while an alone case runs, so nothing waits on an idle
-    /// connection behind it.
+    /// No other case connects while an alone or heavy case works, so nothing
+    /// waits on an idle connection behind it; heavy cases work side by side.
     #[tokio::test]
-    async fn no_case_connects_while_an_alone_case_runs() {
+    async fn no_case_connects_while_an_alone_or_heavy_case_works() {
         let slots = Slots::new(2);
+        let blocked = |work: Work| {
+            let slots = Arc::clone(&slots);
+            tokio::spawn(async move { slots.gate(work).await.is_some() })
+        };
         let alone = slots.gate(Work::Alone).await;
         assert!(alone.is_some());
-        for work in [Work::Shared, Work::Sleeper, Work::Alone] {
-            let waiting = {
-                let slots = Arc::clone(&slots);
-                tokio::spawn(async move { slots.gate(work).await.is_some() })
-            };
+        for work in [Work::Shared, Work::Sleeper, Work::Alone, Work::Heavy] {
+            let waiting = blocked(work);
             tokio::task::yield_now().await;
             assert!(!waiting.is_finished(), "{work:?} passed a closed gate");
             waiting.abort();
         }
         drop(alone);
+        let heavy = slots.gate(Work::Heavy).await;
+        assert!(heavy.is_some());
+        // A second heavy case works beside the first; nothing else connects.
+        let second = slots.gate(Work::Heavy).await;
+        assert!(second.is_some());
+        let shared = blocked(Work::Shared);
+        tokio::task::yield_now().await;
+        assert!(!shared.is_finished());
+        drop((heavy, second));
+        assert!(!shared.await.expect("the task ends"));
         assert!(slots.gate(Work::Shared).await.is_none());
-        assert!(slots.gate(Work::Alone).await.is_some());
     }
 
     #[tokio::test]

@@ -28,8 +28,8 @@ const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 /// Output is produced in blocks of this size.
 const BLOCK: usize = 16 * 1024;
 
-/// The compression level: zlib's default.
-const LEVEL: i32 = 6;
+/// The compression level of [`Compressor::new`]: zlib's default.
+pub const DEFAULT_LEVEL: u8 = 6;
 
 /// Why a compressed message could not be inflated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,12 +85,18 @@ impl fmt::Debug for Compressor {
 impl Compressor {
     /// A compressor for the direction agreed.
     pub fn new(direction: Direction) -> Compressor {
+        Compressor::with_level(direction, DEFAULT_LEVEL)
+    }
+
+    /// A compressor for the direction agreed, at zlib level `level` (0-9,
+    /// larger values are 9): 1 is fastest, 6 zlib's default, 0 stored blocks.
+    pub fn with_level(direction: Direction, level: u8) -> Compressor {
         let bits = direction.max_window_bits.clamp(8, 15);
         let deflate = if bits == 8 {
             // No raw 8-bit window in zlib: stored blocks, which need none.
             Deflate::new(0, false, 9)
         } else {
-            Deflate::new(LEVEL, false, bits)
+            Deflate::new(i32::from(level.min(9)), false, bits)
         };
         Compressor {
             deflate,
