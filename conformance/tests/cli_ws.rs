@@ -187,7 +187,7 @@ fn a_server_that_never_answers_exits_3_early_naming_the_timeout() {
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(
-        err.contains("stopped after the first 4 of 517 cases"),
+        err.contains("stopped after the first 4 of 536 cases"),
         "{err}"
     );
     assert!(err.contains("no complete opening handshake"), "{err}");

@@ -21,7 +21,7 @@ use wirecheck::core::{Behavior, BehaviorClose};
 use wirecheck::ws::cases;
 use wirecheck::ws::driver::Role;
 use wirecheck_codec::ws::deflate::{ServerPolicy, negotiate};
-use wirecheck_codec::ws::handshake::{AcceptResponse, RequestParser};
+use wirecheck_codec::ws::handshake::{AcceptResponse, RequestParser, error_response};
 use wirecheck_codec::ws::message::Config;
 use wirecheck_codec::ws::{Connection, Event, Limits};
 
@@ -57,10 +57,16 @@ impl memory::Peer for Reference {
             match self.parser.feed(bytes) {
                 Ok(None) => {}
                 Ok(Some(parsed)) => {
-                    let upgrade = parsed
-                        .value
-                        .validate()
-                        .expect("the driver's request is valid");
+                    // An invalid opening request (the H. cases) is answered
+                    // as `wirecheck serve ws` answers it, then TCP closes.
+                    let upgrade = match parsed.value.validate() {
+                        Ok(upgrade) => upgrade,
+                        Err(e) => {
+                            self.out = error_response(&e);
+                            self.closed = true;
+                            return;
+                        }
+                    };
                     // RFC 7692 §5.1: the first valid offer, as `wirecheck serve ws`.
                     let deflate = self
                         .deflate
@@ -86,7 +92,10 @@ impl memory::Peer for Reference {
                     self.closed = conn.should_close_tcp();
                     self.conn = Some(conn);
                 }
-                Err(_) => self.closed = true,
+                Err(e) => {
+                    self.out = error_response(&e);
+                    self.closed = true;
+                }
             }
             return;
         };
@@ -134,6 +143,22 @@ fn in_memory_the_reference_endpoint_passes_every_case_as_expected() {
             continue;
         }
         if want != (Behavior::Ok, BehaviorClose::Ok) {
+            continue;
+        }
+        if !r.close.was_open {
+            // An opening request the server refused, as the case expects
+            // (the H. cases): no connection, nothing more to check.
+            assert!(
+                case.opening
+                    .as_ref()
+                    .is_some_and(|s| s.expect == wirecheck::ws::case::Expect::Refuse),
+                "{id}: never opened"
+            );
+            assert!(
+                r.http_response.starts_with("HTTP/1.1 4"),
+                "{id}: {}",
+                r.http_response
+            );
             continue;
         }
         // OK means exactly the events of the OK list, and a close by the

@@ -173,6 +173,7 @@ impl memory::Peer for Tungstenite {
 fn in_memory_verdicts_match_tungstenite_published_results() {
     let results: Vec<_> = cases::all()
         .iter()
+        .filter(|c| c.id.is_autobahn())
         .enumerate()
         .map(|(i, case)| memory::run(case, i + 1, Role::Client, &mut Tungstenite::new()))
         .collect();
@@ -188,7 +189,13 @@ fn in_memory_verdicts_match_tungstenite_published_results() {
 #[test]
 fn as_a_fuzzing_server_tungstenite_the_client_gets_the_verdicts_it_gets_as_a_server() {
     let mut differences = Vec::new();
-    for (i, case) in cases::all().iter().enumerate() {
+    // Autobahn's cases: wirecheck's own H. cases send their own opening
+    // request, a client-side matter.
+    for (i, case) in cases::all()
+        .iter()
+        .filter(|c| c.id.is_autobahn())
+        .enumerate()
+    {
         let as_server = memory::run(case, i + 1, Role::Client, &mut Tungstenite::new());
         let as_client = memory::run(case, i + 1, Role::Server, &mut Tungstenite::client());
         let verdicts = |r: &wirecheck::ws::result::CaseResult| {

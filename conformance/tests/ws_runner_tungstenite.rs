@@ -42,7 +42,11 @@ async fn tungstenite_echo_server() -> std::net::SocketAddr {
 async fn verdicts_match_tungstenite_published_results() {
     let addr = tungstenite_echo_server().await;
     let target = Target::parse(&format!("ws://{addr}/")).expect("valid URL");
-    let all = cases::all();
+    // Autobahn's cases: tungstenite publishes verdicts for those only.
+    let all: Vec<_> = cases::all()
+        .into_iter()
+        .filter(|c| c.id.is_autobahn())
+        .collect();
     let results = tokio::time::timeout(
         Duration::from_secs(300),
         run_cases(&target, &EngineConfig::default(), &all, 4, |_, _| {}),

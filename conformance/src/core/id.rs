@@ -48,6 +48,11 @@ impl CaseId {
         self.to_string().replace('.', "_")
     }
 
+    /// Whether it is one of Autobahn's ids (all numbers), not wirecheck's own.
+    pub fn is_autobahn(&self) -> bool {
+        self.0.iter().all(|p| matches!(p, IdPart::Num(_)))
+    }
+
     /// The category: the first component (`6` for `6.4.1`).
     pub fn category(&self) -> String {
         self.0.first().map(ToString::to_string).unwrap_or_default()

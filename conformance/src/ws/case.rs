@@ -417,6 +417,9 @@ pub struct OpeningSpec {
     pub remove: Vec<String>,
     /// Headers that replace the default of that name, or are added.
     pub set: Vec<(String, String)>,
+    /// Headers added after the others even when one of that name is there
+    /// (a header given twice).
+    pub add: Vec<(String, String)>,
     /// The request is written in pieces ending at these offsets, then the rest.
     pub segments: &'static [usize],
     /// What the peer must do with it.
@@ -431,6 +434,7 @@ impl OpeningSpec {
             version: "HTTP/1.1".into(),
             remove: Vec::new(),
             set: Vec::new(),
+            add: Vec::new(),
             segments: &[],
             expect,
         }

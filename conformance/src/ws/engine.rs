@@ -20,7 +20,6 @@ use super::driver::{Driver, Role, Timeouts};
 use super::result::CaseResult;
 use super::rng::Rng;
 use super::slots::{IDLE_GRACE, Slots, Work};
-use super::verdict::{Observed, verdicts};
 
 pub use crate::net::Target;
 
@@ -119,7 +118,7 @@ pub async fn run_case(
         Some(spec) => ClientOpening::custom(spec, &request),
         None => match ClientOpening::textbook(request) {
             Ok(o) => o,
-            Err(why) => return finish_unopened(case, result, why),
+            Err(why) => return opening::finish_unopened(case, result, why),
         },
     };
     result.http_request = String::from_utf8_lossy(&hs.request()).into_owned();
@@ -135,8 +134,8 @@ pub async fn run_case(
                 .and_then(|s| opening::judge(s.expect, &Progress::Open(Vec::new())));
             (stream, leftover, verdict)
         }
-        Ok(Ok((_, progress))) => return finish_refused(case, result, &progress),
-        Ok(Err(why)) => return finish_refused(case, result, &Progress::Failed(why)),
+        Ok(Ok((_, progress))) => return opening::finish_refused(case, result, &progress),
+        Ok(Err(why)) => return opening::finish_refused(case, result, &Progress::Failed(why)),
         Err(_) => {
             result.close.was_open_handshake_timeout = true;
             let why = format!(
@@ -144,14 +143,14 @@ pub async fn run_case(
                 limit.as_secs_f64(),
                 hs.head().len()
             );
-            return finish_unopened(case, result, why);
+            return opening::finish_unopened(case, result, why);
         }
     };
     // RFC 7692 §7.1: the client fails the connection on an answer its offers
     // do not allow.
     let deflate = match opening::agreed_deflate(case, &hs) {
         Ok(agreed) => agreed,
-        Err(why) => return finish_unopened(case, result, why),
+        Err(why) => return opening::finish_unopened(case, result, why),
     };
     slots.note_opened();
     // The connection is open; wait for a work slot before the script runs.
@@ -182,10 +181,7 @@ pub async fn run_case(
     .await;
     result.duration_ms = opened_at.elapsed().as_millis() as u64;
     driver.finish(&mut result);
-    if let Some(why) = verdict {
-        result.behavior = crate::core::Behavior::Failed;
-        result.result = why;
-    }
+    opening::finish_opened(case, &mut result, verdict);
     result
 }
 
@@ -206,7 +202,7 @@ where
     result.http_response = String::from_utf8_lossy(hs.response()).into_owned();
     let leftover = match accepted {
         Ok(Progress::Open(leftover)) => leftover,
-        Ok(progress) => return finish_refused(case, result, &progress),
+        Ok(progress) => return opening::finish_refused(case, result, &progress),
         Err(_) => {
             result.close.was_open_handshake_timeout = true;
             let why = format!(
@@ -214,7 +210,7 @@ where
                 limit.as_secs_f64(),
                 hs.head().len()
             );
-            return finish_unopened(case, result, why);
+            return opening::finish_unopened(case, result, why);
         }
     };
     let opened_at = Instant::now();
@@ -241,49 +237,6 @@ where
     result.duration_ms = opened_at.elapsed().as_millis() as u64;
     driver.finish(&mut result);
     result
-}
-
-/// Verdicts for a case whose connection never opened.
-fn finish_unopened(case: &Case, mut result: CaseResult, why: String) -> CaseResult {
-    let seen = Observed {
-        received: &[],
-        close: &result.close,
-        round_trips: None,
-        deflate: false,
-        limit: None,
-    };
-    let v = verdicts(case, &seen);
-    result.behavior = v.behavior;
-    result.result = format!("the opening handshake failed: {why}");
-    result.behavior_close = v.behavior_close;
-    result.result_close = v.result_close;
-    result
-}
-
-/// Verdicts for a case whose opening request was refused or failed: the case's
-/// success when it expects a refusal, else an unopened connection.
-fn finish_refused(case: &Case, mut result: CaseResult, progress: &Progress) -> CaseResult {
-    let expect = case.opening.as_ref().map(|s| s.expect);
-    if expect == Some(crate::ws::case::Expect::Refuse) {
-        result.behavior = crate::core::Behavior::Ok;
-        result.result = match progress {
-            Progress::Refused(status) => {
-                format!("the server refused the request with status {status}")
-            }
-            Progress::Failed(why) => format!("the server did not open the connection: {why}"),
-            _ => "the server did not open the connection".into(),
-        };
-        result.behavior_close = crate::core::BehaviorClose::Ok;
-        result.result_close = "no connection was opened".into();
-        return result;
-    }
-    let why = match (expect, progress) {
-        (Some(e), p @ Progress::Refused(_)) => opening::judge(e, p).unwrap_or_default(),
-        (_, Progress::Refused(status)) => format!("the server answered {status} instead of 101"),
-        (_, Progress::Failed(why)) => why.clone(),
-        _ => String::new(),
-    };
-    finish_unopened(case, result, why)
 }
 
 /// Connect and perform the client's opening handshake. Returns the stream and

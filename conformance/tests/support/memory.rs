@@ -33,6 +33,7 @@ pub fn run(case: &Case, ordinal: usize, role: Role, peer: &mut dyn Peer) -> Case
     let t0 = Instant::now();
     let mut result = CaseResult::unrun(case, ordinal);
     let mut deflate = None;
+    let mut verdict = None;
     let leftover = match role {
         Role::Client => {
             let request =
@@ -58,19 +59,21 @@ pub fn run(case: &Case, ordinal: usize, role: Role, peer: &mut dyn Peer) -> Case
                 }
             };
             result.http_response = String::from_utf8_lossy(hs.head()).into_owned();
+            // As the engine judges it: a refusal (expected or not), an answer
+            // the deflate offers do not allow, or an open connection.
             match (progress, opening::agreed_deflate(case, &hs)) {
                 (Progress::Open(leftover), Ok(agreed)) => {
                     deflate = agreed;
+                    verdict = case
+                        .opening
+                        .as_ref()
+                        .and_then(|s| opening::judge(s.expect, &Progress::Open(Vec::new())));
                     leftover
                 }
                 (Progress::Open(_), Err(why)) => {
-                    result.result = format!("the opening handshake failed: {why}");
-                    return result;
+                    return opening::finish_unopened(case, result, why);
                 }
-                (other, _) => {
-                    result.result = format!("the opening handshake failed: {other:?}");
-                    return result;
-                }
+                (other, _) => return opening::finish_refused(case, result, &other),
             }
         }
         Role::Server => {
@@ -109,6 +112,10 @@ pub fn run(case: &Case, ordinal: usize, role: Role, peer: &mut dyn Peer) -> Case
         &leftover,
         deflate,
     );
+    if verdict.is_some() {
+        // The server accepted what it must refuse: close at once, normally.
+        driver.close_now();
+    }
     let mut turns = 0;
     loop {
         turns += 1;
@@ -138,5 +145,6 @@ pub fn run(case: &Case, ordinal: usize, role: Role, peer: &mut dyn Peer) -> Case
     }
     result.duration_ms = (now - t0).as_millis() as u64;
     driver.finish(&mut result);
+    opening::finish_opened(case, &mut result, verdict);
     result
 }

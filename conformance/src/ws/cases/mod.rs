@@ -20,6 +20,7 @@ mod c5_fragmentation;
 mod c6_utf8;
 mod c7_close;
 mod c9_limits;
+mod h_handshake;
 
 /// Every case, sorted by id.
 pub fn all() -> Vec<Case> {
@@ -34,6 +35,7 @@ pub fn all() -> Vec<Case> {
     cases.extend(c9_limits::cases());
     cases.extend(c10_misc::cases());
     cases.extend(c12_13_deflate::cases());
+    cases.extend(h_handshake::cases());
     cases.sort_by(|a, b| a.id.cmp(&b.id));
     cases
 }
@@ -150,20 +152,20 @@ mod tests {
             ("10", 1),
             ("12", 90),
             ("13", 126),
+            ("H", 19),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         assert_eq!(counts, expected);
-        assert_eq!(ALL.len(), 517);
+        assert_eq!(ALL.len(), 517 + 19);
+        assert_eq!(ALL.iter().filter(|c| c.id.is_autobahn()).count(), 517);
     }
 
     #[test]
     fn ids_match_autobahn() {
         let text = std::fs::read_to_string(EXPECTED_JSON).unwrap_or_else(|e| {
-            panic!(
-                "cannot read {EXPECTED_JSON} ({e}): the shared reference files must sit beside the repository, at <repo>/../shared"
-            )
+            panic!("cannot read {EXPECTED_JSON} ({e}): it is vendored in corpus/reference/")
         });
         let json: serde_json::Value =
             serde_json::from_str(&text).expect("the expected results are valid JSON");
@@ -176,7 +178,11 @@ mod tests {
             .keys()
             .cloned()
             .collect();
-        let ours: BTreeSet<String> = ALL.iter().map(|c| c.id.to_string()).collect();
+        let ours: BTreeSet<String> = ALL
+            .iter()
+            .filter(|c| c.id.is_autobahn())
+            .map(|c| c.id.to_string())
+            .collect();
         let missing: Vec<_> = theirs.difference(&ours).collect();
         let extra: Vec<_> = ours.difference(&theirs).collect();
         assert!(
@@ -185,9 +191,12 @@ mod tests {
         );
     }
 
+    /// Sorted by id, wirecheck's own cases after Autobahn's.
     #[test]
     fn sorted_by_id() {
         assert!(ALL.windows(2).all(|w| w[0].id < w[1].id));
+        let first_own = ALL.iter().position(|c| !c.id.is_autobahn());
+        assert!(first_own.is_some_and(|i| ALL[i..].iter().all(|c| !c.id.is_autobahn())));
     }
 
     /// The text payload a case sends (the concatenation of its text and
@@ -301,6 +310,7 @@ mod tests {
             let id = c.id.to_string();
             let expected = match c.id.category().as_str() {
                 "7" if id == "7.1.6" || id.starts_with("7.13.") => "informational",
+                "H" if id == "H.5.4" => "informational",
                 "7" => "wrong code fails",
                 "9" => "round trips",
                 "12" | "13" => "deflate",

@@ -16,7 +16,10 @@ use wirecheck_codec::ws::handshake::{
 
 use wirecheck_codec::ws::deflate::{Agreed, validate_response};
 
-use crate::ws::case::{Case, Expect, OpeningSpec};
+use crate::core::{Behavior, BehaviorClose};
+use crate::ws::case::{Case, Expect, OpeningSpec, Scoring};
+use crate::ws::result::CaseResult;
+use crate::ws::verdict::{Observed, verdicts};
 
 /// Where the handshake stands after some input.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,6 +91,7 @@ impl ClientOpening {
                 None => headers.push((name.clone(), value.clone())),
             }
         }
+        headers.extend(spec.add.iter().cloned());
         let key = headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("Sec-WebSocket-Key"))
@@ -237,6 +241,72 @@ pub fn agreed_deflate(case: &Case, hs: &ClientOpening) -> Result<Option<Agreed>,
         Some(offers) => validate_response(offers, hs.accepted_extensions())
             .map_err(|e| format!("the server's permessage-deflate answer: {e}")),
         None => Ok(None),
+    }
+}
+
+/// Verdicts for a case whose connection never opened.
+pub fn finish_unopened(case: &Case, mut result: CaseResult, why: String) -> CaseResult {
+    let seen = Observed {
+        received: &[],
+        close: &result.close,
+        round_trips: None,
+        deflate: false,
+        limit: None,
+    };
+    let v = verdicts(case, &seen);
+    result.behavior = v.behavior;
+    result.result = format!("the opening handshake failed: {why}");
+    result.behavior_close = v.behavior_close;
+    result.result_close = v.result_close;
+    result
+}
+
+/// Verdicts for a case whose opening request was refused or failed: the case's
+/// success when it expects a refusal, else an unopened connection.
+pub fn finish_refused(case: &Case, mut result: CaseResult, progress: &Progress) -> CaseResult {
+    let expect = case.opening.as_ref().map(|s| s.expect);
+    if expect == Some(Expect::Refuse) {
+        result.behavior = Behavior::Ok;
+        result.result = match progress {
+            Progress::Refused(status) => {
+                format!("the server refused the request with status {status}")
+            }
+            Progress::Failed(why) => format!("the server did not open the connection: {why}"),
+            _ => "the server did not open the connection".into(),
+        };
+        result.behavior_close = BehaviorClose::Ok;
+        result.result_close = "no connection was opened".into();
+        let what = result.result.clone();
+        informational(case, &mut result, &what);
+        return result;
+    }
+    let why = match (expect, progress) {
+        (Some(e), p @ Progress::Refused(_)) => judge(e, p).unwrap_or_default(),
+        (_, Progress::Refused(status)) => format!("the server answered {status} instead of 101"),
+        (_, Progress::Failed(why)) => why.clone(),
+        _ => String::new(),
+    };
+    finish_unopened(case, result, why)
+}
+
+/// After the case ran on a connection the server opened: a refusal the case
+/// expected (`verdict`, from [`judge`]) makes it FAILED, or INFORMATIONAL with
+/// what happened for a case whose RFC leaves the choice to the server.
+pub fn finish_opened(case: &Case, result: &mut CaseResult, verdict: Option<String>) {
+    if let Some(why) = verdict {
+        result.behavior = Behavior::Failed;
+        result.result = why;
+        informational(case, result, "the server accepted the request (101)");
+    }
+}
+
+/// A case scored [`Scoring::Informational`] reports what the server did with
+/// its opening request without judging it.
+fn informational(case: &Case, result: &mut CaseResult, what: &str) {
+    if case.scoring == Scoring::Informational {
+        result.behavior = Behavior::Informational;
+        result.behavior_close = BehaviorClose::Informational;
+        result.result = format!("informational: {what}");
     }
 }
 
