@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The speed targets of DESIGN §7, measured in one run:
-#  1. the codec benchmarks (codec/benches/ws.rs and sse.rs: ours and the peer crate on the
-#     same inputs in the same run), summarised as one table of ratios ours / peer;
+#  1. the codec benchmarks (codec/benches/ws.rs, sse.rs and ws_deflate.rs: ours and the peer
+#     crate on the same inputs in the same run), summarised as one table of ratios ours / peer;
 #  2. the runner's wall time for the 301 core cases (all but permessage-deflate, 12.x and
 #     13.x) and for the 216 compression cases against its in-process reference server.
 # Nothing here asserts: the table says whether each target was met on this machine.
@@ -22,7 +22,7 @@ results="$target_dir/criterion"
 echo "== codec benchmarks (criterion ${criterion_args[*]})" >&2
 # Only this run's results go into the table.
 rm -rf "$results"/ws-* "$results"/sse-*
-cargo bench -p wirecheck-codec --bench ws --bench sse -- "${criterion_args[@]}" >&2
+cargo bench -p wirecheck-codec --bench ws --bench sse --bench ws_deflate -- "${criterion_args[@]}" >&2
 
 echo "== runner: 301 core cases against the reference server" >&2
 cargo build --release -p wirecheck >&2
@@ -81,6 +81,12 @@ for size, size_label in [("64KiB", "64 KiB"), ("1MiB", "1 MiB")]:
 small, large = mib_s("sse-linear-64KiB", "1B"), mib_s("sse-linear-1MiB", "1B")
 rows.append(("sse 1 B chunks, ours: 1 MiB line / 64 KiB line", large, small, large / small, ">= 0.5x",
              "yes" if large / small >= 0.5 else "NO"))
+
+# Compressed echo (permessage-deflate, level 1, no context takeover) against soketto.
+for data, data_label in [("text", "JSON-like text"), ("noise", "noise")]:
+    for size, size_label in [("1KiB", "1 KiB"), ("16KiB", "16 KiB"), ("256KiB", "256 KiB")]:
+        versus(f"ws deflate echo {data_label}, {size_label} (soketto)", f"ws-deflate-echo-{data}-{size}",
+               "soketto", None)
 
 with open(run_json) as f:
     run = json.load(f)
