@@ -211,5 +211,6 @@ fn a_server_that_wants_the_textbook_spelling_fails_the_valid_variants() {
         }
     }
     // Mixed case, a token list, whitespace around tokens: valid, refused.
-    assert_eq!(failed, ["H.3.4", "H.3.5", "H.3.6"]);
+    // Version 99: refused, but with a bare 400 that names no version.
+    assert_eq!(failed, ["H.3.4", "H.3.5", "H.3.6", "H.5.1"]);
 }

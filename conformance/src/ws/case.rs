@@ -82,8 +82,8 @@ pub struct ExpectedClose {
     pub codes: Vec<u16>,
     /// Whether the close must be clean (close handshake, then the server drops TCP).
     pub require_clean: bool,
-    /// UTF-8 cases: if the wrong endpoint closed, `behavior` is FAILED too (the
-    /// peer never detected the invalid text).
+    /// UTF-8 cases and wirecheck's own X. cases: if the wrong endpoint closed,
+    /// `behavior` is FAILED too (the peer never detected what it had to refuse).
     pub closed_by_wrong_endpoint_is_fatal: bool,
 }
 
@@ -424,6 +424,9 @@ pub struct OpeningSpec {
     pub segments: &'static [usize],
     /// What the peer must do with it.
     pub expect: Expect,
+    /// A refusal must carry `Sec-WebSocket-Version` naming 13 (RFC 6455
+    /// §4.2.2: the answer to a version the server does not understand).
+    pub refusal_lists_versions: bool,
 }
 
 impl OpeningSpec {
@@ -437,6 +440,7 @@ impl OpeningSpec {
             add: Vec::new(),
             segments: &[],
             expect,
+            refusal_lists_versions: false,
         }
     }
 }

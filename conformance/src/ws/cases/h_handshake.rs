@@ -21,10 +21,14 @@ use crate::ws::case::{Case, Expect, ExpectedClose, OpeningSpec, Scoring, Step};
 /// A request the server must refuse, described by `what` and the rule `rule`
 /// (quoted).
 fn refused(id: &str, what: &str, rule: &str, spec: OpeningSpec) -> Case {
+    let mut expectation = "The server refuses the request: any status but 101 (400, 405, 426, 431, ...) or closing the connection. If it upgrades, the case is FAILED and wirecheck closes with 1000.".to_owned();
+    if spec.refusal_lists_versions {
+        expectation.push_str(" Its refusal carries a Sec-WebSocket-Version header naming 13 (426 Upgrade Required is the usual status); a refusal without it is FAILED.");
+    }
     Case::new(
         id,
         format!("Send an opening request {what}. {rule}"),
-        "The server refuses the request: any status but 101 (400, 405, 426, 431, ...) or closing the connection. If it upgrades, the case is FAILED and wirecheck closes with 1000.".to_owned(),
+        expectation,
         vec![],
         ExpectedClose::fuzzer_closes_normally(),
         // Only runs if the server wrongly upgrades (wirecheck then closes at
@@ -211,8 +215,12 @@ pub fn cases() -> Vec<Case> {
             "H.5.1",
             "with \"Sec-WebSocket-Version: 99\" (a version no server understands)",
             "RFC 6455 §4.2.2: \"If this version does not match a version understood by the server, the server MUST abort the WebSocket handshake described in this section and instead send an appropriate HTTP error code (such as 426 Upgrade Required) and a |Sec-WebSocket-Version| header field indicating the version(s) the server is capable of understanding.\"",
-            set("Sec-WebSocket-Version", "99"),
-        ),
+            OpeningSpec {
+                refusal_lists_versions: true,
+                ..set("Sec-WebSocket-Version", "99")
+            },
+        )
+        ,
         refused(
             "H.5.2",
             "without Sec-WebSocket-Version",
@@ -231,7 +239,10 @@ pub fn cases() -> Vec<Case> {
             "H.5.4",
             "with \"Sec-WebSocket-Version: 8\" (draft hybi-08)",
             "RFC 6455 §4.4: a server may support several versions (\"Supporting Multiple Versions of WebSocket Protocol\"), so accepting draft version 8 is its choice; refusing it, it answers 426 with \"Sec-WebSocket-Version: 13\" (§4.2.2). Informational: the report says which.",
-            set("Sec-WebSocket-Version", "8"),
+            OpeningSpec {
+                refusal_lists_versions: true,
+                ..set("Sec-WebSocket-Version", "8")
+            },
         )
         .scoring(Scoring::Informational),
         // H.6: how the request arrives.

@@ -30,7 +30,13 @@ pub enum Progress {
     Open(Vec<u8>),
     /// The peer refused to open it: an HTTP status other than 101. With an
     /// [`OpeningSpec`] that expects a refusal this is the case's success.
-    Refused(u16),
+    Refused {
+        /// The status.
+        status: u16,
+        /// The refusal's `Sec-WebSocket-Version` values, joined with ", "
+        /// (RFC 6455 §4.2.2: the versions the server understands).
+        versions: Option<String>,
+    },
     /// It failed, for this reason.
     Failed(String),
 }
@@ -181,7 +187,14 @@ impl ClientOpening {
                         Err(e) => Progress::Failed(e.to_string()),
                     },
                     Check::Custom(_) if response.status != 101 => {
-                        Progress::Refused(response.status)
+                        let versions: Vec<String> = response
+                            .header_values("Sec-WebSocket-Version")
+                            .map(|v| String::from_utf8_lossy(v).trim().to_owned())
+                            .collect();
+                        Progress::Refused {
+                            status: response.status,
+                            versions: (!versions.is_empty()).then(|| versions.join(", ")),
+                        }
                     }
                     Check::Custom(key) => {
                         // RFC 6455 §4.2.2 step 5.4: the accept value is derived from
@@ -214,7 +227,7 @@ impl ClientOpening {
 /// or why not.
 pub fn judge(expect: Expect, progress: &Progress) -> Option<String> {
     match (expect, progress) {
-        (Expect::Accept, Progress::Refused(status)) => Some(format!(
+        (Expect::Accept, Progress::Refused { status, .. }) => Some(format!(
             "the server refused a valid opening handshake with status {status}"
         )),
         (Expect::Refuse, Progress::Open(_)) => {
@@ -268,8 +281,25 @@ pub fn finish_refused(case: &Case, mut result: CaseResult, progress: &Progress) 
     if expect == Some(Expect::Refuse) {
         result.behavior = Behavior::Ok;
         result.result = match progress {
-            Progress::Refused(status) => {
-                format!("the server refused the request with status {status}")
+            Progress::Refused { status, versions } => {
+                let mut what = format!("the server refused the request with status {status}");
+                if let Some(v) = versions {
+                    what.push_str(&format!(" and Sec-WebSocket-Version: {v}"));
+                }
+                let lists_13 = versions
+                    .as_deref()
+                    .is_some_and(|v| v.split(',').any(|t| t.trim() == "13"));
+                if case
+                    .opening
+                    .as_ref()
+                    .is_some_and(|s| s.refusal_lists_versions)
+                    && !lists_13
+                {
+                    // RFC 6455 §4.2.2, step 4 of the server's reading of the request.
+                    result.behavior = Behavior::Failed;
+                    what.push_str(", but no Sec-WebSocket-Version naming 13 (RFC 6455 §4.2.2: for a version it does not understand the server MUST send an HTTP error \"and a |Sec-WebSocket-Version| header field indicating the version(s) the server is capable of understanding\")");
+                }
+                what
             }
             Progress::Failed(why) => format!("the server did not open the connection: {why}"),
             _ => "the server did not open the connection".into(),
@@ -281,8 +311,10 @@ pub fn finish_refused(case: &Case, mut result: CaseResult, progress: &Progress) 
         return result;
     }
     let why = match (expect, progress) {
-        (Some(e), p @ Progress::Refused(_)) => judge(e, p).unwrap_or_default(),
-        (_, Progress::Refused(status)) => format!("the server answered {status} instead of 101"),
+        (Some(e), p @ Progress::Refused { .. }) => judge(e, p).unwrap_or_default(),
+        (_, Progress::Refused { status, .. }) => {
+            format!("the server answered {status} instead of 101")
+        }
         (_, Progress::Failed(why)) => why.clone(),
         _ => String::new(),
     };
