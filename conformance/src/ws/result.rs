@@ -134,6 +134,9 @@ pub struct CloseInfo {
     pub local_close_code: Option<u16>,
     /// The fuzzer's close reason.
     pub local_close_reason: Option<String>,
+    /// The first rule of RFC 6455 the peer broke, when wirecheck failed the
+    /// connection for it (an invalid frame, an invalid close code, bad text).
+    pub peer_violation: Option<String>,
 }
 
 /// Everything one case run produced.

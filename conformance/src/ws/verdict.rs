@@ -187,13 +187,27 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
         )
     };
 
-    // UTF-8 cases: the peer never detected the invalid text if the fuzzer had to close.
+    // UTF-8 cases and wirecheck's own framing cases: the peer never detected
+    // what it had to refuse if the fuzzer had to close.
     if close.was_open
         && expected_close.closed_by_wrong_endpoint_is_fatal
         && expected_close.closed_by_me != close.closed_by_me
     {
         behavior = Behavior::Failed;
-        result = format!("{result}; the server never failed the connection on the invalid text");
+        result = format!("{result}; the server never failed the connection on what it received");
+    }
+
+    // wirecheck's own cases: a server that broke a rule of the protocol while
+    // answering (a Close with a code it must not send, say) fails the case,
+    // whatever else matched. Autobahn's cases keep Autobahn's verdicts.
+    if let (false, Some(rule)) = (case.id.is_autobahn(), &close.peer_violation) {
+        if behavior != Behavior::Failed {
+            behavior = Behavior::Failed;
+            result = format!(
+                "{result}; but the {} broke a rule and wirecheck failed the connection: {rule}",
+                if close.is_server { "client" } else { "server" }
+            );
+        }
     }
 
     match &case.scoring {
@@ -212,6 +226,21 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
                 }
                 _ => format!("informational: {result}"),
             };
+            // Who ended it, and how, is often the information (X.2.x).
+            if close.was_open && !close.closed_by_me {
+                let peer = if close.is_server { "client" } else { "server" };
+                match close.remote_close_code {
+                    Some(code) => result = format!("{result}; the {peer} closed with {code}"),
+                    None => result = format!("{result}; the {peer} closed"),
+                }
+                if let Some(reason) = close
+                    .remote_close_reason
+                    .as_deref()
+                    .filter(|r| !r.is_empty())
+                {
+                    result = format!("{result} ({reason:?})");
+                }
+            }
             result_close = format!("informational: {result_close}");
             behavior = Behavior::Informational;
             behavior_close = BehaviorClose::Informational;
@@ -416,6 +445,53 @@ mod tests {
         assert_eq!(
             (v.behavior, v.behavior_close),
             (Behavior::Failed, BehaviorClose::WrongCode)
+        );
+    }
+
+    /// A rule the server broke fails wirecheck's own cases; Autobahn's keep
+    /// Autobahn's verdict (7.9.x: an echoed invalid code is not looked at).
+    #[test]
+    fn a_peer_violation_fails_own_cases_only() {
+        let close = CloseInfo {
+            failed_by_me: true,
+            remote_close_code: None,
+            peer_violation: Some("invalid close code 1015 (RFC 6455 §7.4.1)".into()),
+            ..clean_close_by_me()
+        };
+        let rule = || ExpectedClose {
+            closed_by_me: true,
+            codes: vec![1002],
+            require_clean: false,
+            closed_by_wrong_endpoint_is_fatal: false,
+        };
+        let autobahn = case(vec![], rule());
+        assert_eq!(
+            verdicts(&autobahn, &observe(&[], &close)).behavior,
+            Behavior::Ok
+        );
+        let own = Case::new("X.3.4", "d", "e", vec![], rule(), vec![]);
+        let v = verdicts(&own, &observe(&[], &close));
+        assert_eq!(v.behavior, Behavior::Failed);
+        assert!(v.result.contains("invalid close code 1015"), "{}", v.result);
+    }
+
+    /// An informational case says how the peer ended the connection.
+    #[test]
+    fn informational_results_say_how_the_peer_closed() {
+        let c = case(vec![Ev::text("a")], ExpectedClose::fuzzer_closes_normally())
+            .scoring(Scoring::Informational);
+        let close = CloseInfo {
+            was_open: true,
+            remote_close_code: Some(1002),
+            remote_close_reason: Some("non-minimal length".into()),
+            ..CloseInfo::default()
+        };
+        let v = verdicts(&c, &observe(&[], &close));
+        assert!(
+            v.result
+                .ends_with("; the server closed with 1002 (\"non-minimal length\")"),
+            "{}",
+            v.result
         );
     }
 }

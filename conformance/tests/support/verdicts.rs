@@ -57,10 +57,10 @@ pub fn tungstenite_differences<'a>(
 }
 
 /// What the reference server gets: OK, but INFORMATIONAL where Autobahn always
-/// says so (and H.5.4, where the RFC leaves the choice). It negotiates
-/// permessage-deflate, so 12.x and 13.x are OK too.
+/// says so (and H.5.4, X.2.1 and X.2.2, where the RFC leaves the choice). It
+/// negotiates permessage-deflate, so 12.x and 13.x are OK too.
 pub fn reference_verdicts(id: &str) -> (Behavior, BehaviorClose) {
-    if ["7.1.6", "7.13.1", "7.13.2", "H.5.4"].contains(&id) {
+    if ["7.1.6", "7.13.1", "7.13.2", "H.5.4", "X.2.1", "X.2.2"].contains(&id) {
         (Behavior::Informational, BehaviorClose::Informational)
     } else {
         (Behavior::Ok, BehaviorClose::Ok)

@@ -21,6 +21,7 @@ mod c6_utf8;
 mod c7_close;
 mod c9_limits;
 mod h_handshake;
+mod x_framing;
 
 /// Every case, sorted by id.
 pub fn all() -> Vec<Case> {
@@ -36,6 +37,7 @@ pub fn all() -> Vec<Case> {
     cases.extend(c10_misc::cases());
     cases.extend(c12_13_deflate::cases());
     cases.extend(h_handshake::cases());
+    cases.extend(x_framing::cases());
     cases.sort_by(|a, b| a.id.cmp(&b.id));
     cases
 }
@@ -153,12 +155,13 @@ mod tests {
             ("12", 90),
             ("13", 126),
             ("H", 19),
+            ("X", 12),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         assert_eq!(counts, expected);
-        assert_eq!(ALL.len(), 517 + 19);
+        assert_eq!(ALL.len(), 517 + 19 + 12);
         assert_eq!(ALL.iter().filter(|c| c.id.is_autobahn()).count(), 517);
     }
 
@@ -311,6 +314,8 @@ mod tests {
             let expected = match c.id.category().as_str() {
                 "7" if id == "7.1.6" || id.starts_with("7.13.") => "informational",
                 "H" if id == "H.5.4" => "informational",
+                "X" if id == "X.2.1" || id == "X.2.2" => "informational",
+                "X" if id.starts_with("X.3.") => "wrong code fails",
                 "7" => "wrong code fails",
                 "9" => "round trips",
                 "12" | "13" => "deflate",

@@ -119,6 +119,9 @@ impl Driver<'_> {
         // The peer broke the protocol: fail the connection with the code
         // the rule maps to (RFC 6455 §7.1.7), as Autobahn's protocol does.
         self.info.failed_by_me = true;
+        self.info
+            .peer_violation
+            .get_or_insert_with(|| e.to_string());
         self.decoder_failed_at = Some(at);
         if self.phase == Phase::Open {
             self.start_close(&close_body_trimmed(e.close_code(), &e.to_string()));

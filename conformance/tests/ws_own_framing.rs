@@ -1,0 +1,238 @@
+//! wirecheck's own framing cases (`X.`) against a naive server, in memory.
+//!
+//! The server is written here on purpose, not with the codec: it has the
+//! defects the X. cases exist to find, the ones a server written from a
+//! tutorial has. It never looks at the MASK bit's absence, takes whatever
+//! length the header announces (any form, bit 63 included) and waits for it,
+//! buffers a frame whole before it checks its text, and echoes any close
+//! code. A second flavour knows only the close codes RFC 6455 lists, as
+//! servers written before IANA registered 1012-1014 do. Each case must give
+//! the verdict its rule says; the reference server's (all OK) are checked
+//! with the whole catalogue in `ws_memory_reference.rs`.
+
+#[path = "support/memory.rs"]
+mod memory;
+
+use std::collections::BTreeMap;
+
+use wirecheck::core::Behavior;
+use wirecheck::ws::cases;
+use wirecheck::ws::driver::Role;
+use wirecheck_codec::ws::handshake::{AcceptResponse, RequestParser};
+
+/// A server with the defects above.
+struct Naive {
+    /// Only the close codes RFC 6455 §7.4.1 lists are valid (1012-1014 not).
+    dated_codes: bool,
+    head: Vec<u8>,
+    open: bool,
+    buf: Vec<u8>,
+    out: Vec<u8>,
+    closed: bool,
+}
+
+impl Naive {
+    fn new(dated_codes: bool) -> Self {
+        Naive {
+            dated_codes,
+            head: Vec::new(),
+            open: false,
+            buf: Vec::new(),
+            out: Vec::new(),
+            closed: false,
+        }
+    }
+
+    /// One unmasked, final frame with the minimal length form.
+    fn send(&mut self, opcode: u8, payload: &[u8]) {
+        self.out.push(0x80 | opcode);
+        match payload.len() {
+            n @ 0..=125 => self.out.push(n as u8),
+            n @ 126..=0xffff => {
+                self.out.push(126);
+                self.out.extend_from_slice(&(n as u16).to_be_bytes());
+            }
+            n => {
+                self.out.push(127);
+                self.out.extend_from_slice(&(n as u64).to_be_bytes());
+            }
+        }
+        self.out.extend_from_slice(payload);
+    }
+
+    /// Take every complete frame off the buffer.
+    fn frames(&mut self) {
+        while !self.closed && self.buf.len() >= 2 {
+            let (b0, b1) = (self.buf[0], self.buf[1]);
+            let (len, mut at) = match b1 & 0x7f {
+                126 if self.buf.len() >= 4 => {
+                    (u64::from(u16::from_be_bytes([self.buf[2], self.buf[3]])), 4)
+                }
+                127 if self.buf.len() >= 10 => {
+                    let bytes: [u8; 8] = self.buf[2..10].try_into().unwrap();
+                    (u64::from_be_bytes(bytes), 10)
+                }
+                126 | 127 => return,
+                n => (u64::from(n), 2),
+            };
+            // The MASK bit is read, never required.
+            let key = if b1 & 0x80 != 0 {
+                let Some(key) = self.buf.get(at..at + 4) else {
+                    return;
+                };
+                at += 4;
+                <[u8; 4]>::try_from(key).unwrap()
+            } else {
+                [0; 4]
+            };
+            // Waits for whatever was announced (nothing more than the test
+            // sends is ever buffered).
+            if ((self.buf.len() - at) as u64) < len {
+                return;
+            }
+            let end = at + len as usize;
+            let payload: Vec<u8> = self.buf[at..end]
+                .iter()
+                .enumerate()
+                .map(|(i, b)| b ^ key[i % 4])
+                .collect();
+            self.buf.drain(..end);
+            self.handle(b0 & 0x0f, &payload);
+        }
+    }
+
+    fn handle(&mut self, opcode: u8, payload: &[u8]) {
+        match opcode {
+            0x1 if std::str::from_utf8(payload).is_err() => self.close(1007),
+            0x1 | 0x2 => self.send(opcode, payload),
+            0x9 => self.send(0xA, payload),
+            0x8 => {
+                let code = match payload {
+                    [a, b, ..] => u16::from_be_bytes([*a, *b]),
+                    _ => 1000,
+                };
+                let listed = matches!(code, 1000..=1003 | 1007..=1011 | 3000..=4999);
+                self.close(if self.dated_codes && !listed {
+                    1002
+                } else {
+                    code
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn close(&mut self, code: u16) {
+        self.send(0x8, &code.to_be_bytes());
+        self.closed = true;
+    }
+}
+
+impl memory::Peer for Naive {
+    fn receive(&mut self, bytes: &[u8]) {
+        if self.closed {
+            return;
+        }
+        if self.open {
+            self.buf.extend_from_slice(bytes);
+            return self.frames();
+        }
+        self.head.extend_from_slice(bytes);
+        let Ok(Some(parsed)) = RequestParser::default().feed(&self.head) else {
+            return;
+        };
+        let response = parsed
+            .value
+            .validate()
+            .ok()
+            .and_then(|upgrade| AcceptResponse::new(&upgrade).encode().ok());
+        let Some(response) = response else {
+            self.out = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n".to_vec();
+            self.closed = true;
+            return;
+        };
+        self.out = response;
+        self.open = true;
+        self.buf = self.head[parsed.consumed..].to_vec();
+        self.frames();
+    }
+
+    fn transmit(&mut self) -> Vec<u8> {
+        std::mem::take(&mut self.out)
+    }
+
+    fn closed(&self) -> bool {
+        self.closed && self.out.is_empty()
+    }
+}
+
+/// Every X. case against the naive server: its verdicts by id, with the
+/// results' texts.
+fn verdicts(dated_codes: bool) -> BTreeMap<String, (Behavior, String)> {
+    let all: Vec<_> = cases::all()
+        .into_iter()
+        .filter(|c| c.id.category() == "X")
+        .collect();
+    assert!(all.len() >= 12, "{} X. cases", all.len());
+    all.iter()
+        .enumerate()
+        .map(|(i, case)| {
+            let r = memory::run(case, i + 1, Role::Client, &mut Naive::new(dated_codes));
+            let failed_close = r.close.remote_close_code;
+            (
+                case.id.to_string(),
+                (r.behavior, format!("{} (close {failed_close:?})", r.result)),
+            )
+        })
+        .collect()
+}
+
+fn ids_with(v: &BTreeMap<String, (Behavior, String)>, b: Behavior) -> Vec<&str> {
+    v.iter()
+        .filter(|(_, (got, _))| *got == b)
+        .map(|(id, _)| id.as_str())
+        .collect()
+}
+
+#[test]
+fn a_naive_server_fails_the_masking_length_and_close_code_rules() {
+    let v = verdicts(false);
+    assert_eq!(
+        ids_with(&v, Behavior::Failed),
+        ["X.1.1", "X.1.2", "X.2.3", "X.2.4", "X.3.4"],
+        "{v:#?}"
+    );
+    // It waits for the whole frame, then fails on its text: late, not never.
+    assert_eq!(ids_with(&v, Behavior::NonStrict), ["X.4.1"], "{v:#?}");
+    // Non-minimal lengths are its choice; the report says it accepted them.
+    assert_eq!(
+        ids_with(&v, Behavior::Informational),
+        ["X.2.1", "X.2.2"],
+        "{v:#?}"
+    );
+    for id in ["X.2.1", "X.2.2"] {
+        assert!(v[id].1.contains("strict outcome happened"), "{id}: {v:?}");
+    }
+    // The unmasked frame was echoed; the long wait ended by wirecheck.
+    assert!(v["X.1.1"].1.contains("received text message of 5 bytes"));
+    assert!(v["X.2.4"].1.contains("never failed the connection"));
+    // It echoes 1015, which it must never send: wirecheck says so.
+    assert!(v["X.3.4"].1.contains("broke a rule"), "{v:?}");
+    // The zero key, the registered codes: fine.
+    assert_eq!(
+        ids_with(&v, Behavior::Ok),
+        ["X.1.3", "X.3.1", "X.3.2", "X.3.3"],
+        "{v:#?}"
+    );
+}
+
+#[test]
+fn a_server_that_knows_only_rfc_6455_codes_fails_the_registered_ones() {
+    let v = verdicts(true);
+    for id in ["X.3.1", "X.3.2", "X.3.3"] {
+        assert_eq!(v[id].0, Behavior::Failed, "{id}: {v:?}");
+        assert!(v[id].1.contains("was 1002"), "{id}: {v:?}");
+    }
+    // 1015 is refused, as it must be.
+    assert_eq!(v["X.3.4"].0, Behavior::Ok, "{v:?}");
+}
