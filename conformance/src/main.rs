@@ -162,6 +162,15 @@ struct WsArgs {
     /// Send this Origin header.
     #[arg(long, value_name = "ORIGIN")]
     origin: Option<String>,
+    /// Which of wirecheck's own S. cases run: quick (the default) or full, which adds the
+    /// heavy ones (a million fragments, a 4 GiB decompression bomb).
+    #[arg(long, value_enum, default_value_t = ws::command::Profile::Quick)]
+    profile: ws::command::Profile,
+    /// The origins the server is meant to accept, which judges the S.1 cases: any, same (the
+    /// target's own), or a comma-separated list (https://app.example,https://example.com:8443).
+    /// Without it the S.1 cases are INFORMATIONAL.
+    #[arg(long, value_name = "any|same|LIST")]
+    origin_policy: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -363,9 +372,13 @@ fn serve_until_ctrl_c<S: Server>(
 }
 
 fn validate_ws(args: WsArgs) -> ExitCode {
-    let opts = args
-        .run
-        .into_options(args.url, args.report_dir, args.origin);
+    let opts = ws::command::WsOptions {
+        run: args
+            .run
+            .into_options(args.url, args.report_dir, args.origin),
+        profile: args.profile,
+        origin_policy: args.origin_policy,
+    };
     block_on(async { ExitCode::from(ws::command::run_ws(opts).await) })
 }
 

@@ -116,6 +116,16 @@ fn cases_lists_ids_and_descriptions() {
         .filter_map(|l| l.split_whitespace().next())
         .collect();
     assert_eq!(ids, ["6.4.1", "6.4.2", "6.4.3", "6.4.4"]);
+    // The heavy own cases say they need --profile full.
+    let out = wirecheck(&["cases", "ws", "S.4.*"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(!lines[0].contains("--profile full"), "{text}");
+    assert!(
+        lines[1].starts_with("S.4.2") && lines[1].contains("(--profile full)"),
+        "{text}"
+    );
 }
 
 /// A loopback listener nobody should reach: usage errors are found before any
@@ -135,7 +145,7 @@ fn bad_flags_exit_2_before_any_traffic_with_one_line() {
     let under_file = file.join("reports");
     let dir = temp_dir("flags");
     let dir = dir.to_str().expect("UTF-8 path");
-    let cases: [(&[&str], &str); 8] = [
+    let cases: [(&[&str], &str); 10] = [
         (&["--timeout-scale", "1e18"], "--timeout-scale"),
         (&["--timeout-scale", "0"], "--timeout-scale"),
         (&["--timeout-scale", "NaN"], "--timeout-scale"),
@@ -146,6 +156,11 @@ fn bad_flags_exit_2_before_any_traffic_with_one_line() {
             "Sec-WebSocket-Key",
         ),
         (&["--header", "Upgrade: h2c"], "Upgrade"),
+        (&["--origin-policy", "example.com"], "--origin-policy"),
+        (
+            &["--origin-policy", "https://example.com/app"],
+            "did you mean \"https://example.com\"",
+        ),
         (
             &["--report-dir", under_file.to_str().expect("UTF-8 path")],
             "cannot write the reports",
@@ -186,7 +201,11 @@ fn a_server_that_never_answers_exits_3_early_naming_the_timeout() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
-    let all = wirecheck::ws::cases::all().len();
+    // The default profile (quick) leaves out the heavy S. cases.
+    let all = wirecheck::ws::cases::all()
+        .iter()
+        .filter(|c| !c.full_profile)
+        .count();
     assert!(
         err.contains(&format!("stopped after the first 4 of {all} cases")),
         "{err}"

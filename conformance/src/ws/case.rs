@@ -198,6 +198,27 @@ impl Payload {
         self.prefix(self.len)
     }
 
+    /// The bytes at positions `start..end` (clamped to the payload), for
+    /// payloads too large to hold whole.
+    pub fn range(&self, start: usize, end: usize) -> Vec<u8> {
+        let end = end.min(self.len);
+        let start = start.min(end);
+        if self.pattern.is_empty() {
+            return vec![0; end - start];
+        }
+        // Whole runs of the pattern at a time (a copy per period, not per byte).
+        let p = self.pattern.len();
+        let mut out = Vec::with_capacity(end - start);
+        let mut i = start;
+        while i < end {
+            let off = i % p;
+            let n = (p - off).min(end - i);
+            out.extend_from_slice(&self.pattern[off..off + n]);
+            i += n;
+        }
+        out
+    }
+
     /// The first position where `data` differs from the payload (its length if
     /// it is a prefix or longer), or `None` when they are equal.
     pub fn first_difference(&self, data: &[u8]) -> Option<usize> {
@@ -402,6 +423,27 @@ pub enum Expect {
     /// An invalid request: the peer must refuse it (any status but 101, or
     /// closing the connection); nothing else happens.
     Refuse,
+    /// A request the peer may accept or refuse (wirecheck's S.2 cases: how
+    /// large a head to read is its choice, RFC 9110 §5.4); what counts is that
+    /// it answers in time and keeps answering others. Once open, the script runs.
+    Either,
+}
+
+/// The `Origin` an S.1 case sends (RFC 6455 §10.2, §4.2.2 step 4), resolved
+/// against `--origin-policy` and the target before the run
+/// ([`crate::ws::origin`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OriginProbe {
+    /// A site that is not the server's: `https://wirecheck.invalid`.
+    Foreign,
+    /// `null`, what sandboxed frames and `file:` pages send (RFC 6454 §7.3).
+    Null,
+    /// The allowed origin's host as the first label of a foreign one
+    /// (`https://example.com.wirecheck.invalid`): what a prefix match lets in.
+    LookAlike,
+    /// The allowed origin itself (the target's own under `same`, the first
+    /// of the list under a list).
+    Allowed,
 }
 
 /// An opening request other than the textbook one (RFC 6455 §4.1), built on
@@ -427,6 +469,15 @@ pub struct OpeningSpec {
     /// A refusal must carry `Sec-WebSocket-Version` naming 13 (RFC 6455
     /// §4.2.2: the answer to a version the server does not understand).
     pub refusal_lists_versions: bool,
+    /// The answer must come within this long (scaled), not only within the
+    /// opening handshake timeout: a head that takes a parser super-linear
+    /// time (the ReDoS shapes of S.2) is seen as a late answer.
+    pub answer_within: Option<Duration>,
+    /// The `Origin` this request carries, once resolved ([`OriginProbe`]).
+    pub origin: Option<OriginProbe>,
+    /// After the case, a textbook connection must still open: a request
+    /// that crashed or wedged the server fails the case that sent it.
+    pub probe_after: bool,
 }
 
 impl OpeningSpec {
@@ -441,6 +492,9 @@ impl OpeningSpec {
             segments: &[],
             expect,
             refusal_lists_versions: false,
+            answer_within: None,
+            origin: None,
+            probe_after: false,
         }
     }
 }
@@ -546,6 +600,13 @@ pub struct Case {
     pub report_time: bool,
     /// The opening request, when the case sends its own (wirecheck's H. cases).
     pub opening: Option<OpeningSpec>,
+    /// Whether the case runs only under `--profile full` (wirecheck's heavy
+    /// S. cases: more traffic or more time than a default run spends).
+    pub full_profile: bool,
+    /// Whether the wire log is kept (Autobahn: `createWirelog`; off for the
+    /// round-trip cases and for floods of frames, whose log would only hit
+    /// its bound).
+    pub wirelog: bool,
     /// The permessage-deflate offers its opening request carries (RFC 7692 §5),
     /// in preference order; `None` offers nothing.
     pub deflate: Option<Vec<Offer>>,
@@ -577,7 +638,21 @@ impl Case {
             report_time: false,
             opening: None,
             deflate: None,
+            full_profile: false,
+            wirelog: true,
         }
+    }
+
+    /// Keep no wire log (Autobahn: `createWirelog = False`).
+    pub fn no_wirelog(mut self) -> Case {
+        self.wirelog = false;
+        self
+    }
+
+    /// Run the case only under `--profile full`.
+    pub fn full_profile(mut self) -> Case {
+        self.full_profile = true;
+        self
     }
 
     /// Add a NON-STRICT alternative.
@@ -652,6 +727,10 @@ mod tests {
                 let p = Payload::repeat(pattern, len);
                 let naive: Vec<u8> = (0..len).map(|i| p.at(i)).collect();
                 assert_eq!(p.bytes(), naive, "{} {len}", pattern.len());
+                for (a, b) in [(0, len), (1, len / 2), (len / 3, len + 9), (len, len)] {
+                    let want = naive.get(a.min(len)..b.min(len)).unwrap_or_default();
+                    assert_eq!(p.range(a, b), want, "{} {len} {a}..{b}", pattern.len());
+                }
                 assert_eq!(p.first_difference(&naive), None);
                 for at in [0, len / 3, len.saturating_sub(1), 16 * 1024, 16 * 1024 + 1] {
                     if at < len {

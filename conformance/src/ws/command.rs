@@ -10,6 +10,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::cases;
 use super::engine::{EngineConfig, Target, opening_request};
+use super::origin::{self, OriginPolicy};
 use super::result::CaseResult;
 use super::run::{run_cases, select};
 use crate::command::{EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, RunOptions, finish, usage};
@@ -36,11 +37,29 @@ const OWNED_HEADERS: &[&str] = &[
 ];
 
 /// The options of `wirecheck ws`.
-pub type WsOptions = RunOptions;
+#[derive(Debug, Clone)]
+pub struct WsOptions {
+    /// What every validating command takes.
+    pub run: RunOptions,
+    /// Which of the own S. cases run.
+    pub profile: Profile,
+    /// `--origin-policy`, as given (parsed before any traffic).
+    pub origin_policy: Option<String>,
+}
+
+/// `--profile`: the heavy S. cases run only under `full`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Profile {
+    /// Every case but the heavy S. ones.
+    #[default]
+    Quick,
+    /// Every case.
+    Full,
+}
 
 /// The agent name: `--agent`, else the server's `Server` header (as Autobahn does),
 /// else `UnknownServer`.
-fn agent_name(opts: &WsOptions, reference: bool, results: &[CaseResult]) -> String {
+fn agent_name(opts: &RunOptions, reference: bool, results: &[CaseResult]) -> String {
     if let Some(a) = &opts.agent {
         return a.clone();
     }
@@ -61,12 +80,22 @@ fn agent_name(opts: &WsOptions, reference: bool, results: &[CaseResult]) -> Stri
 }
 
 /// Run `wirecheck ws`; returns the exit code.
-pub async fn run_ws(opts: WsOptions) -> u8 {
+pub async fn run_ws(ws_opts: WsOptions) -> u8 {
+    let opts = &ws_opts.run;
     let headers = match opts.preflight(OWNED_HEADERS) {
         Ok(h) => h,
         Err(e) => return usage(e),
     };
-    let selected = match select(cases::all(), &opts.cases, &opts.exclude) {
+    let policy = match ws_opts.origin_policy.as_deref().map(OriginPolicy::parse) {
+        None => OriginPolicy::Unstated,
+        Some(Ok(p)) => p,
+        Some(Err(e)) => return usage(e),
+    };
+    let mut catalogue = cases::all();
+    if ws_opts.profile == Profile::Quick {
+        catalogue.retain(|c| !c.full_profile);
+    }
+    let mut selected = match select(catalogue, &opts.cases, &opts.exclude) {
         Ok(c) if c.is_empty() => return usage("the selection contains no case".to_owned()),
         Ok(c) => c,
         Err(e) => return usage(e),
@@ -103,6 +132,7 @@ pub async fn run_ws(opts: WsOptions) -> u8 {
             }
         }
     };
+    origin::resolve(&mut selected, &policy, &target);
     let tls = match crate::tls::client_config(opts.insecure) {
         Ok(c) => c,
         Err(e) => {
@@ -174,9 +204,9 @@ pub async fn run_ws(opts: WsOptions) -> u8 {
         return EXIT_UNREACHABLE;
     }
 
-    let agent = agent_name(&opts, opts.url.is_none(), &results);
+    let agent = agent_name(opts, opts.url.is_none(), &results);
     let run = Run::from_ws(&agent, started, wall, opts.strict, results);
-    finish(&run, &opts, outcome.panicked)
+    finish(&run, opts, outcome.panicked)
 }
 
 /// `wirecheck cases ws [PAT]`: print `id  description` for each case.
@@ -188,7 +218,12 @@ pub fn list_cases(pattern: Option<&str>) -> u8 {
         let id = c.id.to_string();
         if pattern.is_none_or(|p| pattern_matches(p, &id)) {
             any = true;
-            if writeln!(out, "{id:<10} {}", c.description).is_err() {
+            let full = if c.full_profile {
+                "(--profile full) "
+            } else {
+                ""
+            };
+            if writeln!(out, "{id:<10} {full}{}", c.description).is_err() {
                 return EXIT_OK;
             }
         }

@@ -107,6 +107,42 @@ pub async fn run_case(
     slots: &Slots,
     work: Work,
 ) -> CaseResult {
+    let mut result = run_case_once(target, cfg, case, ordinal, slots, work).await;
+    if case.opening.as_ref().is_some_and(|s| s.probe_after) {
+        if let Err(why) = probe(target, cfg).await {
+            result.behavior = crate::core::Behavior::Failed;
+            result.result = format!(
+                "{}; then the server did not open a textbook connection: {why} (the request above crashed or wedged it)",
+                result.result
+            );
+        }
+    }
+    result
+}
+
+/// A textbook opening handshake on a connection of its own, then the
+/// connection is dropped: does the server still answer?
+async fn probe(target: &Target, cfg: &EngineConfig) -> Result<(), String> {
+    let request = opening_request(target, cfg, Rng::from_seed(Rng::os_seed()).nonce());
+    let mut hs = ClientOpening::textbook(request)?;
+    let limit = cfg.scaled(cfg.open_handshake_timeout);
+    match timeout(limit, open(target, cfg.tls.as_ref(), &mut hs)).await {
+        Ok(Ok((_, Progress::Open(_)))) => Ok(()),
+        Ok(Ok((_, Progress::Refused { status, .. }))) => Err(format!("it answered {status}")),
+        Ok(Ok((_, other))) => Err(format!("{other:?}")),
+        Ok(Err(why)) => Err(why),
+        Err(_) => Err(format!("no answer within {:.1} s", limit.as_secs_f64())),
+    }
+}
+
+async fn run_case_once(
+    target: &Target,
+    cfg: &EngineConfig,
+    case: &Case,
+    ordinal: usize,
+    slots: &Slots,
+    work: Work,
+) -> CaseResult {
     let mut gate = slots.gate(work).await;
     let _connection = slots.connection().await;
     let mut result = CaseResult::unrun(case, ordinal);
@@ -123,7 +159,11 @@ pub async fn run_case(
     };
     result.http_request = String::from_utf8_lossy(&hs.request()).into_owned();
 
-    let limit = cfg.scaled(cfg.open_handshake_timeout);
+    // A case may want its answer sooner than any handshake (S.2's ReDoS shapes).
+    let answer_within = case.opening.as_ref().and_then(|s| s.answer_within);
+    let limit = cfg.scaled(answer_within.map_or(cfg.open_handshake_timeout, |d| {
+        d.min(cfg.open_handshake_timeout)
+    }));
     let opened = timeout(limit, open(target, cfg.tls.as_ref(), &mut hs)).await;
     result.http_response = String::from_utf8_lossy(hs.head()).into_owned();
     let (stream, leftover, verdict) = match opened {
@@ -138,11 +178,14 @@ pub async fn run_case(
         Ok(Err(why)) => return opening::finish_refused(case, result, &Progress::Failed(why)),
         Err(_) => {
             result.close.was_open_handshake_timeout = true;
-            let why = format!(
+            let mut why = format!(
                 "no complete opening handshake within {:.1} s ({} bytes of response received)",
                 limit.as_secs_f64(),
                 hs.head().len()
             );
+            if answer_within.is_some() {
+                why.push_str(": a linear parser answers such a head in milliseconds; this one took longer (super-linear parsing, ReDoS)");
+            }
             return opening::finish_unopened(case, result, why);
         }
     };

@@ -210,7 +210,14 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
         }
     }
 
+    // Autobahn: UNIMPLEMENTED when the extension a case needs (12.x, 13.x,
+    // wirecheck's S.4) was not negotiated.
+    let declined = case.deflate.is_some() && !seen.deflate && close.was_open;
     match &case.scoring {
+        _ if declined => {
+            behavior = Behavior::Unimplemented;
+            result = "the server declined permessage-deflate: its opening handshake answer holds no permessage-deflate extension (RFC 7692 §5)".to_owned();
+        }
         Scoring::Standard => {}
         Scoring::WrongCodeFails => {
             if behavior_close == BehaviorClose::WrongCode {
@@ -244,11 +251,6 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
             result_close = format!("informational: {result_close}");
             behavior = Behavior::Informational;
             behavior_close = BehaviorClose::Informational;
-        }
-        Scoring::Deflate(_) if !seen.deflate && close.was_open => {
-            // Autobahn: UNIMPLEMENTED when the extension was not negotiated.
-            behavior = Behavior::Unimplemented;
-            result = "the server declined permessage-deflate: its opening handshake answer holds no permessage-deflate extension (RFC 7692 §5)".to_owned();
         }
         Scoring::RoundTrips(_) | Scoring::Deflate(_) => match seen.round_trips {
             Some(Ok(())) => {

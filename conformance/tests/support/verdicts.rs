@@ -57,10 +57,14 @@ pub fn tungstenite_differences<'a>(
 }
 
 /// What the reference server gets: OK, but INFORMATIONAL where Autobahn always
-/// says so (and H.5.4, X.2.1 and X.2.2, where the RFC leaves the choice). It
-/// negotiates permessage-deflate, so 12.x and 13.x are OK too.
+/// says so (and H.5.4, X.2.1, X.2.2 and the fragment floods S.3.x, where the
+/// RFC leaves the choice; the S.1 cases with no origin policy resolved expect
+/// an upgrade). It negotiates permessage-deflate, so 12.x and 13.x are OK too,
+/// and it refuses the decompression bombs with 1009.
 pub fn reference_verdicts(id: &str) -> (Behavior, BehaviorClose) {
-    if ["7.1.6", "7.13.1", "7.13.2", "H.5.4", "X.2.1", "X.2.2"].contains(&id) {
+    if ["7.1.6", "7.13.1", "7.13.2", "H.5.4", "X.2.1", "X.2.2"].contains(&id)
+        || id.starts_with("S.3.")
+    {
         (Behavior::Informational, BehaviorClose::Informational)
     } else {
         (Behavior::Ok, BehaviorClose::Ok)
@@ -73,6 +77,10 @@ pub fn reference_verdicts(id: &str) -> (Behavior, BehaviorClose) {
 /// other 132 move up to 128 MiB each; the main job (`wirecheck ws`, release)
 /// runs them.
 pub fn light(case: &Case) -> bool {
+    if case.full_profile {
+        // wirecheck's heavy S. cases: `--profile full` only.
+        return false;
+    }
     match case.scoring.round_trips().map(|rt| &rt.messages) {
         Some(Messages::Windows { size, .. }) => size.saturating_mul(1000) <= 8 << 20,
         _ => true,

@@ -2,6 +2,9 @@
 //! loopback listener that hands every connection to a function, and the server's
 //! side of the opening handshake (RFC 6455 §4.2) done by the codec.
 
+// Each test file uses the part it needs.
+#![allow(dead_code)]
+
 use std::future::Future;
 use std::net::SocketAddr;
 

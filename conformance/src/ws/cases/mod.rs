@@ -21,6 +21,7 @@ mod c6_utf8;
 mod c7_close;
 mod c9_limits;
 mod h_handshake;
+mod s_security;
 mod x_framing;
 
 /// Every case, sorted by id.
@@ -37,6 +38,7 @@ pub fn all() -> Vec<Case> {
     cases.extend(c10_misc::cases());
     cases.extend(c12_13_deflate::cases());
     cases.extend(h_handshake::cases());
+    cases.extend(s_security::cases());
     cases.extend(x_framing::cases());
     cases.sort_by(|a, b| a.id.cmp(&b.id));
     cases
@@ -155,13 +157,15 @@ mod tests {
             ("12", 90),
             ("13", 126),
             ("H", 19),
+            ("S", 12),
             ("X", 12),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         assert_eq!(counts, expected);
-        assert_eq!(ALL.len(), 517 + 19 + 12);
+        assert_eq!(ALL.len(), 517 + 19 + 12 + 12);
+        assert_eq!(ALL.iter().filter(|c| c.full_profile).count(), 2);
         assert_eq!(ALL.iter().filter(|c| c.id.is_autobahn()).count(), 517);
     }
 
@@ -316,6 +320,7 @@ mod tests {
                 "H" if id == "H.5.4" => "informational",
                 "X" if id == "X.2.1" || id == "X.2.2" => "informational",
                 "X" if id.starts_with("X.3.") => "wrong code fails",
+                "S" if id.starts_with("S.3.") => "informational",
                 "7" => "wrong code fails",
                 "9" => "round trips",
                 "12" | "13" => "deflate",
@@ -330,8 +335,10 @@ mod tests {
             };
             assert_eq!(actual, expected, "{id}");
             assert_eq!(c.report_time, c.scoring.round_trips().is_some(), "{id}");
-            // Only the deflate cases offer the extension, and all of them do.
-            assert_eq!(c.deflate.is_some(), expected == "deflate", "{id}");
+            // Only the deflate cases and the decompression bombs offer the
+            // extension, and all of them do.
+            let bomb = id.starts_with("S.4.");
+            assert_eq!(c.deflate.is_some(), expected == "deflate" || bomb, "{id}");
         }
     }
 

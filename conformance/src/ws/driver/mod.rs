@@ -292,7 +292,7 @@ impl<'c> Driver<'c> {
             Some(rt) => timeouts.script(rt.timeout) + timeouts.case_cap,
             None => timeouts.case_cap,
         };
-        let log_wire = trips.is_none();
+        let log_wire = trips.is_none() && case.wirelog;
         let mut d = Driver {
             case,
             role,
@@ -335,9 +335,9 @@ impl<'c> Driver<'c> {
         if !log_wire {
             d.log_row(WireRow::Logging(false));
         }
-        if matches!(case.scoring, Scoring::Deflate(_)) && d.deflate.is_none() {
+        if case.deflate.is_some() && d.deflate.is_none() {
             // permessage-deflate was not negotiated: close at once, as Autobahn
-            // does when the peer declines it (12.x, 13.x).
+            // does when the peer declines it (12.x, 13.x; S.4 likewise).
             d.start_close(&close_body(1000, ""));
         } else if let Some(rt) = trips {
             let t = timeouts.script(rt.timeout);

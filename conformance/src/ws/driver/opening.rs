@@ -278,7 +278,7 @@ pub fn finish_unopened(case: &Case, mut result: CaseResult, why: String) -> Case
 /// success when it expects a refusal, else an unopened connection.
 pub fn finish_refused(case: &Case, mut result: CaseResult, progress: &Progress) -> CaseResult {
     let expect = case.opening.as_ref().map(|s| s.expect);
-    if expect == Some(Expect::Refuse) {
+    if matches!(expect, Some(Expect::Refuse | Expect::Either)) {
         result.behavior = Behavior::Ok;
         result.result = match progress {
             Progress::Refused { status, versions } => {

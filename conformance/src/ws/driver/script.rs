@@ -6,11 +6,12 @@
 
 use std::time::Instant;
 
+use wirecheck_codec::ws::deflate::Compressor;
 use wirecheck_codec::ws::frame::{FrameHeader, LengthForm, MAX_HEADER_LEN, OpCode, encode_header};
 use wirecheck_codec::ws::mask::apply_mask;
 
 use super::{Driver, OpenFrame, Phase, Role};
-use crate::ws::case::{Chop, FrameSpec, Mask, Step};
+use crate::ws::case::{Chop, FrameSpec, Mask, Payload, Step};
 use crate::ws::result::{Logged, WireRow};
 
 /// A frame header with any 4-bit opcode and RSV bits.
@@ -76,18 +77,18 @@ impl Driver<'_> {
                     binary,
                     fragment_size,
                 } => {
-                    let mut payload = payload.bytes();
                     let first = if binary { 2 } else { 1 };
                     // RFC 7692 §6.1: a compressed message is compressed whole, then
                     // split into frames (Autobahn's autoFragmentSize applies to the
                     // compressed bytes), with RSV1 on its first frame only.
                     let mut rsv = 0;
-                    if let Some(d) = self.deflate.as_mut() {
-                        let mut compressed = Vec::new();
-                        d.compressor.compress(&payload, &mut compressed);
-                        payload = compressed;
-                        rsv = 0b100;
-                    }
+                    let payload = match self.deflate.as_mut() {
+                        Some(d) => {
+                            rsv = 0b100;
+                            compress_in_chunks(&mut d.compressor, &payload)
+                        }
+                        None => payload.bytes(),
+                    };
                     let size = fragment_size
                         .filter(|&s| s > 0)
                         .unwrap_or(payload.len().max(1));
@@ -251,6 +252,31 @@ fn frame_bytes(
     out
 }
 
+/// Compress `payload` as one message, a megabyte at a time, so a payload of
+/// gigabytes (S.4's decompression bombs) is never held whole: each piece ends
+/// in a sync flush whose `00 00 ff ff` the compressor strips (RFC 7692
+/// §7.2.1) and which is put back between pieces, where an empty stored block
+/// is as valid as anywhere in a DEFLATE stream (RFC 1951 §3.2.4).
+fn compress_in_chunks(compressor: &mut Compressor, payload: &Payload) -> Vec<u8> {
+    const CHUNK: usize = 1 << 20;
+    let mut out = Vec::new();
+    if payload.pattern.len() == payload.len {
+        // An exact payload (the 12.x/13.x windows): compressed as it is.
+        compressor.compress(&payload.pattern, &mut out);
+        return out;
+    }
+    let mut start = 0;
+    loop {
+        let end = (start + CHUNK).min(payload.len);
+        compressor.compress(&payload.range(start, end), &mut out);
+        if end == payload.len {
+            return out;
+        }
+        out.extend_from_slice(&[0x00, 0x00, 0xff, 0xff]);
+        start = end;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,5 +301,26 @@ mod tests {
         assert_eq!(bytes, [0x81, 127, 0, 0, 0, 0, 0, 0, 0, 1, b'a']);
         let bytes = frame_bytes(0x2, true, 0, None, Some(1 << 62), LengthForm::Minimal, b"");
         assert_eq!(bytes, [0x82, 127, 0x40, 0, 0, 0, 0, 0, 0, 0]);
+    }
+
+    /// A payload compressed a megabyte at a time inflates to itself, as one
+    /// message, with or without context takeover.
+    #[test]
+    fn a_payload_compressed_in_chunks_is_one_message() {
+        use wirecheck_codec::ws::deflate::{Decompressor, Direction};
+        let payload = Payload::repeat(b"wirecheck ".to_vec(), (5 << 20) / 2 + 3);
+        for no_context_takeover in [false, true] {
+            let direction = Direction {
+                no_context_takeover,
+                max_window_bits: 15,
+            };
+            let wire = compress_in_chunks(&mut Compressor::new(direction), &payload);
+            assert!(wire.len() < payload.len / 100, "{} bytes", wire.len());
+            let mut out = Vec::new();
+            Decompressor::new(direction)
+                .decompress(&wire, payload.len, &mut out)
+                .expect("one valid message");
+            assert_eq!(out, payload.bytes());
+        }
     }
 }

@@ -1,0 +1,205 @@
+//! wirecheck's own security cases (`S.`) against servers that break them:
+//! in memory for the origin policies and the decompression bomb, over
+//! loopback sockets (paused clock) for what the engine times and probes (a
+//! head answered too late, a head that kills the server).
+
+#[path = "support/echo_peer.rs"]
+mod echo_peer;
+#[path = "support/memory.rs"]
+mod memory;
+#[path = "support/ws_server.rs"]
+mod ws_server;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use echo_peer::{EchoPeer, header};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use wirecheck::core::Behavior;
+use wirecheck::ws::case::Case;
+use wirecheck::ws::cases;
+use wirecheck::ws::driver::Role;
+use wirecheck::ws::engine::{EngineConfig, Target};
+use wirecheck::ws::origin::{OriginPolicy, resolve};
+use wirecheck::ws::run::run_cases;
+
+/// The S.1 cases resolved against `policy` for the in-memory target (the
+/// memory harness sends `Host: 127.0.0.1:9001`).
+fn origin_cases(policy: &OriginPolicy) -> Vec<Case> {
+    let mut all: Vec<Case> = cases::all()
+        .into_iter()
+        .filter(|c| c.id.to_string().starts_with("S.1."))
+        .collect();
+    let target = Target::parse("ws://127.0.0.1:9001/").expect("a valid URL");
+    resolve(&mut all, policy, &target);
+    all
+}
+
+/// Run the S.1 cases under `policy` against a server that upgrades a request
+/// when `accepts(origin)` says so: the verdict of each.
+fn origins(
+    policy: &OriginPolicy,
+    accepts: impl Fn(&str) -> bool + Copy + 'static,
+) -> BTreeMap<String, Behavior> {
+    origin_cases(policy)
+        .iter()
+        .enumerate()
+        .map(|(i, case)| {
+            let mut server =
+                EchoPeer::new(move |_, r| accepts(&header(r, "Origin").unwrap_or_default()));
+            let r = memory::run(case, i + 1, Role::Client, &mut server);
+            (case.id.to_string(), r.behavior)
+        })
+        .collect()
+}
+
+fn failed(v: &BTreeMap<String, Behavior>) -> Vec<&str> {
+    v.iter()
+        .filter(|(_, b)| **b == Behavior::Failed)
+        .map(|(id, _)| id.as_str())
+        .collect()
+}
+
+const OWN: &str = "http://127.0.0.1:9001";
+
+#[test]
+fn a_server_that_accepts_any_origin_fails_the_same_origin_policy() {
+    let v = origins(&OriginPolicy::Same, |_| true);
+    assert_eq!(failed(&v), ["S.1.1", "S.1.2", "S.1.3"], "{v:?}");
+    assert_eq!(v["S.1.4"], Behavior::Ok);
+    // Stated as the operator's policy, the same server passes.
+    let v = origins(&OriginPolicy::Any, |_| true);
+    assert!(v.values().all(|b| *b == Behavior::Ok), "{v:?}");
+    // Unstated, it is only reported.
+    let v = origins(&OriginPolicy::Unstated, |_| true);
+    assert!(v.values().all(|b| *b == Behavior::Informational), "{v:?}");
+}
+
+#[test]
+fn a_prefix_match_lets_the_look_alike_in() {
+    // The allowed origin as a string prefix (an origin without a port, as
+    // sites have them).
+    let app = OriginPolicy::parse("https://app.example").expect("valid");
+    let v = origins(&app, |o| o.starts_with("https://app.example"));
+    assert_eq!(failed(&v), ["S.1.3"], "{v:?}");
+    // The allowed host as a prefix of the origin's host.
+    let v = origins(&OriginPolicy::Same, |o| {
+        o.starts_with("http://127.0.0.1") && o.ends_with(":9001")
+    });
+    assert_eq!(failed(&v), ["S.1.3"], "{v:?}");
+}
+
+#[test]
+fn an_allow_listed_null_lets_every_sandboxed_page_in() {
+    let v = origins(&OriginPolicy::Same, |o| o == OWN || o == "null");
+    assert_eq!(failed(&v), ["S.1.2"], "{v:?}");
+}
+
+#[test]
+fn a_list_policy_is_judged_by_its_first_origin() {
+    let policy = OriginPolicy::parse("https://app.example,https://example.com").expect("valid");
+    let v = origins(&policy, |o| o == "https://app.example");
+    assert!(v.values().all(|b| *b == Behavior::Ok), "{v:?}");
+    // A server that checks its own origin instead refuses the listed one.
+    let v = origins(&policy, |o| o == OWN);
+    assert_eq!(failed(&v), ["S.1.4"], "{v:?}");
+}
+
+fn case(id: &str) -> Case {
+    cases::all()
+        .into_iter()
+        .find(|c| c.id.to_string() == id)
+        .expect("a case of the catalogue")
+}
+
+#[test]
+fn a_server_that_swallows_a_decompression_bomb_fails_and_one_without_deflate_is_unimplemented() {
+    let bomb = case("S.4.1");
+    // Agrees permessage-deflate, then reads everything and never fails the
+    // connection: wirecheck ends it after the case's 10 s (simulated).
+    let mut swallows = EchoPeer::new(|_, _| true).silent_with_extension("permessage-deflate");
+    let r = memory::run(&bomb, 1, Role::Client, &mut swallows);
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+    assert!(
+        r.result.contains("never failed the connection"),
+        "{}",
+        r.result
+    );
+    // Declines the extension: nothing is sent, the case does not apply.
+    let mut declines = EchoPeer::new(|_, _| true);
+    let r = memory::run(&bomb, 1, Role::Client, &mut declines);
+    assert_eq!(r.behavior, Behavior::Unimplemented, "{}", r.result);
+    assert!(
+        r.result.contains("declined permessage-deflate"),
+        "{}",
+        r.result
+    );
+}
+
+/// A server that upgrades every request after `delay` when its head holds a
+/// run of 1000 spaces (a parser with super-linear time on that shape), and
+/// stops answering anything once it has seen a head of 1000 fields or more
+/// (a crash).
+async fn fragile_server() -> std::net::SocketAddr {
+    let dead = Arc::new(AtomicBool::new(false));
+    ws_server::listen(move |stream| serve(stream, dead.clone())).await
+}
+
+async fn serve(mut stream: TcpStream, dead: Arc<AtomicBool>) {
+    if dead.load(Ordering::SeqCst) {
+        return;
+    }
+    let mut head = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf).await {
+            Ok(n) if n > 0 => head.extend_from_slice(&buf[..n]),
+            _ => return,
+        }
+    }
+    let text = String::from_utf8_lossy(&head).into_owned();
+    if text.matches("\r\n").count() > 1000 {
+        dead.store(true, Ordering::SeqCst);
+        return;
+    }
+    if text.contains(&" ".repeat(1000)) {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
+    let key = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Sec-WebSocket-Key: "))
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let response = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n\r\n",
+        wirecheck_codec::ws::handshake::accept_key(key.as_bytes())
+    );
+    // Then drop the connection: the cases judge the opening only.
+    let _ = stream.write_all(response.as_bytes()).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_slow_or_fatal_head_fails_its_case() {
+    let addr = fragile_server().await;
+    let target = Target::parse(&format!("ws://{addr}/")).expect("valid URL");
+    // One at a time: S.2.1 kills the server, so it runs last.
+    for (id, why) in [
+        ("S.2.3", "super-linear parsing, ReDoS"),
+        ("S.2.1", "did not open a textbook connection"),
+    ] {
+        let selected = vec![case(id)];
+        let outcome = tokio::time::timeout(
+            Duration::from_secs(120),
+            run_cases(&target, &EngineConfig::default(), &selected, 1, |_, _| {}),
+        )
+        .await
+        .expect("the run ends");
+        let r = &outcome.results[0];
+        assert_eq!(r.behavior, Behavior::Failed, "{id}: {}", r.result);
+        assert!(r.result.contains(why), "{id}: {}", r.result);
+    }
+}
