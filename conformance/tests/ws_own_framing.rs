@@ -6,7 +6,9 @@
 //! length the header announces (any form, bit 63 included) and waits for it,
 //! buffers a frame whole before it checks its text, and echoes any close
 //! code. A second flavour knows only the close codes RFC 6455 lists, as
-//! servers written before IANA registered 1012-1014 do. Each case must give
+//! servers written before IANA registered 1012-1014 do; a third accepts any
+//! permessage-deflate offer and never looks at RSV1; a fourth refuses any
+//! request that offers an extension. Each case must give
 //! the verdict its rule says; the reference server's (all OK) are checked
 //! with the whole catalogue in `ws_memory_reference.rs`.
 
@@ -24,6 +26,8 @@ use wirecheck_codec::ws::handshake::{AcceptResponse, RequestParser};
 struct Naive {
     /// Only the close codes RFC 6455 §7.4.1 lists are valid (1012-1014 not).
     dated_codes: bool,
+    /// Accepts any permessage-deflate offer (and never looks at RSV1).
+    accepts_deflate: bool,
     head: Vec<u8>,
     open: bool,
     buf: Vec<u8>,
@@ -35,6 +39,7 @@ impl Naive {
     fn new(dated_codes: bool) -> Self {
         Naive {
             dated_codes,
+            accepts_deflate: false,
             head: Vec::new(),
             open: false,
             buf: Vec::new(),
@@ -146,6 +151,14 @@ impl memory::Peer for Naive {
             .validate()
             .ok()
             .and_then(|upgrade| AcceptResponse::new(&upgrade).encode().ok());
+        let response = response.map(|mut r| {
+            if self.accepts_deflate {
+                // Before the blank line that ends the head.
+                r.truncate(r.len() - 2);
+                r.extend_from_slice(b"Sec-WebSocket-Extensions: permessage-deflate\r\n\r\n");
+            }
+            r
+        });
         let Some(response) = response else {
             self.out = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n".to_vec();
             self.closed = true;
@@ -169,15 +182,19 @@ impl memory::Peer for Naive {
 /// Every X. case against the naive server: its verdicts by id, with the
 /// results' texts.
 fn verdicts(dated_codes: bool) -> BTreeMap<String, (Behavior, String)> {
+    verdicts_of(|| Naive::new(dated_codes))
+}
+
+fn verdicts_of(server: impl Fn() -> Naive) -> BTreeMap<String, (Behavior, String)> {
     let all: Vec<_> = cases::all()
         .into_iter()
         .filter(|c| c.id.category() == "X")
         .collect();
-    assert!(all.len() >= 12, "{} X. cases", all.len());
+    assert!(all.len() >= 19, "{} X. cases", all.len());
     all.iter()
         .enumerate()
         .map(|(i, case)| {
-            let r = memory::run(case, i + 1, Role::Client, &mut Naive::new(dated_codes));
+            let r = memory::run(case, i + 1, Role::Client, &mut server());
             let failed_close = r.close.remote_close_code;
             (
                 case.id.to_string(),
@@ -218,10 +235,18 @@ fn a_naive_server_fails_the_masking_length_and_close_code_rules() {
     assert!(v["X.2.4"].1.contains("never failed the connection"));
     // It echoes 1015, which it must never send: wirecheck says so.
     assert!(v["X.3.4"].1.contains("broke a rule"), "{v:?}");
-    // The zero key, the registered codes: fine.
+    // The zero key, the registered codes: fine; it declines every deflate
+    // offer (X.5.1-X.5.4 open without it), so X.5.5-X.5.7 do not apply.
     assert_eq!(
         ids_with(&v, Behavior::Ok),
-        ["X.1.3", "X.3.1", "X.3.2", "X.3.3"],
+        [
+            "X.1.3", "X.3.1", "X.3.2", "X.3.3", "X.5.1", "X.5.2", "X.5.3", "X.5.4"
+        ],
+        "{v:#?}"
+    );
+    assert_eq!(
+        ids_with(&v, Behavior::Unimplemented),
+        ["X.5.5", "X.5.6", "X.5.7"],
         "{v:#?}"
     );
 }
@@ -235,4 +260,66 @@ fn a_server_that_knows_only_rfc_6455_codes_fails_the_registered_ones() {
     }
     // 1015 is refused, as it must be.
     assert_eq!(v["X.3.4"].0, Behavior::Ok, "{v:?}");
+}
+
+#[test]
+fn a_server_that_accepts_any_deflate_offer_fails_the_offers_it_must_decline() {
+    let v = verdicts_of(|| Naive {
+        accepts_deflate: true,
+        ..Naive::new(false)
+    });
+    for id in ["X.5.1", "X.5.2", "X.5.3", "X.5.4"] {
+        assert_eq!(v[id].0, Behavior::Failed, "{id}: {v:?}");
+        assert!(v[id].1.contains("must decline"), "{id}: {v:?}");
+    }
+    // An uncompressed message on the compressed connection: echoed, fine.
+    assert_eq!(v["X.5.5"].0, Behavior::Ok, "{v:?}");
+    // It answers a Ping with RSV1 set.
+    assert_eq!(v["X.5.7"].0, Behavior::Failed, "{v:?}");
+    assert!(v["X.5.7"].1.contains("pong"), "{v:?}");
+}
+
+#[test]
+fn a_server_that_refuses_the_handshake_instead_of_declining_is_non_strict() {
+    let refusing = Naive::new(false);
+    let case = cases::all()
+        .into_iter()
+        .find(|c| c.id.to_string() == "X.5.1")
+        .expect("X.5.1");
+    // Refuses any request that offers an extension.
+    let r = memory::run(&case, 1, Role::Client, &mut RefusesExtensions(refusing));
+    assert_eq!(r.behavior, Behavior::NonStrict, "{}", r.result);
+    assert!(
+        r.result
+            .contains("refused the whole handshake with status 400"),
+        "{}",
+        r.result
+    );
+}
+
+/// The naive server, but a request with `Sec-WebSocket-Extensions` gets 400.
+struct RefusesExtensions(Naive);
+
+impl memory::Peer for RefusesExtensions {
+    fn receive(&mut self, bytes: &[u8]) {
+        let head = [self.0.head.as_slice(), bytes].concat();
+        if !self.0.open
+            && String::from_utf8_lossy(&head)
+                .to_ascii_lowercase()
+                .contains("\r\nsec-websocket-extensions:")
+        {
+            self.0.out = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n".to_vec();
+            self.0.closed = true;
+            return;
+        }
+        self.0.receive(bytes)
+    }
+
+    fn transmit(&mut self) -> Vec<u8> {
+        self.0.transmit()
+    }
+
+    fn closed(&self) -> bool {
+        self.0.closed()
+    }
 }

@@ -478,6 +478,9 @@ pub struct OpeningSpec {
     /// After the case, a textbook connection must still open: a request
     /// that crashed or wedged the server fails the case that sent it.
     pub probe_after: bool,
+    /// The request carries a permessage-deflate offer the server must decline
+    /// (RFC 7692 §7.1): a 101 that accepts it fails the case.
+    pub decline_deflate: bool,
 }
 
 impl OpeningSpec {
@@ -495,6 +498,7 @@ impl OpeningSpec {
             answer_within: None,
             origin: None,
             probe_after: false,
+            decline_deflate: false,
         }
     }
 }

@@ -22,6 +22,7 @@ mod c7_close;
 mod c9_limits;
 mod h_handshake;
 mod s_security;
+mod x_deflate;
 mod x_framing;
 
 /// Every case, sorted by id.
@@ -40,6 +41,7 @@ pub fn all() -> Vec<Case> {
     cases.extend(h_handshake::cases());
     cases.extend(s_security::cases());
     cases.extend(x_framing::cases());
+    cases.extend(x_deflate::cases());
     cases.sort_by(|a, b| a.id.cmp(&b.id));
     cases
 }
@@ -158,13 +160,13 @@ mod tests {
             ("13", 126),
             ("H", 19),
             ("S", 12),
-            ("X", 12),
+            ("X", 19),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         assert_eq!(counts, expected);
-        assert_eq!(ALL.len(), 517 + 19 + 12 + 12);
+        assert_eq!(ALL.len(), 517 + 19 + 19 + 12);
         assert_eq!(ALL.iter().filter(|c| c.full_profile).count(), 2);
         assert_eq!(ALL.iter().filter(|c| c.id.is_autobahn()).count(), 517);
     }
@@ -335,10 +337,11 @@ mod tests {
             };
             assert_eq!(actual, expected, "{id}");
             assert_eq!(c.report_time, c.scoring.round_trips().is_some(), "{id}");
-            // Only the deflate cases and the decompression bombs offer the
-            // extension, and all of them do.
-            let bomb = id.starts_with("S.4.");
-            assert_eq!(c.deflate.is_some(), expected == "deflate" || bomb, "{id}");
+            // Only the deflate cases, the decompression bombs and the own
+            // deflate rules offer the extension (as a typed offer), and all
+            // of them do.
+            let own = id.starts_with("S.4.") || ["X.5.5", "X.5.6", "X.5.7"].contains(&id.as_str());
+            assert_eq!(c.deflate.is_some(), expected == "deflate" || own, "{id}");
         }
     }
 

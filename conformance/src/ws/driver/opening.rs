@@ -11,7 +11,7 @@
 
 use wirecheck_codec::ws::handshake::{
     AcceptResponse, ClientRequest, Extension, RequestParser, ResponseParser, accept_key,
-    error_response,
+    error_response, parse_extensions,
 };
 
 use wirecheck_codec::ws::deflate::{Agreed, validate_response};
@@ -47,8 +47,12 @@ enum Check {
     /// The textbook request: the codec validates the whole response.
     Textbook(Box<ClientRequest>),
     /// A request of the case's: 101 with the accept value for this key (if one
-    /// was sent) opens the connection; anything else is a refusal.
-    Custom(Option<String>),
+    /// was sent) opens the connection; anything else is a refusal. With
+    /// `decline_deflate`, a 101 that accepts permessage-deflate fails.
+    Custom {
+        key: Option<String>,
+        decline_deflate: bool,
+    },
 }
 
 /// The client side.
@@ -119,7 +123,13 @@ impl ClientOpening {
             start = end;
         }
         writes.push(bytes[start..].to_vec());
-        ClientOpening::with(Check::Custom(key), writes)
+        ClientOpening::with(
+            Check::Custom {
+                key,
+                decline_deflate: spec.decline_deflate,
+            },
+            writes,
+        )
     }
 
     fn with(check: Check, writes: Vec<Vec<u8>>) -> ClientOpening {
@@ -186,7 +196,7 @@ impl ClientOpening {
                         }
                         Err(e) => Progress::Failed(e.to_string()),
                     },
-                    Check::Custom(_) if response.status != 101 => {
+                    Check::Custom { .. } if response.status != 101 => {
                         let versions: Vec<String> = response
                             .header_values("Sec-WebSocket-Version")
                             .map(|v| String::from_utf8_lossy(v).trim().to_owned())
@@ -196,7 +206,18 @@ impl ClientOpening {
                             versions: (!versions.is_empty()).then(|| versions.join(", ")),
                         }
                     }
-                    Check::Custom(key) => {
+                    Check::Custom {
+                        decline_deflate: true,
+                        ..
+                    } if accepts_deflate(&response) => Progress::Failed(format!(
+                        "the server accepted a permessage-deflate offer it must decline ({}): RFC 7692 §7.1: a server \"MUST decline an extension negotiation offer for this extension\" with a parameter not defined for an offer, a parameter given twice, or a value out of range",
+                        response
+                            .header_values("Sec-WebSocket-Extensions")
+                            .map(|v| String::from_utf8_lossy(v).into_owned())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                    Check::Custom { key, .. } => {
                         // RFC 6455 §4.2.2 step 5.4: the accept value is derived from
                         // the key the client sent.
                         let expected = key.as_ref().map(|k| accept_key(k.as_bytes()));
@@ -220,6 +241,16 @@ impl ClientOpening {
             }
         }
     }
+}
+
+/// Whether a response accepts permessage-deflate (an element of that name in
+/// its `Sec-WebSocket-Extensions`, RFC 6455 §9.1; an unreadable list counts
+/// as accepting, since nothing in it can be relied on).
+fn accepts_deflate(response: &wirecheck_codec::http::Response) -> bool {
+    parse_extensions(response.header_values("Sec-WebSocket-Extensions")).map_or(true, |list| {
+        list.iter()
+            .any(|e| e.name.eq_ignore_ascii_case("permessage-deflate"))
+    })
 }
 
 /// The verdict on a handshake a case's [`OpeningSpec`] asked for: `None` when
@@ -308,6 +339,20 @@ pub fn finish_refused(case: &Case, mut result: CaseResult, progress: &Progress) 
         result.result_close = "no connection was opened".into();
         let what = result.result.clone();
         informational(case, &mut result, &what);
+        return result;
+    }
+    let declining = case.opening.as_ref().is_some_and(|s| s.decline_deflate);
+    if let (true, Progress::Refused { status, .. }) = (declining, progress) {
+        // RFC 7692 §5: a server that declines an offer "responds without the
+        // extension"; refusing the whole handshake keeps no MUST but leaves a
+        // client whose offer has a parameter from a later extension of the
+        // RFC without any connection.
+        result.behavior = Behavior::NonStrict;
+        result.result = format!(
+            "the server refused the whole handshake with status {status} instead of declining the offer and opening without permessage-deflate (RFC 7692 §5)"
+        );
+        result.behavior_close = BehaviorClose::Ok;
+        result.result_close = "no connection was opened".into();
         return result;
     }
     let why = match (expect, progress) {
