@@ -113,3 +113,31 @@ fn a_server_that_wants_the_textbook_spelling_fails_the_valid_variants() {
     // Version 99: refused, but with a bare 400 that names no version.
     assert_eq!(failed, ["H.3.4", "H.3.5", "H.3.6", "H.5.1"]);
 }
+
+/// RFC 6455 §4.1: a subprotocol the client did not offer fails the
+/// connection; H.7.1 offers two.
+#[test]
+fn a_server_that_selects_a_subprotocol_nobody_offered_fails_h_7_1() {
+    let case = own_handshake_cases()
+        .into_iter()
+        .find(|c| c.id.to_string() == "H.7.1")
+        .expect("H.7.1");
+    for (selects, ok) in [
+        ("wirecheck.two", true),
+        ("chat", false),
+        ("wirecheck.one, wirecheck.two", false),
+    ] {
+        let mut server = EchoPeer::new(|_, _| true).header("Sec-WebSocket-Protocol", selects);
+        let r = memory::run(&case, 1, Role::Client, &mut server);
+        if ok {
+            assert_eq!(r.behavior, Behavior::Ok, "{selects}: {}", r.result);
+        } else {
+            assert_eq!(r.behavior, Behavior::Failed, "{selects}: {}", r.result);
+            assert!(
+                r.result.contains("not one of the subprotocols offered"),
+                "{}",
+                r.result
+            );
+        }
+    }
+}

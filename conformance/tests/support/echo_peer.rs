@@ -19,9 +19,9 @@ pub type Upgrade = Box<dyn Fn(&[u8], &Request) -> bool>;
 /// The server.
 pub struct EchoPeer {
     upgrade: Upgrade,
-    /// The `Sec-WebSocket-Extensions` of the 101, if any (the connection
-    /// itself never inflates: a peer that agrees permessage-deflate is silent).
-    extensions: Option<&'static str>,
+    /// Header lines the 101 adds (the connection itself never inflates: a
+    /// peer that agrees permessage-deflate is silent).
+    extra: Vec<String>,
     /// Read everything after the upgrade, answer nothing.
     silent: bool,
     head: Vec<u8>,
@@ -36,7 +36,7 @@ impl EchoPeer {
     pub fn new(upgrade: impl Fn(&[u8], &Request) -> bool + 'static) -> Self {
         EchoPeer {
             upgrade: Box::new(upgrade),
-            extensions: None,
+            extra: Vec::new(),
             silent: false,
             head: Vec::new(),
             conn: None,
@@ -46,9 +46,15 @@ impl EchoPeer {
     }
 
     /// Agree this extension and then say nothing.
-    pub fn silent_with_extension(mut self, extensions: &'static str) -> Self {
-        self.extensions = Some(extensions);
-        self.silent = true;
+    pub fn silent_with_extension(self, extensions: &str) -> Self {
+        let mut peer = self.header("Sec-WebSocket-Extensions", extensions);
+        peer.silent = true;
+        peer
+    }
+
+    /// Add this header to the 101.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.extra.push(format!("{name}: {value}\r\n"));
         self
     }
 
@@ -106,9 +112,8 @@ impl super::memory::Peer for EchoPeer {
             accept_key(key.as_bytes())
         )
         .into_bytes();
-        if let Some(e) = self.extensions {
-            self.out
-                .extend_from_slice(format!("Sec-WebSocket-Extensions: {e}\r\n").as_bytes());
+        for line in &self.extra {
+            self.out.extend_from_slice(line.as_bytes());
         }
         self.out.extend_from_slice(b"\r\n");
         self.conn = Some(Connection::server(Config {

@@ -90,7 +90,7 @@ const ONE_BYTE_WRITES: [usize; 512] = {
     a
 };
 
-/// Cases H.1.1-H.6.1.
+/// Cases H.1.1-H.7.1.
 pub fn cases() -> Vec<Case> {
     const GET_11: &str = "RFC 6455 §4.1: \"The method of the request MUST be GET, and the HTTP version MUST be at least 1.1.\"";
     const HOST: &str = "RFC 6455 §4.2.1: the request must have \"A |Host| header field containing the server's authority\"; RFC 9112 §3.2: \"A server MUST respond with a 400 (Bad Request) status code to any HTTP/1.1 request message that lacks a Host header field\".";
@@ -245,6 +245,13 @@ pub fn cases() -> Vec<Case> {
             },
         )
         .scoring(Scoring::Informational),
+        // H.7: what the answer may select.
+        accepted(
+            "H.7.1",
+            "offering the subprotocols \"wirecheck.one, wirecheck.two\" (Sec-WebSocket-Protocol)",
+            "RFC 6455 §4.2.2 item 5.4 (/subprotocol/): \"Either a single value representing the subprotocol the server is ready to use or null. The value chosen MUST be derived from the client's handshake, specifically by selecting one of the values from the |Sec-WebSocket-Protocol| field\"; §4.1: a client MUST fail the connection if the answer names a subprotocol it did not offer. The server may select one of the two or none.",
+            set("Sec-WebSocket-Protocol", "wirecheck.one, wirecheck.two"),
+        ),
         // H.6: how the request arrives.
         accepted(
             "H.6.1",

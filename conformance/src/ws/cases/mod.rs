@@ -158,7 +158,7 @@ mod tests {
             ("10", 1),
             ("12", 90),
             ("13", 126),
-            ("H", 19),
+            ("H", 20),
             ("S", 12),
             ("X", 19),
         ]
@@ -166,7 +166,7 @@ mod tests {
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         assert_eq!(counts, expected);
-        assert_eq!(ALL.len(), 517 + 19 + 19 + 12);
+        assert_eq!(ALL.len(), 517 + 20 + 19 + 12);
         assert_eq!(ALL.iter().filter(|c| c.full_profile).count(), 2);
         assert_eq!(ALL.iter().filter(|c| c.id.is_autobahn()).count(), 517);
     }

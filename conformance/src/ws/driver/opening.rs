@@ -52,6 +52,8 @@ enum Check {
     Custom {
         key: Option<String>,
         decline_deflate: bool,
+        /// The subprotocols the request offered (RFC 6455 §4.1 item 10).
+        protocols: Vec<String>,
     },
 }
 
@@ -106,6 +108,13 @@ impl ClientOpening {
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("Sec-WebSocket-Key"))
             .map(|(_, v)| v.clone());
+        let protocols = headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("Sec-WebSocket-Protocol"))
+            .flat_map(|(_, v)| v.split(','))
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect();
         let mut bytes = format!("{} {} {}\r\n", spec.method, textbook.target, spec.version);
         for (n, v) in &headers {
             bytes.push_str(&format!("{n}: {v}\r\n"));
@@ -127,6 +136,7 @@ impl ClientOpening {
             Check::Custom {
                 key,
                 decline_deflate: spec.decline_deflate,
+                protocols,
             },
             writes,
         )
@@ -217,7 +227,7 @@ impl ClientOpening {
                             .collect::<Vec<_>>()
                             .join(", ")
                     )),
-                    Check::Custom { key, .. } => {
+                    Check::Custom { key, protocols, .. } => {
                         // RFC 6455 §4.2.2 step 5.4: the accept value is derived from
                         // the key the client sent.
                         let expected = key.as_ref().map(|k| accept_key(k.as_bytes()));
@@ -226,10 +236,31 @@ impl ClientOpening {
                             .iter()
                             .find(|h| h.name.eq_ignore_ascii_case("Sec-WebSocket-Accept"))
                             .map(|h| String::from_utf8_lossy(&h.value).into_owned());
+                        // RFC 6455 §4.1, the client's checks of the answer, item 6:
+                        // a subprotocol "that was not present in the client's
+                        // handshake" fails the connection; §4.2.2 item 5.4: the
+                        // server selects one of the offered, a single value.
+                        let selected: Vec<String> = response
+                            .header_values("Sec-WebSocket-Protocol")
+                            .map(|v| String::from_utf8_lossy(v).trim().to_owned())
+                            .collect();
                         match (expected, got) {
                             (Some(e), Some(g)) if e != g => Progress::Failed(format!(
                                 "101 with Sec-WebSocket-Accept {g:?}, expected {e:?}"
                             )),
+                            _ if !selected.is_empty()
+                                && (selected.len() > 1 || !protocols.contains(&selected[0])) =>
+                            {
+                                Progress::Failed(format!(
+                                    "101 with Sec-WebSocket-Protocol {:?}, which is not one of the subprotocols offered ({}): RFC 6455 §4.1 says the client MUST fail the connection",
+                                    selected.join(", "),
+                                    if protocols.is_empty() {
+                                        "none".to_owned()
+                                    } else {
+                                        protocols.join(", ")
+                                    }
+                                ))
+                            }
                             _ => Progress::Open(leftover),
                         }
                     }
