@@ -163,7 +163,7 @@ struct WsArgs {
     #[arg(long, value_name = "ORIGIN")]
     origin: Option<String>,
     /// Which of wirecheck's own S. cases run: quick (the default) or full, which adds the
-    /// heavy ones (a million fragments, a 4 GiB decompression bomb).
+    /// heavy or slow ones (slowloris for up to 30 s, a million fragments, a 4 GiB decompression bomb).
     #[arg(long, value_enum, default_value_t = ws::command::Profile::Quick)]
     profile: ws::command::Profile,
     /// The origins the server is meant to accept, which judges the S.1 cases: any, same (the

@@ -10,6 +10,23 @@ use wirecheck_codec::ws::handshake::{AcceptResponse, RequestParser};
 mod support;
 use support::{temp_dir, wirecheck};
 
+/// A selection whose cases pass without opening a connection (requests the
+/// server must refuse) reached the server: exit 0, not 3.
+#[test]
+fn refusal_cases_alone_are_not_an_unreachable_server() {
+    let dir = temp_dir("refusals");
+    let out = wirecheck(&[
+        "ws",
+        "--cases",
+        "H.1.*,H.4.*",
+        "--report-dir",
+        dir.to_str().expect("UTF-8 path"),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("PASS"));
+}
+
 #[test]
 fn validating_the_reference_server_exits_0_and_writes_reports() {
     let dir = temp_dir("ok");

@@ -203,3 +203,50 @@ async fn a_slow_or_fatal_head_fails_its_case() {
         assert!(r.result.contains(why), "{id}: {}", r.result);
     }
 }
+
+/// Slowloris (S.2.5, `--profile full`): a server with a 10 s head timeout
+/// and one with none, as the report tells them apart.
+#[tokio::test(start_paused = true)]
+async fn slowloris_reports_when_the_server_gave_up_or_that_it_never_did() {
+    let slow = case("S.2.5");
+    assert!(slow.full_profile);
+    for (head_timeout, says) in [
+        (
+            Some(Duration::from_secs(10)),
+            "closed the connection on the unfinished head after 10.0 s",
+        ),
+        (
+            None,
+            "after 30.0 s the server still waited for the rest of the head",
+        ),
+    ] {
+        let addr = ws_server::listen(move |mut stream| async move {
+            let mut buf = [0u8; 256];
+            let read_forever =
+                async { while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {} };
+            match head_timeout {
+                Some(t) => {
+                    let _ = tokio::time::timeout(t, read_forever).await;
+                }
+                None => read_forever.await,
+            }
+        })
+        .await;
+        let target = Target::parse(&format!("ws://{addr}/")).expect("valid URL");
+        let outcome = tokio::time::timeout(
+            Duration::from_secs(120),
+            run_cases(
+                &target,
+                &EngineConfig::default(),
+                std::slice::from_ref(&slow),
+                1,
+                |_, _| {},
+            ),
+        )
+        .await
+        .expect("the run ends");
+        let r = &outcome.results[0];
+        assert_eq!(r.behavior, Behavior::Informational, "{}", r.result);
+        assert!(r.result.contains(says), "{}", r.result);
+    }
+}

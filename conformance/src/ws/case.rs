@@ -481,6 +481,19 @@ pub struct OpeningSpec {
     /// The request carries a permessage-deflate offer the server must decline
     /// (RFC 7692 §7.1): a 101 that accepts it fails the case.
     pub decline_deflate: bool,
+    /// Slowloris: write the first segment, then one more byte of the head
+    /// every `interval` and never its end, for at most `total` (both
+    /// scaled); the case reports whether and when the server gave up on it.
+    pub stall: Option<Stall>,
+}
+
+/// How a slowloris request trickles (see [`OpeningSpec::stall`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stall {
+    /// Between two bytes.
+    pub interval: Duration,
+    /// The longest the case waits for the server to give up.
+    pub total: Duration,
 }
 
 impl OpeningSpec {
@@ -499,6 +512,7 @@ impl OpeningSpec {
             origin: None,
             probe_after: false,
             decline_deflate: false,
+            stall: None,
         }
     }
 }

@@ -183,7 +183,13 @@ pub async fn run_ws(ws_opts: WsOptions) -> u8 {
         server.shutdown().await;
     }
 
-    if outcome.panicked == 0 && !results.iter().any(|r| r.close.was_open) {
+    // Unreachable: no connection opened and every case failed for it. A case
+    // that passes without opening one (an H. refusal, slowloris) reached the
+    // server.
+    let reached = results
+        .iter()
+        .any(|r| r.close.was_open || r.behavior != crate::core::Behavior::Failed);
+    if outcome.panicked == 0 && !reached {
         let why = outcome.gave_up.clone().unwrap_or_else(|| {
             results
                 .first()

@@ -120,6 +120,69 @@ pub async fn run_case(
     result
 }
 
+/// Slowloris (wirecheck's S.2.5): the head is never finished; one more byte
+/// of it every interval, until the server answers or closes, or the case
+/// gives up. What the server did is the result (INFORMATIONAL: no RFC sets
+/// a time limit on a head, RFC 9112 §9.5 lets a server close at any time).
+async fn stall_case(
+    target: &Target,
+    cfg: &EngineConfig,
+    mut result: CaseResult,
+    hs: &mut ClientOpening,
+    stall: crate::ws::case::Stall,
+) -> CaseResult {
+    let began = Instant::now();
+    let total = cfg.scaled(stall.total);
+    let interval = cfg.scaled(stall.interval);
+    let request = hs.request();
+    let first = hs.transmit().map_or(0, <[u8]>::len);
+    // Everything but the final CRLF of the head is ever sent.
+    let last = request.len().saturating_sub(2).max(first);
+    let outcome = timeout(total, async {
+        let mut stream = crate::net::connect(target, cfg.tls.as_ref()).await?;
+        let mut sent = first;
+        stream
+            .write_all(&request[..first])
+            .await
+            .map_err(|e| format!("cannot send the head: {e}"))?;
+        let mut buf = vec![0u8; 4096];
+        loop {
+            match timeout(interval, stream.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => return Ok::<_, String>(None),
+                Ok(Ok(n)) => {
+                    let text = String::from_utf8_lossy(&buf[..n]);
+                    return Ok(Some(text.lines().next().unwrap_or_default().to_owned()));
+                }
+                Err(_) if sent < last => {
+                    let _ = stream.write_all(&request[sent..=sent]).await;
+                    sent += 1;
+                }
+                Err(_) => {}
+            }
+        }
+    })
+    .await;
+    let secs = began.elapsed().as_secs_f64();
+    result.behavior = crate::core::Behavior::Informational;
+    result.behavior_close = crate::core::BehaviorClose::Informational;
+    result.result_close = "informational: no connection was opened".into();
+    result.result = match outcome {
+        Ok(Ok(None)) => format!(
+            "informational: the server closed the connection on the unfinished head after {secs:.1} s"
+        ),
+        Ok(Ok(Some(line))) => format!(
+            "informational: the server answered the unfinished head after {secs:.1} s: {line}"
+        ),
+        Ok(Err(why)) => format!("informational: {why}"),
+        Err(_) => format!(
+            "informational: after {:.1} s the server still waited for the rest of the head, one byte every {:.1} s: each such client holds a connection (slowloris); a head timeout, or a proxy with one, bounds them",
+            total.as_secs_f64(),
+            interval.as_secs_f64()
+        ),
+    };
+    result
+}
+
 /// A textbook opening handshake on a connection of its own, then the
 /// connection is dropped: does the server still answer?
 async fn probe(target: &Target, cfg: &EngineConfig) -> Result<(), String> {
@@ -158,6 +221,10 @@ async fn run_case_once(
         },
     };
     result.http_request = String::from_utf8_lossy(&hs.request()).into_owned();
+    if let Some(stall) = case.opening.as_ref().and_then(|s| s.stall) {
+        drop(gate);
+        return stall_case(target, cfg, result, &mut hs, stall).await;
+    }
 
     // A case may want its answer sooner than any handshake (S.2's ReDoS shapes).
     let answer_within = case.opening.as_ref().and_then(|s| s.answer_within);

@@ -159,15 +159,15 @@ mod tests {
             ("12", 90),
             ("13", 126),
             ("H", 20),
-            ("S", 12),
+            ("S", 13),
             ("X", 19),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         assert_eq!(counts, expected);
-        assert_eq!(ALL.len(), 517 + 20 + 19 + 12);
-        assert_eq!(ALL.iter().filter(|c| c.full_profile).count(), 2);
+        assert_eq!(ALL.len(), 517 + 20 + 19 + 13);
+        assert_eq!(ALL.iter().filter(|c| c.full_profile).count(), 3);
         assert_eq!(ALL.iter().filter(|c| c.id.is_autobahn()).count(), 517);
     }
 
@@ -297,11 +297,20 @@ mod tests {
     }
 
     /// No run can hang: every case arms a timer; a round-trip case arms its
-    /// `closeAfter` (the driver does) and a deflate case that is declined
-    /// closes at once.
+    /// `closeAfter` (the driver does), a deflate case that is declined
+    /// closes at once, and slowloris (S.2.5) never opens and ends by its
+    /// stall's total.
     #[test]
     fn every_case_has_a_timer() {
         for c in ALL.iter() {
+            if let Some(stall) = c.opening.as_ref().and_then(|s| s.stall) {
+                assert!(
+                    !stall.total.is_zero() && stall.interval < stall.total,
+                    "{}",
+                    c.id
+                );
+                continue;
+            }
             match c.scoring.round_trips() {
                 Some(rt) => assert!(!rt.timeout.is_zero(), "{}", c.id),
                 None => assert!(
@@ -322,7 +331,7 @@ mod tests {
                 "H" if id == "H.5.4" => "informational",
                 "X" if id == "X.2.1" || id == "X.2.2" => "informational",
                 "X" if id.starts_with("X.3.") => "wrong code fails",
-                "S" if id.starts_with("S.3.") => "informational",
+                "S" if id.starts_with("S.3.") || id == "S.2.5" => "informational",
                 "7" => "wrong code fails",
                 "9" => "round trips",
                 "12" | "13" => "deflate",

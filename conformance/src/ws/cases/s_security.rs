@@ -12,19 +12,21 @@
 //! * S.2, heads (RFC 9110 §5.4, RFC 9112 §2.3): five thousand fields, a
 //!   1 MiB field, and the header shapes of two published ReDoS advisories; the
 //!   server may accept or refuse each, but must answer in time and open a
-//!   textbook connection afterwards.
+//!   textbook connection afterwards. And slowloris (S.2.5): a head that
+//!   never ends, one byte every 5 s; INFORMATIONAL, the report says when the
+//!   server gave up on it.
 //! * S.3, fragment floods: a message in 1-byte frames. The RFC sets no limit:
 //!   INFORMATIONAL, the report says whether the server echoed it or closed.
 //! * S.4, decompression bombs (RFC 7692 with §10.4): a 256 KiB compressed
 //!   message that inflates to 256 MiB of zeros must be refused (1009), not
 //!   inflated and echoed.
 //!
-//! The heavy variants (a million fragments, a 4 GiB bomb) run only under
-//! `--profile full`.
+//! The heavy or slow variants (slowloris S.2.5, 30 s; a million fragments;
+//! a 4 GiB bomb) run only under `--profile full`.
 
 use super::{echo, message};
 use crate::ws::case::{
-    Case, Expect, ExpectedClose, Offer, OpeningSpec, OriginProbe, Payload, Scoring, Step,
+    Case, Expect, ExpectedClose, Offer, OpeningSpec, OriginProbe, Payload, Scoring, Stall, Step,
 };
 use std::time::Duration;
 
@@ -191,6 +193,25 @@ pub fn cases() -> Vec<Case> {
             )],
             Some(Duration::from_secs(1)),
         ),
+        // Slowloris: the head never ends.
+        Case::new(
+            "S.2.5",
+            "Send the first 64 bytes of a textbook opening request, then one more byte of it every 5 s, never its end, for up to 30 s (slowloris).",
+            "Informational (no RFC sets a time limit on a head; RFC 9112 §9.5 lets a server close a connection at any time): the report says whether and when the server answered or closed. A server still waiting after 30 s keeps a connection for every such client, a few bytes each; a head timeout (in the server or a proxy in front) bounds them.",
+            vec![],
+            ExpectedClose::fuzzer_closes_normally(),
+            vec![],
+        )
+        .opening(OpeningSpec {
+            segments: &[64],
+            stall: Some(Stall {
+                interval: Duration::from_secs(5),
+                total: Duration::from_secs(30),
+            }),
+            ..OpeningSpec::textbook(Expect::Either)
+        })
+        .scoring(Scoring::Informational)
+        .full_profile(),
         // S.3: fragments.
         fragment_flood("S.3.1", 100_000),
         fragment_flood("S.3.2", 1_000_000).full_profile(),
