@@ -167,6 +167,7 @@ fn base(id: &str, ordinal: usize, description: &str) -> CaseResult {
         http_response: "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\
                         Connection: Upgrade\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"
             .to_owned(),
+        reached: false,
         wirelog: vec![
             WireRow::Tx {
                 bytes: Logged::of(&[0x81, 0x85, 1, 2, 3, 4, 0x49, 0x67, 0x6f, 0x68, 0x6e]),

@@ -183,12 +183,14 @@ pub async fn run_ws(ws_opts: WsOptions) -> u8 {
         server.shutdown().await;
     }
 
-    // Unreachable: no connection opened and every case failed for it. A case
-    // that passes without opening one (an H. refusal, slowloris) reached the
-    // server.
-    let reached = results
-        .iter()
-        .any(|r| r.close.was_open || r.behavior != crate::core::Behavior::Failed);
+    // Unreachable: no connection opened, and no case passed on an answer
+    // without one (an H. refusal, slowloris). A server that refuses every
+    // request (a plain HTTP server, a wrong path) stays unreachable.
+    let reached = results.iter().any(|r| {
+        r.close.was_open
+            || ((!r.http_response.is_empty() || r.reached)
+                && r.behavior != crate::core::Behavior::Failed)
+    });
     if outcome.panicked == 0 && !reached {
         let why = outcome.gave_up.clone().unwrap_or_else(|| {
             results

@@ -163,6 +163,7 @@ async fn stall_case(
     })
     .await;
     let secs = began.elapsed().as_secs_f64();
+    result.reached = !matches!(outcome, Ok(Err(_)));
     result.behavior = crate::core::Behavior::Informational;
     result.behavior_close = crate::core::BehaviorClose::Informational;
     result.result_close = "informational: no connection was opened".into();

@@ -174,6 +174,9 @@ pub struct CaseResult {
     pub http_request: String,
     /// The response head as received (empty if none).
     pub http_response: String,
+    /// The server was reached without an answer to judge (slowloris: TCP
+    /// connected, then the server closed or waited).
+    pub reached: bool,
     /// The wire log.
     pub wirelog: Vec<WireRow>,
     /// Frames received per opcode.
@@ -211,6 +214,7 @@ impl CaseResult {
             close: CloseInfo::default(),
             http_request: String::new(),
             http_response: String::new(),
+            reached: false,
             wirelog: Vec::new(),
             rx_frame_stats: BTreeMap::new(),
             tx_frame_stats: BTreeMap::new(),
