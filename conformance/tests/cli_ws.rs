@@ -11,20 +11,30 @@ mod support;
 use support::{temp_dir, wirecheck};
 
 /// A selection whose cases pass without opening a connection (requests the
-/// server must refuse) reached the server: exit 0, not 3.
+/// server must refuse) reached the server: exit 0, not 3; and the expected
+/// refusals that come first do not make the run give up early on the rest.
 #[test]
-fn refusal_cases_alone_are_not_an_unreachable_server() {
-    let dir = temp_dir("refusals");
-    let out = wirecheck(&[
-        "ws",
-        "--cases",
-        "H.1.*,H.4.*",
-        "--report-dir",
-        dir.to_str().expect("UTF-8 path"),
-    ]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(String::from_utf8_lossy(&out.stdout).contains("PASS"));
+fn refusal_cases_are_neither_an_unreachable_server_nor_a_reason_to_give_up() {
+    for (cases, count) in [("H.1.*,H.4.*", 7), ("H.1.*,H.2.*,H.4.*,X.1.*", 11)] {
+        let dir = temp_dir("refusals");
+        let out = wirecheck(&[
+            "ws",
+            "--cases",
+            cases,
+            "-j",
+            "1",
+            "--report-dir",
+            dir.to_str().expect("UTF-8 path"),
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{cases}: {err}");
+        assert!(stdout.contains("PASS"), "{stdout}");
+        assert!(
+            stdout.starts_with(&format!("wirecheck ws: {count} cases against")),
+            "{stdout}"
+        );
+    }
 }
 
 #[test]

@@ -621,6 +621,9 @@ pub struct Case {
     /// Whether the case runs only under `--profile full` (wirecheck's heavy
     /// S. cases: more traffic or more time than a default run spends).
     pub full_profile: bool,
+    /// Whether the case runs alone, like the performance cases (wirecheck's
+    /// floods and bombs: their CPU would starve the timers of the others).
+    pub alone: bool,
     /// Whether the wire log is kept (Autobahn: `createWirelog`; off for the
     /// round-trip cases and for floods of frames, whose log would only hit
     /// its bound).
@@ -657,8 +660,15 @@ impl Case {
             opening: None,
             deflate: None,
             full_profile: false,
+            alone: false,
             wirelog: true,
         }
+    }
+
+    /// Run the case alone (see [`Case::alone`]).
+    pub fn alone(mut self) -> Case {
+        self.alone = true;
+        self
     }
 
     /// Keep no wire log (Autobahn: `createWirelog = False`).

@@ -189,7 +189,8 @@ pub async fn run_ws(ws_opts: WsOptions) -> u8 {
     let reached = results.iter().any(|r| {
         r.close.was_open
             || ((!r.http_response.is_empty() || r.reached)
-                && r.behavior != crate::core::Behavior::Failed)
+                && r.behavior != crate::core::Behavior::Failed
+                && r.behavior_close != crate::core::BehaviorClose::Failed)
     });
     if outcome.panicked == 0 && !reached {
         let why = outcome.gave_up.clone().unwrap_or_else(|| {

@@ -25,9 +25,11 @@ pub fn select(
 }
 
 /// Whether a case must run alone: the performance cases (9.x) measure time and
-/// load the machine, so nothing else works while they do.
+/// load the machine, so nothing else works while they do; so do wirecheck's
+/// floods and bombs (S.3, S.4), which keep both cores busy building what they
+/// send, long enough to starve a neighbour's 1 s timers.
 fn runs_alone(case: &Case) -> bool {
-    case.report_time && case.deflate.is_none()
+    (case.report_time && case.deflate.is_none()) || case.alone
 }
 
 /// Whether a case is heavy: the compression cases (12.x, 13.x) are a thousand
@@ -136,8 +138,14 @@ pub async fn run_cases(
         };
         retained.admit(&mut result);
         progress(&result, slots.open_connections());
-        // A panic is wirecheck's, not a handshake the server failed.
-        if slots.opened() == 0 && !result.close.was_open && !crashed {
+        // A panic is wirecheck's, not a handshake the server failed; a
+        // refusal the case expects (H., S.) is no failure at all.
+        if slots.opened() == 0
+            && !result.close.was_open
+            && !crashed
+            && (result.behavior == Behavior::Failed
+                || result.behavior_close == BehaviorClose::Failed)
+        {
             unopened.push(failure_kind(&result));
             // The last few agree: one odd failure first (a reset among many
             // connections at once) does not keep the run from stopping.

@@ -98,6 +98,7 @@ fn fragment_flood(id: &str, n: usize) -> Case {
     )
     .scoring(Scoring::Informational)
     .no_wirelog()
+    .alone()
 }
 
 /// S.4: a binary message of `inflated` zero bytes, compressed.
@@ -123,6 +124,7 @@ fn bomb(id: &str, inflated: usize, name: &str) -> Case {
         ],
     )
     .deflate_offers(vec![Offer::default()])
+    .alone()
 }
 
 /// Cases S.1.1-S.4.2.
