@@ -14,6 +14,8 @@
 
 #[path = "support/memory.rs"]
 mod memory;
+#[path = "support/ws_server.rs"]
+mod ws_server;
 
 use std::collections::BTreeMap;
 
@@ -240,7 +242,10 @@ fn a_naive_server_fails_the_masking_length_and_close_code_rules() {
     assert_eq!(
         ids_with(&v, Behavior::Ok),
         [
-            "X.1.3", "X.3.1", "X.3.2", "X.3.3", "X.5.1", "X.5.2", "X.5.3", "X.5.4"
+            "X.1.3", "X.3.1", "X.3.2", "X.3.3", "X.5.1", "X.5.2", "X.5.3", "X.5.4",
+            // In memory nothing probes after the dropped connection (the
+            // socket test below does).
+            "X.6.1"
         ],
         "{v:#?}"
     );
@@ -321,5 +326,77 @@ impl memory::Peer for RefusesExtensions {
 
     fn closed(&self) -> bool {
         self.0.closed()
+    }
+}
+
+/// X.6.1 over loopback: a server that stops serving once a connection drops
+/// in the middle of a message fails it (the textbook connection after it does
+/// not open); one that shrugs passes.
+#[tokio::test(start_paused = true)]
+async fn a_server_that_dies_on_a_dropped_connection_fails_x_6_1() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use wirecheck::ws::engine::{EngineConfig, Target};
+    use wirecheck::ws::run::run_cases;
+
+    let case = cases::all()
+        .into_iter()
+        .find(|c| c.id.to_string() == "X.6.1")
+        .expect("X.6.1");
+    for dies in [false, true] {
+        let dead = Arc::new(AtomicBool::new(false));
+        let addr = ws_server::listen(move |mut stream| {
+            let dead = dead.clone();
+            async move {
+                if dead.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Some((response, _)) = ws_server::read_request(&mut stream).await else {
+                    return;
+                };
+                if stream.write_all(&response).await.is_err() {
+                    return;
+                }
+                // Reads until EOF: a connection that ends without a Close
+                // "crashes" the dying server.
+                let mut buf = [0u8; 1024];
+                while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {}
+                if dies {
+                    dead.store(true, Ordering::SeqCst);
+                }
+            }
+        })
+        .await;
+        let target = Target::parse(&format!("ws://{addr}/")).expect("valid URL");
+        let outcome = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            run_cases(
+                &target,
+                &EngineConfig::default(),
+                std::slice::from_ref(&case),
+                1,
+                |_, _| {},
+            ),
+        )
+        .await
+        .expect("the run ends");
+        let r = &outcome.results[0];
+        if dies {
+            assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+            assert!(
+                r.result.contains("did not open a textbook connection"),
+                "{}",
+                r.result
+            );
+        } else {
+            assert_eq!(r.behavior, Behavior::Ok, "{}", r.result);
+            assert_eq!(
+                r.behavior_close,
+                wirecheck::core::BehaviorClose::Ok,
+                "{}",
+                r.result_close
+            );
+        }
     }
 }

@@ -389,6 +389,10 @@ pub enum Step {
     /// Wait this long; the steps after it run only if the connection is still
     /// open then, and a tag records `Ev::Timeout(tag)` (Autobahn: `continueLater`).
     Wait(Duration, Option<&'static str>),
+    /// Drop the TCP connection at once, without a Close frame: a client whose
+    /// network vanished (RFC 6455 §7.1.5, the connection closes with 1006).
+    /// What was queued before is written first.
+    Drop,
 }
 
 impl Step {

@@ -116,6 +116,9 @@ pub struct CloseInfo {
     pub failed_by_me: bool,
     /// The fuzzer dropped the TCP connection itself.
     pub dropped_by_me: bool,
+    /// ... because the case's script said so ([`super::case::Step::Drop`]),
+    /// not because the peer kept it open.
+    pub dropped_on_purpose: bool,
     /// Both Close frames were exchanged and the server closed TCP in time.
     pub was_clean: bool,
     /// Why it was not clean.

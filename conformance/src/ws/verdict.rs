@@ -169,7 +169,7 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
                 codes(&expected_close.codes)
             ),
         )
-    } else if close.dropped_by_me && !close.is_server {
+    } else if close.dropped_by_me && !close.dropped_on_purpose && !close.is_server {
         // A server drops TCP first after the close handshake (RFC 6455 §7.1.1), so
         // only wirecheck as a client must not have had to.
         (

@@ -19,11 +19,16 @@
 //!   may buffer whole; here the frame announces 64 KiB and the bad bytes come
 //!   first.
 //!
+//! * X.6, a connection dropped without a Close in the middle of a message:
+//!   the server must survive it (a textbook connection opens afterwards).
+//!
 //! What Autobahn already tests is not repeated: a 1-byte close payload
 //! (7.3.2), a close between fragments (7.1.5), codes 1016 and 2999 (7.9.x).
 
 use super::{BINARY, PING, TEXT, echo, fuzzer_closes, peer_fails_protocol, send};
-use crate::ws::case::{Case, Ev, ExpectedClose, FrameSpec, LengthForm, Mask, Scoring, Step};
+use crate::ws::case::{
+    Case, Ev, Expect, ExpectedClose, FrameSpec, LengthForm, Mask, OpeningSpec, Scoring, Step,
+};
 
 /// The text every case that expects an echo sends.
 const HELLO: &str = "Hello";
@@ -92,7 +97,7 @@ fn non_minimal(id: &str, form: LengthForm, what: &str) -> Case {
     .scoring(Scoring::Informational)
 }
 
-/// Cases X.1.1-X.4.1.
+/// Cases X.1.1-X.6.1.
 pub fn cases() -> Vec<Case> {
     const UNMASKED: &str = "RFC 6455 §5.1: \"The server MUST close the connection upon receiving a frame that is not masked. In this case, a server MAY send a Close frame with a status code of 1002 (protocol error)\".";
     let mut out = vec![
@@ -182,6 +187,31 @@ pub fn cases() -> Vec<Case> {
             vec![Step::close(1015, ""), Step::kill_after(1.0)],
         )
         .scoring(Scoring::WrongCodeFails),
+    );
+
+    // X.6: the connection ends without a closing handshake.
+    out.push(
+        Case::new(
+            "X.6.1",
+            "Send the first fragment \"Hel\" of a text message (FIN clear), then drop the TCP connection without a Close frame; then open a textbook connection. RFC 6455 §7.1.5: a connection can close without a closing handshake (\"_The WebSocket Connection Close Code_ is considered to be 1006\"); what the unfinished message held is the server's to free, and it keeps serving.",
+            "The server echoes nothing, and a textbook connection opens afterwards. If it does not, the dropped connection crashed or wedged the server: FAILED.",
+            vec![],
+            ExpectedClose {
+                closed_by_me: true,
+                codes: vec![],
+                require_clean: false,
+                closed_by_wrong_endpoint_is_fatal: false,
+            },
+            vec![
+                Step::kill_after(1.0),
+                send(FrameSpec::new(TEXT, "Hel").fin(false)),
+                Step::Drop,
+            ],
+        )
+        .opening(OpeningSpec {
+            probe_after: true,
+            ..OpeningSpec::textbook(Expect::Accept)
+        }),
     );
 
     // X.4: fail-fast UTF-8 inside one large frame.

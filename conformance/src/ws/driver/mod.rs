@@ -225,6 +225,8 @@ pub struct Driver<'c> {
     partial: usize,
     steps: VecDeque<Step>,
     open_frame: Option<OpenFrame>,
+    /// [`Step::Drop`] waits for the writes queued before it.
+    drop_when_written: bool,
     timers: Timers,
     opened_at: Instant,
     /// The time of the call being handled.
@@ -319,6 +321,7 @@ impl<'c> Driver<'c> {
             partial: 0,
             steps: case.steps.iter().cloned().collect(),
             open_frame: None,
+            drop_when_written: false,
             timers: Timers::new(now + cap),
             opened_at: now,
             now,
@@ -429,6 +432,10 @@ impl<'c> Driver<'c> {
                 bytes: Logged::of(&w.bytes),
                 sync: w.sync,
             });
+        }
+        if self.drop_when_written && self.out.queued() == 0 {
+            // Step::Drop: what the script queued before is out.
+            self.drop_tcp();
         }
         if self.role == Role::Server && self.phase == Phase::AwaitDrop && self.out.queued() == 0 {
             // The server's Close reply is out: it drops TCP (RFC 6455 §7.1.1).

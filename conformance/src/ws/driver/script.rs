@@ -138,6 +138,18 @@ impl Driver<'_> {
                     self.out.push(data, true);
                 }
                 Step::Raw { bytes, chop } => self.write_chopped(bytes, chop),
+                Step::Drop => {
+                    // The case's own doing, not a server that kept TCP open.
+                    self.info.closed_by_me = true;
+                    self.info.dropped_on_purpose = true;
+                    self.steps.clear();
+                    self.out.flush();
+                    if self.out.queued() == 0 {
+                        self.drop_tcp();
+                    } else {
+                        self.drop_when_written = true;
+                    }
+                }
                 Step::Close(body) => self.start_close(&body),
                 Step::KillAfter(d) => {
                     let d = self.timeouts.script(d);
