@@ -250,3 +250,29 @@ async fn slowloris_reports_when_the_server_gave_up_or_that_it_never_did() {
         assert!(r.result.contains(says), "{}", r.result);
     }
 }
+
+/// S.2.2 sends a 1 MiB head; the result (and so each report file) keeps
+/// its first 16 KiB and says how much more was sent.
+#[test]
+fn a_huge_request_is_kept_cut_in_the_result() {
+    use wirecheck::ws::result::MAX_KEPT_REQUEST;
+    let r = memory::run(
+        &case("S.2.2"),
+        1,
+        Role::Client,
+        &mut EchoPeer::new(|_, _| false),
+    );
+    assert!(
+        r.http_request.len() < MAX_KEPT_REQUEST + 100,
+        "{}",
+        r.http_request.len()
+    );
+    assert!(r.http_request.starts_with("GET / HTTP/1.1\r\n"));
+    assert!(
+        r.http_request.ends_with("more bytes sent, not kept]"),
+        "{}",
+        &r.http_request[MAX_KEPT_REQUEST - 20..]
+    );
+    // The server refused it with 400: the case passes.
+    assert_eq!(r.behavior, Behavior::Ok, "{}", r.result);
+}

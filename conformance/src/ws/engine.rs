@@ -17,7 +17,7 @@ use wirecheck_codec::ws::handshake::ClientRequest;
 use super::case::Case;
 use super::driver::opening::{self, ClientOpening, Progress, ServerOpening};
 use super::driver::{Driver, Role, Timeouts};
-use super::result::CaseResult;
+use super::result::{CaseResult, kept_request};
 use super::rng::Rng;
 use super::slots::{IDLE_GRACE, Slots, Work};
 
@@ -221,7 +221,7 @@ async fn run_case_once(
             Err(why) => return opening::finish_unopened(case, result, why),
         },
     };
-    result.http_request = String::from_utf8_lossy(&hs.request()).into_owned();
+    result.http_request = kept_request(&hs.request());
     if let Some(stall) = case.opening.as_ref().and_then(|s| s.stall) {
         drop(gate);
         return stall_case(target, cfg, result, &mut hs, stall).await;
@@ -309,7 +309,7 @@ where
     let mut hs = ServerOpening::default();
     let limit = cfg.scaled(cfg.open_handshake_timeout);
     let accepted = timeout(limit, accept(&mut stream, &mut hs)).await;
-    result.http_request = String::from_utf8_lossy(hs.head()).into_owned();
+    result.http_request = kept_request(hs.head());
     result.http_response = String::from_utf8_lossy(hs.response()).into_owned();
     let leftover = match accepted {
         Ok(Progress::Open(leftover)) => leftover,

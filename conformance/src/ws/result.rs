@@ -142,6 +142,24 @@ pub struct CloseInfo {
     pub peer_violation: Option<String>,
 }
 
+/// The most of an opening request a result keeps for the reports: wirecheck's
+/// S.2 cases send heads of up to 1 MiB, which would otherwise be copied into
+/// two report files each.
+pub const MAX_KEPT_REQUEST: usize = 16 * 1024;
+
+/// An opening request as the reports show it: its first
+/// [`MAX_KEPT_REQUEST`] bytes, and how many more there were.
+pub fn kept_request(bytes: &[u8]) -> String {
+    if bytes.len() <= MAX_KEPT_REQUEST {
+        return String::from_utf8_lossy(bytes).into_owned();
+    }
+    format!(
+        "{}\n[... {} more bytes sent, not kept]",
+        String::from_utf8_lossy(&bytes[..MAX_KEPT_REQUEST]),
+        bytes.len() - MAX_KEPT_REQUEST
+    )
+}
+
 /// Everything one case run produced.
 #[derive(Debug, Clone)]
 pub struct CaseResult {

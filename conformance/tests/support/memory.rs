@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use wirecheck::ws::case::Case;
 use wirecheck::ws::driver::opening::{self, ClientOpening, Progress, ServerOpening};
 use wirecheck::ws::driver::{Driver, Role, Timeouts};
-use wirecheck::ws::result::CaseResult;
+use wirecheck::ws::result::{CaseResult, kept_request};
 use wirecheck_codec::ws::handshake::ClientRequest;
 
 /// An endpoint of either role, sans-IO.
@@ -42,7 +42,7 @@ pub fn run(case: &Case, ordinal: usize, role: Role, peer: &mut dyn Peer) -> Case
                 Some(spec) => ClientOpening::custom(spec, &request),
                 None => ClientOpening::textbook(request).expect("the textbook request"),
             };
-            result.http_request = String::from_utf8_lossy(&hs.request()).into_owned();
+            result.http_request = kept_request(&hs.request());
             while let Some(bytes) = hs.transmit() {
                 let bytes = bytes.to_vec();
                 peer.receive(&bytes);
@@ -91,7 +91,7 @@ pub fn run(case: &Case, ordinal: usize, role: Role, peer: &mut dyn Peer) -> Case
                     progress = hs.written(bytes.len());
                 }
             }
-            result.http_request = String::from_utf8_lossy(hs.head()).into_owned();
+            result.http_request = kept_request(hs.head());
             result.http_response = String::from_utf8_lossy(hs.response()).into_owned();
             match progress {
                 Progress::Open(leftover) => leftover,
