@@ -265,29 +265,36 @@ impl Response {
         {
             return Err(bad(K::ResponseExtension, "extension was not offered"));
         }
+        let protocol = self.selected_protocol(&request.protocols)?;
+        Ok(Accepted {
+            protocol,
+            extensions,
+        })
+    }
+
+    /// The client's check 6 of RFC 6455 §4.1 alone, for a request the client
+    /// wrote itself: the subprotocol the response selects, if any, which must
+    /// be one of `offered`.
+    pub fn selected_protocol(&self, offered: &[String]) -> Result<Option<String>, HandshakeError> {
         // Check 6: "If the response includes a |Sec-WebSocket-Protocol| header field
         // and this header field indicates the use of a subprotocol that was not present
         // in the client's handshake ..., the client MUST _Fail_". §4.2.2 item 5.5 sends
         // a single value and §11.3.4 forbids the field twice in a response.
-        let protocol = match single(h, "sec-websocket-protocol") {
-            Err(0) => None,
-            Err(_) => return Err(bad(K::ResponseProtocol, "repeated")),
+        match single(&self.headers, "sec-websocket-protocol") {
+            Err(0) => Ok(None),
+            Err(_) => Err(bad(K::ResponseProtocol, "repeated")),
             Ok(v) => {
                 let mut list = Vec::new();
                 parse_token_list([v], &mut list).map_err(|e| bad(K::ResponseProtocol, e))?;
                 let [p] = list.as_slice() else {
                     return Err(bad(K::ResponseProtocol, "not exactly one subprotocol"));
                 };
-                match request.protocols.iter().find(|o| o.as_bytes() == *p) {
-                    Some(o) => Some(o.clone()),
-                    None => return Err(bad(K::ResponseProtocol, "subprotocol was not offered")),
+                match offered.iter().find(|o| o.as_bytes() == *p) {
+                    Some(o) => Ok(Some(o.clone())),
+                    None => Err(bad(K::ResponseProtocol, "subprotocol was not offered")),
                 }
             }
-        };
-        Ok(Accepted {
-            protocol,
-            extensions,
-        })
+        }
     }
 }
 
@@ -369,5 +376,33 @@ mod tests {
         let (head, body) = r.split_once("\r\n\r\n").unwrap();
         assert!(head.contains(&format!("Content-Length: {}", body.len())));
         assert_eq!(body.matches('\n').count(), 1);
+    }
+
+    /// Check 6 alone, for requests the codec did not build.
+    #[test]
+    fn the_selected_protocol_is_one_offered() {
+        let offered = [String::from("a"), String::from("b")];
+        let response = |extra: &str| {
+            let head = format!("HTTP/1.1 101 Switching Protocols\r\n{extra}\r\n");
+            ResponseParser::default()
+                .feed(head.as_bytes())
+                .unwrap()
+                .unwrap()
+                .value
+        };
+        assert_eq!(response("").selected_protocol(&offered).unwrap(), None);
+        let b = response("Sec-WebSocket-Protocol: b\r\n");
+        assert_eq!(b.selected_protocol(&offered).unwrap().as_deref(), Some("b"));
+        for bad in [
+            "Sec-WebSocket-Protocol: c\r\n",
+            "Sec-WebSocket-Protocol: a, b\r\n",
+            "Sec-WebSocket-Protocol: a\r\nSec-WebSocket-Protocol: a\r\n",
+        ] {
+            assert!(
+                response(bad).selected_protocol(&offered).is_err(),
+                "{bad:?}"
+            );
+        }
+        assert!(b.selected_protocol(&[]).is_err());
     }
 }

@@ -236,31 +236,26 @@ impl ClientOpening {
                             .iter()
                             .find(|h| h.name.eq_ignore_ascii_case("Sec-WebSocket-Accept"))
                             .map(|h| String::from_utf8_lossy(&h.value).into_owned());
-                        // RFC 6455 §4.1, the client's checks of the answer, item 6:
-                        // a subprotocol "that was not present in the client's
-                        // handshake" fails the connection; §4.2.2 item 5.4: the
-                        // server selects one of the offered, a single value.
-                        let selected: Vec<String> = response
-                            .header_values("Sec-WebSocket-Protocol")
-                            .map(|v| String::from_utf8_lossy(v).trim().to_owned())
-                            .collect();
+                        // RFC 6455 §4.1, the client's check 6 (the codec's).
+                        let selected = response.selected_protocol(protocols);
                         match (expected, got) {
                             (Some(e), Some(g)) if e != g => Progress::Failed(format!(
                                 "101 with Sec-WebSocket-Accept {g:?}, expected {e:?}"
                             )),
-                            _ if !selected.is_empty()
-                                && (selected.len() > 1 || !protocols.contains(&selected[0])) =>
-                            {
-                                Progress::Failed(format!(
-                                    "101 with Sec-WebSocket-Protocol {:?}, which is not one of the subprotocols offered ({}): RFC 6455 §4.1 says the client MUST fail the connection",
-                                    selected.join(", "),
-                                    if protocols.is_empty() {
-                                        "none".to_owned()
-                                    } else {
-                                        protocols.join(", ")
-                                    }
-                                ))
-                            }
+                            _ if selected.is_err() => Progress::Failed(format!(
+                                "101 with Sec-WebSocket-Protocol {:?}, not one of the subprotocols offered ({}): {}",
+                                response
+                                    .header_values("Sec-WebSocket-Protocol")
+                                    .map(|v| String::from_utf8_lossy(v).into_owned())
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
+                                if protocols.is_empty() {
+                                    "none".to_owned()
+                                } else {
+                                    protocols.join(", ")
+                                },
+                                selected.err().map(|e| e.to_string()).unwrap_or_default()
+                            )),
                             _ => Progress::Open(leftover),
                         }
                     }
