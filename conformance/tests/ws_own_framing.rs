@@ -337,8 +337,6 @@ async fn a_server_that_dies_on_a_dropped_connection_fails_x_6_1() {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use wirecheck::ws::engine::{EngineConfig, Target};
-    use wirecheck::ws::run::run_cases;
 
     let case = cases::all()
         .into_iter()
@@ -368,20 +366,7 @@ async fn a_server_that_dies_on_a_dropped_connection_fails_x_6_1() {
             }
         })
         .await;
-        let target = Target::parse(&format!("ws://{addr}/")).expect("valid URL");
-        let outcome = tokio::time::timeout(
-            std::time::Duration::from_secs(60),
-            run_cases(
-                &target,
-                &EngineConfig::default(),
-                std::slice::from_ref(&case),
-                1,
-                |_, _| {},
-            ),
-        )
-        .await
-        .expect("the run ends");
-        let r = &outcome.results[0];
+        let r = &ws_server::run_one(addr, &case, std::time::Duration::from_secs(60)).await;
         if dies {
             assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
             assert!(

@@ -22,9 +22,8 @@ use wirecheck::core::Behavior;
 use wirecheck::ws::case::Case;
 use wirecheck::ws::cases;
 use wirecheck::ws::driver::Role;
-use wirecheck::ws::engine::{EngineConfig, Target};
+use wirecheck::ws::engine::Target;
 use wirecheck::ws::origin::{OriginPolicy, resolve};
-use wirecheck::ws::run::run_cases;
 
 /// The S.1 cases resolved against `policy` for the in-memory target (the
 /// memory harness sends `Host: 127.0.0.1:9001`).
@@ -185,20 +184,12 @@ async fn serve(mut stream: TcpStream, dead: Arc<AtomicBool>) {
 #[tokio::test(start_paused = true)]
 async fn a_slow_or_fatal_head_fails_its_case() {
     let addr = fragile_server().await;
-    let target = Target::parse(&format!("ws://{addr}/")).expect("valid URL");
     // One at a time: S.2.1 kills the server, so it runs last.
     for (id, why) in [
         ("S.2.3", "super-linear parsing, ReDoS"),
         ("S.2.1", "did not open a textbook connection"),
     ] {
-        let selected = vec![case(id)];
-        let outcome = tokio::time::timeout(
-            Duration::from_secs(120),
-            run_cases(&target, &EngineConfig::default(), &selected, 1, |_, _| {}),
-        )
-        .await
-        .expect("the run ends");
-        let r = &outcome.results[0];
+        let r = &ws_server::run_one(addr, &case(id), Duration::from_secs(120)).await;
         assert_eq!(r.behavior, Behavior::Failed, "{id}: {}", r.result);
         assert!(r.result.contains(why), "{id}: {}", r.result);
     }
@@ -232,20 +223,7 @@ async fn slowloris_reports_when_the_server_gave_up_or_that_it_never_did() {
             }
         })
         .await;
-        let target = Target::parse(&format!("ws://{addr}/")).expect("valid URL");
-        let outcome = tokio::time::timeout(
-            Duration::from_secs(120),
-            run_cases(
-                &target,
-                &EngineConfig::default(),
-                std::slice::from_ref(&slow),
-                1,
-                |_, _| {},
-            ),
-        )
-        .await
-        .expect("the run ends");
-        let r = &outcome.results[0];
+        let r = &ws_server::run_one(addr, &slow, Duration::from_secs(120)).await;
         assert_eq!(r.behavior, Behavior::Informational, "{}", r.result);
         assert!(r.result.contains(says), "{}", r.result);
     }

@@ -46,3 +46,22 @@ pub async fn read_request(stream: &mut TcpStream) -> Option<(Vec<u8>, Vec<u8>)> 
         }
     }
 }
+
+/// Run one case against the server at `addr` with the default engine
+/// configuration (under a paused clock its timers cost nothing); panics if
+/// the run outlasts `bound`.
+pub async fn run_one(
+    addr: SocketAddr,
+    case: &wirecheck::ws::case::Case,
+    bound: std::time::Duration,
+) -> wirecheck::ws::result::CaseResult {
+    use wirecheck::ws::engine::{EngineConfig, Target};
+    let target = Target::parse(&format!("ws://{addr}/")).expect("valid URL");
+    let cfg = EngineConfig::default();
+    let run =
+        wirecheck::ws::run::run_cases(&target, &cfg, std::slice::from_ref(case), 1, |_, _| {});
+    let mut outcome = tokio::time::timeout(bound, run)
+        .await
+        .expect("the run ends in time");
+    outcome.results.pop().expect("the case ran")
+}
