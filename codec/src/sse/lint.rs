@@ -55,8 +55,9 @@ pub enum Rule {
     /// A U+FEFF at the start of a line other than the first: only one BOM at offset 0
     /// is stripped, so it becomes part of the field name and the line is ignored.
     BomNotAtStart,
-    /// A line ended by a CR not followed by LF. Legal (`end-of-line = cr lf / cr / lf`),
-    /// but many clients mishandle it (sse.md §6.4).
+    /// A line ended by a CR not followed by LF in a stream whose lines end with CR LF:
+    /// a lost LF, or a raw CR written inside a value. (A stream that ends every line
+    /// with CR alone is legal and consistent, `end-of-line = cr lf / cr / lf`.)
     LoneCr,
     /// The stream uses more than one kind of line ending. Legal, but a known source
     /// of client bugs (sse.md §6.4).
@@ -101,11 +102,15 @@ pub enum Rule {
     UnterminatedBlock,
     /// The stream ended inside a line.
     PartialLine,
+    /// An `id`, `event` or `retry` field given twice in one block: the later value
+    /// silently replaces the earlier one, which is what two events merged by a
+    /// lost empty line look like (§9.2.6: only an empty line dispatches).
+    RepeatedField,
 }
 
 impl Rule {
     /// Every rule, in declaration order.
-    pub const ALL: [Rule; 19] = [
+    pub const ALL: [Rule; 20] = [
         Rule::InvalidUtf8,
         Rule::Utf16Bom,
         Rule::BomNotAtStart,
@@ -125,6 +130,7 @@ impl Rule {
         Rule::ReservedEventType,
         Rule::UnterminatedBlock,
         Rule::PartialLine,
+        Rule::RepeatedField,
     ];
 
     /// A one-line statement of what was found.
@@ -135,7 +141,9 @@ impl Rule {
             Rule::BomNotAtStart => {
                 "a byte-order mark at the start of a later line (it becomes part of the field name)"
             }
-            Rule::LoneCr => "a line ended by CR alone (legal, but many clients mishandle it)",
+            Rule::LoneCr => {
+                "a line ended by CR alone in a stream of CR LF lines (a lost LF, or a raw CR inside a value)"
+            }
             Rule::MixedLineEndings => "more than one kind of line ending",
             Rule::UnknownField => "a field other than data, event, id and retry (ignored)",
             Rule::MiscasedField => {
@@ -159,6 +167,9 @@ impl Rule {
             Rule::ReservedEventType => "an event type open or error (EventSource's own events)",
             Rule::UnterminatedBlock => "the stream ended inside a block (its event is discarded)",
             Rule::PartialLine => "the stream ended inside a line",
+            Rule::RepeatedField => {
+                "a field repeated inside one event block (an event terminator was probably lost; the earlier value is discarded)"
+            }
         }
     }
 }
@@ -334,8 +345,11 @@ struct Block {
     fields: bool,
     /// A `data` line.
     data: bool,
-    /// An `event` line: its first line number and kept value.
+    /// An `event` line: its line number, offset and kept value.
     event: Option<(u64, u64, Kept<VALUE_KEPT>)>,
+    /// The line numbers of the block's last `id` and `retry` lines.
+    id: Option<u64>,
+    retry: Option<u64>,
 }
 
 /// The producer-grammar checker. Feed it what the parser is fed; read
@@ -389,6 +403,8 @@ impl Lint {
                 fields: false,
                 data: false,
                 event: None,
+                id: None,
+                retry: None,
             },
             first_ending: None,
             mixed_reported: false,
@@ -493,7 +509,7 @@ impl Lint {
             self.pending_cr = false;
             let (at, line) = (self.offset - 1, self.line_no - 1);
             self.count_ending(LineEnding::Cr, line);
-            self.report(Rule::LoneCr, at, line, String::new());
+            self.lone_cr(at, line);
         }
         let partial = !matches!(self.line, Line::Start) || self.start_bom.is_some_and(|n| n > 0);
         if partial {
@@ -531,7 +547,7 @@ impl Lint {
                 }
                 self.count_ending(LineEnding::Cr, line);
                 let at = self.offset - 1;
-                self.report(Rule::LoneCr, at, line, String::new());
+                self.lone_cr(at, line);
             }
             if let Some(n) = self.start_bom {
                 // WHATWG SSE §9.2.5 `stream = [ bom ] *event`: one BOM, at offset 0 only.
@@ -574,6 +590,15 @@ impl Lint {
                     bytes = &bytes[i + 1..];
                 }
             }
+        }
+    }
+
+    /// A line ended by CR alone. WHATWG SSE §9.2.5 allows CR, LF and CR LF; what
+    /// is a defect is a CR alone among CR LF lines (the mix is also reported as
+    /// [`Rule::MixedLineEndings`]).
+    fn lone_cr(&mut self, at: u64, line: u64) {
+        if self.first_ending == Some(LineEnding::CrLf) {
+            self.report(Rule::LoneCr, at, line, String::new());
         }
     }
 
@@ -669,7 +694,9 @@ impl Lint {
             Line::Name(name) => {
                 // §9.2.6: no colon: the whole line is the field name, the value empty.
                 self.block.fields = true;
-                match classify(name.get()) {
+                let field = classify(name.get());
+                self.repeated(field, at, no);
+                match field {
                     Field::Data => self.block.data = true,
                     Field::Event => self.block.event = Some((no, at, Kept::new())),
                     Field::Id => {}
@@ -679,8 +706,30 @@ impl Lint {
             }
             Line::Value(v) => {
                 self.block.fields = true;
+                self.repeated(v.field, at, no);
                 self.end_value(&v, at, no);
             }
+        }
+    }
+
+    /// WHATWG SSE §9.2.6: `event` and `id` set a buffer that a later line of the
+    /// same block overwrites before dispatch, and `retry` is taken at once; given
+    /// twice in one block, the first value is lost (two events merged?).
+    fn repeated(&mut self, field: Field, at: u64, no: u64) {
+        let first = match field {
+            Field::Event => self.block.event.map(|e| e.0),
+            Field::Id => self.block.id.replace(no),
+            Field::Retry => self.block.retry.replace(no),
+            Field::Data | Field::Unknown => None,
+        };
+        if let Some(first) = first {
+            let name = match field {
+                Field::Event => "event",
+                Field::Id => "id",
+                _ => "retry",
+            };
+            let detail = alloc::format!("{name} again, the earlier one on line {first}");
+            self.report(Rule::RepeatedField, at, no, detail);
         }
     }
 
@@ -809,7 +858,7 @@ mod tests {
 
     #[test]
     fn each_rule_is_found_where_it_is() {
-        let cases: [(&[u8], Rule, u64); 17] = [
+        let cases: [(&[u8], Rule, u64); 20] = [
             (b"data: a\xFFb\n\n", Rule::InvalidUtf8, 1),
             (b"\xFF\xFEdata: x\n\n", Rule::Utf16Bom, 1),
             (
@@ -817,7 +866,7 @@ mod tests {
                 Rule::BomNotAtStart,
                 3,
             ),
-            (b"data: a\r\r", Rule::LoneCr, 1),
+            (b"data: a\r\ndata: b\r\r", Rule::LoneCr, 2),
             (b"data: a\n\r\n", Rule::MixedLineEndings, 2),
             (b"data: a\nfoo: b\n\n", Rule::UnknownField, 2),
             (b"Data: a\n\n", Rule::MiscasedField, 1),
@@ -831,6 +880,13 @@ mod tests {
             (b"data: x\n\nevent: ping\n\n", Rule::EventWithoutData, 3),
             (b"event: error\ndata: x\n\n", Rule::ReservedEventType, 1),
             (b"retry\n\n", Rule::RetryEmpty, 1),
+            (
+                b"id: 1\ndata: a\nid: 2\ndata: b\n\n",
+                Rule::RepeatedField,
+                3,
+            ),
+            (b"event: a\ndata: x\nevent: b\n\n", Rule::RepeatedField, 3),
+            (b"retry: 10\nid\nretry: 20\n\n", Rule::RepeatedField, 3),
         ];
         for (input, rule, line) in cases {
             let l = lint(input);
@@ -859,9 +915,32 @@ mod tests {
         assert!(l.inside_event(), "the block is not ended yet");
         l.feed(b"\n\r\n");
         assert_eq!(rules(&l), vec![]);
-        let mut l = lint(b"data: a\r\r");
+        let mut l = lint(b"data: a\r\n\r\r");
         l.finish();
         assert_eq!(l.count(Rule::LoneCr), 2);
+    }
+
+    #[test]
+    fn a_stream_of_lone_crs_is_consistent_and_a_lone_cr_among_crlf_is_not() {
+        // WHATWG SSE §9.2.5: end-of-line = cr lf / cr / lf: CR alone throughout is legal.
+        let mut l = lint(b"id: 1\rdata: a\r\rdata: b\r\r");
+        l.finish();
+        assert_eq!(rules(&l), vec![]);
+        assert_eq!(l.line_endings()[2], (LineEnding::Cr, 5));
+        let l = lint(b"data: a\r\n\r\ndata: b\rdata: c\r\n\r\n");
+        assert_eq!(rules(&l), vec![Rule::MixedLineEndings, Rule::LoneCr]);
+        assert_eq!(l.findings()[1].line, 3);
+    }
+
+    #[test]
+    fn repeated_fields_name_both_lines_and_data_may_repeat() {
+        let l = lint(b"data: a\ndata: b\n\nid: 1\nid: 1\n\nid: 2\n\nid: 3\n\n");
+        assert_eq!(rules(&l), vec![Rule::RepeatedField]);
+        let f = &l.findings()[0];
+        assert_eq!(
+            (f.line, f.detail.as_str()),
+            (5, "id again, the earlier one on line 4")
+        );
     }
 
     #[test]
