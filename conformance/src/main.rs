@@ -147,6 +147,9 @@ struct SseArgs {
     /// The longest silence tolerated before E.3.4 reports a missing heartbeat, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 15.0)]
     heartbeat: f64,
+    /// What every event's data must be (E.2.10): text (anything) or json (one JSON text each).
+    #[arg(long, value_enum, default_value_t = sse::case::DataContract::Text)]
+    data: sse::case::DataContract,
 }
 
 #[derive(Args)]
@@ -399,6 +402,7 @@ fn validate_sse(args: SseArgs) -> ExitCode {
             .into_options(args.url, args.report_dir, args.origin),
         duration,
         heartbeat,
+        data: args.data,
     };
     block_on(async { ExitCode::from(sse::command::run_sse(opts).await) })
 }

@@ -18,6 +18,8 @@ fn validating_the_reference_server_exits_0_and_writes_every_report() {
         "1.5",
         "--heartbeat",
         "1",
+        "--data",
+        "json",
         "--origin",
         "https://app.example",
         "--report-dir",
@@ -44,8 +46,26 @@ fn validating_the_reference_server_exits_0_and_writes_every_report() {
         serde_json::from_str(&std::fs::read_to_string(dir.join("index.json")).expect("index.json"))
             .expect("JSON");
     let cases = index["wirecheck-reference"].as_object().expect("agent key");
-    assert_eq!(cases.len(), 29);
-    assert_eq!(cases["E.4.3"]["behavior"], "OK");
+    assert_eq!(cases.len(), 32);
+    for id in ["E.4.3", "E.2.10", "E.4.7", "E.3.3"] {
+        assert_eq!(cases[id]["behavior"], "OK", "{id}: {}", cases[id]);
+    }
+    // The liveness cases carry the stream's timeline, drawn on their page.
+    let e33: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("wirecheck_reference_case_E_3_3.json")).expect("case"),
+    )
+    .expect("JSON");
+    let reads = e33["timeline"]["reads"].as_array().expect("timeline reads");
+    assert!(
+        reads.iter().any(|r| r[2].as_u64() > Some(0)),
+        "reads that completed events: {e33}"
+    );
+    let page =
+        std::fs::read_to_string(dir.join("wirecheck_reference_case_E_3_3.html")).expect("page");
+    assert!(
+        page.contains("Timeline of the stream") && page.contains("<svg"),
+        "{page}"
+    );
     let detail: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(dir.join("wirecheck_reference_case_E_4_3.json")).expect("case"),
     )
@@ -135,6 +155,9 @@ fn usage_errors_exit_2_and_unreachable_targets_exit_3() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("selects no case"));
     let out = wirecheck(&["sse", "--duration", "0"]);
     assert_eq!(out.status.code(), Some(2));
+    let out = wirecheck(&["sse", "--data", "xml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--data"));
     let out = wirecheck(&["sse", "ws://127.0.0.1:1/"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("expected http://"));
@@ -164,10 +187,10 @@ fn cases_sse_lists_and_filters() {
     let out = wirecheck(&["cases", "sse"]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(text.lines().count(), 29);
+    assert_eq!(text.lines().count(), 32);
     let out = wirecheck(&["cases", "sse", "E.4.*"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(text.lines().count(), 6, "{text}");
+    assert_eq!(text.lines().count(), 7, "{text}");
     assert!(text.lines().all(|l| l.starts_with("E.4.")));
     assert_eq!(wirecheck(&["cases", "sse", "E.7"]).status.code(), Some(2));
 }

@@ -130,6 +130,7 @@ async fn sse_over_https_with_insecure_passes_and_without_it_is_refused() {
         heartbeat: Duration::from_secs(1),
         duration: Duration::from_millis(600),
         timeout_scale: 1.0,
+        data: Default::default(),
     };
     for insecure in [true, false] {
         let cfg = RunConfig {

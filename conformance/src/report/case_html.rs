@@ -405,6 +405,9 @@ pub fn render(run: &Run, case: &CaseReport, detail: &Value) -> String {
                 esc(&text(rule))
             );
         }
+        if let Some(tl) = d.get("timeline") {
+            super::timeline::render(&mut out, tl);
+        }
         if let Some(Value::Array(observations)) = d.get("observations") {
             for o in observations {
                 observation_section(&mut out, o);

@@ -15,6 +15,7 @@
 //! * [`html`] renders `index.html`.
 //! * [`page`] holds what every page shares (style sheet, escaping, verdict colours).
 //! * [`case_html`] renders a case's detail page from its per-case JSON.
+//! * [`timeline`] draws an SSE stream's reads over time on a liveness case's page.
 //! * [`junit`] renders `junit.xml`.
 //! * [`summary`] renders the text summary, and decides whether to colour it.
 
@@ -33,6 +34,7 @@ pub mod index_json;
 pub mod junit;
 pub mod page;
 pub mod summary;
+pub mod timeline;
 
 pub use summary::{ColorChoice, color_enabled};
 

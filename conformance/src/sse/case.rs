@@ -60,6 +60,18 @@ pub struct Settings {
     pub duration: Duration,
     /// `--timeout-scale`, applied to the stall threshold.
     pub timeout_scale: f64,
+    /// `--data`: what every event's data must be.
+    pub data: DataContract,
+}
+
+/// The stream's data contract (`--data text|json`), judged by E.2.10.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum DataContract {
+    /// Any text (the default): nothing to check.
+    #[default]
+    Text,
+    /// Every event's data is one JSON text (RFC 8259).
+    Json,
 }
 
 impl Settings {

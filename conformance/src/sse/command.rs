@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::case::{Case, Settings};
+use super::case::{Case, DataContract, Settings};
 use super::cases;
 use super::run::{RunConfig, judge_all, observe_all, unreachable};
 use crate::command::{EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, RunOptions, finish, usage};
@@ -26,6 +26,8 @@ pub struct SseOptions {
     pub duration: Duration,
     /// The longest silence tolerated.
     pub heartbeat: Duration,
+    /// `--data`.
+    pub data: DataContract,
 }
 
 /// The selected cases (all when `include` is empty) minus `exclude`; a pattern
@@ -40,6 +42,7 @@ pub async fn run_sse(opts: SseOptions) -> u8 {
         run: opts,
         duration,
         heartbeat,
+        data,
     } = opts;
     // RFC 9112 §3.2 (one Host) and §6 (a GET carries no body): the request line,
     // Host and the body framing are the client's own.
@@ -88,6 +91,7 @@ pub async fn run_sse(opts: SseOptions) -> u8 {
         heartbeat,
         duration,
         timeout_scale: opts.timeout_scale,
+        data,
     };
     let cfg = RunConfig {
         settings: settings.clone(),

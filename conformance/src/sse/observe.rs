@@ -154,6 +154,18 @@ impl std::fmt::Display for End {
     }
 }
 
+/// The most events with non-JSON data an observation describes (all are counted).
+pub const MAX_NOT_JSON: usize = 4;
+
+/// An event whose data is not one JSON text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotJson {
+    /// Its 1-based number among the events dispatched.
+    pub index: u64,
+    /// Its id and data (quoted, cut) and what the JSON parser said.
+    pub why: String,
+}
+
 /// What the parser handed out, with the time of the read that completed it.
 /// Values are kept up to [`MAX_VALUE`] bytes (cut at a character boundary).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,6 +199,22 @@ pub struct Arrival {
     /// After this read, the stream stops inside an event (a partial line, or a
     /// block no empty line has ended).
     pub inside_event: bool,
+    /// Events dispatched so far, this read's included.
+    pub events: u64,
+}
+
+/// One read of a stream as the timeline shows it: when, how many bytes,
+/// how many events it completed, and the silence before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Read {
+    /// When it came (since the request).
+    pub at: Duration,
+    /// The silence before it: since the previous read, or since the head.
+    pub silence: Duration,
+    /// Decoded bytes it delivered.
+    pub bytes: u64,
+    /// Events it completed.
+    pub events: u64,
 }
 
 /// One request and its response.
@@ -236,6 +264,11 @@ pub struct Observation {
     pub body_head: Vec<u8>,
     /// Every limit of wirecheck's own this observation hit, one line each.
     pub limits: Vec<String>,
+    /// The first events (at most [`MAX_NOT_JSON`]) whose data is not one JSON text,
+    /// for `--data json` (every event is checked whole as it is dispatched).
+    pub not_json: Vec<NotJson>,
+    /// Events whose data is not JSON, kept or not.
+    pub not_json_count: u64,
     /// Values cut to [`MAX_VALUE`] (counted for the limit line).
     values_cut: u64,
     /// Bytes of values kept in `items`.
@@ -275,6 +308,8 @@ impl Observation {
             ended_at: Duration::ZERO,
             body_head: Vec::new(),
             limits: Vec::new(),
+            not_json: Vec::new(),
+            not_json_count: 0,
             values_cut: 0,
             values_kept: 0,
             arrivals_merged: 0,
@@ -291,6 +326,21 @@ impl Observation {
                 ..
             } => Some((*t, event_type.as_str(), data.as_str(), id.as_str())),
             _ => None,
+        })
+    }
+
+    /// The stream read by read, in time order (one pass over the arrivals).
+    pub fn reads(&self) -> impl Iterator<Item = Read> + '_ {
+        let mut prev = (self.head_at.unwrap_or_default(), 0u64, 0u64);
+        self.arrivals.iter().map(move |a| {
+            let r = Read {
+                at: a.at,
+                silence: a.at.saturating_sub(prev.0),
+                bytes: a.end.saturating_sub(prev.1),
+                events: a.events.saturating_sub(prev.2),
+            };
+            prev = (a.at, a.end, a.events);
+            r
         })
     }
 
@@ -349,6 +399,11 @@ impl Observation {
                 .map(|(_, l)| l.capacity() + 32)
                 .sum::<usize>()
             + self.interim.capacity() * 2
+            + self
+                .not_json
+                .iter()
+                .map(|n| n.why.capacity() + size_of::<NotJson>())
+                .sum::<usize>()
     }
 
     /// Record a limit hit (once per text).
@@ -383,6 +438,19 @@ impl Observation {
         }
     }
 
+    /// A value quoted in a reason: at most 80 bytes of it, marked when cut.
+    fn keep_short(&self, value: &str) -> String {
+        let mut end = value.len().min(80);
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        let mut s = value[..end].to_owned();
+        if end < value.len() {
+            s.push('…');
+        }
+        s
+    }
+
     /// A value to keep: at most [`MAX_VALUE`] bytes of it.
     fn keep(&mut self, value: &str) -> String {
         if value.len() <= MAX_VALUE {
@@ -415,6 +483,26 @@ impl Observation {
             self.dispatched += 1;
             out.event = true;
             out.id = !e.last_event_id.is_empty();
+            // RFC 8259: the data as a whole is one JSON text (what
+            // `JSON.parse(event.data)` accepts), checked on every event, kept or not.
+            if let Err(err) = serde_json::from_str::<serde::de::IgnoredAny>(&e.data) {
+                self.not_json_count += 1;
+                if self.not_json.len() < MAX_NOT_JSON {
+                    let data = self.keep_short(&e.data);
+                    let id = self.keep_short(&e.last_event_id);
+                    self.not_json.push(NotJson {
+                        index: self.dispatched,
+                        why: format!(
+                            "{}data {data:?}: {err}",
+                            if id.is_empty() {
+                                String::new()
+                            } else {
+                                format!("id {id:?}, ")
+                            }
+                        ),
+                    });
+                }
+            }
         }
         let len = match &item {
             Item::Event(e) => {
@@ -791,6 +879,7 @@ impl Body {
                 at,
                 end: self.total,
                 inside_event: obs.lint.inside_event(),
+                events: obs.dispatched,
             });
         }
         if result.is_none()

@@ -16,7 +16,7 @@ use tokio::sync::{Notify, Semaphore};
 
 use super::case::{Case, Ctx, Need, Observations, Settings, Verdict};
 use super::cases::group_name;
-use super::observe::{End, Observation, Request, Seen, Stop, eventsource_request, observe};
+use super::observe::{End, Observation, Read, Request, Seen, Stop, eventsource_request, observe};
 use crate::core::{CaseReport, Detail};
 use crate::net::Target;
 
@@ -439,8 +439,49 @@ fn observation_json(name: &str, o: &Observation) -> Value {
     })
 }
 
+/// The most entries of a timeline: longer streams are shown in as many equal
+/// time slices, each summing its reads.
+pub const MAX_TIMELINE: usize = 400;
+
+/// The main stream's reads for the liveness cases' reports and their chart:
+/// `[atMs, bytes, events, silenceMs]` per read (or per time slice of `sliceMs`
+/// when there are more than [`MAX_TIMELINE`] reads), with the thresholds judged.
+fn timeline_json(o: &Observation, settings: &Settings) -> Value {
+    let ms = |d: Duration| d.as_millis() as u64;
+    let reads: Vec<Read> = o.reads().collect();
+    let slice = (reads.len() > MAX_TIMELINE)
+        .then(|| (o.ended_at / MAX_TIMELINE as u32).max(Duration::from_millis(1)));
+    let mut rows: Vec<[u64; 4]> = Vec::new();
+    let mut last_slice = None;
+    for r in &reads {
+        let key = slice.map(|w| r.at.as_nanos() / w.as_nanos());
+        match rows.last_mut() {
+            Some(row) if key.is_some() && key == last_slice => {
+                row[1] += r.bytes;
+                row[2] += r.events;
+            }
+            _ => rows.push([ms(r.at), r.bytes, r.events, ms(r.silence)]),
+        }
+        last_slice = key;
+    }
+    json!({
+        "headAtMs": o.head_at.map(ms),
+        "endedAtMs": ms(o.ended_at),
+        "heartbeatMs": ms(settings.heartbeat),
+        "stallMs": ms(settings.stall()),
+        "sliceMs": slice.map(ms),
+        "reads": rows,
+    })
+}
+
 /// Judge one case and build its report.
-pub fn report(case: &Case, verdict: Verdict, obs: &Observations, agent: &str) -> CaseReport {
+pub fn report(
+    case: &Case,
+    verdict: Verdict,
+    obs: &Observations,
+    settings: &Settings,
+    agent: &str,
+) -> CaseReport {
     // DESIGN §7a: a limit that shaped the verdict never leaves it OK.
     let verdict = verdict.shaped_by(&[]);
     let used = used(obs, case.needs);
@@ -462,6 +503,14 @@ pub fn report(case: &Case, verdict: Verdict, obs: &Observations, agent: &str) ->
         "duration": duration.as_millis() as u64,
         "observations": used.iter().map(|(n, o)| observation_json(n, o)).collect::<Vec<_>>(),
     });
+    let mut detail = detail;
+    // The liveness cases (E.3) are judged from the reads' timing: their reports
+    // carry the timeline, which the case page draws.
+    if group == "3" {
+        if let (Some(o), Some(map)) = (obs.main.as_ref(), detail.as_object_mut()) {
+            map.insert("timeline".to_owned(), timeline_json(o, settings));
+        }
+    }
     CaseReport {
         id: case.id.to_owned(),
         sort_key: crate::core::sort_key(case.id),
@@ -490,7 +539,7 @@ pub fn judge_all(
     let cx = Ctx { settings, obs };
     cases
         .iter()
-        .map(|c| report(c, (c.check)(&cx), obs, agent))
+        .map(|c| report(c, (c.check)(&cx), obs, settings, agent))
         .collect()
 }
 

@@ -7,7 +7,7 @@
 use wirecheck_codec::sse::lint::{LineEnding, Rule};
 
 use super::super::case::{
-    Case, Ctx, Need, Verdict, failed, info, is_stream, judged_bytes, ok, stop_limit,
+    Case, Ctx, DataContract, Need, Verdict, failed, info, is_stream, judged_bytes, ok, stop_limit,
 };
 use super::super::observe::Observation;
 use crate::core::Behavior;
@@ -32,9 +32,9 @@ pub const CASES: &[Case] = &[
     },
     Case {
         id: "E.2.3",
-        description: "Line endings are consistent and not a lone CR",
-        rule: "WHATWG SSE §9.2.5: end-of-line = CR LF / CR / LF; legal, but lone CR and mixed endings break many clients (sse.md §6.4)",
-        expectation: "One kind of line ending, LF or CR LF",
+        description: "Line endings are consistent: no lone CR among CR LF lines",
+        rule: "WHATWG SSE §9.2.5: end-of-line = CR LF / CR / LF; each is legal, but mixed endings and a CR alone among CR LF lines (a lost LF, a raw CR in a value) break many clients (sse.md §6.4)",
+        expectation: "One kind of line ending throughout: LF, CR LF or CR",
         needs: &[Need::Main],
         check: line_endings,
     },
@@ -78,6 +78,22 @@ pub const CASES: &[Case] = &[
         needs: &[Need::Main],
         check: event_blocks,
     },
+    Case {
+        id: "E.2.9",
+        description: "No id, event or retry field is repeated inside one event block",
+        rule: "WHATWG SSE §9.2.6: only an empty line dispatches; a second id or event in a block overwrites the first, which is how two events merged by a lost empty line look",
+        expectation: "Each block sets id, event and retry at most once (data may repeat)",
+        needs: &[Need::Main],
+        check: repeated_fields,
+    },
+    Case {
+        id: "E.2.10",
+        description: "Every event's data honours the stream's contract (--data)",
+        rule: "The application's contract: with --data json every event's data is one JSON text (RFC 8259), as a client's JSON.parse(event.data) expects",
+        expectation: "With --data json: every data parses as JSON (heartbeats as comments, JSON on one data line or split cleanly)",
+        needs: &[Need::Main],
+        check: data_contract,
+    },
 ];
 
 /// No stream to check: why.
@@ -102,17 +118,28 @@ fn no_stream(o: &Observation) -> Option<Verdict> {
 /// its own limit is judged up to there, never OK, and FAILED when no event was
 /// dispatched before it: what the server sent never reached a listener.
 fn judge(o: &Observation, rules: &[(Rule, Behavior)], clean: String) -> Verdict {
-    if let Some(v) = no_stream(o) {
+    if let Some(v) = unjudgeable(o) {
         return v;
+    }
+    judged_bytes(o, judge_findings(o, rules, clean))
+}
+
+/// The verdict of every E.2 case for a stream there is nothing to judge in: no
+/// event stream, or one wirecheck stopped at its own limit before any event.
+fn unjudgeable(o: &Observation) -> Option<Verdict> {
+    if let Some(v) = no_stream(o) {
+        return Some(v);
     }
     if let Some(why) = o.stopped_at_limit() {
         if o.dispatched == 0 {
             // WHATWG SSE: dispatch happens at an empty line only; a line or an
             // event without end is never dispatched.
-            return failed(format!("{why}; no event was dispatched")).shaped_by(&stop_limit(o));
+            return Some(
+                failed(format!("{why}; no event was dispatched")).shaped_by(&stop_limit(o)),
+            );
         }
     }
-    judged_bytes(o, judge_findings(o, rules, clean))
+    None
 }
 
 /// [`judge`] on the findings alone.
@@ -195,6 +222,9 @@ const EVENT_BLOCKS: Rules = &[
     (Rule::ReservedEventType, Behavior::NonStrict),
     (Rule::ExtraSpace, Behavior::NonStrict),
 ];
+
+/// The findings E.2.9 judges, each with the verdict it earns.
+const REPEATED: Rules = &[(Rule::RepeatedField, Behavior::NonStrict)];
 
 /// Rules no case fails a stream for: reported in E.2.7's reason (and judged by
 /// E.5.3 when they make a reconnect need a preflight).
@@ -303,6 +333,38 @@ fn event_blocks(cx: &Ctx<'_>) -> Verdict {
     )
 }
 
+fn repeated_fields(cx: &Ctx<'_>) -> Verdict {
+    let o = cx.main();
+    judge(
+        o,
+        REPEATED,
+        "no block sets id, event or retry twice".to_owned(),
+    )
+}
+
+fn data_contract(cx: &Ctx<'_>) -> Verdict {
+    let o = cx.main();
+    if let Some(v) = unjudgeable(o) {
+        return v;
+    }
+    let n = o.dispatched;
+    let v = match cx.settings.data {
+        DataContract::Text => info(format!(
+            "--data text: any data is valid ({n} events); --data json checks a JSON contract"
+        )),
+        DataContract::Json => match o.not_json.first() {
+            _ if n == 0 => info("no event dispatched: nothing to check"),
+            None => ok(format!("all {n} events carry JSON data")),
+            Some(bad) => failed(format!(
+                "{} of {n} events carry data that is not JSON; the first is event {}: {}",
+                o.not_json_count, bad.index, bad.why
+            )),
+        },
+    };
+    // Each event was parsed whole; what limits the verdict is what stopped reading.
+    judged_bytes(o, v)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,6 +380,7 @@ mod tests {
             RETRY_VALUES,
             ID_VALUES,
             EVENT_BLOCKS,
+            REPEATED,
         ]
         .iter()
         .flat_map(|t| t.iter().map(|(r, _)| *r))

@@ -62,6 +62,14 @@ pub const CASES: &[Case] = &[
         needs: &[Need::Main, Need::EndReconnect],
         check: end_then_204,
     },
+    Case {
+        id: "E.4.7",
+        description: "Events carry ids, so a reconnecting client can resume",
+        rule: "WHATWG SSE §9.2.4, §9.2.6: a client sends Last-Event-ID only when an id field set one; without it the server cannot tell what the client missed",
+        expectation: "Events set an id (each its own, for an exact resume)",
+        needs: &[Need::Main],
+        check: ids_for_resume,
+    },
 ];
 
 fn retry_announced(cx: &Ctx<'_>) -> Verdict {
@@ -138,7 +146,7 @@ fn accepted_of(first: &Observation, second: &Option<(String, Observation)>) -> V
     }
     let Some((id, o)) = second else {
         return unimplemented(format!(
-            "no event carried an id in {}: nothing to resume from",
+            "no event carried an id in {}: nothing to resume from (see E.4.7)",
             secs(first.ended_at)
         ));
     };
@@ -271,4 +279,46 @@ fn end_then_204(cx: &Ctx<'_>) -> Verdict {
             response_summary(o)
         )),
     }
+}
+
+fn ids_for_resume(cx: &Ctx<'_>) -> Verdict {
+    let o = cx.main();
+    judged_items(o, ids_of_events(o))
+}
+
+fn ids_of_events(o: &Observation) -> Verdict {
+    if !is_stream(o) {
+        return info("no event stream (see E.1.1 and E.1.2)");
+    }
+    let (mut n, mut without, mut reused) = (0u64, 0u64, 0u64);
+    let mut prev: Option<&str> = None;
+    for (_, _, _, id) in o.events() {
+        n += 1;
+        if id.is_empty() {
+            without += 1;
+        } else if prev == Some(id) {
+            // The last event ID did not change: this event set none of its own.
+            reused += 1;
+        }
+        prev = Some(id);
+    }
+    if n == 0 {
+        return info(format!(
+            "no event in {}: nothing to judge",
+            secs(o.ended_at)
+        ));
+    }
+    if without == n {
+        // §9.2.4: with an empty last event ID, no Last-Event-ID is sent.
+        return non_strict(format!(
+            "none of the {n} events carries an id: a reconnecting client cannot resume (it sends no Last-Event-ID, so what it missed is lost or sent again)"
+        ));
+    }
+    if without + reused > 0 {
+        return info(format!(
+            "{} of {n} events set no id of their own ({without} before any id): a client that reconnects after one of them resumes from an earlier id",
+            without + reused
+        ));
+    }
+    ok(format!("each of the {n} events sets its own id"))
 }
