@@ -30,6 +30,8 @@ struct Naive {
     dated_codes: bool,
     /// Accepts any permessage-deflate offer (and never looks at RSV1).
     accepts_deflate: bool,
+    /// Keeps reading (and echoing) after it sent its Close.
+    reads_after_close: bool,
     head: Vec<u8>,
     open: bool,
     buf: Vec<u8>,
@@ -42,6 +44,7 @@ impl Naive {
         Naive {
             dated_codes,
             accepts_deflate: false,
+            reads_after_close: false,
             head: Vec::new(),
             open: false,
             buf: Vec::new(),
@@ -69,7 +72,7 @@ impl Naive {
 
     /// Take every complete frame off the buffer.
     fn frames(&mut self) {
-        while !self.closed && self.buf.len() >= 2 {
+        while (!self.closed || self.reads_after_close) && self.buf.len() >= 2 {
             let (b0, b1) = (self.buf[0], self.buf[1]);
             let (len, mut at) = match b1 & 0x7f {
                 126 if self.buf.len() >= 4 => {
@@ -137,7 +140,7 @@ impl Naive {
 
 impl memory::Peer for Naive {
     fn receive(&mut self, bytes: &[u8]) {
-        if self.closed {
+        if self.closed && !self.reads_after_close {
             return;
         }
         if self.open {
@@ -245,7 +248,7 @@ fn a_naive_server_fails_the_masking_length_and_close_code_rules() {
             "X.1.3", "X.3.1", "X.3.2", "X.3.3", "X.5.1", "X.5.2", "X.5.3", "X.5.4",
             // In memory nothing probes after the dropped connection (the
             // socket test below does).
-            "X.6.1"
+            "X.6.1", "X.6.2"
         ],
         "{v:#?}"
     );
@@ -282,6 +285,18 @@ fn a_server_that_accepts_any_deflate_offer_fails_the_offers_it_must_decline() {
     // It answers a Ping with RSV1 set.
     assert_eq!(v["X.5.7"].0, Behavior::Failed, "{v:?}");
     assert!(v["X.5.7"].1.contains("pong"), "{v:?}");
+}
+
+#[test]
+fn a_server_that_reads_on_after_its_close_fails_x_6_2() {
+    // It sends its Close (1007) and then still echoes the message behind the
+    // bad one: a data frame after its Close.
+    let v = verdicts_of(|| Naive {
+        reads_after_close: true,
+        ..Naive::new(false)
+    });
+    assert_eq!(v["X.6.2"].0, Behavior::Failed, "{v:?}");
+    assert!(v["X.6.2"].1.contains("RFC 6455 §5.5.1"), "{v:?}");
 }
 
 #[test]

@@ -160,13 +160,13 @@ mod tests {
             ("13", 126),
             ("H", 20),
             ("S", 13),
-            ("X", 20),
+            ("X", 21),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
         .collect();
         assert_eq!(counts, expected);
-        assert_eq!(ALL.len(), 517 + 20 + 20 + 13);
+        assert_eq!(ALL.len(), 517 + 20 + 21 + 13);
         assert_eq!(ALL.iter().filter(|c| c.full_profile).count(), 3);
         assert_eq!(ALL.iter().filter(|c| c.id.is_autobahn()).count(), 517);
     }

@@ -97,7 +97,7 @@ fn non_minimal(id: &str, form: LengthForm, what: &str) -> Case {
     .scoring(Scoring::Informational)
 }
 
-/// Cases X.1.1-X.6.1.
+/// Cases X.1.1-X.6.2.
 pub fn cases() -> Vec<Case> {
     const UNMASKED: &str = "RFC 6455 §5.1: \"The server MUST close the connection upon receiving a frame that is not masked. In this case, a server MAY send a Close frame with a status code of 1002 (protocol error)\".";
     let mut out = vec![
@@ -213,6 +213,18 @@ pub fn cases() -> Vec<Case> {
             ..OpeningSpec::textbook(Expect::Accept)
         }),
     );
+    out.push(Case::new(
+        "X.6.2",
+        "Send a text message that is not UTF-8 (ce ba e1 bd, a 4-byte sequence cut short), and right behind it, in the same write, the text message \"Hello\". The first makes the server fail the connection and send its Close (RFC 6455 §8.1); the second then arrives at a server that has closed. RFC 6455 §5.5.1: \"After sending a Close frame, the endpoint MUST NOT send any more data frames.\"",
+        "The server fails the connection with 1007 and never echoes \"Hello\": neither before its Close (it must not process a message after the failing one) nor after it (FAILED, with the rule).",
+        vec![],
+        super::peer_fails_invalid_utf8(),
+        vec![
+            send(FrameSpec::new(TEXT, b"\xce\xba\xe1\xbd".to_vec())),
+            send(FrameSpec::new(TEXT, HELLO)),
+            Step::kill_after(1.0),
+        ],
+    ));
 
     // X.4: fail-fast UTF-8 inside one large frame.
     let mut bad_start = b"\xc0\xafHello".to_vec();

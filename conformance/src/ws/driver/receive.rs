@@ -94,7 +94,10 @@ impl Driver<'_> {
                         None => (None, None),
                     };
                     self.on_close(code, reason);
-                    return;
+                    // RFC 6455 §5.5.1: nothing may follow the peer's Close. Frames
+                    // behind it in the same read are decoded too (the decoder
+                    // reports them as FrameAfterClose), as in a later read.
+                    continue;
                 }
                 Err(e) => {
                     self.fail_on(e, base + (len - input.len()) as u64);
