@@ -138,16 +138,16 @@ fn a_server_that_swallows_a_decompression_bomb_fails_and_one_without_deflate_is_
     );
 }
 
-/// A server that upgrades every request after `delay` when its head holds a
+/// A server that upgrades every request, after `delay` when its head holds a
 /// run of 1000 spaces (a parser with super-linear time on that shape), and
 /// stops answering anything once it has seen a head of 1000 fields or more
 /// (a crash).
-async fn fragile_server() -> std::net::SocketAddr {
+async fn fragile_server(delay: Duration) -> std::net::SocketAddr {
     let dead = Arc::new(AtomicBool::new(false));
-    ws_server::listen(move |stream| serve(stream, dead.clone())).await
+    ws_server::listen(move |stream| serve(stream, dead.clone(), delay)).await
 }
 
-async fn serve(mut stream: TcpStream, dead: Arc<AtomicBool>) {
+async fn serve(mut stream: TcpStream, dead: Arc<AtomicBool>, delay: Duration) {
     if dead.load(Ordering::SeqCst) {
         return;
     }
@@ -165,7 +165,7 @@ async fn serve(mut stream: TcpStream, dead: Arc<AtomicBool>) {
         return;
     }
     if text.contains(&" ".repeat(1000)) {
-        tokio::time::sleep(Duration::from_secs(3)).await;
+        tokio::time::sleep(delay).await;
     }
     let key = text
         .lines()
@@ -183,7 +183,7 @@ async fn serve(mut stream: TcpStream, dead: Arc<AtomicBool>) {
 
 #[tokio::test(start_paused = true)]
 async fn a_slow_or_fatal_head_fails_its_case() {
-    let addr = fragile_server().await;
+    let addr = fragile_server(Duration::from_secs(3)).await;
     // One at a time: S.2.1 kills the server, so it runs last.
     for (id, why) in [
         ("S.2.3", "super-linear parsing, ReDoS"),
@@ -193,6 +193,32 @@ async fn a_slow_or_fatal_head_fails_its_case() {
         assert_eq!(r.behavior, Behavior::Failed, "{id}: {}", r.result);
         assert!(r.result.contains(why), "{id}: {}", r.result);
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_head_answered_within_the_deadline_but_far_slower_than_a_normal_one_fails() {
+    // 300 ms is under S.2.3's 1 s deadline, but a textbook request is answered
+    // at once: the header costs the parser super-linear time.
+    let addr = fragile_server(Duration::from_millis(300)).await;
+    let r = ws_server::run_one(addr, &case("S.2.3"), Duration::from_secs(60)).await;
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+    assert!(
+        r.result
+            .contains("but the answer took 300.0 ms where a textbook request takes 0.0 ms"),
+        "{}",
+        r.result
+    );
+    // A server that answers that head as fast as any other is not blamed for
+    // its timing (this one then drops the connection instead of echoing).
+    let addr = fragile_server(Duration::ZERO).await;
+    let r = ws_server::run_one(addr, &case("S.2.3"), Duration::from_secs(60)).await;
+    assert!(!r.result.contains("ReDoS"), "{}", r.result);
+    assert!(
+        r.result
+            .contains("(answered in 0.0 ms; a textbook request in 0.0 ms)"),
+        "{}",
+        r.result
+    );
 }
 
 /// Slowloris (S.2.5, `--profile full`): a server with a 10 s head timeout

@@ -57,7 +57,7 @@ fn head(
 ) -> Case {
     let deadline = match within {
         Some(d) => format!(
-            "within {} s (a linear parser needs milliseconds)",
+            "within {} s (a linear parser needs milliseconds), and not 20 times slower (and 100 ms or more) than a textbook request on the same server",
             d.as_secs_f64()
         ),
         None => "within the opening handshake timeout".to_owned(),
