@@ -25,16 +25,10 @@ fi
 
 (cd fuzz && "${cargo[@]}" fuzz build -O)
 
-targets=$(sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -v '^wirecheck-fuzz$')
+# shellcheck source=../fuzz/targets.sh
+. fuzz/targets.sh
+targets=$(fuzz_targets)
 bin_dir="fuzz/target/x86_64-unknown-linux-gnu/release"
-
-dict_for() {
-    case "$1" in
-        sse_*) echo corpus/dict/sse.dict ;;
-        ws_handshake_*|ws_extensions|diff_ws_handshake|http_*|ws_deflate_negotiation) echo corpus/dict/http.dict ;;
-        *) echo corpus/dict/ws.dict ;;
-    esac
-}
 
 zip_dir() { # zip_dir ZIP DIR: the files of DIR, flat, into ZIP
     local zip="$1" dir="$2"
@@ -51,6 +45,6 @@ for t in $targets; do
     if [ -d "corpus/$t" ]; then
         zip_dir "$OUT/${t}_seed_corpus.zip" "corpus/$t"
     fi
-    cp "$(dict_for "$t")" "$OUT/$t.dict"
+    cp "$(fuzz_dict "$t")" "$OUT/$t.dict"
 done
 echo "built: $(echo $targets | wc -w) fuzz targets into $OUT"

@@ -24,19 +24,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds="${1:-60}"
-all="ws_frame_header ws_frame_decoder ws_message_server ws_message_client ws_handshake_request
-ws_handshake_response ws_extensions sse_parser sse_roundtrip diff_ws_server diff_ws_client
-diff_ws_handshake http_chunked http_head ws_deflate_negotiation ws_deflate_inflate"
-targets="${TARGETS:-$all}"
+# shellcheck source=../fuzz/targets.sh
+. fuzz/targets.sh
+targets="${TARGETS:-$(fuzz_targets)}"
 toolchain="${FUZZ_TOOLCHAIN:-+nightly}"
-
-dict_for() {
-    case "$1" in
-        sse_*) echo corpus/dict/sse.dict ;;
-        ws_handshake_*|ws_extensions|diff_ws_handshake|http_*|ws_deflate_negotiation) echo corpus/dict/http.dict ;;
-        *) echo corpus/dict/ws.dict ;;
-    esac
-}
 
 echo "== building fuzz targets (release, debug assertions)"
 (cd fuzz && cargo $toolchain fuzz build -O --debug-assertions)
@@ -50,7 +41,7 @@ for t in $targets; do
     echo "== $t: ${seconds}s"
     log="fuzz/corpus-work/$t.log"
     if (cd fuzz && cargo $toolchain fuzz run -O --debug-assertions "$t" "corpus-work/$t" -- \
-            -max_total_time="$seconds" -dict="../$(dict_for "$t")" -rss_limit_mb=2048 \
+            -max_total_time="$seconds" -dict="../$(fuzz_dict "$t")" -rss_limit_mb=2048 \
             -timeout=10 -jobs=1 -workers=1 -print_final_stats=1) >"$log" 2>&1; then
         grep -E '^stat::(number_of_executed_units|average_exec_per_sec|new_units_added|peak_rss_mb)' "$log" || true
         # Minimise: `cargo fuzz cmin` shrinks the working corpus to a minimal set with
