@@ -89,9 +89,10 @@ for n in "${names[@]}"; do
     run_pids=()
     while read -r label proto path flags; do
         case "$label" in '' | '#'*) continue ;; esac
-        echo "   wirecheck $proto $path $flags"
+        case "$proto" in ws) scheme=ws ;; *) scheme=http ;; esac
+        echo "   wirecheck $proto $scheme://127.0.0.1:$port$path $flags"
         # shellcheck disable=SC2086
-        "$bin" "$proto" "http://127.0.0.1:$port$path" --agent "$n" --format json $flags \
+        "$bin" "$proto" "$scheme://127.0.0.1:$port$path" --agent "$n" --format json $flags \
             --report-dir "$work/reports/$n/$label" >"$work/results/$n.$label.json" \
             2>"$work/results/$n.$label.err" &
         run_pids+=($!)
