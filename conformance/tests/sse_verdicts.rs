@@ -75,6 +75,8 @@ async fn a_silence_that_ends_in_a_burst_fails_e_3_3_with_the_timeline() {
         "{rows:?}"
     );
     assert_eq!(detail["timeline"]["heartbeatMs"], 15_000);
+    // The chart shades bursts by the judge's own threshold, carried in the JSON.
+    assert_eq!(detail["timeline"]["burstEvents"], 3);
 }
 
 #[tokio::test(start_paused = true)]

@@ -20,8 +20,6 @@ const LEFT: f64 = 48.0;
 const RIGHT: f64 = 12.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 24.0;
-/// The fewest events in one read after a silence that count as a burst (as E.3.3).
-const BURST: u64 = 3;
 
 /// Seconds with one decimal.
 fn s(ms: u64) -> String {
@@ -46,6 +44,8 @@ pub fn render(out: &mut String, tl: &Value) {
     let end = num("endedAtMs").unwrap_or(0).max(1);
     let heartbeat = num("heartbeatMs").unwrap_or(u64::MAX);
     let stall = num("stallMs").unwrap_or(u64::MAX);
+    // The judge's burst size, as the case JSON carries it (never shaded without it).
+    let burst = num("burstEvents").unwrap_or(u64::MAX);
     let most = rows.iter().map(|r| r[2]).max().unwrap_or(0).max(1);
     let (pw, ph) = (WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM);
     let x = |ms: u64| LEFT + (ms.min(end) as f64 / end as f64) * pw;
@@ -63,7 +63,7 @@ pub fn render(out: &mut String, tl: &Value) {
         let [at, _, events, silence] = *r;
         let colour = if silence > heartbeat {
             "#f5c6cb"
-        } else if silence >= stall && events >= BURST {
+        } else if silence >= stall && events >= burst {
             "#ffe0b2"
         } else {
             continue;
@@ -121,13 +121,14 @@ pub fn render(out: &mut String, tl: &Value) {
         out,
         "<p class=\"muted\">One bar per read{}: its height is the events it completed (grey: bytes but no complete event). \
          The dashed line is the response head. Shaded: a silence longer than the {} heartbeat (red), \
-         a silence of {} or more that ended in a burst of {BURST} or more events (orange).</p>",
+         a silence of {} or more that ended in a burst of {} or more events (orange).</p>",
         num("sliceMs").map_or(String::new(), |w| format!(
             " (reads summed per {} ms slice)",
             w
         )),
         s(heartbeat.min(u64::MAX / 2)),
         s(stall.min(u64::MAX / 2)),
+        burst,
     );
     out.push_str("<details><summary>Reads</summary><table class=\"events\"><tr><th>at</th><th>silence before</th><th>bytes</th><th>events</th></tr>");
     for r in &rows {
@@ -151,7 +152,7 @@ mod tests {
     #[test]
     fn a_burst_after_a_silence_is_shaded_and_every_read_is_a_bar() {
         let tl = json!({
-            "headAtMs": 5, "endedAtMs": 20_000, "heartbeatMs": 15_000, "stallMs": 1000,
+            "headAtMs": 5, "endedAtMs": 20_000, "heartbeatMs": 15_000, "stallMs": 1000, "burstEvents": 3,
             "sliceMs": null,
             "reads": [[10, 20, 0, 5], [14_010, 4200, 70, 14_000], [14_110, 60, 1, 100]],
         });

@@ -439,16 +439,13 @@ impl Observation {
     }
 
     /// A value quoted in a reason: at most 80 bytes of it, marked when cut.
-    fn keep_short(&self, value: &str) -> String {
-        let mut end = value.len().min(80);
-        while !value.is_char_boundary(end) {
-            end -= 1;
+    fn keep_short(value: &str) -> String {
+        let kept = prefix(value, 80);
+        if kept.len() < value.len() {
+            format!("{kept}…")
+        } else {
+            kept.to_owned()
         }
-        let mut s = value[..end].to_owned();
-        if end < value.len() {
-            s.push('…');
-        }
-        s
     }
 
     /// A value to keep: at most [`MAX_VALUE`] bytes of it.
@@ -457,11 +454,7 @@ impl Observation {
             return value.to_owned();
         }
         self.values_cut += 1;
-        let mut end = MAX_VALUE;
-        while !value.is_char_boundary(end) {
-            end -= 1;
-        }
-        value[..end].to_owned()
+        prefix(value, MAX_VALUE).to_owned()
     }
 
     /// Keep a parser item if within [`MAX_ITEMS`] and [`MAX_VALUES`]; count it
@@ -488,8 +481,8 @@ impl Observation {
             if let Err(err) = serde_json::from_str::<serde::de::IgnoredAny>(&e.data) {
                 self.not_json_count += 1;
                 if self.not_json.len() < MAX_NOT_JSON {
-                    let data = self.keep_short(&e.data);
-                    let id = self.keep_short(&e.last_event_id);
+                    let data = Self::keep_short(&e.data);
+                    let id = Self::keep_short(&e.last_event_id);
                     self.not_json.push(NotJson {
                         index: self.dispatched,
                         why: format!(
@@ -934,6 +927,16 @@ impl Body {
         }
         None
     }
+}
+
+/// The longest prefix of `value` of at most `max` bytes that ends on a character
+/// boundary.
+fn prefix(value: &str, max: usize) -> &str {
+    let mut end = value.len().min(max);
+    while !value.is_char_boundary(end) {
+        end -= 1;
+    }
+    &value[..end]
 }
 
 /// A URL for a one-line message: at most 120 characters.

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use tokio::sync::{Notify, Semaphore};
 
 use super::case::{Case, Ctx, Need, Observations, Settings, Verdict};
+use super::cases::e3_liveness::BURST;
 use super::cases::group_name;
 use super::observe::{End, Observation, Read, Request, Seen, Stop, eventsource_request, observe};
 use crate::core::{CaseReport, Detail};
@@ -469,6 +470,7 @@ fn timeline_json(o: &Observation, settings: &Settings) -> Value {
         "endedAtMs": ms(o.ended_at),
         "heartbeatMs": ms(settings.heartbeat),
         "stallMs": ms(settings.stall()),
+        "burstEvents": BURST,
         "sliceMs": slice.map(ms),
         "reads": rows,
     })

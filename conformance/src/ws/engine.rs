@@ -267,10 +267,9 @@ async fn time_opening(target: &Target, cfg: &EngineConfig, case: &Case) -> Optio
             .unwrap_or(cfg.open_handshake_timeout)
             .min(cfg.open_handshake_timeout),
     );
-    let began = Instant::now();
-    match timeout(limit, open(target, cfg.tls.as_ref(), &mut hs)).await {
-        Ok(_) => Some(began.elapsed()),
-        Err(_) => None,
+    match open_timed(target, cfg, &mut hs, limit).await {
+        (took, Some(_)) => Some(took),
+        (_, None) => None,
     }
 }
 
@@ -281,14 +280,33 @@ async fn probe(target: &Target, cfg: &EngineConfig) -> Result<Duration, String> 
     let request = opening_request(target, cfg, Rng::from_seed(Rng::os_seed()).nonce());
     let mut hs = ClientOpening::textbook(request)?;
     let limit = cfg.scaled(cfg.open_handshake_timeout);
-    let began = Instant::now();
-    match timeout(limit, open(target, cfg.tls.as_ref(), &mut hs)).await {
-        Ok(Ok((_, Progress::Open(_)))) => Ok(began.elapsed()),
-        Ok(Ok((_, Progress::Refused { status, .. }))) => Err(format!("it answered {status}")),
-        Ok(Ok((_, other))) => Err(format!("{other:?}")),
-        Ok(Err(why)) => Err(why),
-        Err(_) => Err(format!("no answer within {:.1} s", limit.as_secs_f64())),
+    match open_timed(target, cfg, &mut hs, limit).await {
+        (took, Some(Ok((_, Progress::Open(_))))) => Ok(took),
+        (_, Some(Ok((_, Progress::Refused { status, .. })))) => {
+            Err(format!("it answered {status}"))
+        }
+        (_, Some(Ok((_, other)))) => Err(format!("{other:?}")),
+        (_, Some(Err(why))) => Err(why),
+        (_, None) => Err(format!("no answer within {:.1} s", limit.as_secs_f64())),
     }
+}
+
+/// [`open`] within `limit`: how long it took (connect included), and what came
+/// of it (`None`: nothing within the limit).
+async fn open_timed(
+    target: &Target,
+    cfg: &EngineConfig,
+    hs: &mut ClientOpening,
+    limit: Duration,
+) -> (
+    Duration,
+    Option<Result<(crate::net::Stream, Progress), String>>,
+) {
+    let began = Instant::now();
+    let opened = timeout(limit, open(target, cfg.tls.as_ref(), hs))
+        .await
+        .ok();
+    (began.elapsed(), opened)
 }
 
 /// One case; with the time the server took to answer its opening request
@@ -326,26 +344,25 @@ async fn run_case_once(
     let limit = cfg.scaled(answer_within.map_or(cfg.open_handshake_timeout, |d| {
         d.min(cfg.open_handshake_timeout)
     }));
-    let began = Instant::now();
-    let opened = timeout(limit, open(target, cfg.tls.as_ref(), &mut hs)).await;
-    let answered = Some(began.elapsed());
+    let (took, opened) = open_timed(target, cfg, &mut hs, limit).await;
+    let answered = Some(took);
     result.http_response = String::from_utf8_lossy(hs.head()).into_owned();
     let (stream, leftover, verdict) = match opened {
-        Ok(Ok((stream, Progress::Open(leftover)))) => {
+        Some(Ok((stream, Progress::Open(leftover)))) => {
             let verdict = case
                 .opening
                 .as_ref()
                 .and_then(|s| opening::judge(s.expect, &Progress::Open(Vec::new())));
             (stream, leftover, verdict)
         }
-        Ok(Ok((_, progress))) => {
+        Some(Ok((_, progress))) => {
             return (opening::finish_refused(case, result, &progress), answered);
         }
-        Ok(Err(why)) => {
+        Some(Err(why)) => {
             let failed = Progress::Failed(why);
             return (opening::finish_refused(case, result, &failed), answered);
         }
-        Err(_) => {
+        None => {
             result.close.was_open_handshake_timeout = true;
             let mut why = format!(
                 "no complete opening handshake within {:.1} s ({} bytes of response received)",

@@ -228,13 +228,12 @@ fn heartbeat_of(cx: &Ctx<'_>, o: &Observation) -> Verdict {
     let mut prev = o.head_at.unwrap_or_default();
     let mut longest = Duration::ZERO;
     let mut at = prev;
-    for a in &o.arrivals {
-        let gap = a.at.saturating_sub(prev);
-        if gap > longest {
-            longest = gap;
+    for r in o.reads() {
+        if r.silence > longest {
+            longest = r.silence;
             at = prev;
         }
-        prev = a.at;
+        prev = r.at;
     }
     // The silence after the last read counts too, when wirecheck ended it.
     let tail = o.ended_at.saturating_sub(prev);
