@@ -120,6 +120,30 @@ fn the_level_decides_the_block_type_and_every_level_inflates() {
     }
 }
 
+/// RFC 7692 §7.2.3.6: an empty message is the single byte 00. zlib writes
+/// nothing for a flush that follows a flush, so an empty message after any
+/// message came out empty, and two of them in a row inflated as a stored block
+/// of 0xff00 bytes (found by the round-trip property below). Every level and
+/// window, with context takeover: each empty message is 00 and the stream goes on.
+#[test]
+fn rfc7692_7_2_3_6_empty_messages_in_a_row_are_one_zero_byte_each() {
+    for bits in [8u8, 9, 15] {
+        let d = dir(false, bits);
+        let mut c = Compressor::new(d);
+        let mut x = Decompressor::new(d);
+        for m in [&b"abc"[..], b"", b"", b"", b"x", b""] {
+            let mut wire = Vec::new();
+            c.compress(m, &mut wire);
+            if m.is_empty() {
+                assert_eq!(wire, [0x00], "bits {bits}");
+            }
+            let mut out = Vec::new();
+            x.decompress(&wire, m.len(), &mut out).expect("inflates");
+            assert_eq!(out, m, "bits {bits}");
+        }
+    }
+}
+
 #[test]
 fn garbage_is_corrupt_with_1007() {
     let mut d = Decompressor::new(dir(false, 15));

@@ -130,6 +130,13 @@ impl Compressor {
         // §7.2.1: the sync flush ends with an empty stored block, 00 00 ff ff.
         if out[start..].ends_with(&TAIL) {
             out.truncate(out.len() - TAIL.len());
+        } else if out.len() == start {
+            // zlib writes nothing for a flush right after a flush (an empty
+            // message following another message), and an empty payload would
+            // inflate as the start of a stored block whose length is the
+            // restored tail. §7.2.3.6: an empty message is the single byte 00
+            // (an empty stored block, BFINAL 0, its tail removed).
+            out.push(0x00);
         }
         // §7.1.1: without context takeover, each message starts a fresh stream.
         if self.no_context_takeover {
