@@ -11,6 +11,8 @@
 //! `sse::command`, `main`) ties them together. `tests/layering.rs` checks it.
 #![forbid(unsafe_code)]
 
+pub mod client;
+pub mod clients;
 pub mod command;
 pub mod core;
 pub mod decode;

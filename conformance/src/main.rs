@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use wirecheck::serve::Server;
-use wirecheck::{command, decode, report, serve, sse, ws};
+use wirecheck::{client, clients, command, decode, report, serve, sse, ws};
 
 /// Exit code for usage and configuration errors (DESIGN §3).
 const EXIT_USAGE: u8 = 2;
@@ -39,9 +39,79 @@ enum Command {
     Ws(WsArgs),
     /// Validate a Server-Sent Events server (the reference server when no URL is given).
     Sse(SseArgs),
+    /// Test a client: serve Autobahn's fuzzingserver protocol, or run the client command after `--`.
+    #[command(subcommand)]
+    Clients(ClientsCommand),
+    /// Reference clients, built on the codec.
+    #[command(subcommand)]
+    Client(ClientCommand),
     /// List case ids and descriptions.
     #[command(subcommand)]
     Cases(CasesCommand),
+}
+
+#[derive(Subcommand)]
+enum ClientsCommand {
+    /// Test a WebSocket client with Autobahn's cases, roles reversed.
+    Ws(ClientsWsArgs),
+}
+
+#[derive(Subcommand)]
+enum ClientCommand {
+    /// Drive a fuzzing server (`wirecheck clients ws`, or Autobahn's) as a client library's test
+    /// driver does: every case, echoing, then `/updateReports`.
+    Ws(ClientWsArgs),
+}
+
+#[derive(Args)]
+struct ClientWsArgs {
+    /// The fuzzing server (ws://host:port).
+    url: String,
+    /// The agent name the server reports the results under.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "wirecheck-reference-client"
+    )]
+    agent: String,
+}
+
+#[derive(Args)]
+struct ClientsWsArgs {
+    /// The port to listen on (default 9001, Autobahn's; a free one when a command is given).
+    #[arg(long, value_name = "N")]
+    port: Option<u16>,
+    /// The IP address to listen on. Only loopback unless given explicitly.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    host: IpAddr,
+    /// Run only the cases these patterns select (comma-separated, e.g. `1.*,6.4.*`).
+    #[arg(long, value_delimiter = ',', value_name = "PAT,..")]
+    cases: Vec<String>,
+    /// Skip the cases these patterns select.
+    #[arg(long, value_delimiter = ',', value_name = "PAT,..")]
+    exclude: Vec<String>,
+    /// Judge only this agent's results (default: every agent that ran a case).
+    #[arg(long, value_name = "NAME")]
+    agent: Option<String>,
+    /// Where to write the reports.
+    #[arg(long, value_name = "DIR", default_value = "wirecheck-reports/clients")]
+    report_dir: PathBuf,
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = command::Format::Text)]
+    format: command::Format,
+    /// Fail the run on NON-STRICT results too.
+    #[arg(long)]
+    strict: bool,
+    /// Multiply every timeout and case timer (for slow clients or machines).
+    #[arg(long, value_name = "F", default_value_t = 1.0)]
+    timeout_scale: f64,
+    /// When to colour the summary.
+    #[arg(long, value_enum, default_value_t = report::ColorChoice::Auto)]
+    color: report::ColorChoice,
+    /// The client command to test, `{url}` in its arguments replaced by the server's URL (also in
+    /// $WIRECHECK_URL).
+    #[arg(last = true, value_name = "CMD ARG...")]
+    command: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -472,6 +542,32 @@ fn main() -> ExitCode {
             ExitCode::from(ws::command::list_cases(pattern.as_deref()))
         }
         Command::Ws(args) => validate_ws(args),
+        Command::Clients(ClientsCommand::Ws(args)) => {
+            let opts = clients::ws::ClientsOptions {
+                run: command::RunOptions {
+                    url: None,
+                    cases: args.cases,
+                    exclude: args.exclude,
+                    jobs: 1,
+                    agent: args.agent,
+                    report_dir: args.report_dir,
+                    format: args.format,
+                    strict: args.strict,
+                    timeout_scale: args.timeout_scale,
+                    origin: None,
+                    headers: Vec::new(),
+                    color: args.color,
+                    insecure: false,
+                },
+                host: args.host,
+                port: args.port,
+                command: args.command,
+            };
+            block_on(async { ExitCode::from(clients::ws::run_clients_ws(opts).await) })
+        }
+        Command::Client(ClientCommand::Ws(args)) => block_on(async {
+            ExitCode::from(client::ws::run_client_ws(&args.url, &args.agent).await)
+        }),
         Command::Sse(args) => validate_sse(args),
         Command::Cases(CasesCommand::Sse { pattern }) => {
             ExitCode::from(sse::command::list_cases(pattern.as_deref()))

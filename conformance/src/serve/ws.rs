@@ -351,7 +351,7 @@ async fn echo(
 /// rule's close code (§7.1.7). Returns `true` when the connection is finished:
 /// the close handshake is complete, or the connection failed (its Close is
 /// queued): the server then closes TCP (§7.1.1).
-fn respond(conn: &mut Connection, mut input: &mut [u8]) -> bool {
+pub fn respond(conn: &mut Connection, mut input: &mut [u8]) -> bool {
     loop {
         match conn.receive(&mut input) {
             Ok(Some((Event::Message { kind, data, .. }, tx))) => {

@@ -425,20 +425,52 @@ where
     result.started = SystemTime::now();
     let mut stream = stream;
     let mut hs = ServerOpening::default();
+    let accepted = read_opening(&mut stream, &mut hs, cfg).await;
+    serve_opened(stream, cfg, case, result, &hs, accepted).await
+}
+
+/// Read a client's opening request and write what `hs` answers, within the
+/// opening handshake timeout; a [`ServerOpening::routed`] one stops at a valid
+/// request ([`Progress::More`], [`ServerOpening::pending`]) for the caller to
+/// answer and call this again. `Err` is the timeout, with the reason.
+pub async fn read_opening<S>(
+    stream: &mut S,
+    hs: &mut ServerOpening,
+    cfg: &EngineConfig,
+) -> Result<Progress, String>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     let limit = cfg.scaled(cfg.open_handshake_timeout);
-    let accepted = timeout(limit, accept(&mut stream, &mut hs)).await;
+    timeout(limit, accept(stream, hs)).await.map_err(|_| {
+        format!(
+            "no complete opening handshake within {:.1} s ({} bytes of request received)",
+            limit.as_secs_f64(),
+            hs.head().len()
+        )
+    })
+}
+
+/// Drive `case` on a connection whose opening `hs` ended as `accepted`
+/// ([`read_opening`]): the case's result, its request and response kept.
+pub async fn serve_opened<S>(
+    stream: S,
+    cfg: &EngineConfig,
+    case: &Case,
+    mut result: CaseResult,
+    hs: &ServerOpening,
+    accepted: Result<Progress, String>,
+) -> CaseResult
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     result.http_request = kept_request(hs.head());
     result.http_response = String::from_utf8_lossy(hs.response()).into_owned();
     let leftover = match accepted {
         Ok(Progress::Open(leftover)) => leftover,
         Ok(progress) => return opening::finish_refused(case, result, &progress),
-        Err(_) => {
+        Err(why) => {
             result.close.was_open_handshake_timeout = true;
-            let why = format!(
-                "no complete opening handshake within {:.1} s ({} bytes of request received)",
-                limit.as_secs_f64(),
-                hs.head().len()
-            );
             return opening::finish_unopened(case, result, why);
         }
     };
@@ -470,7 +502,7 @@ where
 
 /// Connect and perform the client's opening handshake. Returns the stream and
 /// how the handshake ended, or why connecting failed.
-async fn open(
+pub async fn open(
     target: &Target,
     tls: Option<&Arc<rustls::ClientConfig>>,
     hs: &mut ClientOpening,
@@ -520,19 +552,54 @@ where
             Ok(n) => n,
             Err(e) => return Progress::Failed(format!("reading the handshake request: {e}")),
         };
-        let mut progress = hs.handle_input(&buf[..n]);
-        while let Some(bytes) = hs.transmit() {
-            match stream.write(bytes).await {
-                Ok(0) | Err(_) => {
-                    return Progress::Failed("cannot send the handshake response".into());
-                }
-                Ok(n) => progress = hs.written(n),
-            }
+        let progress = hs.handle_input(&buf[..n]);
+        if hs.pending().is_some() {
+            return Progress::More;
         }
+        let progress = answer(stream, hs, progress).await;
         if progress != Progress::More {
             return progress;
         }
     }
+}
+
+/// Write what `hs` answers; the outcome once it is out (`progress` if there is
+/// nothing to write).
+async fn answer<S>(stream: &mut S, hs: &mut ServerOpening, mut progress: Progress) -> Progress
+where
+    S: AsyncWrite + Unpin,
+{
+    while let Some(bytes) = hs.transmit() {
+        match stream.write(bytes).await {
+            Ok(0) | Err(_) => {
+                return Progress::Failed("cannot send the handshake response".into());
+            }
+            Ok(n) => progress = hs.written(n),
+        }
+    }
+    progress
+}
+
+/// Write the answer [`ServerOpening::accept`] or [`ServerOpening::refuse`]
+/// gave a routed request, within the opening handshake timeout.
+pub async fn send_answer<S>(
+    stream: &mut S,
+    hs: &mut ServerOpening,
+    cfg: &EngineConfig,
+    progress: Progress,
+) -> Result<Progress, String>
+where
+    S: AsyncWrite + Unpin,
+{
+    let limit = cfg.scaled(cfg.open_handshake_timeout);
+    timeout(limit, answer(stream, hs, progress))
+        .await
+        .map_err(|_| {
+            format!(
+                "the client did not read the handshake response within {:.1} s",
+                limit.as_secs_f64()
+            )
+        })
 }
 
 /// Feed `driver` from `stream` until the case is done; the work slot is given

@@ -28,6 +28,7 @@ pub mod command;
 pub mod data_sets;
 pub mod driver;
 pub mod engine;
+pub mod fuzzingserver;
 pub mod origin;
 pub mod report;
 pub mod result;

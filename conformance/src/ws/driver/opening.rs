@@ -9,9 +9,10 @@
 //! and judges the response by the case's expectation ([`Expect`]). As a server
 //! it reads a request, validates it with the codec, and answers 101 or 400.
 
+use wirecheck_codec::http::write::{write_field, write_status_line};
 use wirecheck_codec::ws::handshake::{
-    AcceptResponse, ClientRequest, Extension, RequestParser, ResponseParser, accept_key,
-    error_response, parse_extensions,
+    AcceptResponse, ClientRequest, Extension, RequestParser, ResponseParser, UpgradeRequest,
+    accept_key, error_response, parse_extensions,
 };
 
 use wirecheck_codec::ws::deflate::{Agreed, validate_response};
@@ -414,6 +415,11 @@ fn informational(case: &Case, result: &mut CaseResult, what: &str) {
 }
 
 /// The server side: reads the request and answers it.
+///
+/// [`ServerOpening::default`] answers every valid request with 101 at once. A
+/// [`ServerOpening::routed`] one stops at a valid request ([`Self::pending`])
+/// for its owner to look at (the fuzzing server routes by the request-target)
+/// and answer with [`Self::accept`] or [`Self::refuse`].
 #[derive(Debug, Default)]
 pub struct ServerOpening {
     parser: RequestParser,
@@ -422,9 +428,77 @@ pub struct ServerOpening {
     offset: usize,
     /// What the handshake comes to once the response is written.
     outcome: Option<Progress>,
+    /// Valid requests wait for [`Self::accept`] or [`Self::refuse`].
+    routed: bool,
+    /// The valid request waiting for an answer, and the bytes after its head.
+    pending: Option<(UpgradeRequest, Vec<u8>)>,
 }
 
 impl ServerOpening {
+    /// A server side that stops at a valid request for its owner to answer.
+    pub fn routed() -> Self {
+        ServerOpening {
+            routed: true,
+            ..ServerOpening::default()
+        }
+    }
+
+    /// The valid request waiting for an answer ([`Self::routed`]).
+    pub fn pending(&self) -> Option<&UpgradeRequest> {
+        self.pending.as_ref().map(|(r, _)| r)
+    }
+
+    /// Answer the pending request with 101 Switching Protocols (RFC 6455
+    /// §4.2.2 item 5), `headers` added; the outcome once it is written.
+    pub fn accept(&mut self, headers: &[(&str, &str)]) -> Progress {
+        let Some((request, leftover)) = self.pending.take() else {
+            return self.progress();
+        };
+        let mut answer = AcceptResponse::new(&request);
+        for (k, v) in headers {
+            answer = answer.header(k, v);
+        }
+        match answer.encode() {
+            Ok(response) => {
+                self.response = response;
+                self.outcome = Some(Progress::Open(leftover));
+            }
+            Err(e) => self.fail(e.to_string(), &e),
+        }
+        self.progress()
+    }
+
+    /// Refuse the pending request with `status` and `reason` as the reason
+    /// phrase (a line of text, also the body), and fail the opening with it.
+    pub fn refuse(&mut self, status: u16, reason: &str) -> Progress {
+        self.pending = None;
+        let phrase: String = reason
+            .chars()
+            .map(|c| if c.is_ascii_graphic() { c } else { ' ' })
+            .collect();
+        let body = format!("{phrase}\n");
+        let mut out = Vec::new();
+        let written = write_status_line(&mut out, status, &phrase)
+            .and_then(|()| write_field(&mut out, "Content-Type", b"text/plain; charset=utf-8"))
+            .and_then(|()| {
+                write_field(
+                    &mut out,
+                    "Content-Length",
+                    body.len().to_string().as_bytes(),
+                )
+            })
+            .and_then(|()| write_field(&mut out, "Connection", b"close"));
+        if written.is_err() {
+            // The status is a constant of ours and the phrase is printable ASCII.
+            out = b"HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\n".to_vec();
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(body.as_bytes());
+        self.response = out;
+        self.outcome = Some(Progress::Failed(format!("refused with {status}: {reason}")));
+        self.progress()
+    }
+
     /// The request head received so far, for the report.
     pub fn head(&self) -> &[u8] {
         &self.head
@@ -455,6 +529,10 @@ impl ServerOpening {
 
     /// Bytes of the request arrived.
     pub fn handle_input(&mut self, bytes: &[u8]) -> Progress {
+        if let Some((_, rest)) = self.pending.as_mut() {
+            rest.extend_from_slice(bytes);
+            return Progress::More;
+        }
         if self.outcome.is_some() {
             // RFC 6455 §4.1: the client waits for the response before it sends
             // frames; bytes before it is written are kept for the connection.
@@ -472,6 +550,10 @@ impl ServerOpening {
                 self.head.extend_from_slice(&bytes[..parsed.consumed]);
                 let leftover = bytes[parsed.consumed..].to_vec();
                 match parsed.value.validate() {
+                    Ok(upgrade) if self.routed => {
+                        self.pending = Some((upgrade, leftover));
+                        return Progress::More;
+                    }
                     Ok(upgrade) => match AcceptResponse::new(&upgrade).encode() {
                         Ok(response) => {
                             self.response = response;

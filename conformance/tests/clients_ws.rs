@@ -1,0 +1,311 @@
+//! `wirecheck clients ws`: the fuzzing server speaks Autobahn's driver protocol
+//! (autobahn.md §8) to clients written here, judges broken ones, and the
+//! `-- CMD` mode maps what the client did onto the exit codes (DESIGN §3).
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio_tungstenite::tungstenite::Message;
+use wirecheck::core::Behavior;
+use wirecheck::ws::cases;
+use wirecheck::ws::engine::EngineConfig;
+use wirecheck::ws::fuzzingserver::client_cases;
+use wirecheck::ws::fuzzingserver::server::{FuzzingServer, Results, Served};
+use wirecheck::ws::run::select;
+
+mod support;
+use support::{temp_dir, wirecheck};
+
+struct Fuzzer {
+    url: String,
+    stop: Option<oneshot::Sender<()>>,
+    served: tokio::task::JoinHandle<Served>,
+    updates: Arc<Mutex<Vec<Results>>>,
+}
+
+impl Fuzzer {
+    async fn start(pattern: &str) -> Fuzzer {
+        let selected =
+            select(client_cases(cases::all()), &[pattern.to_owned()], &[]).expect("a selection");
+        let updates = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&updates);
+        let server = FuzzingServer::bind(
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+            selected,
+            EngineConfig::default(),
+            Arc::new(move |r: &Results| {
+                seen.lock().expect("lock").push(r.clone());
+                Ok(())
+            }),
+        )
+        .await
+        .expect("bind");
+        let url = format!("ws://{}", server.local_addr().expect("addr"));
+        let (tx, rx) = oneshot::channel::<()>();
+        let served = tokio::spawn(server.serve(
+            async {
+                let _ = rx.await;
+            },
+            Duration::from_secs(5),
+        ));
+        Fuzzer {
+            url,
+            stop: Some(tx),
+            served,
+            updates,
+        }
+    }
+
+    async fn finish(mut self) -> Served {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.served.await.expect("the server ends")
+    }
+}
+
+/// Connect to `path`, collect the text messages until the server closes.
+async fn texts(url: &str, path: &str) -> Vec<String> {
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("{url}{path}"))
+        .await
+        .expect("the fuzzing server accepts");
+    let mut out = Vec::new();
+    while let Some(Ok(m)) = ws.next().await {
+        if let Message::Text(t) = m {
+            out.push(t.to_string());
+        }
+    }
+    out
+}
+
+/// A conforming client (tungstenite): echo every message until closed.
+async fn echo(url: &str, path: &str) {
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("{url}{path}"))
+        .await
+        .expect("the fuzzing server accepts");
+    while let Some(Ok(m)) = ws.next().await {
+        if m.is_text() || m.is_binary() {
+            let _ = ws.send(m).await;
+        }
+    }
+}
+
+/// Send a raw opening request for `target`; the response head and the rest.
+async fn raw(addr: &str, target: &str) -> (String, TcpStream) {
+    let mut s = TcpStream::connect(addr).await.expect("connect");
+    let req = format!(
+        "GET {target} HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    s.write_all(req.as_bytes()).await.expect("write");
+    let mut head = Vec::new();
+    let mut b = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && s.read(&mut b).await.expect("read") == 1 {
+        head.push(b[0]);
+    }
+    (String::from_utf8_lossy(&head).into_owned(), s)
+}
+
+#[tokio::test]
+async fn the_driver_protocol_counts_informs_runs_reports_and_tells_status() {
+    let f = Fuzzer::start("1.1.*").await;
+    assert_eq!(texts(&f.url, "/getCaseCount").await, ["8"]);
+    let description = cases::all()
+        .into_iter()
+        .find(|c| c.id.to_string() == "1.1.2")
+        .expect("1.1.2")
+        .description;
+    assert_eq!(
+        texts(&f.url, "/getCaseInfo?case=2").await,
+        [format!(
+            "{{\"id\": \"1.1.2\", \"description\": {}}}",
+            serde_json::Value::from(description)
+        )]
+    );
+    for n in 1..=8 {
+        echo(&f.url, &format!("/runCase?case={n}&agent=tung")).await;
+    }
+    // casetuple runs a case by its id; a rerun replaces the result.
+    echo(&f.url, "/runCase?casetuple=1.1.3&agent=tung").await;
+    assert_eq!(
+        texts(&f.url, "/getCaseStatus?case=8&agent=tung").await,
+        [r#"{"behavior": "OK"}"#]
+    );
+    assert!(texts(&f.url, "/updateReports?agent=tung").await.is_empty());
+    let updates = f.updates.lock().expect("lock").clone();
+    assert_eq!(updates.len(), 1, "one report update");
+    let served = f.finish().await;
+    let results = &served.results["tung"];
+    assert_eq!(results.len(), 8);
+    for r in results {
+        assert_eq!(r.behavior, Behavior::Ok, "{}: {}", r.id, r.result);
+        assert!(r.close.is_server, "{}: isServer", r.id);
+    }
+    assert_eq!(updates[0]["tung"].len(), 8);
+}
+
+#[tokio::test]
+async fn bad_parameters_are_refused_with_the_originals_500_and_reason() {
+    let f = Fuzzer::start("1.1.*").await;
+    let addr = f.url.trim_start_matches("ws://").to_owned();
+    for (target, status) in [
+        ("/runCase?case=1", "HTTP/1.1 500 need agent to run case"),
+        ("/runCase?case=9&agent=a", "HTTP/1.1 500 case 9 not found"),
+        (
+            "/runCase?casetuple=2.1&agent=a",
+            "HTTP/1.1 500 invalid test case tuple 2.1",
+        ),
+        ("/getCaseInfo", "HTTP/1.1 500 need case to get info"),
+        ("/echo", "HTTP/1.1 404 no such path"),
+    ] {
+        let (head, _) = raw(&addr, target).await;
+        assert!(head.starts_with(status), "{target}: {head}");
+    }
+    let served = f.finish().await;
+    assert!(served.results.is_empty(), "no case ran");
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_mask_or_does_not_echo_fails() {
+    let f = Fuzzer::start("1.1.1").await;
+    let addr = f.url.trim_start_matches("ws://").to_owned();
+    // 1.1.1 sends an empty text message: echo it unmasked (RFC 6455 §5.1:
+    // the server must fail the connection, 1002).
+    let (head, mut s) = raw(&addr, "/runCase?case=1&agent=unmasked").await;
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    s.write_all(&[0x81, 0x00]).await.expect("write");
+    let mut rest = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut rest)).await;
+    // A client that only listens: the echo never comes.
+    let (head, mut s) = raw(&addr, "/runCase?case=1&agent=silent").await;
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    let mut rest = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(30), s.read_to_end(&mut rest)).await;
+    let served = f.finish().await;
+    let unmasked = &served.results["unmasked"][0];
+    assert_eq!(unmasked.behavior, Behavior::Failed, "{}", unmasked.result);
+    assert_eq!(unmasked.close.local_close_code, Some(1002), "{unmasked:?}");
+    let silent = &served.results["silent"][0];
+    assert_eq!(silent.behavior, Behavior::Failed, "{}", silent.result);
+}
+
+fn run_cmd(dir: &support::TempDir, cases: &str, cmd: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "clients",
+        "ws",
+        "--cases",
+        cases,
+        "--report-dir",
+        dir.to_str().expect("UTF-8 path"),
+        "--",
+    ];
+    args.extend_from_slice(cmd);
+    wirecheck(&args)
+}
+
+#[test]
+fn the_reference_client_run_by_the_command_passes_and_is_reported() {
+    let dir = temp_dir("clients-ref");
+    let me = env!("CARGO_BIN_EXE_wirecheck");
+    let out = run_cmd(
+        &dir,
+        "1.1.*,2.*,5.1,7.1.*",
+        &[me, "client", "ws", "{url}", "--agent", "ref"],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("PASS"), "{stdout}");
+    let index = std::fs::read_to_string(dir.join("index.json")).expect("index.json");
+    let index: serde_json::Value = serde_json::from_str(&index).expect("JSON");
+    assert_eq!(
+        index["ref"].as_object().map(|o| o.len()),
+        Some(26),
+        "{index}"
+    );
+    assert_eq!(index["ref"]["2.1"]["behavior"], "OK");
+}
+
+#[test]
+fn the_url_also_comes_in_the_environment() {
+    let dir = temp_dir("clients-env");
+    let script = format!(
+        "exec {} client ws \"$WIRECHECK_URL\"",
+        env!("CARGO_BIN_EXE_wirecheck")
+    );
+    let out = run_cmd(&dir, "1.1.1,1.1.2", &["sh", "-c", &script]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_client_that_never_connects_exits_3() {
+    let dir = temp_dir("clients-never");
+    let out = run_cmd(&dir, "1.1.1", &["true"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("never connected"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn cases_a_client_never_ran_are_failed_and_say_how_it_ended() {
+    let dir = temp_dir("clients-missing");
+    let me = env!("CARGO_BIN_EXE_wirecheck");
+    // It connects to a path the fuzzing server does not know, and gives up.
+    let out = run_cmd(&dir, "1.1.1,1.1.2", &[me, "client", "ws", "{url}/nowhere"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("the client never ran this case"),
+        "{stdout}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("exit status: 3"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn usage_errors_come_before_anything_runs() {
+    let dir = temp_dir("clients-usage");
+    let out = run_cmd(&dir, "H.*", &["true"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = run_cmd(&dir, "1.1.1", &["/nonexistent/client"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("cannot run the client command"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The reference client against a server that never answers its opening
+/// request: its deadline fires, and it reports the server unreachable.
+#[test]
+fn the_reference_client_gives_up_on_a_silent_server_with_3() {
+    let addr = support::holding_server(b"");
+    let out = wirecheck(&["client", "ws", &format!("ws://{addr}")]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no opening handshake within"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
