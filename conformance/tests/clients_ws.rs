@@ -14,7 +14,6 @@ use tokio_tungstenite::tungstenite::Message;
 use wirecheck::core::Behavior;
 use wirecheck::ws::cases;
 use wirecheck::ws::engine::EngineConfig;
-use wirecheck::ws::fuzzingserver::client_cases;
 use wirecheck::ws::fuzzingserver::server::{FuzzingServer, Results, Served};
 use wirecheck::ws::run::select;
 
@@ -31,7 +30,7 @@ struct Fuzzer {
 impl Fuzzer {
     async fn start(pattern: &str) -> Fuzzer {
         let selected =
-            select(client_cases(cases::all()), &[pattern.to_owned()], &[]).expect("a selection");
+            select(cases::for_clients(), &[pattern.to_owned()], &[]).expect("a selection");
         let updates = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&updates);
         let server = FuzzingServer::bind(
@@ -83,11 +82,12 @@ async fn texts(url: &str, path: &str) -> Vec<String> {
     out
 }
 
-/// A conforming client (tungstenite): echo every message until closed.
+/// A conforming client (tungstenite): echo every message until closed. It
+/// refuses an answer that breaks RFC 6455 §4.1 (the C.2 cases).
 async fn echo(url: &str, path: &str) {
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("{url}{path}"))
-        .await
-        .expect("the fuzzing server accepts");
+    let Ok((mut ws, _)) = tokio_tungstenite::connect_async(format!("{url}{path}")).await else {
+        return;
+    };
     while let Some(Ok(m)) = ws.next().await {
         if m.is_text() || m.is_binary() {
             let _ = ws.send(m).await;
@@ -214,7 +214,7 @@ fn the_reference_client_run_by_the_command_passes_and_is_reported() {
     let me = env!("CARGO_BIN_EXE_wirecheck");
     let out = run_cmd(
         &dir,
-        "1.1.*,2.*,5.1,7.1.*",
+        "1.1.*,2.*,5.1,7.1.*,C.*",
         &[me, "client", "ws", "{url}", "--agent", "ref"],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -229,10 +229,11 @@ fn the_reference_client_run_by_the_command_passes_and_is_reported() {
     let index: serde_json::Value = serde_json::from_str(&index).expect("JSON");
     assert_eq!(
         index["ref"].as_object().map(|o| o.len()),
-        Some(26),
+        Some(37),
         "{index}"
     );
     assert_eq!(index["ref"]["2.1"]["behavior"], "OK");
+    assert_eq!(index["ref"]["C.2.1"]["behavior"], "OK");
 }
 
 #[test]
@@ -308,4 +309,138 @@ fn the_reference_client_gives_up_on_a_silent_server_with_3() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// A client that breaks rules as told: it takes any answer to its request
+/// (no check at all), reads frames masked or not, echoes every data frame and
+/// answers Pings, masking frame `n` with `key(n)`, and answers a Close.
+async fn lenient(addr: &str, path: &str, key: impl Fn(usize) -> [u8; 4]) {
+    use wirecheck_codec::ws::frame::HeaderRules;
+    use wirecheck_codec::ws::{FrameDecoder, FrameEvent, OpCode, encode};
+    let (_, mut s) = raw(addr, path).await;
+    let mut frames = FrameDecoder::new(HeaderRules {
+        role: None,
+        allowed_rsv: 0b111,
+        max_payload: 1 << 20,
+        allow_reserved_opcodes: true,
+    });
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut current: Option<(OpCode, Vec<u8>)> = None;
+    let mut sent = 0;
+    loop {
+        let n = match tokio::time::timeout(Duration::from_secs(15), s.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => n,
+            _ => return,
+        };
+        let mut input = &mut buf[..n];
+        let mut out = Vec::new();
+        let mut closed = false;
+        while let Ok(Some(event)) = frames.decode(&mut input) {
+            match event {
+                FrameEvent::Header(h) => current = Some((h.opcode, Vec::new())),
+                FrameEvent::Payload { data, last, .. } => {
+                    let Some((op, mut payload)) = current.take() else {
+                        continue;
+                    };
+                    payload.extend_from_slice(data);
+                    if !last {
+                        current = Some((op, payload));
+                        continue;
+                    }
+                    let answer = match op {
+                        OpCode::Ping => OpCode::Pong,
+                        OpCode::Close => {
+                            closed = true;
+                            OpCode::Close
+                        }
+                        OpCode::Text | OpCode::Binary => op,
+                        _ => continue,
+                    };
+                    encode::frame(&mut out, true, 0, answer, Some(key(sent)), &payload);
+                    sent += 1;
+                }
+            }
+        }
+        if s.write_all(&out).await.is_err() || closed {
+            let mut rest = Vec::new();
+            let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut rest)).await;
+            return;
+        }
+    }
+}
+
+/// Distinct nonzero keys.
+fn fresh(n: usize) -> [u8; 4] {
+    (n as u32 + 1).wrapping_mul(0x9E37_79B9).to_be_bytes()
+}
+
+#[tokio::test]
+async fn c1_masking_keys_are_judged_from_every_frame() {
+    let f = Fuzzer::start("C.1.1").await;
+    let addr = f.url.trim_start_matches("ws://").to_owned();
+    lenient(&addr, "/runCase?case=1&agent=fresh", fresh).await;
+    lenient(&addr, "/runCase?case=1&agent=constant", |_| [1, 2, 3, 4]).await;
+    // One zero key among fresh ones.
+    lenient(&addr, "/runCase?case=1&agent=zero", |n| {
+        if n == 40 { [0; 4] } else { fresh(n) }
+    })
+    .await;
+    let served = f.finish().await;
+    let fresh = &served.results["fresh"][0];
+    assert_eq!(fresh.behavior, Behavior::Ok, "{}", fresh.result);
+    assert!(
+        fresh.result.contains("fresh nonzero key"),
+        "{}",
+        fresh.result
+    );
+    let constant = &served.results["constant"][0];
+    assert_eq!(constant.behavior, Behavior::Failed);
+    assert!(
+        constant.result.contains("reused a masking key") && constant.result.contains("01 02 03 04"),
+        "{}",
+        constant.result
+    );
+    let zero = &served.results["zero"][0];
+    assert_eq!(zero.behavior, Behavior::Failed);
+    assert!(
+        zero.result
+            .starts_with("1 of 65 frames were masked with the key 00 00 00 00"),
+        "{}",
+        zero.result
+    );
+}
+
+#[tokio::test]
+async fn c2_c3_a_client_that_takes_any_answer_or_masked_frames_fails_each_case() {
+    let f = Fuzzer::start("C.*").await;
+    let addr = f.url.trim_start_matches("ws://").to_owned();
+    let ids: Vec<String> = select(cases::for_clients(), &["C.*".to_owned()], &[])
+        .expect("C.")
+        .iter()
+        .map(|c| c.id.to_string())
+        .collect();
+    for id in ids.iter().filter(|id| !id.starts_with("C.1")) {
+        lenient(
+            &addr,
+            &format!("/runCase?casetuple={id}&agent=lenient"),
+            fresh,
+        )
+        .await;
+        echo(
+            &f.url,
+            &format!("/runCase?casetuple={id}&agent=tungstenite"),
+        )
+        .await;
+    }
+    let served = f.finish().await;
+    let lenient = &served.results["lenient"];
+    assert_eq!(lenient.len(), 10);
+    for r in lenient {
+        assert_eq!(r.behavior, Behavior::Failed, "{}: {}", r.id, r.result);
+    }
+    // What tungstenite, a checking client, does is reported whatever it is:
+    // each of its cases has a verdict and a reason.
+    for r in &served.results["tungstenite"] {
+        assert!(!r.result.is_empty(), "{}", r.id);
+    }
 }

@@ -26,8 +26,8 @@ use crate::core::{Behavior, BehaviorClose, Run, clean_for_filename};
 use crate::report;
 use crate::ws::cases;
 use crate::ws::engine::EngineConfig;
+use crate::ws::fuzzingserver::case_time;
 use crate::ws::fuzzingserver::server::{FuzzingServer, OnUpdate, Results};
-use crate::ws::fuzzingserver::{case_time, client_cases};
 use crate::ws::result::CaseResult;
 use crate::ws::run::select;
 
@@ -59,11 +59,7 @@ pub async fn run_clients_ws(opts: ClientsOptions) -> u8 {
     if opts.command.first().is_some_and(String::is_empty) {
         return usage("the client command after -- is empty".to_owned());
     }
-    let selected = match select(
-        client_cases(cases::all()),
-        &run_opts.cases,
-        &run_opts.exclude,
-    ) {
+    let selected = match select(cases::for_clients(), &run_opts.cases, &run_opts.exclude) {
         Ok(c) if c.is_empty() => return usage("the selection contains no case".to_owned()),
         Ok(c) => c,
         Err(e) => return usage(e),

@@ -533,6 +533,9 @@ pub enum Scoring {
     Informational,
     /// Limits/performance (9.x): round trips, see [`RoundTrips`].
     RoundTrips(RoundTrips),
+    /// As standard, and every frame the client sent must be masked with a
+    /// fresh, nonzero key (RFC 6455 §5.3; wirecheck's C.1).
+    MaskingKeys,
     /// Permessage-deflate (12.x, 13.x): round trips over a compressed
     /// connection. UNIMPLEMENTED when the server declines the extension (Autobahn
     /// then closes with 1000 at once); FAILED when the connection never opens.
@@ -635,6 +638,35 @@ pub struct Case {
     /// The permessage-deflate offers its opening request carries (RFC 7692 §5),
     /// in preference order; `None` offers nothing.
     pub deflate: Option<Vec<Offer>>,
+    /// The answer to a client's opening request, when the case gives its own
+    /// (wirecheck's C.2 cases, testing clients); `None` answers textbook 101.
+    pub answer: Option<AnswerSpec>,
+}
+
+/// The fuzzing server's answer to a client's opening request: the textbook
+/// 101 (RFC 6455 §4.2.2 item 5) changed as a case says, to see whether the
+/// client fails the connection as §4.1 requires of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnswerSpec {
+    /// The status code.
+    pub status: u16,
+    /// Headers of the textbook answer left out (lower case).
+    pub remove: Vec<&'static str>,
+    /// Headers set: replacing one of the same name, else added.
+    pub set: Vec<(&'static str, String)>,
+    /// `Sec-WebSocket-Accept` computed from another key than the client's.
+    pub wrong_accept: bool,
+}
+
+impl Default for AnswerSpec {
+    fn default() -> Self {
+        AnswerSpec {
+            status: 101,
+            remove: Vec::new(),
+            set: Vec::new(),
+            wrong_accept: false,
+        }
+    }
 }
 
 impl Case {
@@ -663,6 +695,7 @@ impl Case {
             report_time: false,
             opening: None,
             deflate: None,
+            answer: None,
             full_profile: false,
             alone: false,
             wirelog: true,
@@ -714,6 +747,12 @@ impl Case {
     /// Send this opening request instead of the textbook one.
     pub fn opening(mut self, spec: OpeningSpec) -> Case {
         self.opening = Some(spec);
+        self
+    }
+
+    /// Answer the client's opening request as `spec` says.
+    pub fn answer(mut self, spec: AnswerSpec) -> Case {
+        self.answer = Some(spec);
         self
     }
 

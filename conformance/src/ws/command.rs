@@ -220,7 +220,13 @@ pub async fn run_ws(ws_opts: WsOptions) -> u8 {
 
 /// `wirecheck cases ws [PAT]`: print `id  description` for each case.
 pub fn list_cases(pattern: Option<&str>) -> u8 {
-    let all = cases::all();
+    // The server cases, then the client-only ones (C.).
+    let mut all = cases::all();
+    all.extend(
+        cases::for_clients()
+            .into_iter()
+            .filter(|c| c.id.to_string().starts_with("C.")),
+    );
     let mut out = io::stdout().lock();
     let mut any = false;
     for c in &all {
@@ -229,6 +235,8 @@ pub fn list_cases(pattern: Option<&str>) -> u8 {
             any = true;
             let full = if c.full_profile {
                 "(--profile full) "
+            } else if id.starts_with("C.") {
+                "(clients ws) "
             } else {
                 ""
             };

@@ -26,6 +26,7 @@ pub fn category_name(category: &str) -> &'static str {
         "H" => "Opening Handshake",
         "X" => "Framing Rules Autobahn Does Not Test",
         "S" => "Security and Robustness",
+        "C" => "Client Rules Autobahn Does Not Test",
         _ => "Misc",
     }
 }

@@ -3,6 +3,7 @@
 //! one-line reason for each that says what was expected and what was received.
 
 use super::case::{Case, Ev, Scoring};
+use super::driver::masks::MaskKeys;
 use super::result::CloseInfo;
 use crate::core::{Behavior, BehaviorClose};
 
@@ -21,6 +22,8 @@ pub struct Observed<'a> {
     /// The observation limit of wirecheck's own that was hit, if one was
     /// ([`super::bounds`]): what followed it was not seen, so the case is FAILED.
     pub limit: Option<&'a str>,
+    /// The masking keys of the frames received, once the connection opened.
+    pub masks: Option<&'a MaskKeys>,
 }
 
 /// `behavior` and `behaviorClose`, each with its reason.
@@ -194,7 +197,8 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
         && expected_close.closed_by_me != close.closed_by_me
     {
         behavior = Behavior::Failed;
-        result = format!("{result}; the server never failed the connection on what it received");
+        let peer = if close.is_server { "client" } else { "server" };
+        result = format!("{result}; the {peer} never failed the connection on what it received");
     }
 
     // wirecheck's own cases: a server that broke a rule of the protocol while
@@ -252,6 +256,18 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
             behavior = Behavior::Informational;
             behavior_close = BehaviorClose::Informational;
         }
+        // RFC 6455 §5.3: a fresh key per frame, judged from all of them.
+        Scoring::MaskingKeys => match seen.masks.and_then(MaskKeys::fault) {
+            Some(fault) => {
+                behavior = Behavior::Failed;
+                result = format!("{fault} (RFC 6455 §5.3: a fresh key for each frame)");
+            }
+            None if behavior == Behavior::Ok => {
+                let n = seen.masks.map_or(0, |m| m.masked);
+                result = format!("{result}; {n} frames, each masked with a fresh nonzero key");
+            }
+            None => {}
+        },
         Scoring::RoundTrips(_) | Scoring::Deflate(_) => match seen.round_trips {
             Some(Ok(())) => {
                 behavior = Behavior::Ok;
@@ -309,6 +325,7 @@ mod tests {
             round_trips: None,
             deflate: false,
             limit: None,
+            masks: None,
         }
     }
 

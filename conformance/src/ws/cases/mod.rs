@@ -20,12 +20,32 @@ mod c5_fragmentation;
 mod c6_utf8;
 mod c7_close;
 mod c9_limits;
+mod c_client;
 mod h_handshake;
 mod s_security;
 mod x_deflate;
 mod x_framing;
 
-/// Every case, sorted by id.
+/// The cases that test a client (`wirecheck clients ws`), sorted by id:
+/// Autobahn's 1.x-10.x with the roles reversed, and wirecheck's own C. cases.
+/// wirecheck's own H., S. and X. cases send requests or client frames only a
+/// server judges; permessage-deflate in the server role (12.x, 13.x) is not
+/// built yet.
+pub fn for_clients() -> Vec<Case> {
+    let mut cases: Vec<Case> = all()
+        .into_iter()
+        .filter(|c| {
+            c.id.to_string().starts_with(|ch: char| ch.is_ascii_digit())
+                && c.deflate.is_none()
+                && c.opening.is_none()
+        })
+        .collect();
+    cases.extend(c_client::cases());
+    cases.sort_by(|a, b| a.id.cmp(&b.id));
+    cases
+}
+
+/// Every case that tests a server (`wirecheck ws`), sorted by id.
 pub fn all() -> Vec<Case> {
     let mut cases = Vec::new();
     cases.extend(c1_framing::cases());
@@ -343,6 +363,7 @@ mod tests {
                 Scoring::Informational => "informational",
                 Scoring::RoundTrips(_) => "round trips",
                 Scoring::Deflate(_) => "deflate",
+                Scoring::MaskingKeys => "masking keys",
             };
             assert_eq!(actual, expected, "{id}");
             assert_eq!(c.report_time, c.scoring.round_trips().is_some(), "{id}");
@@ -351,6 +372,36 @@ mod tests {
             // of them do.
             let own = id.starts_with("S.4.") || ["X.5.5", "X.5.6", "X.5.7"].contains(&id.as_str());
             assert_eq!(c.deflate.is_some(), expected == "deflate" || own, "{id}");
+        }
+    }
+
+    /// The client cases: Autobahn's that a client can run, with the roles
+    /// reversed (none sends its own request or offers deflate), and the C.
+    /// ones, which only a client meets; C.1 judges masking keys.
+    #[test]
+    fn the_client_catalogue_is_autobahns_core_and_the_c_cases() {
+        let clients = for_clients();
+        let count = |p: &str| {
+            clients
+                .iter()
+                .filter(|c| c.id.to_string().starts_with(p))
+                .count()
+        };
+        assert_eq!(clients.len() - count("C."), 301);
+        assert!(count("C.") >= 10);
+        for c in &clients {
+            let id = c.id.to_string();
+            assert!(c.opening.is_none() && c.deflate.is_none(), "{id}");
+            assert_eq!(c.answer.is_some(), id.starts_with("C.2."), "{id}");
+            assert_eq!(
+                c.scoring == Scoring::MaskingKeys,
+                id.starts_with("C.1."),
+                "{id}"
+            );
+            assert!(
+                !ALL.iter().any(|s| s.id == c.id) || !id.starts_with("C."),
+                "{id}"
+            );
         }
     }
 

@@ -34,6 +34,7 @@
 //! Close that follows it), which a well-behaved endpoint does not do.
 
 mod close;
+pub mod masks;
 pub mod opening;
 pub mod outbox;
 mod receive;
@@ -147,6 +148,7 @@ impl WireLog {
 struct LogSink<'a> {
     log: &'a mut WireLog,
     budget: &'a mut Budget,
+    masks: &'a mut masks::MaskKeys,
 }
 
 impl Sink for LogSink<'_> {
@@ -159,6 +161,7 @@ impl Sink for LogSink<'_> {
     }
 
     fn frame(&mut self, h: &FrameHeader, kept: &[u8]) {
+        self.masks.record(h.mask);
         if !(self.log.on && self.budget.has_room()) {
             if self.log.on {
                 self.budget.take_row(kept.len().min(Logged::PREFIX));
@@ -238,6 +241,8 @@ pub struct Driver<'c> {
     /// Where the next window of a data set starts (12.x, 13.x).
     window_at: usize,
     stats: Stats,
+    /// The masking keys of the frames received ([`masks`]).
+    masks: masks::MaskKeys,
     /// permessage-deflate, when the opening handshake agreed it (RFC 7692).
     deflate: Option<Deflate>,
 }
@@ -330,6 +335,7 @@ impl<'c> Driver<'c> {
             echo: Payload::exact(Vec::new()),
             window_at: 0,
             stats: Stats::default(),
+            masks: masks::MaskKeys::default(),
             deflate: deflate.map(|agreed| Deflate {
                 compressor: Compressor::with_level(agreed.sending(role), FUZZER_LEVEL),
                 decompressor: Decompressor::new(agreed.receiving(role)),
@@ -479,6 +485,7 @@ impl<'c> Driver<'c> {
             round_trips: self.round_trips.as_ref(),
             deflate: self.deflate.is_some(),
             limit: self.budget.observation.as_deref(),
+            masks: Some(&self.masks),
         };
         let v = verdicts(self.case, &seen);
         result.behavior = v.behavior;

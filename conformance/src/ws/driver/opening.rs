@@ -18,7 +18,7 @@ use wirecheck_codec::ws::handshake::{
 use wirecheck_codec::ws::deflate::{Agreed, validate_response};
 
 use crate::core::{Behavior, BehaviorClose};
-use crate::ws::case::{Case, Expect, OpeningSpec, Scoring};
+use crate::ws::case::{AnswerSpec, Case, Expect, OpeningSpec, Scoring};
 use crate::ws::result::CaseResult;
 use crate::ws::verdict::{Observed, verdicts};
 
@@ -323,6 +323,7 @@ pub fn finish_unopened(case: &Case, mut result: CaseResult, why: String) -> Case
         round_trips: None,
         deflate: false,
         limit: None,
+        masks: None,
     };
     let v = verdicts(case, &seen);
     result.behavior = v.behavior;
@@ -465,6 +466,63 @@ impl ServerOpening {
             }
             Err(e) => self.fail(e.to_string(), &e),
         }
+        self.progress()
+    }
+
+    /// Answer the pending request as `spec` says (a case testing a client's
+    /// checks of the answer, RFC 6455 §4.1): the textbook 101 with headers
+    /// removed, replaced or added, another status, or the `Sec-WebSocket-Accept`
+    /// of another key. The connection counts as open whatever the answer: what
+    /// the client does next is the case.
+    pub fn accept_as(&mut self, spec: &AnswerSpec, headers: &[(&str, &str)]) -> Progress {
+        let Some((request, leftover)) = self.pending.take() else {
+            return self.progress();
+        };
+        let accept = if spec.wrong_accept {
+            // The accept value of the RFC's own sample key (§1.3), which no
+            // client with a fresh key sends.
+            accept_key(b"dGhlIHNhbXBsZSBub25jZQ==")
+        } else {
+            request.accept_key()
+        };
+        let mut fields: Vec<(String, String)> = vec![
+            ("Upgrade".into(), "websocket".into()),
+            ("Connection".into(), "Upgrade".into()),
+            ("Sec-WebSocket-Accept".into(), accept),
+        ];
+        fields.extend(
+            headers
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        fields.retain(|(k, _)| !spec.remove.iter().any(|r| k.eq_ignore_ascii_case(r)));
+        for (k, v) in &spec.set {
+            match fields
+                .iter_mut()
+                .find(|(name, _)| name.eq_ignore_ascii_case(k))
+            {
+                Some(field) => field.1 = v.clone(),
+                None => fields.push(((*k).to_owned(), v.clone())),
+            }
+        }
+        let reason = if spec.status == 101 {
+            "Switching Protocols"
+        } else {
+            "OK"
+        };
+        let mut out = Vec::new();
+        let mut written = write_status_line(&mut out, spec.status, reason);
+        for (k, v) in &fields {
+            written = written.and_then(|()| write_field(&mut out, k, v.as_bytes()));
+        }
+        if let Err(e) = written {
+            // The catalogue's own headers: a bug of ours, reported as the case's.
+            self.outcome = Some(Progress::Failed(format!("cannot write the answer: {e:?}")));
+            return self.progress();
+        }
+        out.extend_from_slice(b"\r\n");
+        self.response = out;
+        self.outcome = Some(Progress::Open(leftover));
         self.progress()
     }
 

@@ -24,6 +24,7 @@ impl Driver<'_> {
             &mut LogSink {
                 log: &mut self.log,
                 budget: &mut self.budget,
+                masks: &mut self.masks,
             },
         );
         if self.decoder_failed_at.is_some() {

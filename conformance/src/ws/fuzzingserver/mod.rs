@@ -8,7 +8,7 @@
 //!   the driver in the server role ([`crate::ws::engine::serve_opened`]), keeps
 //!   the results per agent and hands them to whoever writes the reports.
 //!
-//! Which cases apply to a client: [`client_cases`].
+//! Which cases apply to a client: [`crate::ws::cases::for_clients`].
 
 pub mod route;
 pub mod server;
@@ -17,20 +17,6 @@ use std::time::Duration;
 
 use super::case::{Case, Step};
 use super::driver::Timeouts;
-
-/// The cases that test a client: Autobahn's, roles reversed, minus what the
-/// server role cannot run yet. wirecheck's own H., S. and X. cases send
-/// requests or client frames a server must judge; they do not apply.
-/// permessage-deflate in the server role (12.x, 13.x) is not built yet.
-pub fn client_cases(all: Vec<Case>) -> Vec<Case> {
-    all.into_iter()
-        .filter(|c| {
-            c.id.to_string().starts_with(|ch: char| ch.is_ascii_digit())
-                && c.deflate.is_none()
-                && c.opening.is_none()
-        })
-        .collect()
-}
 
 /// How long `case` may take with a conforming client: its own timers (pauses,
 /// `killAfter`, `closeAfter`, the round trips' deadline), scaled, plus the

@@ -220,7 +220,13 @@ async fn connection(shared: &Shared, mut stream: TcpStream) {
             return;
         }
     };
-    let progress = hs.accept(&[("Server", SERVER)]);
+    let progress = match &route {
+        Route::RunCase { index, .. } => match &shared.cases[*index].answer {
+            Some(spec) => hs.accept_as(spec, &[("Server", SERVER)]),
+            None => hs.accept(&[("Server", SERVER)]),
+        },
+        _ => hs.accept(&[("Server", SERVER)]),
+    };
     let answered = send_answer(&mut stream, &mut hs, &shared.engine, progress).await;
     match route {
         Route::RunCase { index, agent } => {
