@@ -83,7 +83,7 @@ fn fragment_flood(id: &str, n: usize) -> Case {
     let text = vec![b'*'; n];
     Case::new(
         id,
-        format!("Send a text message of {n} '*' as {n} frames of 1 byte (a text frame and {} continuation frames), {} bytes on the wire. RFC 6455 §5.4 sets no limit on the number of fragments; every frame costs a receiver its header and bookkeeping, and one that copies the message so far at every fragment does quadratic work.", n - 1, n * 7),
+        format!("Send a text message of {n} '*' as {n} frames of 1 byte and an empty final one, as Autobahn cuts messages (a text frame and {n} continuation frames), {} bytes on the wire. RFC 6455 §5.4 sets no limit on the number of fragments; every frame costs a receiver its header and bookkeeping, and one that copies the message so far at every fragment does quadratic work.", n * 7 + 6),
         "Informational: the report says whether the server echoed the message (within 10 s) or failed the connection, and with which code. A server that echoes it takes any number of fragments; one that answers with 1009 or 1008 has a fragment or frame-count limit.",
         vec![echo(text.clone(), false)],
         ExpectedClose::fuzzer_closes_normally(),

@@ -92,8 +92,7 @@ impl Driver<'_> {
                     let size = fragment_size
                         .filter(|&s| s > 0)
                         .unwrap_or(payload.len().max(1));
-                    // An empty message is one empty frame.
-                    let count = payload.len().div_ceil(size).max(1);
+                    let count = fragment_count(payload.len(), size);
                     for i in 0..count {
                         let piece = &payload
                             [(i * size).min(payload.len())..((i + 1) * size).min(payload.len())];
@@ -289,9 +288,37 @@ fn compress_in_chunks(compressor: &mut Compressor, payload: &Payload) -> Vec<u8>
     }
 }
 
+/// How many frames a message of `len` bytes takes in fragments of `size`, cut
+/// as Autobahn's `sendMessageHybi` cuts: one frame when it fits (an empty
+/// message is one empty frame); else pieces until a cut would pass the end, so
+/// a length that is an exact multiple ends with an empty FIN continuation
+/// (9.3.2: 16384 fragments of 256 bytes, then an empty one; Node ws allows
+/// 16384 fragments and fails the 16385th with 1008, under Autobahn as here).
+fn fragment_count(len: usize, size: usize) -> usize {
+    if len <= size { 1 } else { len / size + 1 }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_are_cut_as_autobahn_cuts_them() {
+        // (length, fragment size, frames): a fit is one frame; an exact
+        // multiple gets an empty final frame; a remainder is the last frame.
+        for (len, size, frames) in [
+            (0, 1, 1),
+            (5, 5, 1),
+            (5, 64, 1),
+            (6, 5, 2),
+            (10, 5, 3),
+            (4 << 20, 256, 16385),
+            (4 << 20, 4 << 20, 1),
+            (1000, 1, 1001),
+        ] {
+            assert_eq!(fragment_count(len, size), frames, "{len} / {size}");
+        }
+    }
 
     #[test]
     fn frames_take_any_opcode_rsv_length_form_and_mask() {
