@@ -54,10 +54,18 @@ enum Command {
 enum ClientsCommand {
     /// Test a WebSocket client with Autobahn's cases, roles reversed.
     Ws(ClientsWsArgs),
+    /// Test an EventSource client with the EC. cases (see the README for the adapter protocol).
+    Sse(ClientsWsArgs),
 }
 
 #[derive(Subcommand)]
 enum ClientCommand {
+    /// Run the EventSource adapter against `wirecheck clients sse`: every case, its events
+    /// reported back.
+    Sse {
+        /// The fuzzing server (http://host:port).
+        url: String,
+    },
     /// Drive a fuzzing server (`wirecheck clients ws`, or Autobahn's) as a client library's test
     /// driver does: every case, echoing, then `/updateReports`.
     Ws(ClientWsArgs),
@@ -78,7 +86,8 @@ struct ClientWsArgs {
 
 #[derive(Args)]
 struct ClientsWsArgs {
-    /// The port to listen on (default 9001, Autobahn's; a free one when a command is given).
+    /// The port to listen on (default 9001 for ws, Autobahn's, and 9002 for sse; a free one when a
+    /// command is given).
     #[arg(long, value_name = "N")]
     port: Option<u16>,
     /// The IP address to listen on. Only loopback unless given explicitly.
@@ -93,9 +102,9 @@ struct ClientsWsArgs {
     /// Judge only this agent's results (default: every agent that ran a case).
     #[arg(long, value_name = "NAME")]
     agent: Option<String>,
-    /// Where to write the reports.
-    #[arg(long, value_name = "DIR", default_value = "wirecheck-reports/clients")]
-    report_dir: PathBuf,
+    /// Where to write the reports (default: wirecheck-reports/clients-ws or clients-sse).
+    #[arg(long, value_name = "DIR")]
+    report_dir: Option<PathBuf>,
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = command::Format::Text)]
     format: command::Format,
@@ -477,6 +486,31 @@ fn validate_sse(args: SseArgs) -> ExitCode {
     block_on(async { ExitCode::from(sse::command::run_sse(opts).await) })
 }
 
+fn clients_options(args: ClientsWsArgs, protocol: &str) -> clients::ws::ClientsOptions {
+    clients::ws::ClientsOptions {
+        run: command::RunOptions {
+            url: None,
+            cases: args.cases,
+            exclude: args.exclude,
+            jobs: 1,
+            agent: args.agent,
+            report_dir: args
+                .report_dir
+                .unwrap_or_else(|| PathBuf::from(format!("wirecheck-reports/clients-{protocol}"))),
+            format: args.format,
+            strict: args.strict,
+            timeout_scale: args.timeout_scale,
+            origin: None,
+            headers: Vec::new(),
+            color: args.color,
+            insecure: false,
+        },
+        host: args.host,
+        port: args.port,
+        command: args.command,
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -543,27 +577,15 @@ fn main() -> ExitCode {
         }
         Command::Ws(args) => validate_ws(args),
         Command::Clients(ClientsCommand::Ws(args)) => {
-            let opts = clients::ws::ClientsOptions {
-                run: command::RunOptions {
-                    url: None,
-                    cases: args.cases,
-                    exclude: args.exclude,
-                    jobs: 1,
-                    agent: args.agent,
-                    report_dir: args.report_dir,
-                    format: args.format,
-                    strict: args.strict,
-                    timeout_scale: args.timeout_scale,
-                    origin: None,
-                    headers: Vec::new(),
-                    color: args.color,
-                    insecure: false,
-                },
-                host: args.host,
-                port: args.port,
-                command: args.command,
-            };
+            let opts = clients_options(args, "ws");
             block_on(async { ExitCode::from(clients::ws::run_clients_ws(opts).await) })
+        }
+        Command::Clients(ClientsCommand::Sse(args)) => {
+            let opts = clients_options(args, "sse");
+            block_on(async { ExitCode::from(clients::sse::run_clients_sse(opts).await) })
+        }
+        Command::Client(ClientCommand::Sse { url }) => {
+            block_on(async { ExitCode::from(client::sse::run_client_sse(&url).await) })
         }
         Command::Client(ClientCommand::Ws(args)) => block_on(async {
             ExitCode::from(client::ws::run_client_ws(&args.url, &args.agent).await)

@@ -2,4 +2,5 @@
 //! pass every case of `wirecheck clients`, and are handy for trying a server
 //! by hand.
 
+pub mod sse;
 pub mod ws;

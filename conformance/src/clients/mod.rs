@@ -4,4 +4,98 @@
 //! reports and the exit code. Like the other command glue it may use every
 //! runner and the renderers; nothing imports it but `main`.
 
+pub mod sse;
 pub mod ws;
+
+use std::process::{ExitStatus, Stdio};
+use std::time::Duration;
+
+/// The client command given after `--`, running.
+pub struct ClientCommand {
+    /// The process (killed when this is dropped).
+    child: tokio::process::Child,
+}
+
+/// How the client command ended.
+#[derive(Debug, Clone)]
+pub enum Ended {
+    /// It exited with this status.
+    Exited(ExitStatus),
+    /// It ran past the bound and was killed.
+    TimedOut(Duration),
+    /// Ctrl-C: it was killed.
+    Interrupted,
+    /// Waiting for it failed.
+    Lost,
+}
+
+impl Ended {
+    /// Why a case did not run, for its reason (and, unless the command exited
+    /// 0, printed once on stderr): a crashed client told from one that ran.
+    pub fn before_running(&self) -> String {
+        let how = match self {
+            Ended::Exited(s) if s.success() => {
+                return "the client command exited before running it".to_owned();
+            }
+            Ended::Exited(s) => format!("the client command ended ({s})"),
+            Ended::TimedOut(bound) => format!(
+                "the client command did not finish within {:.0} s and was stopped",
+                bound.as_secs_f64()
+            ),
+            Ended::Interrupted => "the client command was interrupted".to_owned(),
+            Ended::Lost => "the client command could not be waited for".to_owned(),
+        };
+        eprintln!("wirecheck: {how}");
+        format!("{how} before running it")
+    }
+}
+
+impl ClientCommand {
+    /// Run `command` (program, arguments) with every `{url}` in its arguments
+    /// replaced by `url`, and `WIRECHECK_URL` set to it; stdin closed.
+    pub fn spawn(command: &[String], url: &str) -> Result<ClientCommand, String> {
+        let Some((program, args)) = command.split_first() else {
+            return Err("no client command after --".to_owned());
+        };
+        let child = tokio::process::Command::new(program)
+            .args(args.iter().map(|a| a.replace("{url}", url)))
+            .env("WIRECHECK_URL", url)
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| format!("cannot run the client command {program:?}: {e}"))?;
+        Ok(ClientCommand { child })
+    }
+
+    /// Wait for it on a task of its own: the receiver holds how it ended
+    /// once it has (the run may end first, when the client says it is done).
+    pub fn watch(self, bound: Duration) -> tokio::sync::watch::Receiver<Option<Ended>> {
+        let (tx, rx) = tokio::sync::watch::channel(None);
+        tokio::spawn(async move {
+            let ended = self.wait(bound).await;
+            tx.send_replace(Some(ended));
+        });
+        rx
+    }
+
+    /// Wait for it to exit, at most `bound` (then kill it) or until Ctrl-C.
+    pub async fn wait(mut self, bound: Duration) -> Ended {
+        let ended = tokio::select! {
+            s = self.child.wait() => s.map_or(Ended::Lost, Ended::Exited),
+            () = tokio::time::sleep(bound) => Ended::TimedOut(bound),
+            _ = tokio::signal::ctrl_c() => Ended::Interrupted,
+        };
+        if !matches!(ended, Ended::Exited(_)) {
+            let _ = self.child.kill().await;
+        }
+        ended
+    }
+}
+
+/// How the command watched by `rx` ended: waited for (its own bound applies).
+pub async fn ended(mut rx: tokio::sync::watch::Receiver<Option<Ended>>) -> Ended {
+    match rx.wait_for(Option::is_some).await {
+        Ok(e) => e.clone().unwrap_or(Ended::Lost),
+        Err(_) => Ended::Lost,
+    }
+}

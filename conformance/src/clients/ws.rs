@@ -15,7 +15,6 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -130,46 +129,20 @@ pub async fn run_clients_ws(opts: ClientsOptions) -> u8 {
             .await;
         (served, None)
     } else {
-        let args: Vec<String> = opts.command[1..]
-            .iter()
-            .map(|a| a.replace("{url}", &url))
-            .collect();
-        let mut child = match tokio::process::Command::new(&opts.command[0])
-            .args(&args)
-            .env("WIRECHECK_URL", &url)
-            .stdin(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-        {
+        let child = match super::ClientCommand::spawn(&opts.command, &url) {
             Ok(c) => c,
-            Err(e) => {
-                return usage(format!(
-                    "cannot run the client command {:?}: {e}",
-                    opts.command[0]
-                ));
-            }
+            Err(e) => return usage(e),
         };
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let waiter = async move {
-            let status = tokio::select! {
-                s = child.wait() => Some(s.map_err(|e| e.to_string())),
-                () = tokio::time::sleep(bound) => None,
-                _ = tokio::signal::ctrl_c() => Some(Err("interrupted".to_owned())),
-            };
-            if status.is_none() {
-                let _ = child.kill().await;
-            }
-            let _ = tx.send(status);
-        };
-        let serving = server.serve(
-            async {
-                waiter.await;
-            },
-            grace,
-        );
-        let served = serving.await;
-        let status = rx.await.ok().flatten();
-        (served, Some(status))
+        let rx = child.watch(bound);
+        let served = server
+            .serve(
+                async {
+                    super::ended(rx.clone()).await;
+                },
+                grace,
+            )
+            .await;
+        (served, Some(super::ended(rx).await))
     };
     let wall = clock.elapsed();
 
@@ -180,19 +153,7 @@ pub async fn run_clients_ws(opts: ClientsOptions) -> u8 {
     let mut results = served.results;
     let mut ended = None;
     if let Some(status) = &child_status {
-        let how = match status {
-            None => format!(
-                "the client command did not finish within {:.0} s and was stopped",
-                bound.as_secs_f64()
-            ),
-            Some(Ok(s)) if s.success() => "the client command exited before running it".to_owned(),
-            Some(Ok(s)) => format!("the client command ended ({s}) before running it"),
-            Some(Err(e)) => format!("the client command could not be waited for: {e}"),
-        };
-        if !matches!(status, Some(Ok(s)) if s.success()) {
-            eprintln!("wirecheck: {}", how.replace(" before running it", ""));
-        }
-        ended = Some(how);
+        ended = Some(status.before_running());
     }
     if let Some(agent) = &run_opts.agent {
         // `--agent` names the client: only its results are judged.

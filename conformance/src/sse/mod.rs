@@ -14,6 +14,7 @@
 pub mod case;
 pub mod cases;
 pub mod command;
+pub mod fuzzing;
 pub mod http;
 pub mod observe;
 pub mod run;
