@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Test the same WebSocket clients with the original Autobahn fuzzingserver (Python 2.7) and with
 # `wirecheck clients ws`, and print every case whose verdicts differ (behavior, behaviorClose,
-# remoteCloseCode). The clients: wirecheck's reference client (`wirecheck client ws`) and Node's
-# `ws` (pinned in interop/node-ws/package.json) driven by a driver written here, the loop every
-# client library keeps for Autobahn. The README says which differences remain and why.
+# remoteCloseCode). The clients: wirecheck's reference client (`wirecheck client ws`), Node's `ws`
+# and Python's `websockets`, with the drivers of interop/clients/ (pinned as there). The README
+# says which differences remain and why.
 #
 #   scripts/compare-autobahn-clients.sh [CASES]   CASES: comma-separated patterns (default: 1.* to 10.*)
 #
@@ -26,36 +26,19 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 echo "== installing autobahntestsuite 25.10.1 (pinned requirements) into $work/py"
 "$python2" -m pip install --quiet --target "$work/py" -r scripts/autobahn-requirements.txt
 
-echo "== installing ws (npm, interop/node-ws/package.json) into $work/node"
-mkdir -p "$work/node"
-cp interop/node-ws/package.json "$work/node/"
-(cd "$work/node" && npm install --silent >/dev/null)
-cat >"$work/node/client.js" <<'JS'
-// A fuzzingserver driver on ws: count the cases, run each echoing every message, update reports.
-const WebSocket = require('ws');
-const [base, agent] = process.argv.slice(2);
-const visit = (path, onMessage) => new Promise((done) => {
-  const ws = new WebSocket(base + path, { maxPayload: 64 << 20 });
-  ws.on('message', (data, isBinary) => onMessage && onMessage(ws, data, isBinary));
-  ws.on('close', done);
-  ws.on('error', () => {});
-});
-(async () => {
-  let count = 0;
-  await visit('/getCaseCount', (_, data) => { count = parseInt(data.toString(), 10); });
-  for (let i = 1; i <= count; i++) {
-    await visit(`/runCase?case=${i}&agent=${agent}`, (ws, data, isBinary) => ws.send(data, { binary: isBinary }));
-  }
-  await visit(`/updateReports?agent=${agent}`);
-})();
-JS
+for c in node-ws websockets; do
+    echo "== installing $c (interop/clients/$c/install.sh) into $work/$c"
+    mkdir -p "$work/$c"
+    "interop/clients/$c/install.sh" "$work/$c" >"$work/$c.log" 2>&1
+done
 
 cargo build --release -q -p wirecheck
 wirecheck="$root/target/release/wirecheck"
 # name, then the command with {url}
 clients=(
   "wirecheck-client|$wirecheck client ws {url} --agent wirecheck-client"
-  "node-ws|node $work/node/client.js {url} node-ws"
+  "node-ws|node $work/node-ws/client.js {url} node-ws"
+  "websockets|$work/websockets/venv/bin/python $work/websockets/client.py {url} websockets"
 )
 
 port="$(free_port)"

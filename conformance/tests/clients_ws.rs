@@ -214,7 +214,7 @@ fn the_reference_client_run_by_the_command_passes_and_is_reported() {
     let me = env!("CARGO_BIN_EXE_wirecheck");
     let out = run_cmd(
         &dir,
-        "1.1.*,2.*,5.1,7.1.*,C.*",
+        "1.1.*,2.*,5.1,7.1.*,C.*,12.1.1,13.3.1",
         &[me, "client", "ws", "{url}", "--agent", "ref"],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -229,11 +229,22 @@ fn the_reference_client_run_by_the_command_passes_and_is_reported() {
     let index: serde_json::Value = serde_json::from_str(&index).expect("JSON");
     assert_eq!(
         index["ref"].as_object().map(|o| o.len()),
-        Some(37),
+        Some(39),
         "{index}"
     );
     assert_eq!(index["ref"]["2.1"]["behavior"], "OK");
     assert_eq!(index["ref"]["C.2.1"]["behavior"], "OK");
+    // The compression cases: the client's offer answered as Autobahn's
+    // fuzzingserver answers it (13.3: client_max_window_bits=9).
+    assert_eq!(index["ref"]["12.1.1"]["behavior"], "OK");
+    assert_eq!(index["ref"]["13.3.1"]["behavior"], "OK");
+    let case = std::fs::read_to_string(dir.join("ref_case_13_3_1.json")).expect("case JSON");
+    let case: serde_json::Value = serde_json::from_str(&case).expect("JSON");
+    let answer = case["httpResponse"].as_str().unwrap_or_default();
+    assert!(
+        answer.contains("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=9"),
+        "{answer}"
+    );
 }
 
 #[test]

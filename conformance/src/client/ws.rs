@@ -4,7 +4,8 @@
 //! `URL/runCase?case=N&agent=NAME` and echo every message until the server
 //! closes, then ask `URL/updateReports?agent=NAME`.
 //!
-//! It masks every frame with a fresh key from the operating system (RFC 6455
+//! It offers permessage-deflate (RFC 7692) and checks the answer, masks every
+//! frame with a fresh key from the operating system (RFC 6455
 //! §5.3, §10.3), answers pings and the server's Close with its code, waits for
 //! the server to close TCP first (§7.1.1), and fails with the rule's close code
 //! on what it must refuse. Every connection has deadlines: a server that goes
@@ -14,6 +15,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::{Instant, timeout, timeout_at};
+use wirecheck_codec::ws::deflate::{Offer, validate_response};
 use wirecheck_codec::ws::message::{Config, Event};
 use wirecheck_codec::ws::{Connection, Limits, Role};
 
@@ -84,7 +86,16 @@ async fn session(base: &Target, path: &str, echo: bool) -> Result<Session, Strin
     let cfg = EngineConfig::default();
     let mut key = [0u8; 16];
     getrandom::fill(&mut key).map_err(|e| format!("no randomness for the key: {e}"))?;
-    let mut hs = ClientOpening::textbook(opening_request(&target, &cfg, key))?;
+    // RFC 7692: offer permessage-deflate, letting the server ask for both
+    // client parameters (as browsers and Node ws do), so the compression
+    // cases run.
+    let offer = Offer {
+        client_no_context_takeover: true,
+        client_max_window_bits: Some(None),
+        ..Offer::default()
+    };
+    let request = opening_request(&target, &cfg, key).extension(offer.to_extension());
+    let mut hs = ClientOpening::textbook(request)?;
     let tls = crate::tls::client_config(false).map_err(|e| e.to_string())?;
     let (mut stream, progress) = timeout(
         cfg.open_handshake_timeout,
@@ -111,6 +122,12 @@ async fn session(base: &Target, path: &str, echo: bool) -> Result<Session, Strin
             k
         }),
     );
+    // §7.1: an answer the client did not allow fails the connection.
+    match validate_response(&[offer], hs.accepted_extensions()) {
+        Ok(Some(agreed)) => conn.use_deflate(agreed),
+        Ok(None) => {}
+        Err(e) => return Err(format!("the server's permessage-deflate answer: {e}")),
+    }
     let mut texts = Vec::new();
     let cap = Instant::now() + CONNECTION_CAP;
     let mut buf = vec![0u8; 64 * 1024];

@@ -27,6 +27,8 @@ pub enum Ended {
     Interrupted,
     /// Waiting for it failed.
     Lost,
+    /// The run was over (the adapter said so) and it was still running: stopped.
+    Stopped,
 }
 
 impl Ended {
@@ -36,6 +38,9 @@ impl Ended {
         let how = match self {
             Ended::Exited(s) if s.success() => {
                 return "the client command exited before running it".to_owned();
+            }
+            Ended::Stopped => {
+                return "the client command was still running when the run ended".to_owned();
             }
             Ended::Exited(s) => format!("the client command ended ({s})"),
             Ended::TimedOut(bound) => format!(
@@ -69,13 +74,13 @@ impl ClientCommand {
 
     /// Wait for it on a task of its own: the receiver holds how it ended
     /// once it has (the run may end first, when the client says it is done).
-    pub fn watch(self, bound: Duration) -> tokio::sync::watch::Receiver<Option<Ended>> {
+    pub fn watch(self, bound: Duration) -> Watched {
         let (tx, rx) = tokio::sync::watch::channel(None);
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             let ended = self.wait(bound).await;
             tx.send_replace(Some(ended));
         });
-        rx
+        Watched { rx, task }
     }
 
     /// Wait for it to exit, at most `bound` (then kill it) or until Ctrl-C.
@@ -92,10 +97,32 @@ impl ClientCommand {
     }
 }
 
-/// How the command watched by `rx` ended: waited for (its own bound applies).
-pub async fn ended(mut rx: tokio::sync::watch::Receiver<Option<Ended>>) -> Ended {
-    match rx.wait_for(Option::is_some).await {
-        Ok(e) => e.clone().unwrap_or(Ended::Lost),
-        Err(_) => Ended::Lost,
+/// A client command waited for on a task of its own.
+pub struct Watched {
+    rx: tokio::sync::watch::Receiver<Option<Ended>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Watched {
+    /// Resolves when the command has ended.
+    pub async fn exited(&self) {
+        let mut rx = self.rx.clone();
+        let _ = rx.wait_for(Option::is_some).await;
+    }
+
+    /// How it ended, once the run is over: it has `grace` to exit on its own
+    /// (a browser never does), then it is stopped.
+    pub async fn finish(self, grace: Duration) -> Ended {
+        let mut rx = self.rx.clone();
+        match tokio::time::timeout(grace, rx.wait_for(Option::is_some)).await {
+            Ok(Ok(e)) => e.clone().unwrap_or(Ended::Lost),
+            Ok(Err(_)) => Ended::Lost,
+            Err(_) => {
+                // Dropping the wait kills the process (`kill_on_drop`).
+                self.task.abort();
+                let _ = self.task.await;
+                Ended::Stopped
+            }
+        }
     }
 }

@@ -85,16 +85,9 @@ pub async fn run_clients_sse(opts: super::ws::ClientsOptions) -> u8 {
             Ok(c) => c,
             Err(e) => return usage(e),
         };
-        let rx = child.watch(bound);
-        let served = server
-            .serve(
-                async {
-                    super::ended(rx.clone()).await;
-                },
-                GRACE,
-            )
-            .await;
-        ended = Some(super::ended(rx).await);
+        let watched = child.watch(bound);
+        let served = server.serve(watched.exited(), GRACE).await;
+        ended = Some(watched.finish(GRACE).await);
         served
     };
     if served.connections == 0 {

@@ -133,16 +133,9 @@ pub async fn run_clients_ws(opts: ClientsOptions) -> u8 {
             Ok(c) => c,
             Err(e) => return usage(e),
         };
-        let rx = child.watch(bound);
-        let served = server
-            .serve(
-                async {
-                    super::ended(rx.clone()).await;
-                },
-                grace,
-            )
-            .await;
-        (served, Some(super::ended(rx).await))
+        let watched = child.watch(bound);
+        let served = server.serve(watched.exited(), grace).await;
+        (served, Some(watched.finish(grace).await))
     };
     let wall = clock.elapsed();
 

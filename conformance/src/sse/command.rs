@@ -166,6 +166,17 @@ pub fn list_cases(pattern: Option<&str>) -> u8 {
             }
         }
     }
+    // The client cases (`wirecheck clients sse`).
+    for c in super::fuzzing::cases::cases() {
+        if pattern.is_none_or(|p| pattern_matches(p, c.id)) {
+            any = true;
+            // The description's first sentence: what the case sends.
+            let what = c.description.split(". ").next().unwrap_or_default();
+            if writeln!(out, "{:<8} (clients sse) {what}.", c.id).is_err() {
+                return EXIT_OK;
+            }
+        }
+    }
     if !any {
         return usage(format!(
             "the case pattern {} selects no case",

@@ -426,7 +426,7 @@ where
     let mut stream = stream;
     let mut hs = ServerOpening::default();
     let accepted = read_opening(&mut stream, &mut hs, cfg).await;
-    serve_opened(stream, cfg, case, result, &hs, accepted).await
+    serve_opened(stream, cfg, case, result, &hs, accepted, None).await
 }
 
 /// Read a client's opening request and write what `hs` answers, within the
@@ -452,7 +452,8 @@ where
 }
 
 /// Drive `case` on a connection whose opening `hs` ended as `accepted`
-/// ([`read_opening`]): the case's result, its request and response kept.
+/// ([`read_opening`]), with permessage-deflate as `deflate` agreed: the
+/// case's result, its request and response kept.
 pub async fn serve_opened<S>(
     stream: S,
     cfg: &EngineConfig,
@@ -460,6 +461,7 @@ pub async fn serve_opened<S>(
     mut result: CaseResult,
     hs: &ServerOpening,
     accepted: Result<Progress, String>,
+    deflate: Option<wirecheck_codec::ws::deflate::Agreed>,
 ) -> CaseResult
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -475,13 +477,14 @@ where
         }
     };
     let opened_at = Instant::now();
-    let mut driver = Driver::new(
+    let mut driver = Driver::with_deflate(
         case,
         Role::Server,
         cfg.timeouts(),
         Rng::os_seed(),
         opened_at.into_std(),
         &leftover,
+        deflate,
     );
     let slots = Slots::new(1);
     let permit = slots.work(Work::Shared).await;

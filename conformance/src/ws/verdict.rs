@@ -220,7 +220,11 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
     match &case.scoring {
         _ if declined => {
             behavior = Behavior::Unimplemented;
-            result = "the server declined permessage-deflate: its opening handshake answer holds no permessage-deflate extension (RFC 7692 §5)".to_owned();
+            result = if close.is_server {
+                "permessage-deflate was not agreed: the client offered none, or no offer that lets the server ask what the case asks (client_no_context_takeover, client_max_window_bits; RFC 7692 §7.1)".to_owned()
+            } else {
+                "the server declined permessage-deflate: its opening handshake answer holds no permessage-deflate extension (RFC 7692 §5)".to_owned()
+            };
         }
         Scoring::Standard => {}
         Scoring::WrongCodeFails => {

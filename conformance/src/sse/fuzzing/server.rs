@@ -7,7 +7,11 @@
 //! * `GET /<id>`: the case's next reply (once they are used up, 204);
 //! * `POST /<id>/report`: the events the client dispatched, as JSON lines
 //!   `{"type", "data", "lastEventId"}`, with a `Content-Length`;
-//! * `POST /done`: the adapter is finished (the run ends, without a command).
+//! * `POST /done`: the adapter is finished (the run ends);
+//! * `GET /adapter.js`: the adapter in JavaScript (`wirecheckAdapter(base)`),
+//!   for any EventSource implementation in JavaScript;
+//! * `GET /adapter.html`: a page that runs it, for testing a browser's own
+//!   EventSource (open it in the browser; same origin, so no CORS).
 //!
 //! Bounded whatever a client does: at most [`MAX_CONNECTIONS`] at once, a
 //! deadline on every read and write, request heads of 16 KiB and reports of
@@ -29,6 +33,40 @@ use tokio::time::{Instant, sleep, timeout, timeout_at};
 use wirecheck_codec::http::{HeadLimits, Request, RequestParser};
 
 use super::cases::{ClientCase, Dispatched, Seen, SeenRequest};
+
+/// The adapter in JavaScript, for any EventSource: `wirecheckAdapter(base)`
+/// runs the report-back protocol against the server at `base`.
+const ADAPTER_JS: &str = r#"async function wirecheckAdapter(base) {
+  const cases = await (await fetch(base + '/cases')).json();
+  for (const c of cases) {
+    const events = await new Promise((resolve) => {
+      const got = [];
+      const es = new EventSource(c.url);
+      const finish = () => { es.close(); resolve(got); };
+      const guard = setTimeout(finish, 20000);
+      for (const type of c.types) {
+        es.addEventListener(type, (e) => {
+          got.push({ type: e.type, data: e.data, lastEventId: e.lastEventId });
+          if (type === 'wirecheck-end') { clearTimeout(guard); finish(); }
+        });
+      }
+      es.onerror = () => {
+        if (es.readyState === EventSource.CLOSED) { clearTimeout(guard); finish(); }
+      };
+    });
+    const body = events.map((e) => JSON.stringify(e) + '\n').join('');
+    await fetch(c.url + '/report', { method: 'POST', body });
+  }
+  await fetch(base + '/done', { method: 'POST', body: '' });
+}
+"#;
+
+/// The adapter as a web page: the browser's own EventSource, same origin.
+const ADAPTER_PAGE: &str = r#"<!doctype html>
+<meta charset="utf-8"><title>wirecheck EventSource adapter</title>
+<script src="/adapter.js"></script>
+<script>wirecheckAdapter(location.origin).then(() => { document.title = 'done'; });</script>
+"#;
 
 /// Connections served at once.
 pub const MAX_CONNECTIONS: usize = 64;
@@ -177,6 +215,18 @@ async fn connection(shared: &Shared, mut stream: TcpStream) {
                 .collect();
             let body = serde_json::Value::from(list).to_string();
             respond(&mut stream, 200, "application/json", body.as_bytes()).await;
+        }
+        ("GET", "/adapter.html") => {
+            respond(
+                &mut stream,
+                200,
+                "text/html; charset=utf-8",
+                ADAPTER_PAGE.as_bytes(),
+            )
+            .await;
+        }
+        ("GET", "/adapter.js") => {
+            respond(&mut stream, 200, "text/javascript", ADAPTER_JS.as_bytes()).await;
         }
         ("POST", "/done") => {
             respond(&mut stream, 204, "text/plain", b"").await;

@@ -27,17 +27,15 @@ mod x_deflate;
 mod x_framing;
 
 /// The cases that test a client (`wirecheck clients ws`), sorted by id:
-/// Autobahn's 1.x-10.x with the roles reversed, and wirecheck's own C. cases.
-/// wirecheck's own H., S. and X. cases send requests or client frames only a
-/// server judges; permessage-deflate in the server role (12.x, 13.x) is not
-/// built yet.
+/// Autobahn's 517 with the roles reversed (the compression cases answer the
+/// client's offer as Autobahn's fuzzingserver does), and wirecheck's own C.
+/// cases. wirecheck's own H., S. and X. cases send requests or client frames
+/// only a server judges.
 pub fn for_clients() -> Vec<Case> {
     let mut cases: Vec<Case> = all()
         .into_iter()
         .filter(|c| {
-            c.id.to_string().starts_with(|ch: char| ch.is_ascii_digit())
-                && c.deflate.is_none()
-                && c.opening.is_none()
+            c.id.to_string().starts_with(|ch: char| ch.is_ascii_digit()) && c.opening.is_none()
         })
         .collect();
     cases.extend(c_client::cases());
@@ -375,8 +373,8 @@ mod tests {
         }
     }
 
-    /// The client cases: Autobahn's that a client can run, with the roles
-    /// reversed (none sends its own request or offers deflate), and the C.
+    /// The client cases: Autobahn's 517, with the roles reversed (none sends
+    /// its own request; only 12.x/13.x negotiate deflate), and the C.
     /// ones, which only a client meets; C.1 judges masking keys.
     #[test]
     fn the_client_catalogue_is_autobahns_core_and_the_c_cases() {
@@ -387,11 +385,16 @@ mod tests {
                 .filter(|c| c.id.to_string().starts_with(p))
                 .count()
         };
-        assert_eq!(clients.len() - count("C."), 301);
+        assert_eq!(clients.len() - count("C."), 517);
         assert!(count("C.") >= 10);
         for c in &clients {
             let id = c.id.to_string();
-            assert!(c.opening.is_none() && c.deflate.is_none(), "{id}");
+            assert!(c.opening.is_none(), "{id}");
+            assert_eq!(
+                c.deflate.is_some(),
+                id.starts_with("12.") || id.starts_with("13."),
+                "{id}"
+            );
             assert_eq!(c.answer.is_some(), id.starts_with("C.2."), "{id}");
             assert_eq!(
                 c.scoring == Scoring::MaskingKeys,

@@ -450,12 +450,16 @@ impl ServerOpening {
     }
 
     /// Answer the pending request with 101 Switching Protocols (RFC 6455
-    /// §4.2.2 item 5), `headers` added; the outcome once it is written.
-    pub fn accept(&mut self, headers: &[(&str, &str)]) -> Progress {
+    /// §4.2.2 item 5), `headers` added and `extension` accepted (it must be
+    /// one the client offered); the outcome once it is written.
+    pub fn accept(&mut self, headers: &[(&str, &str)], extension: Option<Extension>) -> Progress {
         let Some((request, leftover)) = self.pending.take() else {
             return self.progress();
         };
         let mut answer = AcceptResponse::new(&request);
+        if let Some(e) = extension {
+            answer = answer.extension(e);
+        }
         for (k, v) in headers {
             answer = answer.header(k, v);
         }
@@ -508,6 +512,14 @@ impl ServerOpening {
         let reason = if spec.status == 101 {
             "Switching Protocols"
         } else {
+            // Any other answer is a complete HTTP response: it says its body is
+            // empty (RFC 9112 §6.3; without a length it would last until close).
+            if !fields
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+            {
+                fields.push(("Content-Length".to_owned(), "0".to_owned()));
+            }
             "OK"
         };
         let mut out = Vec::new();

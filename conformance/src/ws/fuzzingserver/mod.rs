@@ -10,6 +10,7 @@
 //!
 //! Which cases apply to a client: [`crate::ws::cases::for_clients`].
 
+pub mod deflate;
 pub mod route;
 pub mod server;
 

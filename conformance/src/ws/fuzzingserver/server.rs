@@ -220,12 +220,22 @@ async fn connection(shared: &Shared, mut stream: TcpStream) {
             return;
         }
     };
+    // The compression cases answer the client's offer as Autobahn does.
+    let deflate = match &route {
+        Route::RunCase { index, .. } => {
+            super::deflate::accept(&shared.cases[*index], &request.extensions)
+        }
+        _ => None,
+    };
     let progress = match &route {
         Route::RunCase { index, .. } => match &shared.cases[*index].answer {
             Some(spec) => hs.accept_as(spec, &[("Server", SERVER)]),
-            None => hs.accept(&[("Server", SERVER)]),
+            None => hs.accept(
+                &[("Server", SERVER)],
+                deflate.as_ref().map(|(e, _)| e.clone()),
+            ),
         },
-        _ => hs.accept(&[("Server", SERVER)]),
+        _ => hs.accept(&[("Server", SERVER)], None),
     };
     let answered = send_answer(&mut stream, &mut hs, &shared.engine, progress).await;
     match route {
@@ -233,7 +243,9 @@ async fn connection(shared: &Shared, mut stream: TcpStream) {
             let case = &shared.cases[index];
             let mut result = CaseResult::unrun(case, index + 1);
             result.started = started;
-            let result = serve_opened(stream, &shared.engine, case, result, &hs, answered).await;
+            let agreed = deflate.map(|(_, agreed)| agreed);
+            let result =
+                serve_opened(stream, &shared.engine, case, result, &hs, answered, agreed).await;
             shared.record(&agent, index, result);
         }
         _ if !matches!(answered, Ok(Progress::Open(_))) => {}

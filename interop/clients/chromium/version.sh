@@ -1,0 +1,2 @@
+#!/usr/bin/env bash
+chromium --version 2>/dev/null | head -1
