@@ -8,9 +8,9 @@
 #   install.sh WORK   installs it (and its driver or adapter) into WORK; exit 2: not available here
 #   version.sh WORK   prints the versions installed, one line
 #   run               one line: the protocol (ws|sse), then the command, {url} and {work} replaced
-# and its expectations in interop/expected/clients-NAME.json. NAME defaults to every folder.
-# The reference clients (`wirecheck client ws|sse`) always run first, as `reference-ws` and
-# `reference-sse`: they must pass every case.
+# and its expectations in interop/expected/clients-NAME.json. NAME defaults to every folder and
+# the reference clients `reference-ws` and `reference-sse` (`wirecheck client ws|sse`), which must
+# pass every case (OK or INFORMATIONAL) and need no expectations.
 #
 #   --update   write the verdicts observed as the expectations (then review the diff)
 #
@@ -29,6 +29,7 @@ for a in "$@"; do
     esac
 done
 if [ ${#names[@]} -eq 0 ]; then
+    names=(reference-ws reference-sse)
     for d in interop/clients/*/install.sh; do names+=("$(basename "$(dirname "$d")")"); done
 fi
 work="${WIRECHECK_INTEROP_DIR:-$(mktemp -d)}/clients"
@@ -46,13 +47,22 @@ run_one() { # name proto command...
         -- "$@" >"$work/results/$name.json" 2>"$work/results/$name.err" || true
 }
 
-echo "reference clients (wirecheck client ws|sse)" >"$work/results/reference-ws.version"
-cp "$work/results/reference-ws.version" "$work/results/reference-sse.version"
-echo "== reference-ws, reference-sse"
-run_one reference-ws ws "$bin" client ws "{url}" --agent reference-ws
-run_one reference-sse sse "$bin" client sse "{url}"
-all=(reference-ws reference-sse)
+all=()
 for n in "${names[@]}"; do
+    case "$n" in
+    reference-ws | reference-sse)
+        proto="${n#reference-}"
+        echo "== $n"
+        echo "wirecheck client $proto (the reference client)" >"$work/results/$n.version"
+        if [ "$proto" = ws ]; then
+            run_one "$n" ws "$bin" client ws "{url}" --agent "$n"
+        else
+            run_one "$n" sse "$bin" client sse "{url}"
+        fi
+        all+=("$n")
+        continue
+        ;;
+    esac
     dir="interop/clients/$n"
     mkdir -p "$work/$n"
     echo "== $n: installing (log: $work/$n.log)"

@@ -486,8 +486,8 @@ fn validate_sse(args: SseArgs) -> ExitCode {
     block_on(async { ExitCode::from(sse::command::run_sse(opts).await) })
 }
 
-fn clients_options(args: ClientsWsArgs, protocol: &str) -> clients::ws::ClientsOptions {
-    clients::ws::ClientsOptions {
+fn clients_options(args: ClientsWsArgs, protocol: &str) -> clients::ClientsOptions {
+    clients::ClientsOptions {
         run: command::RunOptions {
             url: None,
             cases: args.cases,

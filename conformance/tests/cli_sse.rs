@@ -189,7 +189,10 @@ fn cases_sse_lists_and_filters() {
     let text = String::from_utf8_lossy(&out.stdout);
     // The 32 server cases, then the 19 client cases (`clients sse`).
     assert_eq!(text.lines().count(), 51);
-    assert_eq!(text.lines().filter(|l| l.contains("(clients sse)")).count(), 19);
+    assert_eq!(
+        text.lines().filter(|l| l.contains("(clients sse)")).count(),
+        19
+    );
     let out = wirecheck(&["cases", "sse", "EC.2.*"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.lines().count(), 9, "{text}");

@@ -124,7 +124,8 @@ async fn session(base: &Target, path: &str, echo: bool) -> Result<Session, Strin
     );
     // §7.1: an answer the client did not allow fails the connection.
     match validate_response(&[offer], hs.accepted_extensions()) {
-        Ok(Some(agreed)) => conn.use_deflate(agreed),
+        // Level 1, as the reference server: a test driver, not a bandwidth saver.
+        Ok(Some(agreed)) => conn.use_deflate_at(agreed, 1),
         Ok(None) => {}
         Err(e) => return Err(format!("the server's permessage-deflate answer: {e}")),
     }

@@ -7,8 +7,24 @@
 pub mod sse;
 pub mod ws;
 
+use std::net::IpAddr;
 use std::process::{ExitStatus, Stdio};
 use std::time::Duration;
+
+use crate::command::RunOptions;
+
+/// The options of `wirecheck clients ws|sse`.
+#[derive(Debug, Clone)]
+pub struct ClientsOptions {
+    /// Selection, agent, reports, format, strictness, timeout scale, colour.
+    pub run: RunOptions,
+    /// The address to listen on.
+    pub host: IpAddr,
+    /// The port; `None`: the protocol's default, or a free one with a command.
+    pub port: Option<u16>,
+    /// The client command and its arguments (`{url}` replaced), if any.
+    pub command: Vec<String>,
+}
 
 /// The client command given after `--`, running.
 pub struct ClientCommand {

@@ -30,7 +30,7 @@ const MARGIN: Duration = Duration::from_secs(30);
 const GRACE: Duration = Duration::from_secs(2);
 
 /// Run `wirecheck clients sse`; returns the exit code.
-pub async fn run_clients_sse(opts: super::ws::ClientsOptions) -> u8 {
+pub async fn run_clients_sse(opts: super::ClientsOptions) -> u8 {
     let run_opts = &opts.run;
     if let Err(e) = run_opts.preflight(&[]) {
         return usage(e);

@@ -13,13 +13,13 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use crate::command::{
-    EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, Format, RunOptions, finish, usage,
+    EXIT_FAILED, EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, Format, finish, usage,
 };
 use crate::core::{Behavior, BehaviorClose, Run, clean_for_filename};
 use crate::report;
@@ -36,21 +36,8 @@ pub const DEFAULT_PORT: u16 = 9001;
 /// What the client command may take beyond its cases' timers.
 const MARGIN: Duration = Duration::from_secs(60);
 
-/// The options of `wirecheck clients ws`.
-#[derive(Debug, Clone)]
-pub struct ClientsOptions {
-    /// Selection, agent, reports, format, strictness, timeout scale, colour.
-    pub run: RunOptions,
-    /// The address to listen on.
-    pub host: IpAddr,
-    /// The port; `None`: [`DEFAULT_PORT`], or a free one with a command.
-    pub port: Option<u16>,
-    /// The client command and its arguments (`{url}` replaced), if any.
-    pub command: Vec<String>,
-}
-
 /// Run `wirecheck clients ws`; returns the exit code.
-pub async fn run_clients_ws(opts: ClientsOptions) -> u8 {
+pub async fn run_clients_ws(opts: super::ClientsOptions) -> u8 {
     let run_opts = &opts.run;
     if let Err(e) = run_opts.preflight(&[]) {
         return usage(e);

@@ -1,5 +1,6 @@
-"""A fuzzingserver driver on websockets' threading client: count the cases, run each
-echoing every message, update the reports.   python client.py URL AGENT"""
+"""A fuzzingserver driver on websockets' threading client, with its defaults (permessage-deflate
+offered): count the cases, run each echoing every message, update the reports.
+    python client.py URL AGENT"""
 import sys
 
 from websockets.exceptions import WebSocketException
@@ -11,7 +12,7 @@ base, agent = sys.argv[1], sys.argv[2]
 def visit(path, echo=False):
     texts = []
     try:
-        with connect(base + path, max_size=64 << 20, compression=None, open_timeout=10) as ws:
+        with connect(base + path, max_size=64 << 20, open_timeout=10) as ws:
             for message in ws:
                 if echo:
                     ws.send(message)
