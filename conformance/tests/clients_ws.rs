@@ -225,6 +225,10 @@ fn the_reference_client_run_by_the_command_passes_and_is_reported() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("PASS"), "{stdout}");
+    assert!(
+        stdout.starts_with("wirecheck clients ws: 39 cases against \"ref\""),
+        "{stdout}"
+    );
     let index = std::fs::read_to_string(dir.join("index.json")).expect("index.json");
     let index: serde_json::Value = serde_json::from_str(&index).expect("JSON");
     assert_eq!(

@@ -87,6 +87,7 @@ fn reference_index_is_rebuilt_from_a_run() {
     let mut run = Run {
         agent: agent.clone(),
         kind: Protocol::Ws,
+        client: false,
         started: UNIX_EPOCH,
         wall_time: Duration::ZERO,
         strict: false,
@@ -671,6 +672,7 @@ fn run_without_close() -> Run {
     let mut run = Run {
         agent: "sse-agent".to_owned(),
         kind: Protocol::Sse,
+        client: false,
         started: UNIX_EPOCH + Duration::from_secs(STARTED),
         wall_time: Duration::from_millis(1500),
         strict: false,

@@ -116,6 +116,7 @@ pub async fn run_clients_sse(opts: super::ClientsOptions) -> u8 {
     let mut run = Run {
         agent,
         kind: Protocol::Sse,
+        client: true,
         started,
         wall_time: clock.elapsed(),
         strict: run_opts.strict,

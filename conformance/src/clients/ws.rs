@@ -205,7 +205,10 @@ fn add_missing(results: &mut Vec<CaseResult>, selected: &[crate::ws::case::Case]
 fn runs(results: &Results, started: SystemTime, wall: Duration, strict: bool) -> Vec<Run> {
     results
         .iter()
-        .map(|(agent, rs)| Run::from_ws(agent, started, wall, strict, rs.clone()))
+        .map(|(agent, rs)| Run {
+            client: true,
+            ..Run::from_ws(agent, started, wall, strict, rs.clone())
+        })
         .collect()
 }
 

@@ -41,6 +41,8 @@ pub struct Run {
     pub agent: String,
     /// The protocol validated.
     pub kind: Protocol,
+    /// Whether it tested a client (`wirecheck clients ws|sse`), not a server.
+    pub client: bool,
     /// When the run started.
     pub started: SystemTime,
     /// Wall-clock time of the whole run.
@@ -328,6 +330,7 @@ mod tests {
         let mut run = Run {
             agent: "a".to_owned(),
             kind: Protocol::Sse,
+            client: false,
             started: UNIX_EPOCH,
             wall_time: Duration::ZERO,
             strict: false,

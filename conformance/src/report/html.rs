@@ -124,7 +124,11 @@ pub fn index_page(run: &Run) -> String {
     let mut out = String::with_capacity(4096 + run.cases.len() * 400);
     // A protocol without close verdicts (SSE) gets no close column, badge or legend row.
     let close_column = run.has_close_verdicts();
-    let kind = run.kind.as_str();
+    let kind = format!(
+        "{}{}",
+        if run.client { "clients " } else { "" },
+        run.kind.as_str()
+    );
     page_head(&mut out, &format!("wirecheck {kind} report: {}", run.agent));
     let _ = write!(
         out,

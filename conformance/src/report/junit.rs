@@ -71,7 +71,12 @@ fn test_case(case: &CaseReport, suite: &str, strict: bool) -> TestCase {
 
 /// The JUnit report of `run`.
 pub fn report(run: &Run) -> Report {
-    let mut report = Report::new(format!("wirecheck {} {}", run.kind.as_str(), run.agent));
+    let clients = if run.client { "clients " } else { "" };
+    let mut report = Report::new(format!(
+        "wirecheck {clients}{} {}",
+        run.kind.as_str(),
+        run.agent
+    ));
     report.set_time(run.wall_time);
     for (category, name, cases) in run.categories() {
         let suite_name = format!("{category} {name}");

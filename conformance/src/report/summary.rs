@@ -195,7 +195,8 @@ pub fn render(run: &Run, report_dir: Option<&Path>, color: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "wirecheck {}: {} cases against \"{}\" in {:.1} s (started {})",
+        "wirecheck {}{}: {} cases against \"{}\" in {:.1} s (started {})",
+        if run.client { "clients " } else { "" },
         run.kind.as_str(),
         run.cases.len(),
         printable(&run.agent),

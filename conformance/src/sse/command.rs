@@ -145,6 +145,7 @@ pub async fn run_sse(opts: SseOptions) -> u8 {
     let mut run = Run {
         agent: agent.clone(),
         kind: Protocol::Sse,
+        client: false,
         started,
         wall_time: wall,
         strict: opts.strict,

@@ -73,6 +73,7 @@ impl Run {
         let mut run = Run {
             agent: agent.to_owned(),
             kind: Protocol::Ws,
+            client: false,
             started,
             wall_time,
             strict,
