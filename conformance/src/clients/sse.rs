@@ -172,7 +172,15 @@ fn report(case: &ClientCase, seen: &Seen, verdict: Verdict, agent: &str) -> Case
         behavior: verdict.behavior,
         result: verdict.reason,
         close: None,
-        duration_ms: 0,
+        // From the first request to the end of the last reply.
+        duration_ms: match (seen.requests.first(), seen.requests.last()) {
+            (Some(first), Some(last)) => last
+                .ended
+                .unwrap_or(last.at)
+                .saturating_sub(first.at)
+                .as_millis() as u64,
+            _ => 0,
+        },
         report_time: false,
         remote_close_code: None,
         limits: verdict.limits,

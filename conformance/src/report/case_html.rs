@@ -413,6 +413,7 @@ pub fn render(run: &Run, case: &CaseReport, detail: &Value) -> String {
                 observation_section(&mut out, o);
             }
         }
+        client_sections(&mut out, d);
         out.push_str("</body>\n</html>\n");
         return out;
     }
@@ -534,6 +535,49 @@ pub fn render(run: &Run, case: &CaseReport, detail: &Value) -> String {
 
 /// One SSE observation: the request and response, what was read and when, the
 /// first events and the producer-grammar findings.
+/// An EventSource client case (`clients sse`): the client's requests and the
+/// events it reported dispatching.
+fn client_sections(out: &mut String, d: &Value) {
+    if let Some(Value::Array(requests)) = d.get("requests") {
+        out.push_str("<div class=\"block\"><h3>The client's requests</h3><table class=\"kv\"><tr><th>at (ms)</th><th>reply ended (ms)</th><th>Last-Event-ID</th><th>Accept</th></tr>");
+        for r in requests {
+            let _ = write!(
+                out,
+                "<tr><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
+                esc(&text(&r["atMs"])),
+                esc(&text(&r["endedMs"])),
+                esc(&text(&r["lastEventId"])),
+                esc(&text(&r["accept"]))
+            );
+        }
+        out.push_str("</table></div>\n");
+    }
+    match d.get("reported") {
+        Some(Value::Array(events)) => {
+            out.push_str("<div class=\"block\"><h3>Events the client reported</h3><table class=\"kv\"><tr><th>type</th><th>data</th><th>lastEventId</th></tr>");
+            for e in events {
+                let _ = write!(
+                    out,
+                    "<tr><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
+                    esc(&text(&e["type"])),
+                    esc(&format!("{:?}", e["data"].as_str().unwrap_or_default())),
+                    esc(&format!(
+                        "{:?}",
+                        e["lastEventId"].as_str().unwrap_or_default()
+                    ))
+                );
+            }
+            out.push_str("</table></div>\n");
+        }
+        Some(Value::Null) => {
+            out.push_str(
+                "<div class=\"block\"><h3>Events the client reported</h3>no report</div>\n",
+            );
+        }
+        _ => {}
+    }
+}
+
 fn observation_section(out: &mut String, o: &Value) {
     let field = |k: &str| o.get(k).map(text).unwrap_or_default();
     let _ = write!(
