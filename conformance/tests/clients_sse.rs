@@ -158,6 +158,12 @@ fn the_reference_client_run_by_the_command_passes_every_case() {
     );
     let case = std::fs::read_to_string(dir.join("ref_case_EC_2_1.json")).expect("case JSON");
     assert!(case.contains("\"lastEventId\": \"42\""), "{case}");
+    // The case page shows the requests and the reported events.
+    let page = std::fs::read_to_string(dir.join("ref_case_EC_2_1.html")).expect("case page");
+    assert!(
+        page.contains("The client's requests") && page.contains("Events the client reported"),
+        "{page}"
+    );
 }
 
 #[test]
