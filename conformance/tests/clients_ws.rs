@@ -226,14 +226,14 @@ fn the_reference_client_run_by_the_command_passes_and_is_reported() {
     );
     assert!(stdout.contains("PASS"), "{stdout}");
     assert!(
-        stdout.starts_with("wirecheck clients ws: 39 cases against \"ref\""),
+        stdout.starts_with("wirecheck clients ws: 40 cases against \"ref\""),
         "{stdout}"
     );
     let index = std::fs::read_to_string(dir.join("index.json")).expect("index.json");
     let index: serde_json::Value = serde_json::from_str(&index).expect("JSON");
     assert_eq!(
         index["ref"].as_object().map(|o| o.len()),
-        Some(39),
+        Some(40),
         "{index}"
     );
     assert_eq!(index["ref"]["2.1"]["behavior"], "OK");
@@ -330,6 +330,12 @@ fn the_reference_client_gives_up_on_a_silent_server_with_3() {
 /// (no check at all), reads frames masked or not, echoes every data frame and
 /// answers Pings, masking frame `n` with `key(n)`, and answers a Close.
 async fn lenient(addr: &str, path: &str, key: impl Fn(usize) -> [u8; 4]) {
+    lenient_with(addr, path, key, true).await;
+}
+
+/// [`lenient`]; after answering a Close it waits for the server to close TCP
+/// (`wait_for_drop`), or closes it at once.
+async fn lenient_with(addr: &str, path: &str, key: impl Fn(usize) -> [u8; 4], wait_for_drop: bool) {
     use wirecheck_codec::ws::frame::HeaderRules;
     use wirecheck_codec::ws::{FrameDecoder, FrameEvent, OpCode, encode};
     let (_, mut s) = raw(addr, path).await;
@@ -377,8 +383,11 @@ async fn lenient(addr: &str, path: &str, key: impl Fn(usize) -> [u8; 4]) {
             }
         }
         if s.write_all(&out).await.is_err() || closed {
-            let mut rest = Vec::new();
-            let _ = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut rest)).await;
+            if wait_for_drop {
+                let mut rest = Vec::new();
+                let _ =
+                    tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut rest)).await;
+            }
             return;
         }
     }
@@ -434,7 +443,10 @@ async fn c2_c3_a_client_that_takes_any_answer_or_masked_frames_fails_each_case()
         .iter()
         .map(|c| c.id.to_string())
         .collect();
-    for id in ids.iter().filter(|id| !id.starts_with("C.1")) {
+    for id in ids
+        .iter()
+        .filter(|id| id.starts_with("C.2") || id.starts_with("C.3"))
+    {
         lenient(
             &addr,
             &format!("/runCase?casetuple={id}&agent=lenient"),
@@ -458,4 +470,40 @@ async fn c2_c3_a_client_that_takes_any_answer_or_masked_frames_fails_each_case()
     for r in &served.results["tungstenite"] {
         assert!(!r.result.is_empty(), "{}", r.id);
     }
+}
+
+/// C.4.1: wirecheck holds TCP open after the close handshake; a client that
+/// waits for the server to close it is OK (tungstenite is one), one that
+/// closes it first is NON-STRICT.
+#[tokio::test]
+async fn c4_a_client_that_closes_tcp_first_is_non_strict() {
+    let f = Fuzzer::start("C.4.1").await;
+    let addr = f.url.trim_start_matches("ws://").to_owned();
+    // It answers the Close, then reads until the server closes.
+    lenient(&addr, "/runCase?case=1&agent=waits", fresh).await;
+    // It closes TCP as soon as it has answered the Close.
+    lenient_with(&addr, "/runCase?case=1&agent=drops", fresh, false).await;
+    // tungstenite waits for the server, as the RFC asks.
+    echo(&f.url, "/runCase?case=1&agent=tungstenite").await;
+    let served = f.finish().await;
+    let waits = &served.results["waits"][0];
+    assert_eq!(waits.behavior, Behavior::Ok, "{}", waits.result);
+    assert!(
+        waits.result.contains("left closing TCP to the server"),
+        "{}",
+        waits.result
+    );
+    assert_eq!(waits.close.peer_drop_ms, None);
+    let drops = &served.results["drops"][0];
+    assert_eq!(drops.behavior, Behavior::NonStrict, "{}", drops.result);
+    assert!(
+        drops.result.contains("before the server did"),
+        "{}",
+        drops.result
+    );
+    assert!(
+        drops.close.peer_drop_ms.is_some_and(|ms| ms < 2000),
+        "{:?}",
+        drops.close
+    );
 }

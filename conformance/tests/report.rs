@@ -160,6 +160,7 @@ fn base(id: &str, ordinal: usize, description: &str) -> CaseResult {
             local_close_code: Some(1000),
             local_close_reason: None,
             peer_violation: None,
+            peer_drop_ms: None,
             dropped_on_purpose: false,
         },
         http_request: "GET / HTTP/1.1\r\nHost: 127.0.0.1:9001\r\nUpgrade: websocket\r\n\

@@ -29,8 +29,9 @@ use crate::ws::engine::{EngineConfig, open, opening_request};
 const IDLE: Duration = Duration::from_secs(20);
 /// The longest one connection may last (the 9.x cases move 16 MiB messages).
 const CONNECTION_CAP: Duration = Duration::from_secs(300);
-/// How long to wait for the server to close TCP after the close handshake.
-const DROP_WAIT: Duration = Duration::from_secs(2);
+/// How long to wait for the server to close TCP after the close handshake
+/// (RFC 6455 §7.1.1: "a reasonable time period"; C.4.1 waits 2 s).
+const DROP_WAIT: Duration = Duration::from_secs(5);
 /// The largest count `/getCaseCount` may announce.
 const MAX_CASES: u64 = 100_000;
 

@@ -536,6 +536,9 @@ pub enum Scoring {
     /// As standard, and every frame the client sent must be masked with a
     /// fresh, nonzero key (RFC 6455 §5.3; wirecheck's C.1).
     MaskingKeys,
+    /// As standard, and the client must leave closing TCP to the server
+    /// (RFC 6455 §7.1.1, a SHOULD; wirecheck's C.4.1, with [`Case::hold_drop`]).
+    WaitsForDrop,
     /// Permessage-deflate (12.x, 13.x): round trips over a compressed
     /// connection. UNIMPLEMENTED when the server declines the extension (Autobahn
     /// then closes with 1000 at once); FAILED when the connection never opens.
@@ -641,6 +644,10 @@ pub struct Case {
     /// The answer to a client's opening request, when the case gives its own
     /// (wirecheck's C.2 cases, testing clients); `None` answers textbook 101.
     pub answer: Option<AnswerSpec>,
+    /// As a server, keep TCP open this long after the close handshake (before
+    /// `--timeout-scale`), to see whether the client waits for the server to
+    /// close it first (RFC 6455 §7.1.1; wirecheck's C.4.1).
+    pub hold_drop: Option<Duration>,
 }
 
 /// The fuzzing server's answer to a client's opening request: the textbook
@@ -696,6 +703,7 @@ impl Case {
             opening: None,
             deflate: None,
             answer: None,
+            hold_drop: None,
             full_profile: false,
             alone: false,
             wirelog: true,
@@ -747,6 +755,12 @@ impl Case {
     /// Send this opening request instead of the textbook one.
     pub fn opening(mut self, spec: OpeningSpec) -> Case {
         self.opening = Some(spec);
+        self
+    }
+
+    /// As a server, keep TCP open `d` after the close handshake ([`Case::hold_drop`]).
+    pub fn hold_drop(mut self, d: Duration) -> Case {
+        self.hold_drop = Some(d);
         self
     }
 

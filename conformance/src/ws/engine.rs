@@ -652,12 +652,12 @@ async fn drive<S>(
         let pending = driver.transmit();
         tokio::select! {
             read = reader.read(&mut buf) => match read {
-                Ok(0) | Err(_) => driver.handle_eof(),
+                Ok(0) | Err(_) => driver.handle_eof_at(now()),
                 Ok(n) => driver.handle_input(now(), &buf[..n]),
             },
             written = write_some(&mut writer, pending) => match written {
                 Ok(n) => driver.written(now(), n),
-                Err(_) => driver.handle_eof(),
+                Err(_) => driver.handle_eof_at(now()),
             },
             () = sleep_until(wake) => {}
         }

@@ -140,6 +140,10 @@ pub struct CloseInfo {
     /// The first rule of RFC 6455 the peer broke, when wirecheck failed the
     /// connection for it (an invalid frame, an invalid close code, bad text).
     pub peer_violation: Option<String>,
+    /// When the case holds TCP open after the close handshake (C.4.1): how
+    /// long the client took to close it first, in milliseconds (`None`: it
+    /// waited, and wirecheck closed).
+    pub peer_drop_ms: Option<u64>,
 }
 
 /// The most of an opening request a result keeps for the reports: wirecheck's

@@ -260,6 +260,23 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
             behavior = Behavior::Informational;
             behavior_close = BehaviorClose::Informational;
         }
+        // RFC 6455 §7.1.1: "the client SHOULD wait for the server to close the
+        // connection but MAY close the connection at any time after sending and
+        // receiving a Close message, e.g., if it has not received a TCP Close
+        // from the server in a reasonable time period".
+        Scoring::WaitsForDrop => match (close.peer_drop_ms, behavior) {
+            (Some(ms), Behavior::Ok) => {
+                behavior = Behavior::NonStrict;
+                result = format!(
+                    "the client closed TCP {ms} ms after the close handshake, before the server did (RFC 6455 §7.1.1: the client SHOULD wait for the server to close it)"
+                );
+            }
+            (None, Behavior::Ok) if close.was_clean && close.dropped_by_me => {
+                result =
+                    "the client left closing TCP to the server, as RFC 6455 §7.1.1 asks".to_owned();
+            }
+            _ => {}
+        },
         // RFC 6455 §5.3: a fresh key per frame, judged from all of them.
         Scoring::MaskingKeys => match seen.masks.and_then(MaskKeys::fault) {
             Some(fault) => {

@@ -12,8 +12,12 @@
 //!   right after the answer.
 //! * C.3, masked frames from the server (§5.1): the client must fail the
 //!   connection.
+//! * C.4, the end of the connection (§7.1.1): after the close handshake the
+//!   client leaves closing TCP to the server.
 
 use super::{PING, TEXT, echo, message, peer_fails_protocol, send};
+use std::time::Duration;
+
 use crate::ws::case::{AnswerSpec, Case, ExpectedClose, FrameSpec, Mask, Scoring, Step};
 
 /// The text the C.2 and C.3 cases send.
@@ -53,7 +57,10 @@ fn masked(id: &str, what: &str, frame: FrameSpec) -> Case {
     )
 }
 
-/// Cases C.1.1-C.3.2.
+/// How long C.4.1 keeps TCP open after the close handshake.
+const HOLD: Duration = Duration::from_secs(2);
+
+/// Cases C.1.1-C.4.1.
 pub fn cases() -> Vec<Case> {
     const ANSWER: &str = "RFC 6455 §4.1: \"If the server's response does not conform to the requirements for the server's handshake as defined in this section and in Section 4.2.2, the client MUST _Fail the WebSocket Connection_.\"";
     let texts: Vec<String> = (0..MASKED_FRAMES)
@@ -147,5 +154,15 @@ pub fn cases() -> Vec<Case> {
         ),
         masked("C.3.1", "the text message \"Hello\"", FrameSpec::new(TEXT, HELLO)),
         masked("C.3.2", "a Ping with the payload \"Hello\"", FrameSpec::new(PING, HELLO)),
+        Case::new(
+            "C.4.1",
+            format!("Start the close handshake with a Close 1000, and once the client has answered keep the TCP connection open for {} s. RFC 6455 §7.1.1: \"the underlying TCP connection, in most normal cases, SHOULD be closed first by the server ... the client SHOULD wait for the server to close the connection but MAY close the connection at any time after sending and receiving a Close message, e.g., if it has not received a TCP Close from the server in a reasonable time period.\"", HOLD.as_secs()),
+            format!("The client answers the Close with 1000 and leaves TCP open until wirecheck closes it, {} s later: OK. A client that closes TCP first is NON-STRICT; the reason says how soon.", HOLD.as_secs()),
+            vec![],
+            ExpectedClose::fuzzer_closes_normally(),
+            vec![Step::Close(1000u16.to_be_bytes().to_vec())],
+        )
+        .hold_drop(HOLD)
+        .scoring(Scoring::WaitsForDrop),
     ]
 }

@@ -362,6 +362,7 @@ mod tests {
                 Scoring::RoundTrips(_) => "round trips",
                 Scoring::Deflate(_) => "deflate",
                 Scoring::MaskingKeys => "masking keys",
+                Scoring::WaitsForDrop => "waits for drop",
             };
             assert_eq!(actual, expected, "{id}");
             assert_eq!(c.report_time, c.scoring.round_trips().is_some(), "{id}");

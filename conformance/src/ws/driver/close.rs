@@ -49,6 +49,10 @@ impl Driver<'_> {
                         ));
                         self.drop_tcp();
                     }
+                    Phase::AwaitDrop if self.role == Role::Server && self.holding => {
+                        // C.4.1: the client waited for the server to close TCP.
+                        self.drop_tcp();
+                    }
                     Phase::AwaitDrop if self.role == Role::Server => {
                         // The client did not read the server's Close reply in time.
                         self.info.was_not_clean_reason =
@@ -173,9 +177,15 @@ impl Driver<'_> {
                 self.info.was_clean = true;
                 self.phase = Phase::AwaitDrop;
                 self.timers.phase = None;
-                match self.role {
-                    Role::Server => self.drop_after_writes(),
-                    Role::Client => self.arm_phase(self.timeouts.peer_drop),
+                match (self.role, self.case.hold_drop) {
+                    // C.4.1: hold TCP open; who closes it first is the case.
+                    (Role::Server, Some(hold)) => {
+                        self.holding = true;
+                        self.closed_at = self.now;
+                        self.arm_phase(hold.mul_f64(self.timeouts.scale.max(0.0)));
+                    }
+                    (Role::Server, None) => self.drop_after_writes(),
+                    (Role::Client, _) => self.arm_phase(self.timeouts.peer_drop),
                 }
             }
             Phase::AwaitDrop | Phase::Done => {}

@@ -243,6 +243,9 @@ pub struct Driver<'c> {
     stats: Stats,
     /// The masking keys of the frames received ([`masks`]).
     masks: masks::MaskKeys,
+    /// TCP held open after the close handshake ([`Case::hold_drop`]), since `closed_at`.
+    holding: bool,
+    closed_at: Instant,
     /// permessage-deflate, when the opening handshake agreed it (RFC 7692).
     deflate: Option<Deflate>,
 }
@@ -336,6 +339,8 @@ impl<'c> Driver<'c> {
             window_at: 0,
             stats: Stats::default(),
             masks: masks::MaskKeys::default(),
+            holding: false,
+            closed_at: now,
             deflate: deflate.map(|agreed| Deflate {
                 compressor: Compressor::with_level(agreed.sending(role), FUZZER_LEVEL),
                 decompressor: Decompressor::new(agreed.receiving(role)),
@@ -382,6 +387,10 @@ impl<'c> Driver<'c> {
 
     /// The peer closed TCP (or the connection broke).
     pub fn handle_eof(&mut self) {
+        if self.holding && self.phase == Phase::AwaitDrop {
+            // C.4.1: the client closed TCP before the server did.
+            self.info.peer_drop_ms = Some((self.now - self.closed_at).as_millis() as u64);
+        }
         match self.phase {
             // Both Close frames were exchanged (`was_clean` was set then) and the
             // peer closed TCP in time.
@@ -400,6 +409,12 @@ impl<'c> Driver<'c> {
             }
         }
         self.phase = Phase::Done;
+    }
+
+    /// The peer closed TCP (or the connection broke) at `now`.
+    pub fn handle_eof_at(&mut self, now: Instant) {
+        self.now = self.now.max(now);
+        self.handle_eof();
     }
 
     /// Fire every timer due by `now`, then run the script as far as it goes.
