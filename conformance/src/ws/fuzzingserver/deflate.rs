@@ -7,10 +7,12 @@
 //! bits; 0 is none) are what the fuzzer, as a client, asks of a server; as a
 //! server it asks the same of the client: `client_no_context_takeover` and
 //! `client_max_window_bits=N`. Each pair is tried in order against the
-//! client's first permessage-deflate offer, and fits only if the offer lets
-//! the server ask it (the client offered `client_no_context_takeover`, or
-//! `client_max_window_bits`, RFC 7692 §7.1.1.2, §7.1.2.2); what the client
-//! asked of the server is granted as offered. No pair fits: no extension in
+//! client's first permessage-deflate offer. A server may always ask for
+//! `client_no_context_takeover` (RFC 7692 §7.1.1.2: the offer's parameter is
+//! only a hint; Autobahn's offer parser sets `acceptNoContextTakeover` for
+//! every offer), but `client_max_window_bits=N` only if the client offered
+//! `client_max_window_bits` (RFC 7692 §7.1.2.2); what the client asked of the
+//! server is granted as offered. No pair fits: no extension in
 //! the answer, and the case is UNIMPLEMENTED, as Autobahn's is.
 
 use wirecheck_codec::ws::deflate::{Agreed, Direction, Offer};
@@ -42,8 +44,9 @@ pub fn accept(case: &Case, offers: &[Extension]) -> Option<(Extension, Agreed)> 
         .filter(|e| e.name.eq_ignore_ascii_case("permessage-deflate"))
         .find_map(|e| Offer::parse(e).ok())?;
     pairs.into_iter().find_map(|(no_takeover, bits)| {
-        let fits = (!no_takeover || offer.client_no_context_takeover)
-            && (bits == 0 || offer.client_max_window_bits.is_some());
+        // RFC 7692 §7.1.1.2: client_no_context_takeover needs no offer;
+        // §7.1.2.2: client_max_window_bits=N does.
+        let fits = bits == 0 || offer.client_max_window_bits.is_some();
         fits.then(|| answer(&offer, no_takeover, bits))
     })
 }
@@ -114,17 +117,33 @@ mod tests {
             answer_to("13.1.1", ws).as_deref(),
             Some("permessage-deflate")
         );
-        // accept2 needs client_no_context_takeover offered.
-        assert_eq!(answer_to("13.2.1", ws), None);
+        // accept2 asks for client_no_context_takeover, unoffered or not.
+        assert_eq!(
+            answer_to("13.2.1", ws).as_deref(),
+            Some("permessage-deflate; client_no_context_takeover")
+        );
         assert_eq!(
             answer_to("13.3.1", ws).as_deref(),
             Some("permessage-deflate; client_max_window_bits=9")
         );
-        assert_eq!(answer_to("13.5.1", ws), None);
+        assert_eq!(
+            answer_to("13.5.1", ws).as_deref(),
+            Some("permessage-deflate; client_no_context_takeover; client_max_window_bits=9")
+        );
+        // Window bits need the client's client_max_window_bits.
+        assert_eq!(answer_to("13.5.1", "permessage-deflate"), None);
+        assert_eq!(
+            answer_to("13.2.1", "permessage-deflate").as_deref(),
+            Some("permessage-deflate; client_no_context_takeover")
+        );
         // accept7: (True, 9), then (True, 0), then (False, 0).
         assert_eq!(
             answer_to("13.7.1", ws).as_deref(),
-            Some("permessage-deflate")
+            Some("permessage-deflate; client_no_context_takeover; client_max_window_bits=9")
+        );
+        assert_eq!(
+            answer_to("13.7.1", "permessage-deflate").as_deref(),
+            Some("permessage-deflate; client_no_context_takeover")
         );
         let both = "permessage-deflate; client_no_context_takeover; client_max_window_bits";
         assert_eq!(
