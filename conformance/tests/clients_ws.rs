@@ -330,12 +330,19 @@ fn the_reference_client_gives_up_on_a_silent_server_with_3() {
 /// (no check at all), reads frames masked or not, echoes every data frame and
 /// answers Pings, masking frame `n` with `key(n)`, and answers a Close.
 async fn lenient(addr: &str, path: &str, key: impl Fn(usize) -> [u8; 4]) {
-    lenient_with(addr, path, key, true).await;
+    lenient_with(addr, path, key, true, None).await;
 }
 
 /// [`lenient`]; after answering a Close it waits for the server to close TCP
-/// (`wait_for_drop`), or closes it at once.
-async fn lenient_with(addr: &str, path: &str, key: impl Fn(usize) -> [u8; 4], wait_for_drop: bool) {
+/// (`wait_for_drop`), or closes it at once. It answers a Close with
+/// `close_answer` as the body, or by echoing the body received.
+async fn lenient_with(
+    addr: &str,
+    path: &str,
+    key: impl Fn(usize) -> [u8; 4],
+    wait_for_drop: bool,
+    close_answer: Option<&[u8]>,
+) {
     use wirecheck_codec::ws::frame::HeaderRules;
     use wirecheck_codec::ws::{FrameDecoder, FrameEvent, OpCode, encode};
     let (_, mut s) = raw(addr, path).await;
@@ -377,7 +384,11 @@ async fn lenient_with(addr: &str, path: &str, key: impl Fn(usize) -> [u8; 4], wa
                         OpCode::Text | OpCode::Binary => op,
                         _ => continue,
                     };
-                    encode::frame(&mut out, true, 0, answer, Some(key(sent)), &payload);
+                    let body = match (answer, close_answer) {
+                        (OpCode::Close, Some(body)) => body,
+                        _ => &payload[..],
+                    };
+                    encode::frame(&mut out, true, 0, answer, Some(key(sent)), body);
                     sent += 1;
                 }
             }
@@ -482,7 +493,7 @@ async fn c4_a_client_that_closes_tcp_first_is_non_strict() {
     // It answers the Close, then reads until the server closes.
     lenient(&addr, "/runCase?case=1&agent=waits", fresh).await;
     // It closes TCP as soon as it has answered the Close.
-    lenient_with(&addr, "/runCase?case=1&agent=drops", fresh, false).await;
+    lenient_with(&addr, "/runCase?case=1&agent=drops", fresh, false, None).await;
     // tungstenite waits for the server, as the RFC asks.
     echo(&f.url, "/runCase?case=1&agent=tungstenite").await;
     let served = f.finish().await;
@@ -506,4 +517,47 @@ async fn c4_a_client_that_closes_tcp_first_is_non_strict() {
         "{:?}",
         drops.close
     );
+}
+
+/// C.5: the client's Close answers wirecheck's: the code echoed is OK, another
+/// code it may send NON-STRICT, 1005 (which only the API may report) FAILED.
+#[tokio::test]
+async fn c5_a_client_that_does_not_echo_the_close_code_is_non_strict_and_1005_fails() {
+    let f = Fuzzer::start("C.5.*").await;
+    let addr = f.url.trim_start_matches("ws://").to_owned();
+    let answers: [(&str, Option<&[u8]>); 3] = [
+        ("echoes", None),
+        ("says-1000", Some(&[0x03, 0xe8])),
+        ("says-1005", Some(&[0x03, 0xed])),
+    ];
+    for case in 1..=2 {
+        for (agent, answer) in answers {
+            lenient_with(
+                &addr,
+                &format!("/runCase?case={case}&agent={agent}"),
+                fresh,
+                true,
+                answer,
+            )
+            .await;
+        }
+        echo(&f.url, &format!("/runCase?case={case}&agent=tungstenite")).await;
+    }
+    let served = f.finish().await;
+    for r in &served.results["echoes"] {
+        assert_eq!(r.behavior, Behavior::Ok, "{}: {}", r.id, r.result);
+        assert!(r.result.contains("the close code echoed"), "{}", r.result);
+    }
+    for r in &served.results["says-1000"] {
+        assert_eq!(r.behavior, Behavior::NonStrict, "{}: {}", r.id, r.result);
+        assert!(r.result.contains("with 1000"), "{}", r.result);
+    }
+    for r in &served.results["says-1005"] {
+        assert_eq!(r.behavior, Behavior::Failed, "{}: {}", r.id, r.result);
+        assert!(r.result.contains("1005"), "{}", r.result);
+    }
+    // tungstenite echoes the code, as the RFC suggests.
+    for r in &served.results["tungstenite"] {
+        assert_eq!(r.behavior, Behavior::Ok, "{}: {}", r.id, r.result);
+    }
 }

@@ -539,6 +539,10 @@ pub enum Scoring {
     /// As standard, and the client must leave closing TCP to the server
     /// (RFC 6455 §7.1.1, a SHOULD; wirecheck's C.4.1, with [`Case::hold_drop`]).
     WaitsForDrop,
+    /// As standard, and the peer must answer wirecheck's Close with the code
+    /// it received (RFC 6455 §5.5.1, "typically echos"; wirecheck's C.5): any
+    /// other code it may send is NON-STRICT.
+    EchoesCloseCode,
     /// Permessage-deflate (12.x, 13.x): round trips over a compressed
     /// connection. UNIMPLEMENTED when the server declines the extension (Autobahn
     /// then closes with 1000 at once); FAILED when the connection never opens.

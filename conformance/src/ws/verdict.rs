@@ -277,6 +277,25 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
             }
             _ => {}
         },
+        // RFC 6455 §5.5.1: "When sending a Close frame in response, the
+        // endpoint typically echos the status code it received."
+        Scoring::EchoesCloseCode if behavior == Behavior::Ok && close.closed_by_me => {
+            let sent = close.local_close_code;
+            let got = close.remote_close_code;
+            let code = |c: Option<u16>| c.map_or_else(|| "no code".to_owned(), |c| c.to_string());
+            if sent == got {
+                result = format!("{result}; the close code echoed ({})", code(sent));
+            } else {
+                behavior = Behavior::NonStrict;
+                result = format!(
+                    "the {} answered wirecheck's Close ({}) with {} (RFC 6455 §5.5.1: an endpoint typically echoes the status code it received)",
+                    if close.is_server { "client" } else { "server" },
+                    code(sent),
+                    code(got)
+                );
+            }
+        }
+        Scoring::EchoesCloseCode => {}
         // RFC 6455 §5.3: a fresh key per frame, judged from all of them.
         Scoring::MaskingKeys => match seen.masks.and_then(MaskKeys::fault) {
             Some(fault) => {

@@ -14,6 +14,10 @@
 //!   connection.
 //! * C.4, the end of the connection (§7.1.1): after the close handshake the
 //!   client leaves closing TCP to the server.
+//! * C.5, the client's answer to a Close (§5.5.1, §7.4.1): it echoes the code
+//!   it received, and never puts 1005 (or 1006, 1015) on the wire; a code it
+//!   may not send fails every C. case (the driver records the violation), and
+//!   C.5.2 invites the classic one, 1005 for "no code received".
 
 use super::{PING, TEXT, echo, message, peer_fails_protocol, send};
 use std::time::Duration;
@@ -60,7 +64,31 @@ fn masked(id: &str, what: &str, frame: FrameSpec) -> Case {
 /// How long C.4.1 keeps TCP open after the close handshake.
 const HOLD: Duration = Duration::from_secs(2);
 
-/// Cases C.1.1-C.4.1.
+/// A C.5 case: wirecheck starts the close handshake with `code` (none: an
+/// empty Close) and `reason`.
+fn close_echo(id: &str, what: &str, code: Option<u16>, reason: &str, expectation: &str) -> Case {
+    let body = code.map_or_else(Vec::new, |c| {
+        let mut body = c.to_be_bytes().to_vec();
+        body.extend_from_slice(reason.as_bytes());
+        body
+    });
+    Case::new(
+        id,
+        format!("Start the close handshake with {what}. RFC 6455 §5.5.1: \"If an endpoint receives a Close frame and did not previously send a Close frame, the endpoint MUST send a Close frame in response. (When sending a Close frame in response, the endpoint typically echos the status code it received.)\" §7.4.1: 1005, 1006 and 1015 \"MUST NOT be set as a status code in a Close control frame by an endpoint\"."),
+        expectation.to_owned(),
+        vec![],
+        ExpectedClose {
+            // Neither the code sent nor 1000 (which Autobahn's 7.7 also
+            // takes): WRONG CODE too.
+            codes: code.into_iter().chain([1000]).collect(),
+            ..ExpectedClose::fuzzer_closes_normally()
+        },
+        vec![Step::Close(body)],
+    )
+    .scoring(Scoring::EchoesCloseCode)
+}
+
+/// Cases C.1.1-C.5.2.
 pub fn cases() -> Vec<Case> {
     const ANSWER: &str = "RFC 6455 §4.1: \"If the server's response does not conform to the requirements for the server's handshake as defined in this section and in Section 4.2.2, the client MUST _Fail the WebSocket Connection_.\"";
     let texts: Vec<String> = (0..MASKED_FRAMES)
@@ -164,5 +192,19 @@ pub fn cases() -> Vec<Case> {
         )
         .hold_drop(HOLD)
         .scoring(Scoring::WaitsForDrop),
+        close_echo(
+            "C.5.1",
+            "a Close with the code 4000 and the reason \"bye\"",
+            Some(4000),
+            "bye",
+            "The client answers with a Close carrying 4000, and the close is clean: OK. Another code it may send (1000, say) is NON-STRICT; a code it must not send is FAILED.",
+        ),
+        close_echo(
+            "C.5.2",
+            "an empty Close (no status code)",
+            None,
+            "",
+            "The client answers with an empty Close (the echo of no code), and the close is clean: OK. A Close with 1000 is NON-STRICT; one with 1005 (\"no status code received\", which only the API may report) is FAILED.",
+        ),
     ]
 }

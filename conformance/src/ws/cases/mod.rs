@@ -363,6 +363,7 @@ mod tests {
                 Scoring::Deflate(_) => "deflate",
                 Scoring::MaskingKeys => "masking keys",
                 Scoring::WaitsForDrop => "waits for drop",
+                Scoring::EchoesCloseCode => "echoes close code",
             };
             assert_eq!(actual, expected, "{id}");
             assert_eq!(c.report_time, c.scoring.round_trips().is_some(), "{id}");
@@ -400,6 +401,11 @@ mod tests {
             assert_eq!(
                 c.scoring == Scoring::MaskingKeys,
                 id.starts_with("C.1."),
+                "{id}"
+            );
+            assert_eq!(
+                c.scoring == Scoring::EchoesCloseCode,
+                id.starts_with("C.5."),
                 "{id}"
             );
             assert!(
