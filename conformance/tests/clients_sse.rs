@@ -105,6 +105,7 @@ async fn a_sloppy_client_fails_the_rules_it_breaks() {
     // CR line ends, the BOM, ids, types, and every reconnect rule.
     for id in [
         "EC.1.2", "EC.1.3", "EC.1.5", "EC.1.9", "EC.2.1", "EC.2.2", "EC.2.5", "EC.2.6", "EC.2.7",
+        "EC.2.10", "EC.2.11",
     ] {
         assert_eq!(verdicts[id].0, Behavior::Failed, "{id}: {}", verdicts[id].1);
     }
@@ -117,6 +118,17 @@ async fn a_sloppy_client_fails_the_rules_it_breaks() {
         verdicts["EC.2.1"].1.contains("absent"),
         "{}",
         verdicts["EC.2.1"].1
+    );
+    // It does not follow the redirect, and gives up after two network errors.
+    assert!(
+        verdicts["EC.2.10"].1.contains("not /EC.2.10/moved"),
+        "{}",
+        verdicts["EC.2.10"].1
+    );
+    assert!(
+        verdicts["EC.2.11"].1.contains("stopped reconnecting"),
+        "{}",
+        verdicts["EC.2.11"].1
     );
     // It sends no Accept: reported, not scored.
     assert_eq!(verdicts["EC.2.9"].0, Behavior::Informational);
@@ -147,7 +159,7 @@ fn the_reference_client_run_by_the_command_passes_every_case() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.starts_with("wirecheck clients sse: 19 cases against \"ref\""),
+        stdout.starts_with("wirecheck clients sse: 21 cases against \"ref\""),
         "{stdout}"
     );
     let index = std::fs::read_to_string(dir.join("index.json")).expect("index.json");
@@ -156,6 +168,12 @@ fn the_reference_client_run_by_the_command_passes_every_case() {
         index["ref"].as_object().map(|o| o.len()),
         Some(cases::cases().len())
     );
+    // It followed the redirect, and backed off while the server kept failing.
+    let moved = std::fs::read_to_string(dir.join("ref_case_EC_2_10.json")).expect("case JSON");
+    assert!(moved.contains("\"path\": \"/EC.2.10/moved\""), "{moved}");
+    assert_eq!(index["ref"]["EC.2.10"]["behavior"], "OK");
+    let backoff = &index["ref"]["EC.2.11"];
+    assert_eq!(backoff["behavior"], "INFORMATIONAL");
     let case = std::fs::read_to_string(dir.join("ref_case_EC_2_1.json")).expect("case JSON");
     assert!(case.contains("\"lastEventId\": \"42\""), "{case}");
     // The case page shows the requests and the reported events.

@@ -7,8 +7,11 @@
 //! text/event-stream` and `Last-Event-ID` once an id is set; a status other
 //! than 200 or a type other than `text/event-stream` fails the connection (no
 //! reconnect); a body that ends, or a network error, reestablishes it after
-//! the reconnection time (the `retry` field, 1 s at first). Bounded: each case
-//! stops after [`CASE_CAP`] or [`MAX_CONNECTS`] connections.
+//! the reconnection time (the `retry` field, 1 s at first), doubled for every
+//! network error in a row after the first (the optional backoff); redirects
+//! are followed as Fetch follows them, and every reconnect starts again at
+//! the EventSource's own URL. Bounded: each case stops after [`CASE_CAP`] or
+//! [`MAX_CONNECTS`] connections.
 
 use std::time::Duration;
 
@@ -27,6 +30,11 @@ const CASE_CAP: Duration = Duration::from_secs(30);
 const MAX_CONNECTS: usize = 8;
 /// The reconnection time before a `retry` field sets one (WHATWG: "a user-agent-defined value").
 const INITIAL_RETRY: Duration = Duration::from_secs(1);
+/// Fetch, HTTP-redirect fetch: "If request's redirect count is 20, then
+/// return a network error."
+const MAX_REDIRECTS: usize = 20;
+/// The most the backoff multiplies the reconnection time by.
+const MAX_BACKOFF: u32 = 8;
 /// The largest body of `/cases` read.
 const MAX_CASES_BODY: usize = 1 << 20;
 
@@ -36,8 +44,9 @@ enum Outcome {
     Ended,
     /// The connection failed for good (WHATWG "fail the connection").
     Failed,
-    /// Reestablish it (the body ended, or a network error).
-    Again,
+    /// Reestablish it: the body ended (`false`), or a network error came
+    /// before any response (`true`).
+    Again(bool),
 }
 
 /// Run the adapter against the fuzzing server at `url`; 0 once every case
@@ -96,15 +105,22 @@ async fn event_source(target: &Target) -> Vec<(String, String, String)> {
     let mut last_id = String::new();
     let mut retry = INITIAL_RETRY;
     let mut events = Vec::new();
+    let mut failures = 0u32;
     for _ in 0..MAX_CONNECTS {
         match connection(target, cap, &mut last_id, &mut retry, &mut events).await {
             Outcome::Ended | Outcome::Failed => break,
-            Outcome::Again => {
-                if Instant::now() + retry >= cap {
+            Outcome::Again(failed) => {
+                failures = if failed { failures + 1 } else { 0 };
+                // WHATWG, reestablish the connection: "Wait a delay equal to
+                // the reconnection time of the event source. Optionally, wait
+                // some more. In particular, if the previous attempt failed,
+                // then user agents might introduce an exponential backoff
+                // delay": doubled for each failure in a row after the first.
+                let wait = retry * (1u32 << failures.saturating_sub(1)).min(MAX_BACKOFF);
+                if Instant::now() + wait >= cap {
                     break;
                 }
-                // WHATWG, reestablish the connection: wait the reconnection time.
-                sleep(retry).await;
+                sleep(wait).await;
             }
         }
     }
@@ -125,9 +141,6 @@ async fn connection(
     retry: &mut Duration,
     events: &mut Vec<(String, String, String)>,
 ) -> Outcome {
-    let Ok(mut stream) = open(target, cap).await else {
-        return Outcome::Again;
-    };
     let mut headers = vec![
         ("Accept".to_owned(), "text/event-stream".to_owned()),
         ("Cache-Control".to_owned(), "no-cache".to_owned()),
@@ -135,25 +148,45 @@ async fn connection(
     if !last_id.is_empty() {
         headers.push(("Last-Event-ID".to_owned(), last_id.clone()));
     }
-    let Ok(req) = request("GET", &target.path, &target.host_header, &headers) else {
-        return Outcome::Failed;
-    };
-    if !matches!(timeout_at(cap, stream.write_all(&req)).await, Ok(Ok(()))) {
-        return Outcome::Again;
-    }
-    let mut reader = HeadReader::default();
     let mut buf = vec![0u8; 16 * 1024];
-    let (head, rest) = loop {
-        let n = match timeout_at(cap, stream.read(&mut buf)).await {
-            Ok(Ok(n)) if n > 0 => n,
-            // A network error before the answer: reestablish.
-            _ => return Outcome::Again,
+    let mut current = target.clone();
+    let mut redirects = 0;
+    let (mut stream, head, rest) = loop {
+        let Ok(mut stream) = open(&current, cap).await else {
+            return Outcome::Again(true);
         };
-        match reader.feed(&buf[..n]) {
-            Ok(None) => {}
-            Ok(Some((head, used))) => break (head, buf[used..n].to_vec()),
-            Err(_) => return Outcome::Failed,
+        let Ok(req) = request("GET", &current.path, &current.host_header, &headers) else {
+            return Outcome::Failed;
+        };
+        if !matches!(timeout_at(cap, stream.write_all(&req)).await, Ok(Ok(()))) {
+            return Outcome::Again(true);
         }
+        let mut reader = HeadReader::default();
+        let (head, rest) = loop {
+            let n = match timeout_at(cap, stream.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => n,
+                // A network error before the answer: reestablish.
+                _ => return Outcome::Again(true),
+            };
+            match reader.feed(&buf[..n]) {
+                Ok(None) => {}
+                Ok(Some((head, used))) => break (head, buf[used..n].to_vec()),
+                Err(_) => return Outcome::Failed,
+            }
+        };
+        // Fetch, HTTP fetch: a redirect status with a Location is followed
+        // (the EventSource request's redirect mode is "follow").
+        if matches!(head.status, 301 | 302 | 303 | 307 | 308) {
+            if let Some(next) = head.get("location").and_then(|l| resolve(&current, l)) {
+                redirects += 1;
+                if redirects > MAX_REDIRECTS {
+                    return Outcome::Again(true);
+                }
+                current = next;
+                continue;
+            }
+        }
+        break (stream, head, rest);
     };
     // WHATWG: a status other than 200, or another type, fails the connection.
     if head.status != 200 || head.mime_essence().as_deref() != Some("text/event-stream") {
@@ -189,14 +222,24 @@ async fn connection(
             return Outcome::Ended;
         }
         if fed.is_err() || complete {
-            return Outcome::Again;
+            return Outcome::Again(false);
         }
         match timeout_at(cap, stream.read(&mut buf)).await {
             Ok(Ok(n)) if n > 0 => input = buf[..n].to_vec(),
             // The body ended (or the connection broke): reestablish.
-            _ => return Outcome::Again,
+            _ => return Outcome::Again(false),
         }
     }
+}
+
+/// `location` resolved against the URL of `base` (RFC 3986 §5), without its
+/// fragment; `None` when it is not an http(s) URL.
+fn resolve(base: &Target, location: &str) -> Option<Target> {
+    let scheme = if base.tls { "https" } else { "http" };
+    let base = url::Url::parse(&format!("{scheme}://{}{}", base.host_header, base.path)).ok()?;
+    let mut next = base.join(location).ok()?;
+    next.set_fragment(None);
+    Target::parse_http(next.as_str()).ok()
 }
 
 /// A plain request with an optional body: the status and the body.

@@ -133,6 +133,7 @@ fn report(case: &ClientCase, seen: &Seen, verdict: Verdict, agent: &str) -> Case
         .iter()
         .map(|r| {
             json!({
+                "path": r.path,
                 "atMs": r.at.as_millis() as u64,
                 "endedMs": r.ended.map(|d| d.as_millis() as u64),
                 "lastEventId": r.last_event_id,

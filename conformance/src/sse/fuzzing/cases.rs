@@ -34,6 +34,8 @@ pub struct Reply {
     pub pieces: Vec<(Duration, Vec<u8>)>,
     /// Close TCP without answering at all (a network error).
     pub drop: bool,
+    /// A `Location` header (a redirect).
+    pub location: Option<&'static str>,
 }
 
 impl Reply {
@@ -53,6 +55,7 @@ impl Reply {
                 .map(|(i, p)| (Duration::from_millis(if i == 0 { 0 } else { 50 }), p))
                 .collect(),
             drop: false,
+            location: None,
         }
     }
 
@@ -63,6 +66,15 @@ impl Reply {
             content_type,
             pieces: vec![(Duration::ZERO, body.to_vec())],
             drop: false,
+            location: None,
+        }
+    }
+
+    /// A redirect: `status` with `Location: location` and no body.
+    pub fn redirect(status: u16, location: &'static str) -> Reply {
+        Reply {
+            location: Some(location),
+            ..Reply::other(status, "text/plain", b"")
         }
     }
 
@@ -73,6 +85,7 @@ impl Reply {
             content_type: "",
             pieces: Vec::new(),
             drop: true,
+            location: None,
         }
     }
 }
@@ -80,6 +93,8 @@ impl Reply {
 /// A request the client made for a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeenRequest {
+    /// Its path (the case's, or below it after a redirect).
+    pub path: String,
     /// When it arrived, since the run started.
     pub at: Duration,
     /// When the reply to it ended (the body closed), since the run started.
@@ -245,7 +260,55 @@ fn gives_up(what: &'static str) -> Judge {
     })
 }
 
-/// Cases EC.1.1-EC.2.9.
+/// The redirect target of EC.2.10, below the case's own path.
+pub const MOVED: &str = "/EC.2.10/moved";
+
+/// How many network errors in a row EC.2.11 answers with.
+const FAILURES: usize = 4;
+
+/// Judge a client whose reconnections meet network errors: each reconnect
+/// waits at least the reconnection time; whether the waits grow (a backoff,
+/// which the spec leaves to the client) is reported.
+fn backs_off(seen: &Seen) -> Verdict {
+    let waits: Vec<Duration> = (0..seen.requests.len())
+        .map_while(|i| delay(seen, i))
+        .collect();
+    let shown = waits
+        .iter()
+        .map(|w| format!("{} ms", w.as_millis()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let min = Duration::from_millis(RETRY_MS);
+    if waits.len() < FAILURES + 1 {
+        return failed(format!(
+            "the client stopped reconnecting after {} network error(s) (waits: {}); WHATWG: a network error reestablishes the connection",
+            waits.len().saturating_sub(1),
+            if shown.is_empty() { "none" } else { &shown }
+        ));
+    }
+    // Timer slack, as in `reconnects`.
+    if let Some(w) = waits
+        .iter()
+        .find(|w| **w + Duration::from_millis(100) < min)
+    {
+        return failed(format!(
+            "reconnected {} ms after a failure, before the reconnection time of {RETRY_MS} ms (waits: {shown})",
+            w.as_millis()
+        ));
+    }
+    let grows = waits.windows(2).skip(1).all(|p| p[1] > p[0] + p[0] / 4);
+    if grows {
+        info(format!(
+            "the client backs off while the server keeps failing (waits: {shown})"
+        ))
+    } else {
+        info(format!(
+            "the client reconnects at the reconnection time without backing off (waits: {shown}); WHATWG lets a user agent add an exponential backoff after a failed attempt"
+        ))
+    }
+}
+
+/// Cases EC.1.1-EC.2.11.
 pub fn cases() -> Vec<ClientCase> {
     let retry = format!("retry: {RETRY_MS}\n");
     let min = Duration::from_millis(RETRY_MS);
@@ -447,6 +510,39 @@ pub fn cases() -> Vec<ClientCase> {
                 },
             }),
         },
+        ClientCase {
+            id: "EC.2.10",
+            description: format!("Answer 307 Temporary Redirect with Location: {MOVED}, and serve the stream there. WHATWG HTML, EventSource constructor: the request is a fetch whose redirect mode is left at \"follow\" (Fetch: a 307 is followed with the same method), and the Processing model judges the response at the end of the redirects."),
+            expectation: format!("The client requests {MOVED} and dispatches \"moved\"."),
+            types: vec!["message"],
+            replies: vec![Reply::redirect(307, MOVED), Reply::stream(&with_end(b"data: moved\n\n"))],
+            judge: Box::new(|seen: &Seen| {
+                let Some(next) = seen.requests.get(1) else {
+                    return failed("the client did not follow the redirect (one request); WHATWG: the EventSource request follows redirects");
+                };
+                if next.path != MOVED {
+                    return failed(format!("after the redirect the client requested {}, not {MOVED}", next.path));
+                }
+                let moved = seen.report.as_ref().is_some_and(|r| r.iter().any(|e| e.data == "moved"));
+                if moved {
+                    ok(format!("followed the redirect to {MOVED} and dispatched \"moved\""))
+                } else {
+                    failed(format!("followed the redirect to {MOVED} but did not report the event \"moved\""))
+                }
+            }),
+        },
+        ClientCase {
+            id: "EC.2.11",
+            description: format!("Announce retry: {RETRY_MS}, end the body, then close the connection without answering the next {FAILURES} requests, then answer the one after. WHATWG HTML, Processing model: after a network error, \"reestablish the connection\"; Reestablish the connection: \"Wait a delay equal to the reconnection time of the event source. Optionally, wait some more. In particular, if the previous attempt failed, then user agents might introduce an exponential backoff delay to avoid overloading a potentially already overloaded server.\""),
+            expectation: format!("The client keeps reconnecting, each time after at least {RETRY_MS} ms, and dispatches \"back\". Whether its waits grow (a backoff, optional in the spec) is INFORMATIONAL; reconnecting sooner than the reconnection time, or giving up, is FAILED."),
+            types: vec!["message"],
+            replies: [Reply::stream(format!("retry: {RETRY_MS}\ndata: one\n\n").as_bytes())]
+                .into_iter()
+                .chain((0..FAILURES).map(|_| Reply::dropped()))
+                .chain([Reply::stream(&with_end(b"data: back\n\n"))])
+                .collect(),
+            judge: Box::new(backs_off),
+        },
     ]
 }
 
@@ -471,6 +567,46 @@ mod tests {
                 c.id
             );
         }
+    }
+
+    fn requests(waits_ms: &[u64]) -> Seen {
+        let mut at = Duration::ZERO;
+        let mut requests = Vec::new();
+        for w in waits_ms.iter().map(|w| Some(*w)).chain([None]) {
+            requests.push(SeenRequest {
+                path: "/EC.2.11".into(),
+                at,
+                ended: w.map(|_| at + Duration::from_millis(10)),
+                last_event_id: None,
+                accept: None,
+            });
+            at += Duration::from_millis(10 + w.unwrap_or(0));
+        }
+        Seen {
+            requests,
+            report: None,
+        }
+    }
+
+    #[test]
+    fn backoff_is_reported_and_early_or_missing_reconnects_fail() {
+        use crate::core::Behavior;
+        let v = backs_off(&requests(&[300, 300, 600, 1200, 2400]));
+        assert_eq!(v.behavior, Behavior::Informational);
+        assert!(v.reason.contains("backs off"), "{}", v.reason);
+        let v = backs_off(&requests(&[300, 300, 300, 300, 300]));
+        assert_eq!(v.behavior, Behavior::Informational);
+        assert!(v.reason.contains("without backing off"), "{}", v.reason);
+        let v = backs_off(&requests(&[300, 300, 50, 300, 300]));
+        assert_eq!(v.behavior, Behavior::Failed);
+        assert!(
+            v.reason.contains("before the reconnection time"),
+            "{}",
+            v.reason
+        );
+        let v = backs_off(&requests(&[300, 300]));
+        assert_eq!(v.behavior, Behavior::Failed);
+        assert!(v.reason.contains("stopped reconnecting"), "{}", v.reason);
     }
 
     #[test]

@@ -261,7 +261,8 @@ async fn connection(shared: &Shared, mut stream: TcpStream) {
             }
         }
         ("GET", p) => {
-            let id = p.trim_start_matches('/');
+            // A case's path, or one below it (EC.2.10's redirect target).
+            let id = p.trim_start_matches('/').split('/').next().unwrap_or("");
             let Some(case) = shared.cases.iter().find(|c| c.id == id) else {
                 respond(&mut stream, 404, "text/plain", b"no such case\n").await;
                 return;
@@ -281,6 +282,7 @@ async fn serve_case(shared: &Shared, case: &ClientCase, req: &Request, mut strea
         let n = s.requests.len();
         if n < MAX_REQUESTS {
             s.requests.push(SeenRequest {
+                path: req.target.split('?').next().unwrap_or("").to_owned(),
                 at,
                 ended: None,
                 last_event_id: header(req, "last-event-id"),
@@ -295,16 +297,23 @@ async fn serve_case(shared: &Shared, case: &ClientCase, req: &Request, mut strea
         return;
     };
     if reply.drop {
-        // A network error: no answer at all.
+        // A network error: no answer at all; the wait for the next request
+        // counts from here.
+        drop(stream);
+        mark_ended(shared, case, attempt);
         return;
     }
     let reason = match reply.status {
         200 => "OK",
         204 => "No Content",
+        307 => "Temporary Redirect",
         _ => "Error",
     };
+    let location = reply
+        .location
+        .map_or_else(String::new, |l| format!("Location: {l}\r\n"));
     let head = format!(
-        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\n{location}Cache-Control: no-store\r\nConnection: close\r\n\r\n",
         reply.status, reply.content_type
     );
     let mut ok = write(&mut stream, head.as_bytes()).await;
@@ -319,6 +328,12 @@ async fn serve_case(shared: &Shared, case: &ClientCase, req: &Request, mut strea
     }
     // The body ends with the connection (RFC 9112 §6.3: close-delimited).
     let _ = timeout(IO_DEADLINE, stream.shutdown()).await;
+    mark_ended(shared, case, attempt);
+    linger(&mut stream).await;
+}
+
+/// The reply to request `attempt` of `case` ended now.
+fn mark_ended(shared: &Shared, case: &ClientCase, attempt: usize) {
     let ended = shared.start.elapsed();
     if let Some(r) = shared
         .lock_seen()
@@ -327,7 +342,6 @@ async fn serve_case(shared: &Shared, case: &ClientCase, req: &Request, mut strea
     {
         r.ended = Some(ended);
     }
-    linger(&mut stream).await;
 }
 
 async fn write(stream: &mut TcpStream, bytes: &[u8]) -> bool {
