@@ -7,7 +7,8 @@
 //! buffers a frame whole before it checks its text, and echoes any close
 //! code. A second flavour knows only the close codes RFC 6455 lists, as
 //! servers written before IANA registered 1012-1014 do; a third accepts any
-//! permessage-deflate offer and never looks at RSV1; a fourth refuses any
+//! permessage-deflate offer, inflates a message whose first frame has RSV1
+//! and never looks at RSV1 anywhere else; a fourth refuses any
 //! request that offers an extension. Each case must give
 //! the verdict its rule says; the reference server's (all OK) are checked
 //! with the whole catalogue in `ws_memory_reference.rs`.
@@ -28,8 +29,12 @@ use wirecheck_codec::ws::handshake::{AcceptResponse, RequestParser};
 struct Naive {
     /// Only the close codes RFC 6455 §7.4.1 lists are valid (1012-1014 not).
     dated_codes: bool,
-    /// Accepts any permessage-deflate offer (and never looks at RSV1).
+    /// Accepts any permessage-deflate offer, inflates a message whose first
+    /// frame has RSV1 set, and looks at RSV1 nowhere else.
     accepts_deflate: bool,
+    /// With `accepts_deflate`: the data message being reassembled (opcode,
+    /// compressed, payload so far).
+    message: Option<(u8, bool, Vec<u8>)>,
     /// Keeps reading (and echoing) after it sent its Close.
     reads_after_close: bool,
     head: Vec<u8>,
@@ -44,6 +49,7 @@ impl Naive {
         Naive {
             dated_codes,
             accepts_deflate: false,
+            message: None,
             reads_after_close: false,
             head: Vec::new(),
             open: false,
@@ -107,8 +113,45 @@ impl Naive {
                 .map(|(i, b)| b ^ key[i % 4])
                 .collect();
             self.buf.drain(..end);
-            self.handle(b0 & 0x0f, &payload);
+            if self.accepts_deflate {
+                self.reassemble(b0, &payload);
+            } else {
+                self.handle(b0 & 0x0f, &payload);
+            }
         }
+    }
+
+    /// With deflate: fragments joined, the message inflated when its first
+    /// frame had RSV1; RSV1 on a continuation or a control frame goes unseen.
+    fn reassemble(&mut self, b0: u8, payload: &[u8]) {
+        let (fin, rsv1, opcode) = (b0 & 0x80 != 0, b0 & 0x40 != 0, b0 & 0x0f);
+        if opcode >= 0x8 {
+            return self.handle(opcode, payload);
+        }
+        let (op, compressed, mut data) = match (opcode, self.message.take()) {
+            (0, Some(m)) => m,
+            (0, None) => return,
+            (op, _) => (op, rsv1, Vec::new()),
+        };
+        data.extend_from_slice(payload);
+        if !fin {
+            self.message = Some((op, compressed, data));
+            return;
+        }
+        if compressed {
+            // RFC 7692 §7.2.2: the tail the sender removed.
+            data.extend_from_slice(&[0x00, 0x00, 0xff, 0xff]);
+            let mut inflated = Vec::with_capacity(64 * 1024);
+            let mut inflater = flate2::Decompress::new(false);
+            if inflater
+                .decompress_vec(&data, &mut inflated, flate2::FlushDecompress::Sync)
+                .is_err()
+            {
+                return self.close(1007);
+            }
+            data = inflated;
+        }
+        self.handle(op, &data);
     }
 
     fn handle(&mut self, opcode: u8, payload: &[u8]) {
@@ -282,6 +325,12 @@ fn a_server_that_accepts_any_deflate_offer_fails_the_offers_it_must_decline() {
     }
     // An uncompressed message on the compressed connection: echoed, fine.
     assert_eq!(v["X.5.5"].0, Behavior::Ok, "{v:?}");
+    // RSV1 on the continuation goes unseen: it inflates and echoes "Hello".
+    assert_eq!(v["X.5.6"].0, Behavior::Failed, "{v:?}");
+    assert!(
+        v["X.5.6"].1.contains("received text message of 5 bytes"),
+        "{v:?}"
+    );
     // It answers a Ping with RSV1 set.
     assert_eq!(v["X.5.7"].0, Behavior::Failed, "{v:?}");
     assert!(v["X.5.7"].1.contains("pong"), "{v:?}");
