@@ -187,15 +187,15 @@ fn cases_sse_lists_and_filters() {
     let out = wirecheck(&["cases", "sse"]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    // The 32 server cases, then the 19 client cases (`clients sse`).
-    assert_eq!(text.lines().count(), 51);
+    // The 32 server cases, then the 21 client cases (`clients sse`).
+    assert_eq!(text.lines().count(), 53);
     assert_eq!(
         text.lines().filter(|l| l.contains("(clients sse)")).count(),
-        19
+        21
     );
     let out = wirecheck(&["cases", "sse", "EC.2.*"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(text.lines().count(), 9, "{text}");
+    assert_eq!(text.lines().count(), 11, "{text}");
     let out = wirecheck(&["cases", "sse", "E.4.*"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.lines().count(), 7, "{text}");

@@ -226,14 +226,14 @@ fn the_reference_client_run_by_the_command_passes_and_is_reported() {
     );
     assert!(stdout.contains("PASS"), "{stdout}");
     assert!(
-        stdout.starts_with("wirecheck clients ws: 40 cases against \"ref\""),
+        stdout.starts_with("wirecheck clients ws: 42 cases against \"ref\""),
         "{stdout}"
     );
     let index = std::fs::read_to_string(dir.join("index.json")).expect("index.json");
     let index: serde_json::Value = serde_json::from_str(&index).expect("JSON");
     assert_eq!(
         index["ref"].as_object().map(|o| o.len()),
-        Some(40),
+        Some(42),
         "{index}"
     );
     assert_eq!(index["ref"]["2.1"]["behavior"], "OK");
