@@ -288,7 +288,7 @@ fn a_naive_server_fails_the_masking_length_and_close_code_rules() {
     assert_eq!(
         ids_with(&v, Behavior::Ok),
         [
-            "X.1.3", "X.3.1", "X.3.2", "X.3.3", "X.5.1", "X.5.2", "X.5.3", "X.5.4",
+            "X.1.3", "X.3.1", "X.3.2", "X.3.3", "X.3.5", "X.5.1", "X.5.2", "X.5.3", "X.5.4",
             // In memory nothing probes after the dropped connection (the
             // socket test below does).
             "X.6.1", "X.6.2"

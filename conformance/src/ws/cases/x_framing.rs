@@ -13,7 +13,9 @@
 //!   than wait for (§10.4).
 //! * X.3, close codes (§7.4): 1012-1014, registered in the IANA registry
 //!   §11.7 set up, are valid and answered as 7.7.x's are; 1015 must never be
-//!   sent in a Close frame, so it is refused as 7.9.x's 1005 and 1006 are.
+//!   sent in a Close frame, so it is refused as 7.9.x's 1005 and 1006 are;
+//!   a Close with a code is answered with that code (§5.5.1: 7.7.x also take
+//!   1000, X.3.5 says NON-STRICT to it).
 //! * X.4, fail-fast UTF-8 (§8.1) inside one large frame whose first bytes
 //!   are already invalid: 6.4.3/6.4.4 split a 21-byte frame, which a server
 //!   may buffer whole; here the frame announces 64 KiB and the bad bytes come
@@ -187,6 +189,19 @@ pub fn cases() -> Vec<Case> {
             vec![Step::close(1015, ""), Step::kill_after(1.0)],
         )
         .scoring(Scoring::WrongCodeFails),
+    );
+
+    // X.3.5: RFC 6455 §5.5.1, the answer echoes the code (7.7.x take 1000 too).
+    out.push(
+        Case::new(
+            "X.3.5",
+            "Send a Close with the status code 4000 and the reason \"bye\". RFC 6455 §5.5.1: \"If an endpoint receives a Close frame and did not previously send a Close frame, the endpoint MUST send a Close frame in response. (When sending a Close frame in response, the endpoint typically echos the status code it received.)\"",
+            "The server answers with a Close carrying 4000 and closes TCP: OK. Another code it may send (1000, which 7.7.x accept) is NON-STRICT.",
+            vec![],
+            fuzzer_closes(&[4000, 1000], true),
+            vec![Step::close(4000, "bye"), Step::kill_after(1.0)],
+        )
+        .scoring(Scoring::EchoesCloseCode),
     );
 
     // X.6: the connection ends without a closing handshake.
