@@ -12,7 +12,8 @@
 # the sources they were checked against. NAME defaults to every folder with a start.sh.
 #
 #   --update   write the verdicts observed as the expectations (then review the diff)
-#   --readme   rewrite the README's "Known results" table (between its interop markers)
+#   --readme   rewrite the README's "Known results" table (between its interop markers) from the
+#              expectations of every implementation
 #
 # Exit 0 when every verdict matches, 1 on a difference, 2 when an implementation cannot be set up.
 # Needs python3 (with venv), node and npm, and the registries. Installs into
@@ -149,8 +150,17 @@ for name in names:
                 diffs.append("%s %s %s: expected %s, got %s: %s" % (name, label, case, want.get(case, "(none)"), got, why))
         for case in sorted(set(want) - set(r["cases"])):
             diffs.append("%s %s %s: expected %s, did not run" % (name, label, case, want[case]))
-        counts = [sum(1 for v in r["cases"].values() if v[0] == b) for b in ORDER]
-        rows.append((version, "`%s`" % (r["flags"] or "(defaults)"), counts))
+
+# The table holds every implementation's expectations (those of this run were just compared with
+# what was observed, or written from it), so a run of a few names keeps the others' rows.
+for name in sorted(os.listdir("interop")):
+    exp_path = os.path.join("interop", "expected", name + ".json")
+    if not os.path.exists(os.path.join("interop", name, "start.sh")) or not os.path.exists(exp_path):
+        continue
+    doc = json.load(open(exp_path))
+    for label, r in doc.get("runs", {}).items():
+        counts = [sum(1 for v in r["verdicts"].values() if v == b) for b in ORDER]
+        rows.append((doc["implementation"], "`%s`" % (r["flags"] or "(defaults)"), counts))
 
 table = ["| Implementation | wirecheck flags | OK | NON-STRICT | FAILED | INFO | UNIMPL |", "|---|---|---|---|---|---|---|"]
 for version, flags, c in rows:
