@@ -34,7 +34,7 @@ async fn reference_server_passes_every_case() {
     .results;
     server.shutdown().await;
     // Autobahn's core and light compression cases; H., X., S. but the two heavy S.
-    assert_eq!(results.len(), 301 + 7 * 12 + 20 + 21 + 10);
+    assert_eq!(results.len(), 301 + 7 * 12 + 20 + 22 + 10);
     // A conforming server's run stays within every bound of wirecheck's own.
     let limited: Vec<_> = results
         .iter()
