@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Run the original Autobahn testsuite (fuzzingclient, Python 2.7) and `wirecheck ws` on the same
-# cases against the same server, Node's `ws` with permessage-deflate, and print every case whose
-# verdicts differ (behavior, behaviorClose, remoteCloseCode). Verdicts are checked against reality
-# this way; the README says which differences remain and why.
+# cases against the same server, and print every case whose verdicts differ (behavior,
+# behaviorClose, remoteCloseCode). Verdicts are checked against reality this way; the README says
+# which differences remain and why.
 #
-#   scripts/compare-autobahn.sh [CASES]     CASES: Autobahn's case list, comma-separated ids or
-#                                           patterns (default: the core cases 1.* to 10.*)
+#   scripts/compare-autobahn.sh [CASES [NAME]]
+#       CASES: Autobahn's case list, comma-separated ids or patterns (default: the core cases 1.*
+#       to 10.*); NAME: an implementation of interop/ (node-ws, websockets, aiohttp), started with
+#       its start.sh (default: Node's `ws` with permessage-deflate, as ws's own Autobahn runs use it)
 #
 # Needs: python2.7 (PYTHON2=..., default: pyenv's 2.7.18), node and npm, network access to PyPI and
 # npm. Installs into a temporary directory; nothing is left behind but the reports it names.
@@ -13,6 +15,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cases="${1:-1.*,2.*,3.*,4.*,5.*,6.*,7.*,9.*,10.*}"
+name="${2:-}"
+if [ -n "$name" ] && [ ! -x "interop/$name/start.sh" ]; then
+    echo "compare-autobahn.sh: no implementation interop/$name" >&2
+    exit 2
+fi
 python2="${PYTHON2:-$HOME/.pyenv/versions/2.7.18/bin/python}"
 work="$(mktemp -d)"
 port=9031
@@ -25,6 +32,18 @@ trap cleanup EXIT
 echo "== installing autobahntestsuite 25.10.1 (pinned requirements) into $work/py"
 "$python2" -m pip install --quiet --target "$work/py" -r scripts/autobahn-requirements.txt
 
+if [ -n "$name" ]; then
+    echo "== $name (interop/$name/start.sh) into $work/$name"
+    mkdir -p "$work/$name"
+    "interop/$name/start.sh" "$work/$name" "$port" >"$work/$name.log" 2>&1 &
+    server_pid=$!
+    for _ in $(seq 1 600); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+        kill -0 "$server_pid" 2>/dev/null || { tail -20 "$work/$name.log" >&2; exit 2; }
+        sleep 0.5
+    done
+    echo "   $("interop/$name/version.sh" "$work/$name") on 127.0.0.1:$port"
+else
 echo "== installing ws (npm) into $work/node"
 mkdir -p "$work/node"
 (cd "$work/node" && npm init -y >/dev/null && npm install --silent ws@8 >/dev/null)
@@ -44,6 +63,7 @@ server_pid=$!
 sleep 1
 version="$(cd "$work/node" && node -e "console.log(require('ws/package.json').version)")"
 echo "   ws $version on 127.0.0.1:$port"
+fi
 
 echo "== Autobahn fuzzingclient on: $cases"
 python3 - "$cases" "$port" >"$work/fuzzingclient.json" <<'EOF'
