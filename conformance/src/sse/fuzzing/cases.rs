@@ -22,6 +22,10 @@ pub const END_TYPE: &str = "wirecheck-end";
 /// The reconnection time the reconnecting cases announce, in milliseconds.
 pub const RETRY_MS: u64 = 300;
 
+/// Timer slack: a client that waits the announced time may start a little
+/// before the server saw the end of the body.
+const SLACK: Duration = Duration::from_millis(100);
+
 /// One reply of the fuzzing server to one request of a case.
 #[derive(Debug, Clone)]
 pub struct Reply {
@@ -217,9 +221,7 @@ fn reconnects(id: Option<&'static str>, min: Duration) -> Judge {
                 header(id)
             ));
         }
-        // Timer slack: a client that waits the announced time may start a
-        // little before the server saw the end of the body.
-        if wait + Duration::from_millis(100) < min {
+        if wait + SLACK < min {
             return failed(format!(
                 "reconnected {ms} ms after the stream ended, before the {} ms it was told to wait (retry)",
                 min.as_millis()
@@ -286,11 +288,7 @@ fn backs_off(seen: &Seen) -> Verdict {
             if shown.is_empty() { "none" } else { &shown }
         ));
     }
-    // Timer slack, as in `reconnects`.
-    if let Some(w) = waits
-        .iter()
-        .find(|w| **w + Duration::from_millis(100) < min)
-    {
+    if let Some(w) = waits.iter().find(|w| **w + SLACK < min) {
         return failed(format!(
             "reconnected {} ms after a failure, before the reconnection time of {RETRY_MS} ms (waits: {shown})",
             w.as_millis()
