@@ -71,6 +71,41 @@ fn validating_the_reference_server_exits_0_and_writes_reports() {
     assert_eq!(cases["2.10"]["behavior"], "OK");
 }
 
+/// The compression cases report Autobahn's `trafficStats` (the fuzzer's
+/// counters when the last echo arrived) and their ratios on the index page;
+/// other cases report none.
+#[test]
+fn compression_cases_report_traffic_stats() {
+    let dir = temp_dir("traffic");
+    let out = wirecheck(&[
+        "ws",
+        "--cases",
+        "1.1.1,12.1.3,13.2.1",
+        "--report-dir",
+        dir.to_str().expect("UTF-8 path"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |id: &str| -> serde_json::Value {
+        let f = dir.join(format!("wirecheck_reference_case_{id}.json"));
+        serde_json::from_str(&std::fs::read_to_string(f).expect("case JSON")).expect("JSON")
+    };
+    for (id, size) in [("12_1_3", 256), ("13_2_1", 16)] {
+        let case = read(id);
+        let len = |k: &str| case[k].as_str().expect(k).len() as u64;
+        support::check_traffic_stats(&case, size, 1000, len("httpRequest"), len("httpResponse"));
+    }
+    let plain = read("1_1_1");
+    assert_eq!(plain["reportCompressionRatio"], false);
+    assert_eq!(plain["trafficStats"], serde_json::Value::Null);
+    let html = std::fs::read_to_string(dir.join("index.html")).expect("index.html");
+    assert_eq!(html.matches("class=\"ratio\"").count(), 2, "{html}");
+}
+
 #[test]
 fn json_format_lists_every_case() {
     let dir = temp_dir("json");

@@ -249,6 +249,14 @@ fn the_reference_client_run_by_the_command_passes_and_is_reported() {
         answer.contains("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=9"),
         "{answer}"
     );
+    // Autobahn's trafficStats, from the fuzzing server's side: it read the
+    // request and wrote the response (13.3.1: 1000 messages of 16 bytes).
+    let request = case["httpRequest"].as_str().unwrap_or_default().len() as u64;
+    support::check_traffic_stats(&case, 16, 1000, answer.len() as u64, request);
+    let plain = std::fs::read_to_string(dir.join("ref_case_2_1.json")).expect("case JSON");
+    let plain: serde_json::Value = serde_json::from_str(&plain).expect("JSON");
+    assert_eq!(plain["reportCompressionRatio"], false);
+    assert_eq!(plain["trafficStats"], serde_json::Value::Null);
 }
 
 #[test]

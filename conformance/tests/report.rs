@@ -110,6 +110,7 @@ fn reference_index_is_rebuilt_from_a_run() {
                 }),
                 duration_ms: v["duration"].as_u64().unwrap(),
                 report_time: false,
+                compression: None,
                 remote_close_code: v["remoteCloseCode"].as_u64().map(|c| c as u16),
                 limits: Vec::new(),
                 detail: report::Detail::value(Value::Null),
@@ -214,6 +215,8 @@ fn base(id: &str, ordinal: usize, description: &str) -> CaseResult {
         rx_octet_stats: BTreeMap::from([(4, 1), (7, 1)]),
         tx_octet_stats: BTreeMap::from([(8, 1), (11, 1)]),
         report_time: false,
+        report_compression_ratio: false,
+        traffic: None,
         limits: Vec::new(),
     }
 }
@@ -299,6 +302,8 @@ fn results() -> Vec<CaseResult> {
         7,
         "Send 1000 compressed messages each of payload size 16, auto-fragment to 0 octets.",
     );
+    // Autobahn marks every compression case, run or not.
+    unimplemented.report_compression_ratio = true;
     unimplemented.behavior = Behavior::Unimplemented;
     unimplemented.result = "permessage-deflate was not negotiated".to_owned();
     unimplemented.duration_ms = 1;
@@ -664,6 +669,7 @@ fn run_without_close() -> Run {
         close: None,
         duration_ms: 7,
         report_time: false,
+        compression: None,
         remote_close_code: None,
         limits: Vec::new(),
         detail: report::Detail::value(serde_json::json!({

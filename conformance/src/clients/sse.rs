@@ -183,6 +183,7 @@ fn report(case: &ClientCase, seen: &Seen, verdict: Verdict, agent: &str) -> Case
             _ => 0,
         },
         report_time: false,
+        compression: None,
         remote_close_code: None,
         limits: verdict.limits,
         detail: Detail::value(detail),

@@ -79,6 +79,9 @@ pub struct CaseReport {
     pub duration_ms: u64,
     /// Whether the duration is the point of the case (shown next to the verdict).
     pub report_time: bool,
+    /// A compression case's ratios as Autobahn's index shows them next to the
+    /// duration: `[in/out]`, compressed / inflated bytes each way.
+    pub compression: Option<String>,
     /// The close code the peer sent, if any.
     pub remote_close_code: Option<u16>,
     /// Every limit of wirecheck's own that this case hit (README "Limits"), one
@@ -307,6 +310,7 @@ mod tests {
             }),
             duration_ms: 0,
             report_time: false,
+            compression: None,
             remote_close_code: None,
             limits: Vec::new(),
             detail: Detail::value(serde_json::Value::Null),

@@ -91,10 +91,17 @@ fn case_row(out: &mut String, run: &Run, case: &CaseReport, close_column: bool) 
             esc(&close_text),
         );
     }
+    let _ = write!(out, "<td class=\"ms\">{}", case.duration_ms);
+    if let Some(ratios) = &case.compression {
+        let _ = write!(
+            out,
+            "<br><span class=\"ratio\" title=\"compression ratio in/out\">{}</span>",
+            esc(ratios)
+        );
+    }
     let _ = write!(
         out,
-        "<td class=\"ms\">{ms}</td><td class=\"desc\">{desc}",
-        ms = case.duration_ms,
+        "</td><td class=\"desc\">{desc}",
         desc = esc(&case.description),
     );
     if run.kind == super::Protocol::Sse {

@@ -110,6 +110,7 @@ table.cases tr.category .counts { font-weight: 400; color: var(--muted); font-si
 td.id { white-space: nowrap; font-weight: 600; }
 table.cases td.v { white-space: nowrap; text-align: center; width: 1%; font-weight: 600; border-left: 2px solid #fff; }
 td.ms { text-align: right; white-space: nowrap; color: var(--muted); width: 1%; }
+td.ms .ratio { font-size: 0.85em; }
 td.desc { color: #333; word-break: break-word; }
 .reason { color: #8a1c1c; margin-top: 2px; }
 tr.t-nonstrict td.desc, tr.t-nonstrict td.id, tr.t-nonstrict td.ms { background: #fff6d6; }

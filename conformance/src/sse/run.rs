@@ -525,6 +525,7 @@ pub fn report(
         close: None,
         duration_ms: duration.as_millis() as u64,
         report_time: false,
+        compression: None,
         remote_close_code: None,
         limits: verdict.limits,
         detail: Detail::value(detail),

@@ -6,9 +6,9 @@
 //! * `createStats`: `true` (the frame and octet statistics are always kept).
 //! * `createWirelog`: whether wire logging was on at the end (a case may switch
 //!   it off around bulk transfers with a `WLM` row), as Autobahn reports it.
-//! * `reportCompressionRatio`: `false`, `trafficStats`: `null` (Autobahn fills
-//!   them only for permessage-deflate cases; this runner does not offer the
-//!   extension, so those cases are UNIMPLEMENTED).
+//! * `reportCompressionRatio` is `true` for the compression cases (12.x, 13.x)
+//!   and `trafficStats` their counters when every echo arrived
+//!   ([`crate::ws::traffic`]); `false` and `null` otherwise, as there.
 //! * `isServer`: whether wirecheck was the server (`false` when it tests a
 //!   server as Autobahn's fuzzingclient does).
 //! * In `TF` rows, `repeatLength` is `null` and the payload is the whole payload
@@ -217,7 +217,7 @@ pub fn render(r: &CaseResult, agent: &str) -> Value {
         ("received", events(&r.received)),
         ("remoteCloseCode", json!(c.remote_close_code)),
         ("remoteCloseReason", json!(c.remote_close_reason)),
-        ("reportCompressionRatio", json!(false)),
+        ("reportCompressionRatio", json!(r.report_compression_ratio)),
         ("reportTime", json!(r.report_time)),
         ("result", json!(r.result)),
         ("resultClose", json!(r.result_close)),
@@ -230,7 +230,10 @@ pub fn render(r: &CaseResult, agent: &str) -> Value {
             stats(r.rx_octet_stats.iter().map(|(k, v)| (*k, *v))),
         ),
         ("started", json!(crate::core::iso8601_utc(r.started))),
-        ("trafficStats", Value::Null),
+        (
+            "trafficStats",
+            r.traffic.map_or(Value::Null, |t| t.to_json()),
+        ),
         (
             "txFrameStats",
             stats(r.tx_frame_stats.iter().map(|(k, v)| (*k, *v))),

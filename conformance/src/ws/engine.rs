@@ -394,6 +394,7 @@ async fn run_case_once(
         &leftover,
         deflate,
     );
+    driver.note_opening(hs.request().len(), hs.head().len());
     if verdict.is_some() {
         // The server accepted what it must refuse: close at once, normally.
         driver.close_now();
@@ -486,6 +487,7 @@ where
         &leftover,
         deflate,
     );
+    driver.note_opening(hs.response().len(), hs.head().len());
     let slots = Slots::new(1);
     let permit = slots.work(Work::Shared).await;
     drive(

@@ -19,6 +19,7 @@
 //!   Autobahn per-case JSON (39 keys) each case's detail is.
 //! * [`bounds`]: what a case may retain whatever the server sends (README "Limits").
 //! * [`slots`]: how the cases of a run share `-j`: waiting never holds a slot.
+//! * [`traffic`]: Autobahn's `trafficStats` of the compression cases.
 
 pub mod bounds;
 pub mod case;
@@ -35,4 +36,5 @@ pub mod result;
 pub mod rng;
 pub mod run;
 pub mod slots;
+pub mod traffic;
 pub mod verdict;

@@ -50,6 +50,7 @@ impl CaseReport {
             }),
             duration_ms: result.duration_ms,
             report_time: result.report_time,
+            compression: result.traffic.map(|t| t.ratios_note()),
             remote_close_code: result.close.remote_close_code,
             limits: result.limits.clone(),
             detail: {

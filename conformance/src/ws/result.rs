@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
-use super::case::{Case, CaseId, Ev, Expected, ExpectedClose};
+use super::case::{Case, CaseId, Ev, Expected, ExpectedClose, Scoring};
+use super::traffic::Traffic;
 use crate::core::{Behavior, BehaviorClose};
 
 /// Bytes as the wire log keeps them: how many there were, and the first
@@ -214,6 +215,12 @@ pub struct CaseResult {
     pub tx_octet_stats: BTreeMap<usize, u64>,
     /// Whether the duration is the point of the case.
     pub report_time: bool,
+    /// Whether the case reports compression ratios (Autobahn's
+    /// `reportCompressionRatio`: the compression cases 12.x, 13.x).
+    pub report_compression_ratio: bool,
+    /// What moved at each level, for a compression case that received every
+    /// echo (Autobahn's `trafficStats`; `None` otherwise).
+    pub traffic: Option<Traffic>,
     /// The limits of wirecheck's own this case hit (README "Limits"), one line each.
     pub limits: Vec<String>,
 }
@@ -246,6 +253,8 @@ impl CaseResult {
             rx_octet_stats: BTreeMap::new(),
             tx_octet_stats: BTreeMap::new(),
             report_time: case.report_time,
+            report_compression_ratio: matches!(case.scoring, Scoring::Deflate(_)),
+            traffic: None,
             limits: Vec::new(),
         }
     }

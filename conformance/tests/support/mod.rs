@@ -98,3 +98,50 @@ impl Drop for TempDir {
         let _ = std::fs::remove_file(&self.0);
     }
 }
+
+/// Check a compression case's `trafficStats` (Autobahn's 16 counters) in its
+/// per-case JSON `case`: `count` messages of `size` bytes each way, one frame
+/// each, the wire level above the WebSocket level by the frame headers, the
+/// ratios derived from the levels, and the opening handshake counted apart
+/// (`sent`, `received`: the request's and response's lengths as the fuzzer
+/// sent and read them). Used by the WebSocket tests only.
+#[allow(dead_code)]
+pub fn check_traffic_stats(
+    case: &serde_json::Value,
+    size: u64,
+    count: u64,
+    sent: u64,
+    received: u64,
+) {
+    assert_eq!(case["reportCompressionRatio"], true, "{case}");
+    let t = case["trafficStats"]
+        .as_object()
+        .expect("trafficStats is an object");
+    assert_eq!(t.len(), 16, "{t:?}");
+    let n = |k: &str| t[k].as_u64().unwrap_or_else(|| panic!("{k}: {:?}", t[k]));
+    for dir in ["incoming", "outgoing"] {
+        let key = |s: &str| format!("{dir}{s}");
+        assert_eq!(n(&key("OctetsAppLevel")), size * count, "{dir}");
+        assert_eq!(n(&key("WebSocketMessages")), count, "{dir}");
+        assert_eq!(n(&key("WebSocketFrames")), count, "{dir}");
+        let ws = n(&key("OctetsWebSocketLevel"));
+        let wire = n(&key("OctetsWireLevel"));
+        // Each frame adds 2 to 14 bytes of header (and mask) to its payload.
+        assert!(
+            wire >= ws + 2 * count && wire <= ws + 14 * count,
+            "{dir}: {wire} vs {ws}"
+        );
+        let ratio = t[&key("CompressionRatio")].as_f64().expect("ratio");
+        assert!(
+            (ratio - ws as f64 / (size * count) as f64).abs() < 1e-9,
+            "{dir}"
+        );
+        let overhead = t[&key("WebSocketOverhead")].as_f64().expect("overhead");
+        assert!(
+            (overhead - (wire - ws) as f64 / ws as f64).abs() < 1e-9,
+            "{dir}"
+        );
+    }
+    assert_eq!(n("preopenOutgoingOctetsWireLevel"), sent);
+    assert_eq!(n("preopenIncomingOctetsWireLevel"), received);
+}

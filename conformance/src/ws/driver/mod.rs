@@ -56,6 +56,7 @@ use super::bounds::{self, Budget};
 use super::case::{Case, Ev, Payload, Scoring, Step};
 use super::result::{CaseResult, CloseInfo, Logged, WireRow};
 use super::rng::Rng;
+use super::traffic::Traffic;
 use super::verdict::{Observed, verdicts};
 use outbox::Outbox;
 use timers::Timers;
@@ -199,6 +200,10 @@ struct Stats {
     tx_frames: BTreeMap<u8, u64>,
     rx_octets: BTreeMap<usize, u64>,
     tx_octets: BTreeMap<usize, u64>,
+    /// Autobahn's `trafficStats` counters ([`crate::ws::traffic`]).
+    traffic: Traffic,
+    /// The counters when the last echo of a compression case arrived.
+    traffic_at_ok: Option<Traffic>,
 }
 
 /// One case on one open connection.
@@ -361,6 +366,7 @@ impl<'c> Driver<'c> {
             d.next_round_trip(rt);
         }
         if !leftover.is_empty() {
+            d.stats.traffic.incoming.wire += leftover.len() as u64;
             d.on_bytes(leftover);
         }
         d.advance(now);
@@ -381,6 +387,7 @@ impl<'c> Driver<'c> {
         self.last_activity = now;
         self.budget
             .count_size(&mut self.stats.rx_octets, bytes.len());
+        self.stats.traffic.incoming.wire += bytes.len() as u64;
         self.on_bytes(bytes);
         self.advance(now);
     }
@@ -446,6 +453,7 @@ impl<'c> Driver<'c> {
     pub fn written(&mut self, now: Instant, n: usize) {
         self.now = now;
         self.last_activity = now;
+        self.stats.traffic.outgoing.wire += n as u64;
         if let Some(w) = self.out.advance(n) {
             self.budget
                 .count_size(&mut self.stats.tx_octets, w.bytes.len());
@@ -473,6 +481,13 @@ impl<'c> Driver<'c> {
     /// Whether the connection is still open (no close handshake begun).
     pub fn is_open(&self) -> bool {
         self.phase == Phase::Open
+    }
+
+    /// The opening handshake wrote `sent` bytes and read `received` (the
+    /// `preopen` counts of Autobahn's `trafficStats`).
+    pub fn note_opening(&mut self, sent: usize, received: usize) {
+        self.stats.traffic.outgoing.preopen = sent as u64;
+        self.stats.traffic.incoming.preopen = received as u64;
     }
 
     /// Start the close handshake now with 1000 (a case whose premise failed).
@@ -515,6 +530,10 @@ impl<'c> Driver<'c> {
         result.tx_frame_stats = self.stats.tx_frames;
         result.rx_octet_stats = self.stats.rx_octets;
         result.tx_octet_stats = self.stats.tx_octets;
+        result.traffic = self
+            .stats
+            .traffic_at_ok
+            .filter(|_| result.report_compression_ratio);
     }
 
     /// Run the script while it may, and end the turn's writes.

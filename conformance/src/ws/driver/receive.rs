@@ -45,6 +45,11 @@ impl Driver<'_> {
                 Ok(None) => return,
                 Ok(Some(Event::Frame(h))) => {
                     *self.stats.rx_frames.entry(h.opcode.as_u8()).or_default() += 1;
+                    if !h.opcode.is_control() {
+                        let t = &mut self.stats.traffic.incoming;
+                        t.frames += 1;
+                        t.websocket += h.payload_len;
+                    }
                 }
                 Ok(Some(Event::Message { kind, rsv, data })) => {
                     self.partial = 0;
@@ -65,6 +70,9 @@ impl Driver<'_> {
                         }
                         _ => data.to_vec(),
                     };
+                    let t = &mut self.stats.traffic.incoming;
+                    t.app += data.len() as u64;
+                    t.messages += 1;
                     let ev = Ev::Message {
                         data,
                         binary: kind == MessageKind::Binary,

@@ -61,6 +61,9 @@ impl Driver<'_> {
             return;
         } else {
             self.round_trips = Some(Ok(()));
+            // Autobahn keeps the traffic counters of a compression case that
+            // received every echo, as they stand before its Close.
+            self.stats.traffic_at_ok = Some(self.stats.traffic);
         }
         self.log.on = true;
         self.log.rows.push(WireRow::Logging(true));

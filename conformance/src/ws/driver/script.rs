@@ -82,6 +82,7 @@ impl Driver<'_> {
                     // split into frames (Autobahn's autoFragmentSize applies to the
                     // compressed bytes), with RSV1 on its first frame only.
                     let mut rsv = 0;
+                    let app_len = payload.len;
                     let payload = match self.deflate.as_mut() {
                         Some(d) => {
                             rsv = 0b100;
@@ -93,6 +94,10 @@ impl Driver<'_> {
                         .filter(|&s| s > 0)
                         .unwrap_or(payload.len().max(1));
                     let count = fragment_count(payload.len(), size);
+                    self.stats
+                        .traffic
+                        .outgoing
+                        .message(app_len, payload.len(), count);
                     for i in 0..count {
                         let piece = &payload
                             [(i * size).min(payload.len())..((i + 1) * size).min(payload.len())];
