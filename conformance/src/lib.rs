@@ -17,6 +17,7 @@ pub mod command;
 pub mod core;
 pub mod decode;
 pub mod net;
+pub mod proxy;
 pub mod pyjson;
 pub mod report;
 pub mod serve;

@@ -48,6 +48,34 @@ enum Command {
     /// List case ids and descriptions.
     #[command(subcommand)]
     Cases(CasesCommand),
+    /// Relay a client's traffic to a server and check both directions as they talk, until
+    /// SIGINT or SIGTERM; exit 0 when nothing broke a rule, 1 otherwise.
+    Proxy(ProxyArgs),
+}
+
+#[derive(Args)]
+struct ProxyArgs {
+    /// Where to accept clients (ADDR:PORT; port 0 picks a free one, printed on stderr).
+    #[arg(long, value_name = "ADDR:PORT")]
+    listen: std::net::SocketAddr,
+    /// The server to relay to: http://, https://, ws:// or wss:// host[:port].
+    #[arg(long, value_name = "URL")]
+    upstream: String,
+    /// How each finding is printed on stdout.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    format: ProxyFormat,
+    /// Accept an upstream certificate that does not verify (self-signed).
+    #[arg(long)]
+    insecure: bool,
+    /// Stop by itself once N connections have ended (for scripts and CI).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    connections: Option<u64>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ProxyFormat {
+    Jsonl,
+    Text,
 }
 
 #[derive(Subcommand)]
@@ -511,6 +539,67 @@ fn clients_options(args: ClientsWsArgs, protocol: &str) -> clients::ClientsOptio
     }
 }
 
+/// `wirecheck proxy`: the upstream is checked before anything listens; the
+/// summary goes to stderr, so stdout stays one finding per line.
+fn run_proxy(args: ProxyArgs) -> ExitCode {
+    use wirecheck::proxy::output::Format;
+    use wirecheck::proxy::run::{Options, print, run, upstream_target};
+    if let Err(e) = upstream_target(&args.upstream) {
+        eprintln!("wirecheck: {e}");
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let opts = Options {
+        listen: args.listen,
+        upstream: args.upstream,
+        format: match args.format {
+            ProxyFormat::Jsonl => Format::Jsonl,
+            ProxyFormat::Text => Format::Text,
+        },
+        insecure: args.insecure,
+        connections: args.connections,
+    };
+    block_on(async move {
+        let stop = async {
+            #[cfg(unix)]
+            {
+                use tokio::signal::unix::{SignalKind, signal};
+                match signal(SignalKind::terminate()) {
+                    Ok(mut term) => {
+                        tokio::select! {
+                            _ = tokio::signal::ctrl_c() => {}
+                            _ = term.recv() => {}
+                        }
+                    }
+                    Err(_) => {
+                        let _ = tokio::signal::ctrl_c().await;
+                    }
+                }
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        };
+        let ready = |addr| {
+            eprintln!(
+                "wirecheck proxy: listening on {addr}, relaying to {}",
+                opts.upstream
+            );
+        };
+        let format = opts.format;
+        match run(&opts, stop, ready, |f| print(f, format)).await {
+            Ok((summary, code)) => {
+                eprint!("{}", summary.render());
+                ExitCode::from(code)
+            }
+            Err(e) => {
+                eprintln!("wirecheck: {e}");
+                ExitCode::from(EXIT_USAGE)
+            }
+        }
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -554,6 +643,7 @@ fn main() -> ExitCode {
             let result = decode::sse::run(&mut input, &opts, &mut out);
             finish(result.and_then(|o| out.flush().map(|()| o)))
         }
+        Command::Proxy(args) => run_proxy(args),
         Command::Serve(ServeCommand::Ws(args)) => serve_until_ctrl_c(
             args.host,
             args.port,

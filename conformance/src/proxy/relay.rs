@@ -1,0 +1,164 @@
+//! The relay: accept on `--listen`, connect each connection to the upstream,
+//! and copy bytes both ways unmodified while [`super::watch`] checks them.
+//!
+//! Transparency and bounds: each direction reads at most [`READ`] bytes, writes
+//! them to the other side whole, and only then checks them and reads again. So
+//! the bytes and their order are exactly what the sender wrote, one write per
+//! read (TCP may still merge or split segments, as it does without a proxy), a
+//! slow reader slows the writer (backpressure), and a direction never holds
+//! more than one buffer. A violation is printed, never acted on. A half-close
+//! (EOF) is passed on as a half-close.
+
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+
+use super::watch::{Kind, Watch};
+use super::{Finding, Side};
+use crate::net::{Stream, Target};
+
+/// The most bytes a direction reads (and holds) at a time.
+pub const READ: usize = 16 * 1024;
+
+/// What the relay sends the printer.
+#[derive(Debug)]
+pub enum Report {
+    /// A connection was accepted.
+    Opened,
+    /// Its upstream could not be reached.
+    Unreachable,
+    /// A connection turned out to carry this (once per connection).
+    Recognised(Kind),
+    /// Bytes relayed from this side.
+    Bytes(Side, u64),
+    /// A finding, as it happens.
+    Finding(Finding),
+    /// A connection ended (both directions, or its upstream was unreachable),
+    /// after everything it found was sent.
+    Closed,
+}
+
+/// Accept connections on `listener` forever, relaying each to `upstream` and
+/// sending findings and ends to `reports`; times count from `started`.
+pub async fn serve(
+    listener: TcpListener,
+    upstream: Arc<Target>,
+    tls: Option<Arc<rustls::ClientConfig>>,
+    started: Instant,
+    reports: mpsc::UnboundedSender<Report>,
+) {
+    let mut next = 0u64;
+    loop {
+        let Ok((client, _)) = listener.accept().await else {
+            continue;
+        };
+        next += 1;
+        let conn = next;
+        let upstream = Arc::clone(&upstream);
+        let tls = tls.clone();
+        let reports = reports.clone();
+        let _ = reports.send(Report::Opened);
+        tokio::spawn(async move {
+            relay(conn, client, &upstream, tls.as_ref(), started, &reports).await;
+            let _ = reports.send(Report::Closed);
+        });
+    }
+}
+
+async fn relay(
+    conn: u64,
+    client: TcpStream,
+    upstream: &Target,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+    started: Instant,
+    reports: &mpsc::UnboundedSender<Report>,
+) {
+    let _ = client.set_nodelay(true);
+    let server = match crate::net::connect(upstream, tls).await {
+        Ok(s) => s,
+        Err(why) => {
+            eprintln!("wirecheck proxy: conn {conn}: {why}");
+            let _ = reports.send(Report::Unreachable);
+            return;
+        }
+    };
+    let watch = Arc::new(Mutex::new(Watch::new(conn)));
+    let client: Stream = Box::new(client);
+    let (client_read, client_write) = tokio::io::split(client);
+    let (server_read, server_write) = tokio::io::split(server);
+    let up = pump(
+        Side::Client,
+        client_read,
+        server_write,
+        &watch,
+        started,
+        reports,
+    );
+    let down = pump(
+        Side::Server,
+        server_read,
+        client_write,
+        &watch,
+        started,
+        reports,
+    );
+    tokio::pin!(up, down);
+    // A clean end of one direction is a half-close: the other goes on until it
+    // ends. A broken one (reset, a write to a side that is gone) ends both.
+    tokio::select! {
+        clean = &mut up => if clean { down.await; },
+        clean = &mut down => if clean { up.await; },
+    }
+}
+
+/// Copy what `side` sends from `from` to `to`, feeding the watch after each
+/// write. `true` when `side` ended its direction cleanly (EOF, passed on).
+async fn pump(
+    side: Side,
+    mut from: ReadHalf<Stream>,
+    mut to: WriteHalf<Stream>,
+    watch: &Mutex<Watch>,
+    started: Instant,
+    reports: &mpsc::UnboundedSender<Report>,
+) -> bool {
+    let mut buf = vec![0u8; READ];
+    loop {
+        let read = from.read(&mut buf).await;
+        let t_ms = started.elapsed().as_millis() as u64;
+        let n = *read.as_ref().unwrap_or(&0);
+        if n == 0 {
+            let clean = read.is_ok() && to.shutdown().await.is_ok();
+            let findings = {
+                let mut w = watch.lock().unwrap_or_else(|e| e.into_inner());
+                w.end(side, t_ms);
+                w.take_findings()
+            };
+            send(reports, findings);
+            return clean;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            // The other side is gone: so is this direction.
+            return false;
+        }
+        let (findings, recognised) = {
+            let mut w = watch.lock().unwrap_or_else(|e| e.into_inner());
+            let before = w.kind();
+            w.feed(side, t_ms, &mut buf[..n]);
+            (w.take_findings(), (w.kind() != before).then(|| w.kind()))
+        };
+        let _ = reports.send(Report::Bytes(side, n as u64));
+        if let Some(kind) = recognised {
+            let _ = reports.send(Report::Recognised(kind));
+        }
+        send(reports, findings);
+    }
+}
+
+fn send(reports: &mpsc::UnboundedSender<Report>, findings: Vec<Finding>) {
+    for f in findings {
+        let _ = reports.send(Report::Finding(f));
+    }
+}
