@@ -52,6 +52,15 @@ impl fmt::Display for Side {
     }
 }
 
+/// An error's text without the ` (rule)` its Display ends with: a finding
+/// carries the rule in a field of its own.
+pub fn without_rule(text: String, rule: &str) -> String {
+    match text.strip_suffix(&format!(" ({rule})")) {
+        Some(t) => t.to_owned(),
+        None => text,
+    }
+}
+
 /// One rule broken on one connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {

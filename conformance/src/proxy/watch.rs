@@ -259,7 +259,12 @@ impl Watch {
             return Asked::Upgrade(match client_request(request) {
                 Ok(r) => Some(r),
                 Err(e) => {
-                    self.report(e.rule(), format!("an invalid opening handshake: {e}"), at);
+                    let what = super::without_rule(e.to_string(), e.rule());
+                    self.report(
+                        e.rule(),
+                        format!("an invalid opening handshake: {what}"),
+                        at,
+                    );
                     None
                 }
             });
@@ -292,9 +297,10 @@ impl Watch {
                 let accepted = match response.validate(&request) {
                     Ok(a) => a,
                     Err(e) => {
+                        let what = super::without_rule(e.to_string(), e.rule());
                         self.report(
                             e.rule(),
-                            format!("the opening handshake's response: {e}"),
+                            format!("the opening handshake's response: {what}"),
                             0,
                         );
                         return;

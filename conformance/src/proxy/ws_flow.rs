@@ -121,7 +121,11 @@ impl WsFlow {
             } else {
                 Problem {
                     rule: error.rule().to_owned(),
-                    what: format!("{error} (an endpoint fails the connection with {})", error.close_code()),
+                    what: format!(
+                        "{}: an endpoint fails the connection with {}",
+                        super::without_rule(error.to_string(), error.rule()),
+                        error.close_code()
+                    ),
                     offset,
                 }
             });
@@ -180,7 +184,10 @@ mod tests {
         assert_eq!(p[0].offset, 100 + 8);
         let p = check(Role::Client, &frame(0x82, Some([1, 2, 3, 4]), b"x"), 64);
         assert_eq!(p[0].rule, "RFC 6455 §5.1");
-        assert!(p[0].what.contains("1002"), "{}", p[0].what);
+        assert_eq!(
+            p[0].what,
+            "masked frame received by a client: an endpoint fails the connection with 1002"
+        );
     }
 
     #[test]
