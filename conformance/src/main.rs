@@ -70,6 +70,9 @@ struct ProxyArgs {
     /// Stop by itself once N connections have ended (for scripts and CI).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     connections: Option<u64>,
+    /// Write the reports (index.json, index.html, junit.xml, a page per connection) here at the end.
+    #[arg(long, value_name = "DIR")]
+    report_dir: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -557,6 +560,7 @@ fn run_proxy(args: ProxyArgs) -> ExitCode {
         },
         insecure: args.insecure,
         connections: args.connections,
+        report_dir: args.report_dir,
     };
     block_on(async move {
         let stop = async {

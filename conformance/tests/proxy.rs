@@ -33,6 +33,15 @@ fn through_proxy(
     upstream: &str,
     client: impl FnOnce(SocketAddr) + Send + 'static,
 ) -> (Vec<Finding>, Summary, u8) {
+    through_proxy_to(upstream, None, client)
+}
+
+/// [`through_proxy`], writing the reports to `report_dir`.
+fn through_proxy_to(
+    upstream: &str,
+    report_dir: Option<std::path::PathBuf>,
+    client: impl FnOnce(SocketAddr) + Send + 'static,
+) -> (Vec<Finding>, Summary, u8) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -44,6 +53,7 @@ fn through_proxy(
         format: Format::Jsonl,
         insecure: false,
         connections: Some(1),
+        report_dir,
     };
     let findings = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&findings);
@@ -272,4 +282,45 @@ fn a_bad_upstream_exits_2_with_one_line_before_listening() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("--upstream"), "{err}");
+}
+
+#[test]
+fn the_report_has_a_case_per_connection() {
+    let dir = std::env::temp_dir().join(format!("wirecheck-proxy-report-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let upstream = ws_echo_server();
+    let (_, summary, code) =
+        through_proxy_to(&format!("ws://{upstream}"), Some(dir.clone()), |addr| {
+            raw_ws_client(addr, b"\x81\x02hi")
+        });
+    assert_eq!(code, 1);
+    assert_eq!(
+        summary.report.as_deref(),
+        Some(dir.join("index.html").as_path())
+    );
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("index.json")).expect("index.json"))
+            .expect("JSON");
+    assert_eq!(
+        index["wirecheck-proxy"]["P.1"]["behavior"], "FAILED",
+        "{index}"
+    );
+    let page = std::fs::read_to_string(dir.join("wirecheck_proxy_case_P_1.html")).expect("page");
+    assert!(
+        page.contains("RFC 6455 §5.1") && page.contains("unmasked frame"),
+        "{page}"
+    );
+    let case: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("wirecheck_proxy_case_P_1.json")).expect("case JSON"),
+    )
+    .expect("JSON");
+    assert_eq!(case["kind"], "WebSocket");
+    assert_eq!(case["findingsTotal"], 1);
+    assert_eq!(case["bytesFromClient"], (REQUEST.len() + 4) as u64);
+    assert!(
+        std::fs::read_to_string(dir.join("junit.xml"))
+            .expect("junit")
+            .contains("failure")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -21,6 +21,8 @@ pub enum Protocol {
     Ws,
     /// `wirecheck sse`.
     Sse,
+    /// `wirecheck proxy`: a case per proxied connection.
+    Proxy,
 }
 
 impl Protocol {
@@ -29,6 +31,7 @@ impl Protocol {
         match self {
             Protocol::Ws => "ws",
             Protocol::Sse => "sse",
+            Protocol::Proxy => "proxy",
         }
     }
 }

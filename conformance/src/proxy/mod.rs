@@ -16,9 +16,11 @@
 //! * [`sse_flow`]: an event stream: its framing, the producer grammar
 //!   (`wirecheck_codec::sse::lint`) and its liveness.
 //! * [`output`]: findings as JSON Lines or text, and the summary.
+//! * [`record`]: each connection for `--report-dir`, a case of the usual reports.
 //! * [`run`]: the command: options, the signal that ends it, the exit code.
 
 pub mod output;
+pub mod record;
 pub mod relay;
 pub mod run;
 pub mod sse_flow;

@@ -59,6 +59,10 @@ pub struct Summary {
     pub by_rule: BTreeMap<String, u64>,
     /// Connections whose upstream could not be reached.
     pub unreachable: u64,
+    /// Connections left out of the report (over its limit).
+    pub not_reported: u64,
+    /// The report written, if any.
+    pub report: Option<std::path::PathBuf>,
 }
 
 impl Summary {
@@ -85,6 +89,16 @@ impl Summary {
             self.bytes_from_clients,
             self.bytes_from_servers
         );
+        if let Some(r) = &self.report {
+            let _ = writeln!(s, "report: {}", r.display());
+        }
+        if self.not_reported > 0 {
+            let _ = writeln!(
+                s,
+                "{} connections over the report's limit were not reported",
+                self.not_reported
+            );
+        }
         if self.by_rule.is_empty() {
             s.push_str("no violations\n");
         } else {

@@ -23,22 +23,22 @@ use crate::net::{Stream, Target};
 /// The most bytes a direction reads (and holds) at a time.
 pub const READ: usize = 16 * 1024;
 
-/// What the relay sends the printer.
+/// What the relay sends the printer, about connection `conn`.
 #[derive(Debug)]
 pub enum Report {
-    /// A connection was accepted.
-    Opened,
+    /// It was accepted from this address, at this time (ms).
+    Opened(u64, String, u64),
     /// Its upstream could not be reached.
-    Unreachable,
-    /// A connection turned out to carry this (once per connection).
-    Recognised(Kind),
+    Unreachable(u64),
+    /// It turned out to carry this (once per connection).
+    Recognised(u64, Kind),
     /// Bytes relayed from this side.
-    Bytes(Side, u64),
+    Bytes(u64, Side, u64),
     /// A finding, as it happens.
     Finding(Finding),
-    /// A connection ended (both directions, or its upstream was unreachable),
-    /// after everything it found was sent.
-    Closed,
+    /// It ended (both directions, or its upstream was unreachable) at this
+    /// time (ms), after everything it found was sent.
+    Closed(u64, u64),
 }
 
 /// Accept connections on `listener` forever, relaying each to `upstream` and
@@ -52,18 +52,20 @@ pub async fn serve(
 ) {
     let mut next = 0u64;
     loop {
-        let Ok((client, _)) = listener.accept().await else {
+        let Ok((client, peer)) = listener.accept().await else {
             continue;
         };
         next += 1;
         let conn = next;
+        let t_ms = started.elapsed().as_millis() as u64;
         let upstream = Arc::clone(&upstream);
         let tls = tls.clone();
         let reports = reports.clone();
-        let _ = reports.send(Report::Opened);
+        let _ = reports.send(Report::Opened(conn, peer.to_string(), t_ms));
         tokio::spawn(async move {
             relay(conn, client, &upstream, tls.as_ref(), started, &reports).await;
-            let _ = reports.send(Report::Closed);
+            let t_ms = started.elapsed().as_millis() as u64;
+            let _ = reports.send(Report::Closed(conn, t_ms));
         });
     }
 }
@@ -81,7 +83,7 @@ async fn relay(
         Ok(s) => s,
         Err(why) => {
             eprintln!("wirecheck proxy: conn {conn}: {why}");
-            let _ = reports.send(Report::Unreachable);
+            let _ = reports.send(Report::Unreachable(conn));
             return;
         }
     };
@@ -90,6 +92,7 @@ async fn relay(
     let (client_read, client_write) = tokio::io::split(client);
     let (server_read, server_write) = tokio::io::split(server);
     let up = pump(
+        conn,
         Side::Client,
         client_read,
         server_write,
@@ -98,6 +101,7 @@ async fn relay(
         reports,
     );
     let down = pump(
+        conn,
         Side::Server,
         server_read,
         client_write,
@@ -116,7 +120,9 @@ async fn relay(
 
 /// Copy what `side` sends from `from` to `to`, feeding the watch after each
 /// write. `true` when `side` ended its direction cleanly (EOF, passed on).
+#[allow(clippy::too_many_arguments)]
 async fn pump(
+    conn: u64,
     side: Side,
     mut from: ReadHalf<Stream>,
     mut to: WriteHalf<Stream>,
@@ -149,9 +155,9 @@ async fn pump(
             w.feed(side, t_ms, &mut buf[..n]);
             (w.take_findings(), (w.kind() != before).then(|| w.kind()))
         };
-        let _ = reports.send(Report::Bytes(side, n as u64));
+        let _ = reports.send(Report::Bytes(conn, side, n as u64));
         if let Some(kind) = recognised {
-            let _ = reports.send(Report::Recognised(kind));
+            let _ = reports.send(Report::Recognised(conn, kind));
         }
         send(reports, findings);
     }

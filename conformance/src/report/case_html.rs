@@ -397,6 +397,11 @@ pub fn render(run: &Run, case: &CaseReport, detail: &Value) -> String {
         out.push_str("</div>\n");
     }
 
+    if run.kind == super::Protocol::Proxy {
+        proxy_sections(&mut out, d);
+        out.push_str("</body>\n</html>\n");
+        return out;
+    }
     if run.kind == super::Protocol::Sse {
         if let Some(rule) = d.get("rule") {
             let _ = writeln!(
@@ -575,6 +580,49 @@ fn client_sections(out: &mut String, d: &Value) {
             );
         }
         _ => {}
+    }
+}
+
+/// A proxied connection: what it was, then each finding kept.
+fn proxy_sections(out: &mut String, d: &Value) {
+    out.push_str("<div class=\"block\"><table class=\"kv\">");
+    for (k, label) in [
+        ("conn", "connection"),
+        ("peer", "client address"),
+        ("kind", "traffic"),
+        ("openedMs", "accepted at (ms)"),
+        ("closedMs", "ended at (ms)"),
+        ("bytesFromClient", "bytes from the client"),
+        ("bytesFromServer", "bytes from the server"),
+        ("findingsTotal", "findings"),
+    ] {
+        if let Some(v) = d.get(k).filter(|v| !v.is_null()) {
+            let _ = write!(
+                out,
+                "<tr><th>{label}</th><td class=\"mono\">{}</td></tr>",
+                esc(&text(v))
+            );
+        }
+    }
+    out.push_str("</table></div>\n");
+    if let Some(Value::Array(findings)) = d
+        .get("findings")
+        .filter(|v| v.as_array().is_some_and(|a| !a.is_empty()))
+    {
+        out.push_str("<div class=\"block\"><h3>Findings</h3><table class=\"events\"><tr><th>ms</th><th>from</th><th>byte</th><th>rule</th><th>what</th></tr>");
+        for f in findings {
+            let field = |k: &str| f.get(k).map(text).unwrap_or_default();
+            let _ = write!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&field("t_ms")),
+                esc(&field("from")),
+                esc(&field("offset")),
+                esc(&field("rule")),
+                esc(&field("what")),
+            );
+        }
+        out.push_str("</table></div>\n");
     }
 }
 

@@ -104,8 +104,9 @@ fn case_row(out: &mut String, run: &Run, case: &CaseReport, close_column: bool) 
         "</td><td class=\"desc\">{desc}",
         desc = esc(&case.description),
     );
-    if run.kind == super::Protocol::Sse {
-        // SSE has no close handshake: every row shows what was seen.
+    if run.kind != super::Protocol::Ws {
+        // SSE has no close handshake, a proxied connection no script: every
+        // row shows what was seen.
         let _ = write!(out, "<div class=\"reason\">{}</div>", esc(&case.result));
     } else if !case.is_ok() {
         let mut reasons = Vec::new();
