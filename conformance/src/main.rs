@@ -73,6 +73,9 @@ struct ProxyArgs {
     /// Write the reports (index.json, index.html, junit.xml, a page per connection) here at the end.
     #[arg(long, value_name = "DIR")]
     report_dir: Option<PathBuf>,
+    /// Speak TLS to clients, with this PEM certificate chain and PEM private key.
+    #[arg(long, num_args = 2, value_names = ["CERT", "KEY"])]
+    listen_tls: Option<Vec<PathBuf>>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -561,6 +564,10 @@ fn run_proxy(args: ProxyArgs) -> ExitCode {
         insecure: args.insecure,
         connections: args.connections,
         report_dir: args.report_dir,
+        listen_tls: args.listen_tls.and_then(|v| match v.as_slice() {
+            [cert, key] => Some((cert.clone(), key.clone())),
+            _ => None,
+        }),
     };
     block_on(async move {
         let stop = async {

@@ -15,6 +15,33 @@ use rustls::crypto::{
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
 
+/// A server configuration from a PEM certificate chain and a PEM private key
+/// (`wirecheck proxy --listen-tls`), offering ALPN `http/1.1`. The error names
+/// the file and what was wrong with it, in one line.
+pub fn server_config_from_pem(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls::pki_types::PrivateKeyDer;
+    use rustls::pki_types::pem::PemObject;
+    let chain = CertificateDer::pem_file_iter(cert)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("{}: not a PEM certificate chain: {e}", cert.display()))?;
+    if chain.is_empty() {
+        return Err(format!("{}: no certificate in it", cert.display()));
+    }
+    let private = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| format!("{}: not a PEM private key: {e}", key.display()))?;
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(provider()))
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS configuration: {e}"))?
+        .with_no_client_auth()
+        .with_single_cert(chain, private)
+        .map_err(|e| format!("{} and {}: {e}", cert.display(), key.display()))?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
 /// A client configuration: verifying against the bundled roots, or (`insecure`)
 /// accepting any certificate. ALPN offers `http/1.1`, the protocol of the upgrade.
 pub fn client_config(insecure: bool) -> Result<Arc<ClientConfig>, Error> {

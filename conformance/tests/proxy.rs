@@ -33,13 +33,14 @@ fn through_proxy(
     upstream: &str,
     client: impl FnOnce(SocketAddr) + Send + 'static,
 ) -> (Vec<Finding>, Summary, u8) {
-    through_proxy_to(upstream, None, client)
+    through_proxy_to(upstream, None, None, client)
 }
 
 /// [`through_proxy`], writing the reports to `report_dir`.
 fn through_proxy_to(
     upstream: &str,
     report_dir: Option<std::path::PathBuf>,
+    listen_tls: Option<(std::path::PathBuf, std::path::PathBuf)>,
     client: impl FnOnce(SocketAddr) + Send + 'static,
 ) -> (Vec<Finding>, Summary, u8) {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -54,6 +55,7 @@ fn through_proxy_to(
         insecure: false,
         connections: Some(1),
         report_dir,
+        listen_tls,
     };
     let findings = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&findings);
@@ -121,8 +123,13 @@ const REQUEST: &[u8] =
 
 /// A raw client: the opening request, the answer read, then `frames` written.
 fn raw_ws_client(addr: SocketAddr, frames: &[u8]) {
-    let mut s = TcpStream::connect(addr).expect("connect");
+    let s = TcpStream::connect(addr).expect("connect");
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    raw_ws_exchange(s, frames);
+}
+
+/// The raw client's exchange on any stream.
+fn raw_ws_exchange(mut s: impl Read + Write, frames: &[u8]) {
     s.write_all(REQUEST).unwrap();
     let mut head = Vec::new();
     let mut b = [0u8; 1];
@@ -135,6 +142,7 @@ fn raw_ws_client(addr: SocketAddr, frames: &[u8]) {
         String::from_utf8_lossy(&head)
     );
     s.write_all(frames).unwrap();
+    s.flush().unwrap();
     let mut rest = Vec::new();
     let _ = s.read_to_end(&mut rest);
 }
@@ -289,10 +297,12 @@ fn the_report_has_a_case_per_connection() {
     let dir = std::env::temp_dir().join(format!("wirecheck-proxy-report-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let upstream = ws_echo_server();
-    let (_, summary, code) =
-        through_proxy_to(&format!("ws://{upstream}"), Some(dir.clone()), |addr| {
-            raw_ws_client(addr, b"\x81\x02hi")
-        });
+    let (_, summary, code) = through_proxy_to(
+        &format!("ws://{upstream}"),
+        Some(dir.clone()),
+        None,
+        |addr| raw_ws_client(addr, b"\x81\x02hi"),
+    );
     assert_eq!(code, 1);
     assert_eq!(
         summary.report.as_deref(),
@@ -321,6 +331,67 @@ fn the_report_has_a_case_per_connection() {
         std::fs::read_to_string(dir.join("junit.xml"))
             .expect("junit")
             .contains("failure")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn clients_that_need_tls_get_it_and_are_checked_the_same() {
+    let dir = std::env::temp_dir().join(format!("wirecheck-proxy-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let key =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
+    let (cert_pem, key_pem) = (dir.join("cert.pem"), dir.join("key.pem"));
+    std::fs::write(&cert_pem, key.cert.pem()).expect("write");
+    std::fs::write(&key_pem, key.signing_key.serialize_pem()).expect("write");
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(key.cert.der().clone()).expect("root");
+    let config = Arc::new(
+        rustls::ClientConfig::builder_with_provider(Arc::new(wirecheck::tls::provider()))
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+    );
+    let upstream = ws_echo_server();
+    let (findings, summary, code) = through_proxy_to(
+        &format!("ws://{upstream}"),
+        None,
+        Some((cert_pem, key_pem)),
+        move |addr| {
+            let tcp = TcpStream::connect(addr).expect("connect");
+            tcp.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+            let conn = rustls::ClientConnection::new(config, name).expect("client");
+            raw_ws_exchange(rustls::StreamOwned::new(conn, tcp), b"\x81\x02hi");
+        },
+    );
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].rule, "RFC 6455 §5.1");
+    assert_eq!(
+        findings[0].offset,
+        REQUEST.len() as u64,
+        "offsets count the decrypted stream"
+    );
+    assert_eq!((code, summary.websockets), (1, 1));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_wirecheck"))
+        .args([
+            "proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            "http://127.0.0.1:1",
+        ])
+        .arg("--listen-tls")
+        .arg(dir.join("missing.pem"))
+        .arg(dir.join("key.pem"))
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("missing.pem") && err.lines().count() == 1,
+        "{err}"
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

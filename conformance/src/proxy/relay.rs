@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
 use super::watch::{Kind, Watch};
@@ -22,6 +22,9 @@ use crate::net::{Stream, Target};
 
 /// The most bytes a direction reads (and holds) at a time.
 pub const READ: usize = 16 * 1024;
+
+/// How long a client may take to complete the TLS handshake (`--listen-tls`).
+pub const TLS_HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// What the relay sends the printer, about connection `conn`.
 #[derive(Debug)]
@@ -45,6 +48,7 @@ pub enum Report {
 /// sending findings and ends to `reports`; times count from `started`.
 pub async fn serve(
     listener: TcpListener,
+    listen_tls: Option<Arc<rustls::ServerConfig>>,
     upstream: Arc<Target>,
     tls: Option<Arc<rustls::ClientConfig>>,
     started: Instant,
@@ -61,8 +65,36 @@ pub async fn serve(
         let upstream = Arc::clone(&upstream);
         let tls = tls.clone();
         let reports = reports.clone();
+        let listen_tls = listen_tls.clone();
         let _ = reports.send(Report::Opened(conn, peer.to_string(), t_ms));
         tokio::spawn(async move {
+            let _ = client.set_nodelay(true);
+            let client: Stream = match listen_tls {
+                None => Box::new(client),
+                Some(config) => {
+                    let accept = tokio_rustls::TlsAcceptor::from(config).accept(client);
+                    match tokio::time::timeout(TLS_HANDSHAKE, accept).await {
+                        Ok(Ok(tls)) => Box::new(tls),
+                        Ok(Err(e)) => {
+                            eprintln!(
+                                "wirecheck proxy: conn {conn}: TLS handshake with the client failed: {e}"
+                            );
+                            let _ = reports
+                                .send(Report::Closed(conn, started.elapsed().as_millis() as u64));
+                            return;
+                        }
+                        Err(_) => {
+                            eprintln!(
+                                "wirecheck proxy: conn {conn}: no TLS handshake from the client within {} s",
+                                TLS_HANDSHAKE.as_secs()
+                            );
+                            let _ = reports
+                                .send(Report::Closed(conn, started.elapsed().as_millis() as u64));
+                            return;
+                        }
+                    }
+                }
+            };
             relay(conn, client, &upstream, tls.as_ref(), started, &reports).await;
             let t_ms = started.elapsed().as_millis() as u64;
             let _ = reports.send(Report::Closed(conn, t_ms));
@@ -72,13 +104,12 @@ pub async fn serve(
 
 async fn relay(
     conn: u64,
-    client: TcpStream,
+    client: Stream,
     upstream: &Target,
     tls: Option<&Arc<rustls::ClientConfig>>,
     started: Instant,
     reports: &mpsc::UnboundedSender<Report>,
 ) {
-    let _ = client.set_nodelay(true);
     let server = match crate::net::connect(upstream, tls).await {
         Ok(s) => s,
         Err(why) => {
@@ -88,7 +119,6 @@ async fn relay(
         }
     };
     let watch = Arc::new(Mutex::new(Watch::new(conn)));
-    let client: Stream = Box::new(client);
     let (client_read, client_write) = tokio::io::split(client);
     let (server_read, server_write) = tokio::io::split(server);
     let up = pump(

@@ -33,6 +33,8 @@ pub struct Options {
     pub format: Format,
     /// Accept a self-signed upstream certificate.
     pub insecure: bool,
+    /// Speak TLS to clients with this certificate chain and key (PEM files).
+    pub listen_tls: Option<(PathBuf, PathBuf)>,
     /// End by itself once this many connections have ended.
     pub connections: Option<u64>,
     /// Write the reports (a case per connection) here at the end; checked
@@ -78,6 +80,13 @@ pub async fn run(
     } else {
         None
     };
+    let listen_tls = match &opts.listen_tls {
+        Some((cert, key)) => Some(
+            crate::tls::server_config_from_pem(cert, key)
+                .map_err(|e| format!("--listen-tls: {e}"))?,
+        ),
+        None => None,
+    };
     if let Some(dir) = &opts.report_dir {
         crate::report::prepare_dir(dir)
             .map_err(|e| format!("--report-dir {}: cannot write there: {e}", dir.display()))?;
@@ -90,7 +99,7 @@ pub async fn run(
     let (tx, mut rx) = mpsc::unbounded_channel();
     let started = Instant::now();
     let started_at = SystemTime::now();
-    let relay = tokio::spawn(serve(listener, upstream, tls, started, tx));
+    let relay = tokio::spawn(serve(listener, listen_tls, upstream, tls, started, tx));
     let mut summary = Summary::default();
     // Kept for --report-dir only, and at most MAX_RECORDS of them.
     let mut records: BTreeMap<u64, ConnRecord> = BTreeMap::new();
