@@ -3,7 +3,9 @@
 #  1. the codec benchmarks (codec/benches/ws.rs, sse.rs and ws_deflate.rs: ours and the peer
 #     crate on the same inputs in the same run), summarised as one table of ratios ours / peer;
 #  2. the runner's wall time for the 301 core cases (all but permessage-deflate, 12.x and
-#     13.x) and for the 216 compression cases against its in-process reference server.
+#     13.x) and for the 216 compression cases against its in-process reference server;
+#  3. `wirecheck proxy` (conformance/benches/proxy.rs): a WebSocket echo directly, through a
+#     plain TCP relay (tokio's copy_bidirectional) and through the proxy, 1 MiB and 64 B.
 # Nothing here asserts: the table says whether each target was met on this machine.
 #
 # Usage: scripts/bench.sh [criterion options]   (default: --warm-up-time 1 --measurement-time 2)
@@ -21,8 +23,10 @@ results="$target_dir/criterion"
 
 echo "== codec benchmarks (criterion ${criterion_args[*]})" >&2
 # Only this run's results go into the table.
-rm -rf "$results"/ws-* "$results"/sse-*
+rm -rf "$results"/ws-* "$results"/sse-* "$results"/proxy-*
 cargo bench -p wirecheck-codec --bench ws --bench sse --bench ws_deflate -- "${criterion_args[@]}" >&2
+echo "== proxy benchmark" >&2
+cargo bench -p wirecheck --bench proxy -- "${criterion_args[@]}" >&2
 
 echo "== runner: 301 core cases against the reference server" >&2
 cargo build --release -p wirecheck >&2
@@ -88,6 +92,19 @@ for data, data_label in [("text", "JSON-like text"), ("noise", "noise")]:
         versus(f"ws deflate echo {data_label}, {size_label} (soketto)", f"ws-deflate-echo-{data}-{size}",
                "soketto", None)
 
+# The proxy: the same echo through it, against a direct connection and a plain relay.
+def us(group, function):
+    with open(os.path.join(results, group, function, "new", "estimates.json")) as f:
+        return json.load(f)["median"]["point_estimate"] / 1e3
+direct, relay, proxied = (mib_s("proxy-echo-1MiB", f) for f in ("direct", "relay", "proxied"))
+rows.append(("proxy 1 MiB echo: proxied / direct", proxied, direct, proxied / direct, ">= 0.8x",
+             "yes" if proxied / direct >= 0.8 else "NO"))
+rows.append(("proxy 1 MiB echo: proxied / plain TCP relay", proxied, relay, proxied / relay, "", ""))
+added = us("proxy-echo-64B", "proxied") - us("proxy-echo-64B", "direct")
+proxy_latency = (f"Proxy: a 64 B echo takes {us('proxy-echo-64B', 'direct'):.0f} us direct, "
+                 f"{us('proxy-echo-64B', 'relay'):.0f} us through a plain relay, "
+                 f"{us('proxy-echo-64B', 'proxied'):.0f} us through the proxy (+{added:.0f} us)")
+
 with open(run_json) as f:
     run = json.load(f)
 wall = end - start
@@ -118,6 +135,7 @@ runner_met = "yes" if wall < 3 and total == 301 else "NO"
 print(f"Runner: {total} core cases against the reference server in {wall:.2f} s wall "
       f"(target < 3 s on 2 cores): {runner_met}")
 all_wall = wall + deflate_wall
+print(proxy_latency)
 print(f"Runner: the 216 compression cases in {deflate_wall:.1f} s wall; all 517 in {all_wall:.1f} s "
       f"(target < 30 s on 2 cores): {'yes' if all_wall < 30 else 'NO'}")
 EOF

@@ -135,6 +135,42 @@ proptest! {
         prop_assert_eq!(bytewise.error, whole.error);
     }
 
+    /// `retain_data: false` (check only) reaches the same verdicts as a decoder that keeps
+    /// messages, under any chunking, and holds nothing of them: the same events but for
+    /// the data of messages that span inputs, the same error at the same place.
+    #[test]
+    fn checking_without_retaining_gives_the_same_verdicts_and_holds_nothing(
+        receiver in role(),
+        items in proptest::collection::vec(item(), 0..5),
+        noise in proptest::collection::vec(any::<u8>(), 0..40),
+        noise_at in any::<usize>(),
+        seed in any::<u32>(),
+        cuts in proptest::collection::vec(any::<usize>(), 0..20),
+    ) {
+        let (mut bytes, _) = encode_items(receiver, &items, None, seed);
+        let at = noise_at % (bytes.len() + 1);
+        bytes.splice(at..at, noise);
+        let cuts: Vec<usize> = cuts.iter().map(|c| c % (bytes.len() + 1)).collect();
+        let keeping = decode_split(Config::new(receiver), &bytes, &cuts);
+        let mut config = Config::new(receiver);
+        config.retain_data = false;
+        let checking = decode_split(config, &bytes, &cuts);
+        prop_assert_eq!(checking.error, keeping.error);
+        prop_assert_eq!(checking.failed_at, keeping.failed_at);
+        prop_assert_eq!(checking.idle, keeping.idle);
+        prop_assert_eq!(checking.max_capacity, 0);
+        prop_assert_eq!(checking.events.len(), keeping.events.len());
+        for (c, k) in checking.events.iter().zip(&keeping.events) {
+            match (c, k) {
+                (OwnedEvent::Message(ck, cd), OwnedEvent::Message(kk, kd)) => {
+                    prop_assert_eq!(ck, kk);
+                    prop_assert!(cd.is_empty() || cd == kd);
+                }
+                _ => prop_assert_eq!(c, k),
+            }
+        }
+    }
+
     /// Arbitrary bytes never panic the decoder, and it never holds more memory than the limits.
     #[test]
     fn arbitrary_bytes_never_panic_and_never_exceed_limits(

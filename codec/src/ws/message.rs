@@ -139,6 +139,14 @@ pub struct Config {
     /// continuation it fails with 1002), and a compressed text message is
     /// validated as UTF-8 once inflated, not as it arrives.
     pub permessage_deflate: bool,
+    /// Keep the payload of a data message that spans inputs, to hand it out
+    /// whole (the default). Without it the decoder only checks: every rule is
+    /// enforced as before (UTF-8 of text as it arrives, sizes, fragmentation),
+    /// but a message not contiguous in one input is reported with empty
+    /// `data`, and nothing of it is held (an observer such as a proxy needs
+    /// the verdict, not the bytes). A compressed message is always kept: it
+    /// must be inflated whole to be checked (RFC 7692 §7.2.2).
+    pub retain_data: bool,
 }
 
 impl Config {
@@ -150,6 +158,7 @@ impl Config {
             allowed_rsv: 0,
             report_frames: false,
             permessage_deflate: false,
+            retain_data: true,
         }
     }
 }
@@ -507,6 +516,14 @@ impl MessageDecoder {
             // A single-frame message, contiguous in the input: hand it out in place.
             self.open = None;
             return Ok(Step::Message(open.kind, open.rsv, data));
+        }
+        if !self.config.retain_data && !open.compressed {
+            // Checked above; nothing is kept.
+            if ends_message {
+                self.open = None;
+                return Ok(Step::Message(open.kind, open.rsv, &data[data.len()..]));
+            }
+            return Ok(Step::Continue);
         }
         self.append(data, open.announced);
         if ends_message {

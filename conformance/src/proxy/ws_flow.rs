@@ -19,7 +19,8 @@ use wirecheck_codec::ws::{ErrorKind, Event, Limits, MessageDecoder, Role};
 
 /// The largest message (and frame) the proxy checks: a larger one is a limit
 /// of the proxy's, reported as such, and the direction is not checked further.
-/// It bounds what one direction may hold while a message arrives.
+/// It bounds what one direction may hold while a compressed message arrives
+/// (an uncompressed one is checked as it passes and not kept).
 pub const MAX_MESSAGE: u64 = 16 << 20;
 
 /// The rule a limit of the proxy's own is reported under.
@@ -57,6 +58,9 @@ impl WsFlow {
             max_message_size: MAX_MESSAGE,
         };
         config.permessage_deflate = deflate.is_some();
+        // Check only: an uncompressed message is validated as it passes and
+        // nothing of it is kept (a compressed one is kept to be inflated).
+        config.retain_data = false;
         WsFlow {
             decoder: MessageDecoder::new(config),
             inflater: deflate.map(|a| Decompressor::new(a.receiving(receiver))),
