@@ -69,6 +69,33 @@ proptest! {
         }
     }
 
+    /// `decode_counted` stops where the body ends, however the input is split:
+    /// what follows (the next message of a kept-alive connection) is left whole.
+    #[test]
+    fn prop_chunked_counted_stops_exactly_at_the_body_end(
+        chunks in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 1..40), 0..5),
+        trailer in any::<bool>(),
+        size in 1usize..50,
+    ) {
+        let trailers: &[&str] = if trailer { &["X: y"] } else { &[] };
+        let body = wire(&chunks, false, trailers);
+        let mut w = body.clone();
+        w.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
+        let mut c = Chunked::default();
+        let mut out = Vec::new();
+        let mut taken = 0;
+        for piece in w.chunks(size) {
+            let (done, n) = c.decode_counted(piece, &mut out).expect("valid");
+            taken += n;
+            if done {
+                break;
+            }
+            prop_assert_eq!(n, piece.len());
+        }
+        prop_assert_eq!(taken, body.len());
+        prop_assert_eq!(out, chunks.concat());
+    }
+
     #[test]
     fn prop_chunked_output_never_exceeds_input(
         input in proptest::collection::vec(

@@ -82,7 +82,25 @@ impl Chunked {
     /// Take transport bytes and append the body bytes they carry to `out`.
     /// Returns `Ok(true)` once the body is complete (the last chunk and the
     /// trailer section are in); bytes after its end are not looked at.
-    pub fn decode(&mut self, mut input: &[u8], out: &mut Vec<u8>) -> Result<bool, ChunkError> {
+    pub fn decode(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<bool, ChunkError> {
+        let mut input = input;
+        self.run(&mut input, out)
+    }
+
+    /// As [`Chunked::decode`], also saying how many bytes of `input` the body
+    /// took: once it is complete, what follows (the next message on a kept-alive
+    /// connection) starts there.
+    pub fn decode_counted(
+        &mut self,
+        input: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(bool, usize), ChunkError> {
+        let mut rest = input;
+        let done = self.run(&mut rest, out)?;
+        Ok((done, input.len() - rest.len()))
+    }
+
+    fn run(&mut self, input: &mut &[u8], out: &mut Vec<u8>) -> Result<bool, ChunkError> {
         while !input.is_empty() {
             match self.state {
                 State::Size | State::Trailer => {
@@ -90,10 +108,11 @@ impl Chunked {
                     self.check_bounds(input, newline)?;
                     let Some(i) = newline else {
                         self.line.extend_from_slice(input);
+                        *input = &input[input.len()..];
                         return Ok(false);
                     };
                     self.line.extend_from_slice(&input[..=i]);
-                    input = &input[i + 1..];
+                    *input = &input[i + 1..];
                     let line = core::mem::take(&mut self.line);
                     if self.state == State::Trailer {
                         self.trailer += line.len();
@@ -132,7 +151,7 @@ impl Chunked {
                 State::Data(left) => {
                     let take = input.len().min(usize::try_from(left).unwrap_or(usize::MAX));
                     out.extend_from_slice(&input[..take]);
-                    input = &input[take..];
+                    *input = &input[take..];
                     let left = left - take as u64;
                     self.state = if left == 0 {
                         State::DataEnd(0)
@@ -145,7 +164,7 @@ impl Chunked {
                     if input[0] != expected {
                         return Err(ChunkError::MissingCrlf);
                     }
-                    input = &input[1..];
+                    *input = &input[1..];
                     self.state = if seen == 0 {
                         State::DataEnd(1)
                     } else {

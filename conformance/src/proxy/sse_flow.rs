@@ -81,12 +81,23 @@ impl SseFlow {
         }
     }
 
-    /// The next bytes from the server, read at `now_ms`.
-    pub fn feed(&mut self, now_ms: u64, bytes: &[u8], out: &mut Vec<Problem>) {
+    /// Whether the body is complete (its last chunk, or its length, is in):
+    /// what follows is the next response on the connection.
+    pub fn done(&self) -> bool {
+        match &self.framing {
+            Framing::Chunked(c) => c.is_done(),
+            Framing::Length(left) => *left == 0,
+            Framing::Close => false,
+        }
+    }
+
+    /// The next bytes from the server, read at `now_ms`: how many of them the
+    /// body took (all, unless it ended among them).
+    pub fn feed(&mut self, now_ms: u64, bytes: &[u8], out: &mut Vec<Problem>) -> usize {
         let read_at = self.at;
-        self.at += bytes.len() as u64;
         if self.framing_failed || bytes.is_empty() {
-            return;
+            self.at += bytes.len() as u64;
+            return bytes.len();
         }
         self.longest_silence_ms = self
             .longest_silence_ms
@@ -95,35 +106,41 @@ impl SseFlow {
         if let Some(since) = self.inside_since.take() {
             self.longest_held_ms = self.longest_held_ms.max(now_ms.saturating_sub(since));
         }
-        let exact = match &mut self.framing {
+        let (exact, taken) = match &mut self.framing {
             Framing::Chunked(c) => {
                 self.body.clear();
-                if let Err(e) = c.decode(bytes, &mut self.body) {
-                    self.framing_failed = true;
-                    out.push(Problem {
-                        rule: "RFC 9112 §7.1".to_owned(),
-                        what: format!("the chunked body does not decode: {e}"),
-                        offset: read_at,
-                    });
-                }
+                let taken = match c.decode_counted(bytes, &mut self.body) {
+                    Ok((_, n)) => n,
+                    Err(e) => {
+                        self.framing_failed = true;
+                        out.push(Problem {
+                            rule: "RFC 9112 §7.1".to_owned(),
+                            what: format!("the chunked body does not decode: {e}"),
+                            offset: read_at,
+                        });
+                        bytes.len()
+                    }
+                };
                 self.lint.feed(&self.body);
-                false
+                (false, taken)
             }
             Framing::Length(left) => {
                 let take = (*left).min(bytes.len() as u64) as usize;
                 *left -= take as u64;
                 self.lint.feed(&bytes[..take]);
-                true
+                (true, take)
             }
             Framing::Close => {
                 self.lint.feed(bytes);
-                true
+                (true, bytes.len())
             }
         };
+        self.at += taken as u64;
         self.report(exact, out);
         if self.lint.inside_event() {
             self.inside_since = Some(now_ms);
         }
+        taken
     }
 
     /// The stream ended at `now_ms`; `by_server`: the server closed it (not the

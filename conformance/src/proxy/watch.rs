@@ -1,24 +1,29 @@
 //! One proxied connection's checker, sans-IO: the relay feeds it each read
 //! (which side, when, the bytes) after relaying it, and takes the findings.
 //!
-//! The connection is followed through HTTP/1.1 (RFC 9112):
-//! 1. the request head, from the client. A WebSocket upgrade request is
-//!    checked as a server must check it (RFC 6455 §4.2.1) and remembered;
-//! 2. the response head, from the server. To an upgrade request, a 101 is
-//!    checked as the client must check it (§4.1: `Sec-WebSocket-Accept`, a
-//!    subprotocol and extensions that were offered; RFC 7692 §7.1 for
-//!    permessage-deflate's parameters); a 101 to an invalid request is the
-//!    server's violation (§4.2.1: it must refuse). A `text/event-stream`
-//!    response is checked as an event stream; a request that asked for one
-//!    (`Accept: text/event-stream`) answered 200 with another type is the
-//!    server's violation (WHATWG SSE §9.2.3: the client fails the connection);
-//! 3. after a valid 101, a WebSocket stream each way ([`super::ws_flow`]);
-//!    after an event-stream head, its body ([`super::sse_flow`]).
+//! The connection is followed as HTTP/1.1 (RFC 9112), each side on its own:
+//! the client's requests one after another (their bodies skipped by their
+//! framing, §6), the server's responses matched to them in order (bodies
+//! skipped likewise: none after HEAD, 1xx, 204 or 304, §6.3), so a kept-alive
+//! connection is followed from request to request, pipelined or not.
+//! * A WebSocket upgrade request is checked as a server must check it (RFC
+//!   6455 §4.2.1); its 101 as the client must (§4.1: `Sec-WebSocket-Accept`, a
+//!   subprotocol and extensions that were offered; RFC 7692 §7.1 for
+//!   permessage-deflate's parameters); a 101 to an invalid request is the
+//!   server's violation (§4.2.1: it must refuse), and so are bytes the client
+//!   sends before the answer (§4.1: it must wait). After a valid 101 each
+//!   direction is a WebSocket stream ([`super::ws_flow`]).
+//! * A `text/event-stream` response is checked as an event stream
+//!   ([`super::sse_flow`]); a request that asked for one (`Accept:
+//!   text/event-stream`) answered 200 with another type is the server's
+//!   violation (WHATWG SSE §9.2.3: the client fails the connection). A stream
+//!   whose body ends (its last chunk) leaves the connection to the next response.
 //!
-//! Anything else (another response, a request with a body, a second request
-//! on a kept-alive connection after an unchecked response) is relayed and no
-//! longer looked at: checking follows a connection's first exchange, which is
-//! where WebSocket upgrades and event streams happen.
+//! What cannot be followed is relayed unchecked from there: a body delimited
+//! by the close of the connection, a head that does not parse, more than
+//! [`MAX_PENDING`] requests waiting for their responses.
+
+use std::collections::VecDeque;
 
 use base64::Engine as _;
 use wirecheck_codec::http::{
@@ -26,38 +31,83 @@ use wirecheck_codec::http::{
 };
 use wirecheck_codec::ws::Role;
 use wirecheck_codec::ws::deflate::{Offer, validate_response};
-use wirecheck_codec::ws::handshake::{ClientRequest, HandshakeError, is_token};
+use wirecheck_codec::ws::handshake::{ClientRequest, HandshakeError};
 
 use super::sse_flow::{Framing, SseFlow};
 use super::ws_flow::{Problem, WsFlow};
 use super::{Finding, Side};
 
-/// What the request asked for.
+/// The most requests that may wait for their responses (pipelining); past
+/// it the connection is relayed unchecked.
+pub const MAX_PENDING: usize = 32;
+
+/// What a request asked for.
 #[derive(Debug)]
 enum Asked {
     /// A WebSocket upgrade: valid (the request as the client sent it, and its
     /// permessage-deflate offers), or invalid (already reported).
-    Upgrade(Option<(ClientRequest, Vec<Offer>)>),
+    Upgrade(Option<Box<(ClientRequest, Vec<Offer>)>>),
     /// An event stream (`Accept: text/event-stream`).
     EventStream,
     /// Something else.
     Other,
 }
 
+/// A request waiting for its response.
 #[derive(Debug)]
-enum Phase {
-    Request(RequestParser),
-    Response {
-        asked: Asked,
-        parser: ResponseParser,
+struct Pending {
+    asked: Asked,
+    /// A HEAD request: its response has no body (RFC 9112 §6.3).
+    head: bool,
+}
+
+/// A message body being skipped.
+#[derive(Debug)]
+enum Body {
+    Length(u64),
+    Chunked(Chunked),
+}
+
+impl Body {
+    /// Take what belongs to the body from `bytes`: how many, and whether it ended.
+    fn skip(&mut self, bytes: &[u8], scratch: &mut Vec<u8>) -> Result<(usize, bool), String> {
+        match self {
+            Body::Length(left) => {
+                let take = (*left).min(bytes.len() as u64);
+                *left -= take;
+                Ok((take as usize, *left == 0))
+            }
+            Body::Chunked(c) => {
+                scratch.clear();
+                let (done, n) = c
+                    .decode_counted(bytes, scratch)
+                    .map_err(|e| e.to_string())?;
+                Ok((n, done))
+            }
+        }
+    }
+}
+
+/// The client's side.
+#[derive(Debug)]
+enum Client {
+    Head(RequestParser),
+    Body(Body),
+    /// A valid upgrade request was sent: nothing may follow until the answer.
+    AwaitSwitch {
         early_reported: bool,
     },
-    // Boxed: a flow holds a decoder and an inflater, a parser much less.
-    WebSocket {
-        from_client: Box<WsFlow>,
-        from_server: Box<WsFlow>,
-    },
-    EventStream(Box<SseFlow>),
+    Stream(Box<WsFlow>),
+    Unchecked,
+}
+
+/// The server's side.
+#[derive(Debug)]
+enum Server {
+    Head(ResponseParser),
+    Body(Body),
+    Stream(Box<WsFlow>),
+    Events(Box<SseFlow>),
     Unchecked,
 }
 
@@ -76,11 +126,14 @@ pub enum Kind {
 #[derive(Debug)]
 pub struct Watch {
     conn: u64,
-    phase: Phase,
+    client: Client,
+    server: Server,
+    pending: VecDeque<Pending>,
     kind: Kind,
     /// Bytes seen from each side.
     from_client: u64,
     from_server: u64,
+    scratch: Vec<u8>,
     findings: Vec<Finding>,
     problems: Vec<Problem>,
 }
@@ -90,16 +143,19 @@ impl Watch {
     pub fn new(conn: u64) -> Watch {
         Watch {
             conn,
-            phase: Phase::Request(RequestParser::new(HeadLimits::default())),
+            client: Client::Head(RequestParser::new(HeadLimits::default())),
+            server: Server::Head(ResponseParser::new(HeadLimits::default())),
+            pending: VecDeque::new(),
             kind: Kind::Http,
             from_client: 0,
             from_server: 0,
+            scratch: Vec::new(),
             findings: Vec::new(),
             problems: Vec::new(),
         }
     }
 
-    /// What the connection carried.
+    /// What the connection carried (the first WebSocket or event stream seen).
     pub fn kind(&self) -> Kind {
         self.kind
     }
@@ -112,23 +168,26 @@ impl Watch {
     /// `side` sent `bytes` (already relayed; they may be unmasked in place) at
     /// `t_ms` since the proxy started.
     pub fn feed(&mut self, side: Side, t_ms: u64, bytes: &mut [u8]) {
-        let at = match side {
-            Side::Client => self.from_client,
-            Side::Server => self.from_server,
-        };
         match side {
-            Side::Client => self.from_client += bytes.len() as u64,
-            Side::Server => self.from_server += bytes.len() as u64,
+            Side::Client => {
+                let at = self.from_client;
+                self.from_client += bytes.len() as u64;
+                self.client_bytes(at, bytes);
+            }
+            Side::Server => {
+                let at = self.from_server;
+                self.from_server += bytes.len() as u64;
+                self.server_bytes(t_ms, at, bytes);
+            }
         }
-        self.step(side, t_ms, at, bytes);
         self.flush(side, t_ms);
     }
 
     /// `side` closed its direction (or the connection broke) at `t_ms`.
     pub fn end(&mut self, side: Side, t_ms: u64) {
-        if let Phase::EventStream(flow) = &mut self.phase {
+        if let Server::Events(flow) = &mut self.server {
             flow.finish(t_ms, side == Side::Server, &mut self.problems);
-            self.phase = Phase::Unchecked;
+            self.server = Server::Unchecked;
             self.flush(Side::Server, t_ms);
         }
     }
@@ -154,110 +213,158 @@ impl Watch {
         });
     }
 
-    fn step(&mut self, side: Side, t_ms: u64, at: u64, bytes: &mut [u8]) {
-        match (&mut self.phase, side) {
-            (Phase::Request(parser), Side::Client) => match parser.feed(bytes) {
-                Ok(None) => {}
-                Ok(Some(parsed)) => {
-                    let asked = self.asked(&parsed.value, at);
-                    let has_body = parsed
-                        .value
-                        .header_values("content-length")
-                        .next()
-                        .is_some()
-                        || parsed
-                            .value
-                            .header_values("transfer-encoding")
-                            .next()
-                            .is_some();
-                    self.phase = if has_body {
-                        Phase::Unchecked
-                    } else {
-                        Phase::Response {
-                            asked,
-                            parser: ResponseParser::new(HeadLimits::default()),
-                            early_reported: false,
-                        }
-                    };
-                    let rest = parsed.consumed;
-                    if rest < bytes.len() {
-                        self.step(side, t_ms, at + rest as u64, &mut bytes[rest..]);
+    fn client_bytes(&mut self, at: u64, bytes: &mut [u8]) {
+        let mut at = at;
+        let mut bytes = bytes;
+        while !bytes.is_empty() {
+            let taken = match &mut self.client {
+                Client::Head(parser) => match parser.feed(bytes) {
+                    Ok(None) => bytes.len(),
+                    Ok(Some(parsed)) => {
+                        self.requested(&parsed.value, at);
+                        parsed.consumed
                     }
-                }
-                Err(e) => {
-                    self.report(
-                        "RFC 9112 §3",
-                        format!("the request head is invalid: {e}"),
-                        at,
-                    );
-                    self.phase = Phase::Unchecked;
-                }
-            },
-            (Phase::Request(_), Side::Server) => {
-                // The server spoke before the request ended: nothing to check it against.
-                self.phase = Phase::Unchecked;
-            }
-            (
-                Phase::Response {
-                    asked: Asked::Upgrade(Some(_)),
-                    early_reported,
-                    ..
+                    Err(e) => {
+                        self.report(
+                            "RFC 9112 §3",
+                            format!("the request head is invalid: {e}"),
+                            at,
+                        );
+                        // Not HTTP from here: neither side can be followed.
+                        self.client = Client::Unchecked;
+                        self.server = Server::Unchecked;
+                        bytes.len()
+                    }
                 },
-                Side::Client,
-            ) if !*early_reported => {
-                *early_reported = true;
-                self.report(
-                    "RFC 6455 §4.1",
-                    "the client sent data before the opening handshake's response (it must wait for the server's answer)".to_owned(),
-                    at,
-                );
-            }
-            (Phase::Response { parser, .. }, Side::Server) => match parser.feed(bytes) {
-                Ok(None) => {}
-                Ok(Some(parsed)) => {
-                    let Phase::Response { asked, .. } =
-                        std::mem::replace(&mut self.phase, Phase::Unchecked)
-                    else {
-                        return;
-                    };
-                    let rest = parsed.consumed;
-                    self.answered(asked, &parsed.value, at + rest as u64, t_ms);
-                    if rest < bytes.len() {
-                        self.step(side, t_ms, at + rest as u64, &mut bytes[rest..]);
+                Client::Body(body) => match body.skip(bytes, &mut self.scratch) {
+                    Ok((n, done)) => {
+                        if done {
+                            self.client = Client::Head(RequestParser::new(HeadLimits::default()));
+                        }
+                        n
                     }
+                    Err(e) => {
+                        self.report(
+                            "RFC 9112 §7.1",
+                            format!("the request's chunked body does not decode: {e}"),
+                            at,
+                        );
+                        self.client = Client::Unchecked;
+                        bytes.len()
+                    }
+                },
+                Client::AwaitSwitch { early_reported } => {
+                    if !*early_reported {
+                        *early_reported = true;
+                        self.report(
+                            "RFC 6455 §4.1",
+                            "the client sent data before the opening handshake's response (it must wait for the server's answer)".to_owned(),
+                            at,
+                        );
+                    }
+                    bytes.len()
                 }
-                Err(e) => {
-                    self.report(
-                        "RFC 9112 §4",
-                        format!("the response head is invalid: {e}"),
-                        at,
-                    );
-                    self.phase = Phase::Unchecked;
+                Client::Stream(flow) => {
+                    flow.feed(bytes, &mut self.problems);
+                    bytes.len()
                 }
-            },
-            (Phase::WebSocket { from_client, .. }, Side::Client) => {
-                from_client.feed(bytes, &mut self.problems);
-            }
-            (Phase::WebSocket { from_server, .. }, Side::Server) => {
-                from_server.feed(bytes, &mut self.problems);
-            }
-            (Phase::EventStream(flow), Side::Server) => flow.feed(t_ms, bytes, &mut self.problems),
-            // The client's bytes during an event stream (a pipelined request),
-            // during a response it did not ask to upgrade, or on an unchecked
-            // connection: relayed only.
-            _ => {}
+                Client::Unchecked => bytes.len(),
+            };
+            at += taken as u64;
+            bytes = &mut bytes[taken..];
         }
+    }
+
+    fn server_bytes(&mut self, t_ms: u64, at: u64, bytes: &mut [u8]) {
+        let mut at = at;
+        let mut bytes = bytes;
+        while !bytes.is_empty() {
+            let taken = match &mut self.server {
+                Server::Head(parser) => match parser.feed(bytes) {
+                    Ok(None) => bytes.len(),
+                    Ok(Some(parsed)) => {
+                        let consumed = parsed.consumed;
+                        self.responded(&parsed.value, at, at + consumed as u64, t_ms);
+                        consumed
+                    }
+                    Err(e) => {
+                        self.report(
+                            "RFC 9112 §4",
+                            format!("the response head is invalid: {e}"),
+                            at,
+                        );
+                        self.server = Server::Unchecked;
+                        bytes.len()
+                    }
+                },
+                Server::Body(body) => match body.skip(bytes, &mut self.scratch) {
+                    Ok((n, done)) => {
+                        if done {
+                            self.server = Server::Head(ResponseParser::new(HeadLimits::default()));
+                        }
+                        n
+                    }
+                    Err(e) => {
+                        self.report(
+                            "RFC 9112 §7.1",
+                            format!("the response's chunked body does not decode: {e}"),
+                            at,
+                        );
+                        self.server = Server::Unchecked;
+                        bytes.len()
+                    }
+                },
+                Server::Stream(flow) => {
+                    flow.feed(bytes, &mut self.problems);
+                    bytes.len()
+                }
+                Server::Events(flow) => {
+                    let n = flow.feed(t_ms, bytes, &mut self.problems);
+                    if flow.done() {
+                        // The stream ended with its body: the connection goes on.
+                        flow.finish(t_ms, true, &mut self.problems);
+                        self.server = Server::Head(ResponseParser::new(HeadLimits::default()));
+                    }
+                    n
+                }
+                Server::Unchecked => bytes.len(),
+            };
+            at += taken as u64;
+            bytes = &mut bytes[taken..];
+        }
+    }
+
+    /// A request head ended at `at` (where it started): note what it asks for
+    /// and skip its body.
+    fn requested(&mut self, request: &Request, at: u64) {
+        let asked = self.asked(request, at);
+        let upgrade = matches!(asked, Asked::Upgrade(Some(_)));
+        if self.pending.len() >= MAX_PENDING {
+            self.client = Client::Unchecked;
+            self.server = Server::Unchecked;
+            return;
+        }
+        self.pending.push_back(Pending {
+            asked,
+            head: request.method == "HEAD",
+        });
+        self.client = if upgrade {
+            Client::AwaitSwitch {
+                early_reported: false,
+            }
+        } else {
+            match request_body(request) {
+                Some(body) => Client::Body(body),
+                None => Client::Head(RequestParser::new(HeadLimits::default())),
+            }
+        };
     }
 
     /// What a request head asks for; an invalid upgrade request is reported.
     fn asked(&mut self, request: &Request, at: u64) -> Asked {
-        let upgrade = request.header_values("upgrade").any(|v| {
-            v.split(|&b| b == b',')
-                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"websocket"))
-        });
-        if upgrade {
+        if has_token(request.header_values("upgrade"), b"websocket") {
             return Asked::Upgrade(match client_request(request) {
-                Ok(r) => Some(r),
+                Ok(r) => Some(Box::new(r)),
                 Err(e) => {
                     let what = super::without_rule(e.to_string(), e.rule());
                     self.report(
@@ -280,86 +387,190 @@ impl Watch {
         }
     }
 
-    /// The response head ended; the body or stream starts at `body_at`.
-    fn answered(&mut self, asked: Asked, response: &Response, body_at: u64, t_ms: u64) {
+    /// A response head from `head_at` ended; its body or stream starts at `body_at`.
+    fn responded(&mut self, response: &Response, head_at: u64, body_at: u64, t_ms: u64) {
+        let next_head = || Server::Head(ResponseParser::new(HeadLimits::default()));
+        if (100..200).contains(&response.status) && response.status != 101 {
+            // An interim response: the final one is still to come.
+            self.server = next_head();
+            return;
+        }
+        let Some(pending) = self.pending.pop_front() else {
+            self.report(
+                "RFC 9112 §9.3",
+                format!("a {} response to no request", response.status),
+                head_at,
+            );
+            self.server = Server::Unchecked;
+            return;
+        };
         let content_type = response.header_values("content-type").next().map(essence);
         let is_stream = content_type.is_some_and(|t| t.eq_ignore_ascii_case(b"text/event-stream"));
-        match asked {
+        match pending.asked {
             Asked::Upgrade(request) if response.status == 101 => {
-                let Some((request, offers)) = request else {
-                    self.report(
-                        "RFC 6455 §4.2.1",
-                        "the server switched protocols on an invalid opening handshake (it must refuse it, e.g. with 400)".to_owned(),
-                        0,
-                    );
-                    return;
-                };
-                let accepted = match response.validate(&request) {
-                    Ok(a) => a,
-                    Err(e) => {
-                        let what = super::without_rule(e.to_string(), e.rule());
-                        self.report(
-                            e.rule(),
-                            format!("the opening handshake's response: {what}"),
-                            0,
-                        );
-                        return;
-                    }
-                };
-                let deflate = match validate_response(&offers, &accepted.extensions) {
-                    Ok(agreed) => agreed,
-                    Err(e) => {
-                        self.report(
-                            "RFC 7692 §7.1",
-                            format!("the permessage-deflate answer does not fit the offers: {e}"),
-                            0,
-                        );
-                        return;
-                    }
-                };
-                self.kind = Kind::WebSocket;
-                self.phase = Phase::WebSocket {
-                    from_client: Box::new(WsFlow::new(Role::Server, deflate, self.from_client)),
-                    from_server: Box::new(WsFlow::new(Role::Client, deflate, body_at)),
-                };
+                self.switched(request, response, head_at, body_at);
+                return;
             }
-            _ if response.status == 200 && is_stream => {
-                self.kind = Kind::EventStream;
-                let length = response.header_values("content-length").next();
-                let chunked = response.header_values("transfer-encoding").any(|v| {
-                    v.split(|&b| b == b',')
-                        .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"chunked"))
-                });
-                let framing = if chunked {
-                    Framing::Chunked(Chunked::default())
-                } else if let Some(n) = length {
-                    self.report(
-                        "WHATWG SSE §9.2.3",
-                        format!(
-                            "Content-Length: {} on an event stream: a finite stream that clients fetch again and again",
-                            String::from_utf8_lossy(n)
-                        ),
-                        0,
-                    );
-                    std::str::from_utf8(n)
-                        .ok()
-                        .and_then(|s| s.trim().parse().ok())
-                        .map_or(Framing::Close, Framing::Length)
-                } else {
-                    Framing::Close
-                };
-                self.phase = Phase::EventStream(Box::new(SseFlow::new(framing, body_at, t_ms)));
+            Asked::Upgrade(_) => {
+                // Refused: the client may go on with another request.
+                if matches!(self.client, Client::AwaitSwitch { .. }) {
+                    self.client = Client::Head(RequestParser::new(HeadLimits::default()));
+                }
+            }
+            _ if response.status == 101 => {
+                self.report(
+                    "RFC 9110 §15.2.2",
+                    "the server switched protocols though the request asked for no upgrade"
+                        .to_owned(),
+                    head_at,
+                );
+                self.client = Client::Unchecked;
+                self.server = Server::Unchecked;
+                return;
+            }
+            _ if response.status == 200 && is_stream && !pending.head => {
+                self.event_stream(response, head_at, body_at, t_ms);
+                return;
             }
             Asked::EventStream if response.status == 200 => {
                 let shown = content_type.map_or("none".into(), String::from_utf8_lossy);
                 self.report(
                     "WHATWG SSE §9.2.3",
                     format!("an event stream was asked for and the 200 response has Content-Type {shown} (EventSource fails the connection)"),
-                    0,
+                    head_at,
                 );
             }
             _ => {}
         }
+        self.server = match response_body(response, pending.head) {
+            Ok(None) => next_head(),
+            Ok(Some(body)) => Server::Body(body),
+            // Delimited by the close: nothing follows it.
+            Err(()) => Server::Unchecked,
+        };
+    }
+
+    /// A 101 answered an upgrade request.
+    fn switched(
+        &mut self,
+        request: Option<Box<(ClientRequest, Vec<Offer>)>>,
+        response: &Response,
+        head_at: u64,
+        body_at: u64,
+    ) {
+        self.client = Client::Unchecked;
+        self.server = Server::Unchecked;
+        let Some(request) = request else {
+            self.report(
+                "RFC 6455 §4.2.1",
+                "the server switched protocols on an invalid opening handshake (it must refuse it, e.g. with 400)".to_owned(),
+                head_at,
+            );
+            return;
+        };
+        let (request, offers) = *request;
+        let accepted = match response.validate(&request) {
+            Ok(a) => a,
+            Err(e) => {
+                let what = super::without_rule(e.to_string(), e.rule());
+                self.report(
+                    e.rule(),
+                    format!("the opening handshake's response: {what}"),
+                    head_at,
+                );
+                return;
+            }
+        };
+        let deflate = match validate_response(&offers, &accepted.extensions) {
+            Ok(agreed) => agreed,
+            Err(e) => {
+                self.report(
+                    "RFC 7692 §7.1",
+                    format!("the permessage-deflate answer does not fit the offers: {e}"),
+                    head_at,
+                );
+                return;
+            }
+        };
+        self.kind = Kind::WebSocket;
+        self.client = Client::Stream(Box::new(WsFlow::new(
+            Role::Server,
+            deflate,
+            self.from_client,
+        )));
+        self.server = Server::Stream(Box::new(WsFlow::new(Role::Client, deflate, body_at)));
+    }
+
+    /// A 200 `text/event-stream` response.
+    fn event_stream(&mut self, response: &Response, head_at: u64, body_at: u64, t_ms: u64) {
+        if self.kind == Kind::Http {
+            self.kind = Kind::EventStream;
+        }
+        let length = response.header_values("content-length").next();
+        let framing = if has_token(response.header_values("transfer-encoding"), b"chunked") {
+            Framing::Chunked(Chunked::default())
+        } else if let Some(n) = length {
+            self.report(
+                "WHATWG SSE §9.2.3",
+                format!(
+                    "Content-Length: {} on an event stream: a finite stream that clients fetch again and again",
+                    String::from_utf8_lossy(n)
+                ),
+                head_at,
+            );
+            parse_length(n).map_or(Framing::Close, Framing::Length)
+        } else {
+            Framing::Close
+        };
+        self.server = Server::Events(Box::new(SseFlow::new(framing, body_at, t_ms)));
+    }
+}
+
+/// Whether a comma-separated header value list holds `token` (case-insensitive).
+fn has_token<'a>(values: impl Iterator<Item = &'a [u8]>, token: &[u8]) -> bool {
+    let mut values = values;
+    values.any(|v| {
+        v.split(|&b| b == b',')
+            .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
+    })
+}
+
+fn parse_length(v: &[u8]) -> Option<u64> {
+    std::str::from_utf8(v).ok()?.trim().parse().ok()
+}
+
+/// A request's body (RFC 9112 §6.3 items 4-6: chunked, a length, or none).
+fn request_body(request: &Request) -> Option<Body> {
+    if has_token(request.header_values("transfer-encoding"), b"chunked") {
+        return Some(Body::Chunked(Chunked::default()));
+    }
+    match request
+        .header_values("content-length")
+        .next()
+        .and_then(parse_length)
+    {
+        Some(n) if n > 0 => Some(Body::Length(n)),
+        _ => None,
+    }
+}
+
+/// A response's body (RFC 9112 §6.3): none after HEAD, 1xx, 204 or 304;
+/// chunked; a length; else delimited by the close (`Err`).
+fn response_body(response: &Response, head: bool) -> Result<Option<Body>, ()> {
+    if head || matches!(response.status, 100..=199 | 204 | 304) {
+        return Ok(None);
+    }
+    if has_token(response.header_values("transfer-encoding"), b"chunked") {
+        return Ok(Some(Body::Chunked(Chunked::default())));
+    }
+    match response
+        .header_values("content-length")
+        .next()
+        .map(parse_length)
+    {
+        Some(Some(0)) => Ok(None),
+        Some(Some(n)) => Ok(Some(Body::Length(n))),
+        _ => Err(()),
     }
 }
 
@@ -387,10 +598,126 @@ fn client_request(request: &Request) -> Result<(ClientRequest, Vec<Offer>), Hand
     let offers = valid
         .extensions
         .iter()
-        .filter(|e| {
-            e.name.eq_ignore_ascii_case("permessage-deflate") && is_token(e.name.as_bytes())
-        })
+        .filter(|e| e.name.eq_ignore_ascii_case("permessage-deflate"))
         .filter_map(|e| Offer::parse(e).ok())
         .collect();
     Ok((client, offers))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(exchanges: &[(Side, &[u8])]) -> (Vec<Finding>, Kind) {
+        let mut w = Watch::new(1);
+        let mut out = Vec::new();
+        for (i, (side, bytes)) in exchanges.iter().enumerate() {
+            w.feed(*side, i as u64, &mut bytes.to_vec());
+            out.extend(w.take_findings());
+        }
+        w.end(Side::Server, 99);
+        out.extend(w.take_findings());
+        (out, w.kind())
+    }
+
+    const PAGE: &[u8] = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+    const EVENTS: &[u8] = b"GET /events HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n";
+
+    #[test]
+    fn a_kept_alive_connection_is_followed_to_its_event_stream() {
+        let (f, kind) = run(&[
+            (Side::Client, PAGE),
+            (
+                Side::Server,
+                b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+            ),
+            (Side::Client, EVENTS),
+            (
+                Side::Server,
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nretry: x\n\n",
+            ),
+        ]);
+        assert_eq!(kind, Kind::EventStream);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].rule, "WHATWG SSE §9.2.6");
+        // The line is the body's first: after the first response (43 bytes) and
+        // the second head (52).
+        assert_eq!(f[0].offset, 43 + 52, "{f:?}");
+    }
+
+    #[test]
+    fn pipelined_requests_and_chunked_bodies_keep_their_order() {
+        let mut both = PAGE.to_vec();
+        both.extend_from_slice(EVENTS);
+        let (f, kind) = run(&[
+            (Side::Client, &both),
+            (
+                Side::Server,
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n\
+                  HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n",
+            ),
+        ]);
+        assert_eq!(kind, Kind::Http);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(f[0].what.contains("text/plain"), "{f:?}");
+    }
+
+    #[test]
+    fn an_event_stream_that_ends_leaves_the_connection_to_the_next_response() {
+        let (f, _) = run(&[
+            (Side::Client, EVENTS),
+            (
+                Side::Server,
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n\
+                  9\r\ndata: a\n\n\r\n0\r\n\r\n",
+            ),
+            (Side::Client, EVENTS),
+            (Side::Server, b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\nDATA: b\n\n"),
+        ]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert!(
+            f[0].what.contains("DATA") || f[0].what.contains("case"),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn an_upgrade_refused_lets_the_client_go_on() {
+        let upgrade: &[u8] =
+            b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+            Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+        let (f, kind) = run(&[
+            (Side::Client, upgrade),
+            (
+                Side::Server,
+                b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
+            ),
+            (Side::Client, EVENTS),
+            (
+                Side::Server,
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\ndata: a\n\n",
+            ),
+        ]);
+        assert_eq!(f, []);
+        assert_eq!(kind, Kind::EventStream);
+    }
+
+    #[test]
+    fn a_response_to_no_request_and_a_switch_nobody_asked_for_are_the_servers() {
+        let (f, _) = run(&[(
+            Side::Server,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+        )]);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, "RFC 9112 §9.3");
+        let (f, _) = run(&[
+            (Side::Client, PAGE),
+            (
+                Side::Server,
+                b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r\n",
+            ),
+        ]);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, "RFC 9110 §15.2.2");
+    }
 }
