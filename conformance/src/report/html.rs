@@ -188,10 +188,15 @@ pub fn index_page(run: &Run) -> String {
         out.push_str(LEGEND_CLOSE);
     }
     out.push_str(LEGEND_END);
-    out.push_str(
+    let detail = match run.kind {
+        super::Protocol::Ws => "its detail page with the wire log",
+        super::Protocol::Sse => "its detail page with what was observed",
+        super::Protocol::Proxy => "its detail page with every finding",
+    };
+    let _ = writeln!(
+        out,
         "<p class=\"meta\">Machine-readable: <a href=\"index.json\">index.json</a> (Autobahn's \
-         format) · <a href=\"junit.xml\">junit.xml</a>. Each case id opens its detail page with \
-         the wire log.</p>\n",
+         format) · <a href=\"junit.xml\">junit.xml</a>. Each case id opens {detail}.</p>",
     );
 
     out.push_str(
