@@ -395,3 +395,24 @@ fn clients_that_need_tls_get_it_and_are_checked_the_same() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn an_unreachable_upstream_is_counted_and_exits_1() {
+    // A port nothing listens on: picked by binding, then closed.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let (findings, summary, code) = through_proxy(&format!("http://127.0.0.1:{port}"), |addr| {
+        let mut s = TcpStream::connect(addr).expect("connect");
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut rest = Vec::new();
+        let _ = s.read_to_end(&mut rest);
+        assert!(
+            rest.is_empty(),
+            "the proxy closes without a byte of its own"
+        );
+    });
+    assert_eq!(findings, []);
+    assert_eq!((summary.connections, summary.unreachable, code), (1, 1, 1));
+}

@@ -26,6 +26,9 @@ pub const READ: usize = 16 * 1024;
 /// How long a client may take to complete the TLS handshake (`--listen-tls`).
 pub const TLS_HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// How long connecting to the upstream (TCP and TLS) may take.
+pub const UPSTREAM_CONNECT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// What the relay sends the printer, about connection `conn`.
 #[derive(Debug)]
 pub enum Report {
@@ -110,7 +113,15 @@ async fn relay(
     started: Instant,
     reports: &mpsc::UnboundedSender<Report>,
 ) {
-    let server = match crate::net::connect(upstream, tls).await {
+    let connect = tokio::time::timeout(UPSTREAM_CONNECT, crate::net::connect(upstream, tls));
+    let server = match connect.await.unwrap_or_else(|_| {
+        Err(format!(
+            "no connection to {}:{} within {} s",
+            upstream.host,
+            upstream.port,
+            UPSTREAM_CONNECT.as_secs()
+        ))
+    }) {
         Ok(s) => s,
         Err(why) => {
             eprintln!("wirecheck proxy: conn {conn}: {why}");
