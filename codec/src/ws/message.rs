@@ -266,6 +266,31 @@ impl MessageDecoder {
         self.frames.is_idle() && self.open.is_none() && self.pending_header.is_none()
     }
 
+    /// Whether the next byte decoded starts a frame header (no header or
+    /// payload byte of a frame is pending, and no reported header awaits its
+    /// checks): what [`super::receiver::Receiver`] needs to wait for a whole frame.
+    pub(crate) const fn at_frame_boundary(&self) -> bool {
+        self.frames.is_idle() && self.pending_header.is_none() && self.failed.is_none()
+    }
+
+    /// Whether a frame with header `h` carries text whose UTF-8 is checked as
+    /// it arrives (§8.1, fail fast): an uncompressed Text frame, or a
+    /// continuation of an uncompressed text message.
+    pub(crate) fn carries_checked_text(&self, h: &FrameHeader) -> bool {
+        match h.opcode {
+            OpCode::Text => !self.is_compressed(h),
+            OpCode::Continuation => self
+                .open
+                .is_some_and(|o| o.kind == MessageKind::Text && !o.compressed),
+            _ => false,
+        }
+    }
+
+    /// The header rules of the frame layer.
+    pub(crate) const fn header_rules(&self) -> &HeaderRules {
+        self.frames.rules()
+    }
+
     /// The heap capacity held for assembling messages, in bytes. It never exceeds
     /// the message size limit.
     pub fn buffered_capacity(&self) -> usize {

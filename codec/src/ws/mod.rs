@@ -7,6 +7,8 @@
 //! * [`decoder`]: an incremental frame decoder fed arbitrary slices.
 //! * [`message`]: the message layer: fragmentation (§5.4), control frames (§5.5),
 //!   close frames (§5.5.1, §7.4), size limits, and the close handshake (§7).
+//! * [`receiver`]: a message decoder with its own receive buffer: the socket is
+//!   read straight into it and frames are decoded in place (no second copy).
 //! * [`encode`]: encoders for frames and messages: free functions for any frame
 //!   (a fuzzer's), and role-aware encoders that mask exactly when the role must.
 //! * [`connection`]: an endpoint of either role after the handshake: the decoder,
@@ -27,6 +29,7 @@ pub mod frame;
 pub mod handshake;
 pub mod mask;
 pub mod message;
+pub mod receiver;
 
 pub use close::{CloseCode, CloseState};
 pub use connection::{Connection, Sender};
@@ -34,6 +37,7 @@ pub use decoder::{FrameDecoder, FrameEvent};
 pub use error::{ErrorKind, ProtocolError};
 pub use frame::{FrameHeader, OpCode};
 pub use message::{CloseFrame, Config, Event, Message, MessageDecoder, MessageKind};
+pub use receiver::Receiver;
 
 /// Which end of the connection an endpoint is. Decides masking (RFC 6455 §5.1):
 /// a client masks every frame it sends, a server never does, and each rejects

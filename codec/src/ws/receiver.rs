@@ -1,0 +1,254 @@
+//! Receiving straight into the decoder's buffer: the caller reads the socket
+//! into [`Receiver::spare`], says how much arrived with [`Receiver::commit`],
+//! and takes events with [`Receiver::next_event`].
+//!
+//! Why: with the slice API ([`MessageDecoder::decode`]) a message that spans
+//! reads is copied twice, once by the socket read into the caller's buffer and
+//! once from there into the decoder's message buffer. Here the bytes land where
+//! they are decoded: a frame is handed to the decoder only once it is whole in
+//! the buffer (the buffer grows to hold it, within the frame limit), so its
+//! payload is unmasked and validated in place and a single-frame message is
+//! returned as a slice of the receive buffer, never copied. Only a message
+//! fragmented into several frames is assembled (by the decoder, as before),
+//! and a frame larger than [`WHOLE_FRAME_LIMIT`] is fed in pieces.
+//!
+//! Text is the exception, by default: RFC 6455 §8.1 has an endpoint fail the
+//! connection on invalid UTF-8, and a checker (Autobahn's 6.4.x) wants that as
+//! soon as the bytes arrive, not once the frame is complete. So an uncompressed
+//! text frame is fed in pieces as it arrives and validated incrementally (the
+//! decoder assembles it). [`Receiver::set_fail_fast_text`]`(false)` decodes
+//! text in place too, failing at the end of the frame at the latest: still
+//! what the RFC requires, and what a throughput-minded endpoint may prefer.
+//!
+//! Bounds: the buffer holds at most one frame plus what arrived after it
+//! (the frame limit, checked on the header before the buffer grows, RFC 6455
+//! §10.4). It keeps its size while large frames keep coming (growing it again
+//! would zero it again: the codec has no `unsafe` to skip that), and shrinks
+//! back to [`RETAINED`] bytes once a small frame follows; an owner that sees
+//! the connection go quiet calls [`Receiver::release`].
+
+use alloc::vec;
+use alloc::vec::Vec;
+
+use super::error::ProtocolError;
+use super::frame::parse_header;
+use super::message::{Config, Event, MessageDecoder};
+
+/// A frame up to this size (header included) is waited for whole, to be decoded
+/// in place; a larger one is fed to the decoder as it arrives.
+pub const WHOLE_FRAME_LIMIT: usize = 16 << 20;
+
+/// The capacity kept between messages: after a larger frame the buffer shrinks back.
+pub const RETAINED: usize = 64 * 1024;
+
+/// A frame at least this large (header included) is read up to its end and no
+/// further (see [`Receiver::spare`]).
+pub const LARGE_FRAME: usize = 16 * 1024;
+
+/// A message decoder with its own receive buffer.
+#[derive(Debug, Clone)]
+pub struct Receiver {
+    decoder: MessageDecoder,
+    /// Received bytes live in `buf[start..end]`; `buf[end..]` is spare.
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    /// The size of the last frame waited for whole (header included).
+    last_frame: usize,
+    /// The size of the frame at the front, as [`Receiver::missing_of_front_frame`] found it.
+    front_frame_len: usize,
+    /// Feed text frames in pieces, to fail on invalid UTF-8 as it arrives.
+    fail_fast_text: bool,
+}
+
+impl Receiver {
+    /// A receiver decoding with `config`.
+    pub fn new(config: Config) -> Self {
+        Receiver {
+            decoder: MessageDecoder::new(config),
+            buf: Vec::new(),
+            start: 0,
+            end: 0,
+            last_frame: 0,
+            front_frame_len: 0,
+            fail_fast_text: true,
+        }
+    }
+
+    /// Whether an uncompressed text frame is fed as it arrives, so invalid
+    /// UTF-8 fails the connection at once (the default), or waited for whole
+    /// and decoded in place like any other frame (failing at its end).
+    pub fn set_fail_fast_text(&mut self, fail_fast: bool) {
+        self.fail_fast_text = fail_fast;
+    }
+
+    /// The decoder (its configuration, whether it is between messages).
+    pub const fn decoder(&self) -> &MessageDecoder {
+        &self.decoder
+    }
+
+    /// The decoder, for the slice API of an owner that uses both
+    /// ([`super::Connection`] offers the two paths).
+    pub(crate) fn decoder_mut(&mut self) -> &mut MessageDecoder {
+        &mut self.decoder
+    }
+
+    /// Bytes received and not yet decoded.
+    pub const fn pending(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// The heap capacity held: the receive buffer and the decoder's message buffer.
+    pub fn capacity(&self) -> usize {
+        self.buf.len() + self.decoder.buffered_capacity()
+    }
+
+    /// Where to read the socket: at least `min` bytes, and when the frame at the
+    /// front is not whole yet, more room for it (up to [`WHOLE_FRAME_LIMIT`]).
+    /// Read into it, then call [`Receiver::commit`] with the number of bytes read.
+    ///
+    /// The buffer grows with what arrives, at most doubling at a time, never by
+    /// what a header announces: a peer that announces a large frame and sends
+    /// nothing more makes the receiver hold nothing more (RFC 6455 §10.4).
+    ///
+    /// While a large frame (at least [`LARGE_FRAME`] bytes) arrives, the slice
+    /// ends where that frame does: the read that completes it stops there, the
+    /// frame is decoded, and the next one starts at the front of the buffer, so
+    /// nothing received is ever moved (a read that took the start of the next
+    /// frame would leave it to be copied to the front).
+    pub fn spare(&mut self, min: usize) -> &mut [u8] {
+        let missing = self.missing_of_front_frame();
+        let want = min.max(missing.min(self.buf.len().max(4096)));
+        let cap = if missing > 0 && self.front_frame_len >= LARGE_FRAME {
+            missing
+        } else {
+            usize::MAX
+        };
+        if self.buf.len() - self.end < want {
+            // Move what is pending to the front, then grow if that is not enough.
+            if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            let need = self.end + want;
+            if self.buf.len() < need {
+                let grown = need.max(self.buf.len().saturating_mul(2)).max(4096);
+                self.buf.resize(grown, 0);
+            }
+        }
+        let stop = self.buf.len().min(self.end.saturating_add(cap));
+        &mut self.buf[self.end..stop]
+    }
+
+    /// `n` bytes were read into the slice [`Receiver::spare`] gave.
+    pub fn commit(&mut self, n: usize) {
+        self.end = (self.end + n).min(self.buf.len());
+    }
+
+    /// Take bytes the caller already holds (the slice API's input, e.g. what
+    /// followed the opening handshake): copied into the receive buffer.
+    pub fn extend(&mut self, bytes: &[u8]) {
+        let spare = self.spare(bytes.len());
+        spare[..bytes.len()].copy_from_slice(bytes);
+        self.commit(bytes.len());
+    }
+
+    /// The next event from the bytes received, or `None` when more are needed.
+    /// Errors are final, as [`MessageDecoder::decode`]'s.
+    pub fn next_event(&mut self) -> Result<Option<Event<'_>>, ProtocolError> {
+        if self.start == self.end {
+            self.idle();
+            return self.decoder_only();
+        }
+        if self.decoder.at_frame_boundary() {
+            let avail = &self.buf[self.start..self.end];
+            match parse_header(avail, self.decoder.header_rules()) {
+                // The header itself is incomplete: wait.
+                Ok(None) => return Ok(None),
+                Ok(Some((h, header_len))) => {
+                    let whole = usize::try_from(h.payload_len)
+                        .ok()
+                        .and_then(|n| n.checked_add(header_len));
+                    self.last_frame = whole.unwrap_or(usize::MAX);
+                    let waited = whole.filter(|&w| w <= WHOLE_FRAME_LIMIT && !self.in_pieces(&h));
+                    if let Some(whole) = waited {
+                        if whole > avail.len() {
+                            // Wait for the whole frame: it is decoded in place.
+                            return Ok(None);
+                        }
+                    }
+                }
+                // The decoder reports it, with its rule.
+                Err(_) => {}
+            }
+        }
+        let Receiver {
+            decoder,
+            buf,
+            start,
+            end,
+            ..
+        } = self;
+        let mut input: &mut [u8] = &mut buf[*start..*end];
+        let before = input.len();
+        let event = decoder.decode(&mut input);
+        *start += before - input.len();
+        event
+    }
+
+    /// Nothing pending: a decoder that failed still reports its error; one
+    /// that did not has nothing to say.
+    fn decoder_only(&mut self) -> Result<Option<Event<'_>>, ProtocolError> {
+        let mut empty: &mut [u8] = &mut [];
+        self.decoder.decode(&mut empty)
+    }
+
+    /// How many more bytes the frame at the front needs to be whole (0 when it
+    /// is, when its header is not in yet, or when it is fed in pieces).
+    fn missing_of_front_frame(&mut self) -> usize {
+        self.front_frame_len = 0;
+        if !self.decoder.at_frame_boundary() {
+            return 0;
+        }
+        let avail = &self.buf[self.start..self.end];
+        let whole = match parse_header(avail, self.decoder.header_rules()) {
+            Ok(Some((h, header_len))) if !self.in_pieces(&h) => usize::try_from(h.payload_len)
+                .ok()
+                .and_then(|n| n.checked_add(header_len))
+                .filter(|&w| w <= WHOLE_FRAME_LIMIT),
+            _ => None,
+        };
+        let Some(whole) = whole else {
+            return 0;
+        };
+        self.front_frame_len = whole;
+        whole.saturating_sub(avail.len())
+    }
+
+    /// Whether the frame with header `h` is fed as it arrives rather than
+    /// waited for whole: text checked as it arrives, when failing fast.
+    fn in_pieces(&self, h: &super::frame::FrameHeader) -> bool {
+        self.fail_fast_text && self.decoder.carries_checked_text(h)
+    }
+
+    /// All received bytes were decoded: start over at the front, and give back
+    /// a large buffer once the frames are small again.
+    fn idle(&mut self) {
+        self.start = 0;
+        self.end = 0;
+        if self.buf.len() > RETAINED && self.last_frame <= RETAINED {
+            self.buf = vec![0; RETAINED];
+        }
+    }
+
+    /// Give back a receive buffer larger than [`RETAINED`] if nothing is
+    /// pending in it (for an owner whose connection went quiet).
+    pub fn release(&mut self) {
+        if self.start == self.end && self.buf.len() > RETAINED {
+            self.start = 0;
+            self.end = 0;
+            self.buf = Vec::new();
+        }
+    }
+}
