@@ -21,7 +21,8 @@ use super::Role;
 use super::close::{CloseCode, CloseState, CloseStateError};
 use super::encode::{self, close_reason};
 use super::error::ProtocolError;
-use super::message::{CloseFrame, Config, Event, MessageDecoder, MessageKind};
+use super::message::{CloseFrame, Config, Event, MessageKind};
+use super::receiver::Receiver;
 
 /// Bytes waiting to be written past which Pongs are no longer queued: a peer
 /// that pings without reading cannot grow the buffer. §5.5.2 allows answering
@@ -140,7 +141,9 @@ impl Sender {
 /// A WebSocket endpoint of either role.
 #[derive(Debug)]
 pub struct Connection {
-    decoder: MessageDecoder,
+    /// The decoder, with its receive buffer for the in-place path
+    /// ([`Connection::spare`], [`Connection::commit`], [`Connection::receive_next`]).
+    rx: Receiver,
     tx: Sender,
     /// The error that failed the connection, repeated by every later call.
     error: Option<ProtocolError>,
@@ -169,7 +172,7 @@ impl Connection {
     fn with(config: Config, keys: Option<KeySource>) -> Connection {
         Connection {
             error: None,
-            decoder: MessageDecoder::new(config),
+            rx: Receiver::new(config),
             tx: Sender {
                 role: config.role,
                 state: CloseState::Open,
@@ -203,9 +206,9 @@ impl Connection {
     /// peer inflates any level.
     #[cfg(feature = "deflate")]
     pub fn use_deflate_at(&mut self, agreed: super::deflate::Agreed, level: u8) {
-        let mut config = *self.decoder.config();
+        let mut config = *self.rx.decoder().config();
         config.permessage_deflate = true;
-        self.decoder = MessageDecoder::new(config);
+        self.rx = Receiver::new(config);
         self.tx.compressor = Some(super::deflate::Compressor::with_level(
             agreed.sending(config.role),
             level,
@@ -226,17 +229,70 @@ impl Connection {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let tx = &mut self.tx;
-        #[cfg(feature = "deflate")]
-        let limit = self.decoder.config().limits.max_message_size;
-        match self.decoder.decode(input) {
+        let limit = self.rx.decoder().config().limits.max_message_size;
+        let decoded = self.rx.decoder_mut().decode(input);
+        Self::answer(
+            decoded,
+            limit,
+            &mut self.tx,
+            &mut self.error,
+            #[cfg(feature = "deflate")]
+            &mut self.inflater,
+            #[cfg(feature = "deflate")]
+            &mut self.inflated,
+        )
+    }
+
+    /// Where to read the socket for [`Connection::receive_next`] (the in-place
+    /// path of [`super::receiver`]: the bytes are decoded where they land).
+    /// Use this path or [`Connection::receive`], not both.
+    pub fn spare(&mut self, min: usize) -> &mut [u8] {
+        self.rx.spare(min)
+    }
+
+    /// `n` bytes were read into [`Connection::spare`].
+    pub fn commit(&mut self, n: usize) {
+        self.rx.commit(n);
+    }
+
+    /// As [`Connection::receive`], from the bytes committed: the next event,
+    /// or `None` when more must be read.
+    pub fn receive_next(&mut self) -> Result<Option<(Event<'_>, &mut Sender)>, ProtocolError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let limit = self.rx.decoder().config().limits.max_message_size;
+        let decoded = self.rx.next_event();
+        Self::answer(
+            decoded,
+            limit,
+            &mut self.tx,
+            &mut self.error,
+            #[cfg(feature = "deflate")]
+            &mut self.inflater,
+            #[cfg(feature = "deflate")]
+            &mut self.inflated,
+        )
+    }
+
+    /// What both receive paths do with a decoded event: inflate a compressed
+    /// message (bounded), answer Pings and the peer's Close, fail on an error.
+    fn answer<'s>(
+        decoded: Result<Option<Event<'s>>, ProtocolError>,
+        // The message limit, for inflation.
+        #[cfg_attr(not(feature = "deflate"), allow(unused_variables))] limit: u64,
+        tx: &'s mut Sender,
+        error: &mut Option<ProtocolError>,
+        #[cfg(feature = "deflate")] inflater: &mut Option<super::deflate::Decompressor>,
+        #[cfg(feature = "deflate")] inflated: &'s mut Vec<u8>,
+    ) -> Result<Option<(Event<'s>, &'s mut Sender)>, ProtocolError> {
+        match decoded {
             Ok(None) => Ok(None),
             #[cfg(feature = "deflate")]
             Ok(Some(Event::Message { kind, rsv, data }))
-                if rsv & 0b100 != 0 && self.inflater.is_some() =>
+                if rsv & 0b100 != 0 && inflater.is_some() =>
             {
-                let inflated = &mut self.inflated;
-                let result = match self.inflater.as_mut() {
+                let result = match inflater.as_mut() {
                     Some(d) => super::deflate::inflate_message(d, kind, data, limit, inflated),
                     None => Err(super::ErrorKind::InvalidCompressedData.into()),
                 };
@@ -251,7 +307,7 @@ impl Connection {
                     ))),
                     Err(e) => {
                         tx.fail(&e);
-                        self.error = Some(e);
+                        *error = Some(e);
                         Err(e)
                     }
                 }
@@ -266,7 +322,7 @@ impl Connection {
             }
             Err(e) => {
                 tx.fail(&e);
-                self.error = Some(e);
+                *error = Some(e);
                 Err(e)
             }
         }

@@ -21,7 +21,7 @@ use wirecheck_codec::ws::{Connection, Limits, Role};
 
 use crate::command::{EXIT_OK, EXIT_UNREACHABLE, usage};
 use crate::net::Target;
-use crate::serve::ws::respond;
+use crate::serve::ws::respond_next;
 use crate::ws::driver::opening::{ClientOpening, Progress};
 use crate::ws::engine::{EngineConfig, open, opening_request};
 
@@ -132,13 +132,15 @@ async fn session(base: &Target, path: &str, echo: bool) -> Result<Session, Strin
     }
     let mut texts = Vec::new();
     let cap = Instant::now() + CONNECTION_CAP;
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut input = leftover;
+    // What followed the 101 in its read, then every read straight into the
+    // connection's receive buffer (decoded in place).
+    conn.spare(leftover.len())[..leftover.len()].copy_from_slice(&leftover);
+    conn.commit(leftover.len());
     loop {
         let finished = if echo {
-            respond(&mut conn, &mut input)
+            respond_next(&mut conn)
         } else {
-            read_texts(&mut conn, &mut input, &mut texts)
+            read_texts(&mut conn, &mut texts)
         };
         let out = conn.take_outbound();
         if !out.is_empty() {
@@ -150,14 +152,20 @@ async fn session(base: &Target, path: &str, echo: bool) -> Result<Session, Strin
         if finished {
             break;
         }
-        match timeout_at(cap.min(Instant::now() + IDLE), stream.read(&mut buf)).await {
+        match timeout_at(
+            cap.min(Instant::now() + IDLE),
+            stream.read(conn.spare(64 * 1024)),
+        )
+        .await
+        {
             Ok(Ok(0)) | Ok(Err(_)) => return Ok(Session { texts }),
-            Ok(Ok(n)) => input = buf[..n].to_vec(),
+            Ok(Ok(n)) => conn.commit(n),
             Err(_) => return Err("the server went quiet".to_owned()),
         }
     }
     // §7.1.1: the client waits for the server to close TCP, bounded.
     let deadline = Instant::now() + DROP_WAIT;
+    let mut buf = [0u8; 4096];
     while let Ok(Ok(n)) = timeout_at(deadline, stream.read(&mut buf)).await {
         if n == 0 {
             break;
@@ -167,9 +175,9 @@ async fn session(base: &Target, path: &str, echo: bool) -> Result<Session, Strin
 }
 
 /// Feed `input`, keeping text messages (bounded: the first few).
-fn read_texts(conn: &mut Connection, mut input: &mut [u8], texts: &mut Vec<String>) -> bool {
+fn read_texts(conn: &mut Connection, texts: &mut Vec<String>) -> bool {
     loop {
-        match conn.receive(&mut input) {
+        match conn.receive_next() {
             Ok(Some((Event::Message { data, .. }, _))) => {
                 if texts.len() < 16 {
                     texts.push(String::from_utf8_lossy(&data[..data.len().min(4096)]).into_owned());

@@ -312,11 +312,14 @@ async fn echo(
         conn.use_deflate_at(agreed, config.deflate_level);
     }
     let mut out = Vec::with_capacity(READ_BUF);
-    let mut input = first;
+    // What followed the opening handshake in its read: WebSocket bytes already.
+    let first = &buf[first];
+    conn.spare(first.len())[..first.len()].copy_from_slice(first);
+    conn.commit(first.len());
     // Set once the server has started the close handshake itself.
     let mut close_deadline: Option<Instant> = None;
     loop {
-        let finished = respond(&mut conn, &mut buf[input.clone()]);
+        let finished = respond_next(&mut conn);
         out.append(&mut conn.take_outbound());
         if !out.is_empty() && !flush(stream, &mut out, config.idle_timeout).await {
             return false;
@@ -325,10 +328,12 @@ async fn echo(
             return true;
         }
         let deadline = close_deadline.unwrap_or_else(|| Instant::now() + config.idle_timeout);
+        // The socket is read straight into the connection's receive buffer,
+        // where frames are unmasked, checked and echoed in place (no second copy).
         let reason = tokio::select! {
-            read = timeout_at(deadline, stream.read(buf)) => match read {
+            read = timeout_at(deadline, stream.read(conn.spare(READ_BUF))) => match read {
                 Ok(Ok(n)) if n > 0 => {
-                    input = 0..n;
+                    conn.commit(n);
                     continue;
                 }
                 // EOF or a reset without a Close: there is nobody left to answer.
@@ -342,25 +347,23 @@ async fn echo(
         // §7.1.2: start the closing handshake, then wait (bounded) for the answer.
         let _ = conn.sender().close(Some(CloseCode::GOING_AWAY), reason);
         close_deadline = Some(Instant::now() + config.close_timeout);
-        input = 0..0;
     }
 }
 
-/// Feed `input` to the connection, echoing every message. The connection
-/// answers Pings and the peer's Close, and fails on a protocol error with the
-/// rule's close code (§7.1.7). Returns `true` when the connection is finished:
-/// the close handshake is complete, or the connection failed (its Close is
-/// queued): the server then closes TCP (§7.1.1).
-pub fn respond(conn: &mut Connection, mut input: &mut [u8]) -> bool {
+/// Take every event from the bytes committed to the connection's receive
+/// buffer ([`Connection::receive_next`]), echoing every message. The
+/// connection answers Pings and the peer's Close, and fails on a protocol error
+/// with the rule's close code (§7.1.7). Returns `true` when the connection is
+/// finished: the close handshake is complete, or the connection failed (its
+/// Close is queued): the server then closes TCP (§7.1.1).
+pub fn respond_next(conn: &mut Connection) -> bool {
     loop {
-        match conn.receive(&mut input) {
+        match conn.receive_next() {
             Ok(Some((Event::Message { kind, data, .. }, tx))) => {
                 // §5.5.1: no data frame after our own Close: such an echo is dropped.
                 let _ = tx.send_message(kind, data);
             }
-            // The peer's Close was answered: the handshake is complete.
             Ok(Some((Event::Close(_), _))) => return true,
-            // Pings were answered; Pongs need no answer (§5.5.3).
             Ok(Some(_)) => {}
             Ok(None) => return conn.should_close_tcp(),
             Err(_) => return true,
@@ -414,8 +417,9 @@ mod tests {
                 .unwrap();
             conn.take_outbound();
         }
-        let mut input = input.to_vec();
-        let done = respond(&mut conn, &mut input);
+        conn.spare(input.len())[..input.len()].copy_from_slice(input);
+        conn.commit(input.len());
+        let done = respond_next(&mut conn);
         (conn.take_outbound(), done, conn.close_state())
     }
 
