@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The speed targets of DESIGN §7, measured in one run:
 #  1. the codec benchmarks (codec/benches/ws.rs, sse.rs and ws_deflate.rs: ours and the peer
-#     crate on the same inputs in the same run), summarised as one table of ratios ours / peer;
+#     crate on the same inputs in the same run), summarised as one table of ratios ours / peer,
+#     and the read-loop rows (ws-read-*) as a second table with both peers, tungstenite and
+#     fastwebsockets;
 #  2. the runner's wall time for the 301 core cases (all but permessage-deflate, 12.x and
 #     13.x) and for the 216 compression cases against its in-process reference server;
 #  3. `wirecheck proxy` (conformance/benches/proxy.rs): a WebSocket echo directly, through a
@@ -136,6 +138,21 @@ print(f"Runner: {total} core cases against the reference server in {wall:.2f} s 
       f"(target < 3 s on 2 cores): {runner_met}")
 all_wall = wall + deflate_wall
 print(proxy_latency)
+print()
+print("Read loop (each read copies 1460 B, 64 KiB or 1 MiB into a buffer, then decode):")
+print("ours = the default receiver (text checked as it arrives); in place = text decoded in place.")
+print("| workload | ours MiB/s | in place MiB/s | tungstenite MiB/s | fastwebsockets MiB/s | ours / tungstenite | best ours / fastwebsockets |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+for kind, kind_label in [("ascii", "ASCII text"), ("utf8", "UTF-8 text"), ("binary", "binary")]:
+    for size, size_label in [("125B", "125 B"), ("64KiB", "64 KiB"), ("1MiB", "1 MiB")]:
+        for read, read_label in [("1460", "1460 B"), ("64KiB", "64 KiB"), ("1MiB", "1 MiB")]:
+            g = f"ws-read-{kind}-{size}-{read}"
+            ours, tung, fast = mib_s(g, "ours"), mib_s(g, "tungstenite"), mib_s(g, "fastwebsockets")
+            inplace = mib_s(g, "ours-inplace") if kind != "binary" else None
+            best = max(ours, inplace or 0)
+            print(f"| {kind_label}, {size_label} messages, {read_label} reads | {speed(ours)} | "
+                  f"{speed(inplace) if inplace else '-'} | {speed(tung)} | {speed(fast)} | "
+                  f"{ours / tung:.2f}x | {best / fast:.2f}x |")
 print(f"Runner: the 216 compression cases in {deflate_wall:.1f} s wall; all 517 in {all_wall:.1f} s "
       f"(target < 30 s on 2 cores): {'yes' if all_wall < 30 else 'NO'}")
 EOF

@@ -5,9 +5,20 @@
 //!   messages: parse, unmask, validate UTF-8 (text), deliver. `kind` is `ascii`,
 //!   `utf8` (2-, 3- and 4-byte characters mixed with ASCII) or `binary`; `feed` is
 //!   `whole` (every byte available at once) or `1460` (one TCP segment per read).
+//! * `ws-read-<kind>-<size>-<read>`: the same on a server's real read loop: each
+//!   read copies `read` bytes (1460 B, 64 KiB or 1 MiB) off the "socket" into a
+//!   buffer, then the decoder runs. Ours reads straight into the receive buffer
+//!   of `ws::Receiver` and decodes in place; tungstenite reads into its
+//!   `ReadBuffer`; fastwebsockets (Deno's, with `FragmentCollector`, so text is
+//!   validated) into its own buffer. Functions `ours`, `tungstenite`,
+//!   `fastwebsockets`, and for text `ours-inplace`: ours by default feeds a text
+//!   frame to the decoder as it arrives, to fail on invalid UTF-8 at once
+//!   (RFC 6455 §8.1, what Autobahn's 6.4.x check), which assembles it;
+//!   `ours-inplace` decodes it in place like binary and fails at its end, as
+//!   both peers do.
 //! * `ws-encode-<size>`: a client sending binary messages: header, copy, mask.
 //!
-//! Each group has two functions, `ours` and `tungstenite`; throughput is payload bytes.
+//! The other groups have two functions, `ours` and `tungstenite`; throughput is payload bytes.
 //! Both sides pay for getting the bytes off the "socket": ours copies the stream into
 //! its buffer (one `memcpy`), tungstenite reads it from an in-memory stream
 //! (tungstenite's `ReadBuffer` over a `Read` impl) that copies with `memcpy` too.
@@ -21,7 +32,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use tungstenite::protocol::{Role as TRole, WebSocketConfig, WebSocketContext};
 use tungstenite::{Bytes, Error, Message};
 use wirecheck_codec::ws::frame::OpCode;
-use wirecheck_codec::ws::{Config, Event, MessageDecoder, Role, encode};
+use wirecheck_codec::ws::{Config, Event, MessageDecoder, Receiver, Role, encode};
 
 /// Message sizes: the smallest, the largest control-sized, a typical, a large and a huge one.
 const SIZES: [(&str, usize); 5] = [
@@ -232,6 +243,140 @@ fn decode(c: &mut Criterion) {
     }
 }
 
+/// Our server's read loop: each read copies at most `read` bytes into the
+/// receiver's spare room, then every event those bytes complete is taken.
+fn ours_read_loop(rx: &mut Receiver, stream: &[u8], read: usize) -> usize {
+    let mut delivered = 0;
+    let mut at = 0;
+    while at < stream.len() {
+        let spare = rx.spare(read.min(stream.len() - at));
+        let n = spare.len().min(read).min(stream.len() - at);
+        spare[..n].copy_from_slice(&stream[at..at + n]);
+        rx.commit(n);
+        at += n;
+        while let Some(event) = rx.next_event().expect("valid stream") {
+            if let Event::Message { data, .. } = event {
+                delivered += black_box(data).len();
+            }
+        }
+    }
+    delivered
+}
+
+/// The "socket" for fastwebsockets: each read copies at most `segment` bytes.
+struct AsyncFeed<'a> {
+    data: &'a [u8],
+    pos: usize,
+    segment: usize,
+}
+
+impl tokio::io::AsyncRead for AsyncFeed<'_> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        let rest = &self.data[self.pos..];
+        let n = buf.remaining().min(rest.len()).min(self.segment);
+        buf.put_slice(&rest[..n]);
+        self.pos += n;
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl tokio::io::AsyncWrite for AsyncFeed<'_> {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// fastwebsockets' server on the same stream and reads: `count` messages.
+fn fastwebsockets_read_loop(stream: &[u8], read: usize, count: usize) -> usize {
+    let feed = AsyncFeed {
+        data: stream,
+        pos: 0,
+        segment: read,
+    };
+    let mut ws = fastwebsockets::WebSocket::after_handshake(feed, fastwebsockets::Role::Server);
+    ws.set_auto_close(false);
+    ws.set_auto_pong(false);
+    ws.set_max_message_size(64 << 20);
+    let mut ws = fastwebsockets::FragmentCollector::new(ws);
+    futures_executor::block_on(async {
+        let mut delivered = 0;
+        for _ in 0..count {
+            let frame = ws
+                .read_frame()
+                .await
+                .expect("fastwebsockets rejected the stream");
+            delivered += black_box(&frame.payload[..]).len();
+        }
+        delivered
+    })
+}
+
+fn read_loop(c: &mut Criterion) {
+    let mut rng = Rng(0x6A09_E667_F3BC_C908);
+    for kind in [Kind::Ascii, Kind::Utf8, Kind::Binary] {
+        for (size_name, size) in [("125B", 125), ("64KiB", 64 << 10), ("1MiB", 1 << 20)] {
+            let body = payload(kind, size, &mut rng);
+            let count = (BATCH / size).max(1);
+            let stream = client_stream(kind, &body, count, &mut rng);
+            let total = count * size;
+            for (read_name, read) in [("1460", SEGMENT), ("64KiB", 64 << 10), ("1MiB", 1 << 20)] {
+                let name = format!("ws-read-{}-{size_name}-{read_name}", kind.name());
+                let mut group = c.benchmark_group(&name);
+                group.throughput(Throughput::Bytes(total as u64));
+
+                let mut rx = Receiver::new(Config::new(Role::Server));
+                assert_eq!(ours_read_loop(&mut rx, &stream, read), total);
+                group.bench_function(BenchmarkId::from_parameter("ours"), |b| {
+                    b.iter(|| ours_read_loop(&mut rx, &stream, read))
+                });
+                if !matches!(kind, Kind::Binary) {
+                    // Text decoded in place, failing on invalid UTF-8 at the end of
+                    // the frame at the latest (as the peers do) rather than at once.
+                    let mut rx = Receiver::new(Config::new(Role::Server));
+                    rx.set_fail_fast_text(false);
+                    assert_eq!(ours_read_loop(&mut rx, &stream, read), total);
+                    group.bench_function(BenchmarkId::from_parameter("ours-inplace"), |b| {
+                        b.iter(|| ours_read_loop(&mut rx, &stream, read))
+                    });
+                }
+
+                let mut ctx =
+                    WebSocketContext::new(TRole::Server, Some(WebSocketConfig::default()));
+                assert_eq!(tungstenite_decode(&mut ctx, &stream, read), total);
+                group.bench_function(BenchmarkId::from_parameter("tungstenite"), |b| {
+                    b.iter(|| tungstenite_decode(&mut ctx, &stream, read))
+                });
+
+                assert_eq!(fastwebsockets_read_loop(&stream, read, count), total);
+                group.bench_function(BenchmarkId::from_parameter("fastwebsockets"), |b| {
+                    b.iter(|| fastwebsockets_read_loop(&stream, read, count))
+                });
+                group.finish();
+            }
+        }
+    }
+}
+
 fn encode(c: &mut Criterion) {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for (size_name, size) in SIZES {
@@ -280,6 +425,6 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = decode, encode
+    targets = decode, read_loop, encode
 }
 criterion_main!(benches);
