@@ -138,9 +138,10 @@ target_properties! {
     ws_deflate_negotiation => 13,
     ws_deflate_inflate => 14,
     http_head => 15,
+    ws_receiver => 16,
 }
 
 #[test]
 fn every_target_has_a_property() {
-    assert_eq!(TARGETS.len(), 16);
+    assert_eq!(TARGETS.len(), 17);
 }

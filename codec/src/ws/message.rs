@@ -435,14 +435,19 @@ impl MessageDecoder {
     }
 
     /// Apply the rules a complete header decides beyond those of the frame layer.
-    fn on_header(&mut self, h: FrameHeader) -> Result<(), ProtocolError> {
+    /// The message layer's rules that a frame header alone decides, checked
+    /// without changing anything: what [`MessageDecoder::on_header`] would
+    /// fail with. [`super::receiver::Receiver`] checks a header with it before
+    /// it waits for the rest of the frame, so an error is found as early as the
+    /// slice API finds it.
+    pub(crate) fn precheck(&self, h: &FrameHeader) -> Result<(), ProtocolError> {
         // §5.5.1: the peer "MUST NOT send any more data frames" after its Close; a
         // Close is the last frame an endpoint sends.
         if self.close_received {
             return Err(ErrorKind::FrameAfterClose.into());
         }
         let limit = self.config.limits.max_message_size;
-        if self.is_compressed(&h) {
+        if self.is_compressed(h) {
             // RFC 7692 §6.1: RSV1 belongs to a message's first frame only.
             if h.opcode.is_control() {
                 return Err(ErrorKind::CompressedControlFrame.into());
@@ -454,7 +459,7 @@ impl MessageDecoder {
         match h.opcode {
             OpCode::Continuation => {
                 // §5.4: a continuation frame continues a fragmented message in progress.
-                let Some(open) = self.open.as_mut() else {
+                let Some(open) = self.open.as_ref() else {
                     return Err(ErrorKind::ContinuationWithoutStart.into());
                 };
                 let total = open.announced.saturating_add(h.payload_len);
@@ -462,7 +467,6 @@ impl MessageDecoder {
                 if total > limit {
                     return Err(ErrorKind::MessageTooLarge { len: total, limit }.into());
                 }
-                open.announced = total;
             }
             OpCode::Text | OpCode::Binary => {
                 // §5.4: fragments of one message are not interleaved with another message.
@@ -476,6 +480,25 @@ impl MessageDecoder {
                     }
                     .into());
                 }
+            }
+            // §5.2: the frame layer rejects reserved opcodes for an endpoint; should
+            // its rules allow them, the message layer still does.
+            OpCode::Reserved(bits) => return Err(ErrorKind::ReservedOpcode(bits).into()),
+            // §5.4: control frames MAY be injected in the middle of a fragmented message.
+            OpCode::Close | OpCode::Ping | OpCode::Pong => {}
+        }
+        Ok(())
+    }
+
+    fn on_header(&mut self, h: FrameHeader) -> Result<(), ProtocolError> {
+        self.precheck(&h)?;
+        match h.opcode {
+            OpCode::Continuation => {
+                if let Some(open) = self.open.as_mut() {
+                    open.announced = open.announced.saturating_add(h.payload_len);
+                }
+            }
+            OpCode::Text | OpCode::Binary => {
                 let kind = if h.opcode == OpCode::Text {
                     MessageKind::Text
                 } else {
@@ -490,11 +513,8 @@ impl MessageDecoder {
                 self.utf8.reset();
                 self.buf.clear();
             }
-            // §5.2: the frame layer rejects reserved opcodes for an endpoint; should
-            // its rules allow them, the message layer still does.
-            OpCode::Reserved(bits) => return Err(ErrorKind::ReservedOpcode(bits).into()),
+            OpCode::Reserved(_) => {}
             OpCode::Close | OpCode::Ping | OpCode::Pong => {
-                // §5.4: control frames MAY be injected in the middle of a fragmented message.
                 self.control_len = 0;
                 // §5.5.1: the Close frame is the last frame the peer may send.
                 self.close_received |= h.opcode == OpCode::Close;

@@ -118,7 +118,10 @@ impl Receiver {
     /// frame would leave it to be copied to the front).
     pub fn spare(&mut self, min: usize) -> &mut [u8] {
         let missing = self.missing_of_front_frame();
-        let want = min.max(missing.min(self.buf.len().max(4096)));
+        // Room for the frame grows with what of it arrived: at most as much
+        // again as is pending (4 KiB at least).
+        let pending = self.end - self.start;
+        let want = min.max(missing.min(pending.max(4096)));
         let cap = if missing > 0 && self.front_frame_len >= LARGE_FRAME {
             missing
         } else {
@@ -167,6 +170,12 @@ impl Receiver {
                 // The header itself is incomplete: wait.
                 Ok(None) => return Ok(None),
                 Ok(Some((h, header_len))) => {
+                    // The rules the header alone decides fail now, as in the
+                    // slice API, not once the frame is whole: let the decoder
+                    // take the header and report it.
+                    if self.decoder.precheck(&h).is_err() {
+                        return self.decode_pending();
+                    }
                     let whole = usize::try_from(h.payload_len)
                         .ok()
                         .and_then(|n| n.checked_add(header_len));
@@ -183,6 +192,11 @@ impl Receiver {
                 Err(_) => {}
             }
         }
+        self.decode_pending()
+    }
+
+    /// Hand what is pending to the decoder.
+    fn decode_pending(&mut self) -> Result<Option<Event<'_>>, ProtocolError> {
         let Receiver {
             decoder,
             buf,

@@ -72,6 +72,7 @@ pub const TARGETS: &[(&str, Check)] = &[
     ("ws_deflate_negotiation", check_ws_deflate_negotiation),
     ("ws_deflate_inflate", check_ws_deflate_inflate),
     ("http_head", check_http_head),
+    ("ws_receiver", check_ws_receiver),
 ];
 
 // ---------------------------------------------------------------------------------
@@ -467,6 +468,93 @@ pub fn check_ws_message_server(data: &[u8]) {
 /// [`check_ws_message`] for the client role.
 pub fn check_ws_message_client(data: &[u8]) {
     check_ws_message(Role::Client, data);
+}
+
+// ---------------------------------------------------------------------------------
+// ws_receiver
+// ---------------------------------------------------------------------------------
+
+/// The in-place receive path (`ws::Receiver`) on any bytes, read in any sizes:
+/// the same events and error as the slice API on the whole input, the receive
+/// buffer within one frame (at most the limit) plus a read, doubled, never more
+/// than what arrived allows; text failing fast decides exactly alike, text
+/// decoded in place alike but for invalid UTF-8 in a frame that never completed.
+///
+/// Layout: one byte (`b & 7` the limits as `ws_message_*`, `b & 8` the role
+/// server, `b & 16` text decoded in place), a chunking plan for the read sizes,
+/// then the bytes.
+pub fn check_ws_receiver(data: &[u8]) {
+    use wirecheck_codec::ws::Receiver;
+    let mut u = Unstructured::new(data);
+    let b = byte(&mut u);
+    let (max_frame_size, max_message_size) = MESSAGE_LIMITS[usize::from(b & 7)];
+    let role = if b & 8 != 0 {
+        Role::Server
+    } else {
+        Role::Client
+    };
+    let mut config = Config::new(role);
+    config.limits = Limits {
+        max_frame_size,
+        max_message_size,
+    };
+    let plan = plan(&mut u);
+    let input = u.take_rest();
+    let slice = decode_split(config, input, &[]);
+    let mut rx = Receiver::new(config);
+    rx.set_fail_fast_text(b & 16 == 0);
+    let mut events = Vec::new();
+    let mut error = None;
+    let mut at = 0;
+    let mut reads = plan.iter().copied().cycle();
+    let largest_read = plan.iter().copied().max().unwrap_or(input.len()).max(1);
+    'outer: loop {
+        loop {
+            match rx.next_event() {
+                Ok(Some(e)) => events.push(OwnedEvent::from(&e)),
+                Ok(None) => break,
+                Err(e) => {
+                    error = Some(e);
+                    break 'outer;
+                }
+            }
+        }
+        // The receive buffer holds what arrived and room for a read, doubled
+        // at most; the decoder's message buffer is within the message limit.
+        assert!(
+            rx.capacity() <= 2 * (at + largest_read) + 4096 + max_message_size as usize,
+            "capacity {} after {at} bytes",
+            rx.capacity()
+        );
+        if at == input.len() {
+            break;
+        }
+        let want = reads
+            .next()
+            .unwrap_or(input.len() - at)
+            .min(input.len() - at);
+        let spare = rx.spare(want);
+        let n = spare.len().min(want).max(1).min(input.len() - at);
+        spare[..n].copy_from_slice(&input[at..at + n]);
+        rx.commit(n);
+        at += n;
+    }
+    assert_eq!(events, slice.events, "the receive path's events differ");
+    let in_place = b & 16 != 0;
+    if in_place && error.is_none() && rx.pending() > 0 {
+        // Text decoded in place fails at the end of its frame at the latest: a
+        // frame that never completed may hold an error the slice API found early.
+        assert!(
+            matches!(
+                slice.error.map(|e| e.kind()),
+                None | Some(ErrorKind::InvalidUtf8 { .. })
+            ),
+            "{:?}",
+            slice.error
+        );
+    } else {
+        assert_eq!(error, slice.error, "the receive path decided otherwise");
+    }
 }
 
 // ---------------------------------------------------------------------------------
