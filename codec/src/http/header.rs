@@ -34,6 +34,18 @@ pub(crate) const fn is_tchar(b: u8) -> bool {
         | b'^' | b'_' | b'`' | b'|' | b'~' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z')
 }
 
+/// The essence of a media type (RFC 9110 §8.3.1; WHATWG MIME Sniffing §4.1):
+/// `type "/" subtype` before any parameters, whitespace trimmed, when both are
+/// tokens; `None` otherwise. An `Accept` element (a media range) reads the same
+/// way. Compared ASCII case-insensitively by the caller.
+pub fn media_type_essence(value: &[u8]) -> Option<&[u8]> {
+    let end = value.iter().position(|&b| b == b';').unwrap_or(value.len());
+    let essence = value[..end].trim_ascii();
+    let slash = essence.iter().position(|&b| b == b'/')?;
+    let (ty, sub) = (&essence[..slash], &essence[slash + 1..]);
+    (is_token(ty) && is_token(sub)).then_some(essence)
+}
+
 /// Whether `s` is a non-empty `token` (RFC 7230 §3.2.6): the syntax RFC 6455 requires
 /// of subprotocol names (§4.1 item 10), extension names and parameters (§9.1).
 pub fn is_token(s: &[u8]) -> bool {
@@ -247,6 +259,27 @@ mod tests {
         let mut out = Vec::new();
         parse_token_list([v], &mut out)?;
         Ok(out)
+    }
+
+    /// RFC 9110 §8.3.1: type "/" subtype, parameters ignored, both tokens.
+    #[test]
+    fn media_type_essence_is_type_and_subtype_only() {
+        assert_eq!(
+            media_type_essence(b"text/event-stream"),
+            Some(&b"text/event-stream"[..])
+        );
+        assert_eq!(
+            media_type_essence(b" Text/Event-Stream ; charset=utf-8"),
+            Some(&b"Text/Event-Stream"[..])
+        );
+        assert_eq!(
+            media_type_essence(b"text/event-stream;q=0.9"),
+            Some(&b"text/event-stream"[..])
+        );
+        assert_eq!(media_type_essence(b"text"), None);
+        assert_eq!(media_type_essence(b"text/"), None);
+        assert_eq!(media_type_essence(b"te xt/plain"), None);
+        assert_eq!(media_type_essence(b""), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use alloc::vec::Vec;
 
 use super::error::{HeadError, HeadErrorKind};
 use super::head::StartLine;
-use super::header::{Header, values};
+use super::header::{Header, list_contains, values};
 use super::scan::{HeadLimits, HeadScanner, Scan, httparse_detail};
 
 /// A message head parsed from a stream of bytes.
@@ -57,12 +57,31 @@ impl Request {
     pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         values(&self.headers, name)
     }
+
+    /// Whether the `#token` list of header `name` (all its lines) holds `token`,
+    /// ASCII case-insensitively (`Upgrade: websocket`, `Transfer-Encoding:
+    /// chunked`); a list that does not parse holds nothing.
+    pub fn has_token(&self, name: &str, token: &str) -> bool {
+        list_contains(values(&self.headers, name), token, true).is_ok_and(|(found, _)| found)
+    }
 }
 
 impl Response {
     /// The values of every header with this name (case-insensitive), in order.
     pub fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
         values(&self.headers, name)
+    }
+
+    /// As [`Request::has_token`].
+    pub fn has_token(&self, name: &str, token: &str) -> bool {
+        list_contains(values(&self.headers, name), token, true).is_ok_and(|(found, _)| found)
+    }
+
+    /// The essence of the first `Content-Type` ([`super::header::media_type_essence`]).
+    pub fn content_type(&self) -> Option<&[u8]> {
+        self.header_values("content-type")
+            .next()
+            .and_then(super::header::media_type_essence)
     }
 }
 

@@ -109,6 +109,19 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// The clause of WHATWG HTML §9.2 (or the Fetch rule) the rule rests on,
+    /// as a report's `rule` names it.
+    pub const fn clause(self) -> &'static str {
+        match self {
+            Rule::InvalidUtf8 | Rule::Utf16Bom | Rule::MixedLineEndings | Rule::LoneCr => {
+                "WHATWG SSE §9.2.5"
+            }
+            Rule::IdLong | Rule::IdCorsUnsafe => "WHATWG SSE §9.2.4, Fetch CORS-safelisted header",
+            Rule::ReservedEventType => "WHATWG SSE §9.2.1",
+            _ => "WHATWG SSE §9.2.6",
+        }
+    }
+
     /// Every rule, in declaration order.
     pub const ALL: [Rule; 20] = [
         Rule::InvalidUtf8,

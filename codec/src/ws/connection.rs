@@ -226,21 +226,7 @@ impl Connection {
         &'s mut self,
         input: &mut &'a mut [u8],
     ) -> Result<Option<(Event<'s>, &'s mut Sender)>, ProtocolError> {
-        if let Some(e) = self.error {
-            return Err(e);
-        }
-        let limit = self.rx.decoder().config().limits.max_message_size;
-        let decoded = self.rx.decoder_mut().decode(input);
-        Self::answer(
-            decoded,
-            limit,
-            &mut self.tx,
-            &mut self.error,
-            #[cfg(feature = "deflate")]
-            &mut self.inflater,
-            #[cfg(feature = "deflate")]
-            &mut self.inflated,
-        )
+        self.receive_with(|rx| rx.decoder_mut().decode(input))
     }
 
     /// Where to read the socket for [`Connection::receive_next`] (the in-place
@@ -258,13 +244,21 @@ impl Connection {
     /// As [`Connection::receive`], from the bytes committed: the next event,
     /// or `None` when more must be read.
     pub fn receive_next(&mut self) -> Result<Option<(Event<'_>, &mut Sender)>, ProtocolError> {
+        self.receive_with(Receiver::next_event)
+    }
+
+    /// Both receive paths: an error is final; otherwise `decode` takes the next
+    /// event from the receiver and [`Connection::answer`] acts on it.
+    fn receive_with<'s>(
+        &'s mut self,
+        decode: impl FnOnce(&'s mut Receiver) -> Result<Option<Event<'s>>, ProtocolError>,
+    ) -> Result<Option<(Event<'s>, &'s mut Sender)>, ProtocolError> {
         if let Some(e) = self.error {
             return Err(e);
         }
         let limit = self.rx.decoder().config().limits.max_message_size;
-        let decoded = self.rx.next_event();
         Self::answer(
-            decoded,
+            decode(&mut self.rx),
             limit,
             &mut self.tx,
             &mut self.error,

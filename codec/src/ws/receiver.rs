@@ -55,8 +55,6 @@ pub struct Receiver {
     end: usize,
     /// The size of the last frame waited for whole (header included).
     last_frame: usize,
-    /// The size of the frame at the front, as [`Receiver::missing_of_front_frame`] found it.
-    front_frame_len: usize,
     /// Feed text frames in pieces, to fail on invalid UTF-8 as it arrives.
     fail_fast_text: bool,
 }
@@ -70,7 +68,6 @@ impl Receiver {
             start: 0,
             end: 0,
             last_frame: 0,
-            front_frame_len: 0,
             fail_fast_text: true,
         }
     }
@@ -117,12 +114,13 @@ impl Receiver {
     /// nothing received is ever moved (a read that took the start of the next
     /// frame would leave it to be copied to the front).
     pub fn spare(&mut self, min: usize) -> &mut [u8] {
-        let missing = self.missing_of_front_frame();
+        let pending = self.end - self.start;
+        let whole = self.waited_front_frame().unwrap_or(0);
+        let missing = whole.saturating_sub(pending);
         // Room for the frame grows with what of it arrived: at most as much
         // again as is pending (4 KiB at least).
-        let pending = self.end - self.start;
         let want = min.max(missing.min(pending.max(4096)));
-        let cap = if missing > 0 && self.front_frame_len >= LARGE_FRAME {
+        let cap = if missing > 0 && whole >= LARGE_FRAME {
             missing
         } else {
             usize::MAX
@@ -218,26 +216,21 @@ impl Receiver {
         self.decoder.decode(&mut empty)
     }
 
-    /// How many more bytes the frame at the front needs to be whole (0 when it
-    /// is, when its header is not in yet, or when it is fed in pieces).
-    fn missing_of_front_frame(&mut self) -> usize {
-        self.front_frame_len = 0;
+    /// The size (header included) of the frame at the front when it is waited
+    /// for whole: the decoder is between frames, the header is in, the frame
+    /// is not fed in pieces and is within [`WHOLE_FRAME_LIMIT`].
+    fn waited_front_frame(&self) -> Option<usize> {
         if !self.decoder.at_frame_boundary() {
-            return 0;
+            return None;
         }
         let avail = &self.buf[self.start..self.end];
-        let whole = match parse_header(avail, self.decoder.header_rules()) {
+        match parse_header(avail, self.decoder.header_rules()) {
             Ok(Some((h, header_len))) if !self.in_pieces(&h) => usize::try_from(h.payload_len)
                 .ok()
                 .and_then(|n| n.checked_add(header_len))
                 .filter(|&w| w <= WHOLE_FRAME_LIMIT),
             _ => None,
-        };
-        let Some(whole) = whole else {
-            return 0;
-        };
-        self.front_frame_len = whole;
-        whole.saturating_sub(avail.len())
+        }
     }
 
     /// Whether the frame with header `h` is fed as it arrives rather than

@@ -26,6 +26,9 @@ pub const READ: usize = 16 * 1024;
 /// How long a client may take to complete the TLS handshake (`--listen-tls`).
 pub const TLS_HANDSHAKE: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// How long passing an EOF on (a TCP FIN, a TLS close_notify) may take.
+pub const SHUTDOWN: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// How long connecting to the upstream (TCP and TLS) may take.
 pub const UPSTREAM_CONNECT: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -177,7 +180,10 @@ async fn pump(
         let t_ms = started.elapsed().as_millis() as u64;
         let n = *read.as_ref().unwrap_or(&0);
         if n == 0 {
-            let clean = read.is_ok() && to.shutdown().await.is_ok();
+            // Passing the EOF on is bounded too: a TLS peer that never reads
+            // would otherwise hold its close_notify, and this task, forever.
+            let shutdown = tokio::time::timeout(SHUTDOWN, to.shutdown()).await;
+            let clean = read.is_ok() && matches!(shutdown, Ok(Ok(())));
             let findings = {
                 let mut w = watch.lock().unwrap_or_else(|e| e.into_inner());
                 w.end(side, t_ms);

@@ -10,7 +10,7 @@
 //! end of the read that revealed it (chunk framing sits between body bytes).
 
 use wirecheck_codec::http::Chunked;
-use wirecheck_codec::sse::lint::{Lint, Rule};
+use wirecheck_codec::sse::lint::Lint;
 
 use super::ws_flow::Problem;
 
@@ -33,15 +33,28 @@ pub enum Framing {
     Close,
 }
 
-/// The clause of WHATWG HTML §9.2 a grammar rule rests on.
-fn clause(rule: Rule) -> &'static str {
-    match rule {
-        Rule::InvalidUtf8 | Rule::Utf16Bom | Rule::MixedLineEndings | Rule::LoneCr => {
-            "WHATWG SSE §9.2.5"
+impl Framing {
+    /// Take from `bytes` what belongs to the body, its body bytes appended to
+    /// `out`: how many transport bytes it took, and whether the body ended
+    /// (its length reached, its last chunk in; never for [`Framing::Close`]).
+    pub fn take(
+        &mut self,
+        bytes: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(usize, bool), wirecheck_codec::http::ChunkError> {
+        match self {
+            Framing::Chunked(c) => c.decode_counted(bytes, out).map(|(done, n)| (n, done)),
+            Framing::Length(left) => {
+                let take = (*left).min(bytes.len() as u64) as usize;
+                *left -= take as u64;
+                out.extend_from_slice(&bytes[..take]);
+                Ok((take, *left == 0))
+            }
+            Framing::Close => {
+                out.extend_from_slice(bytes);
+                Ok((bytes.len(), false))
+            }
         }
-        Rule::IdLong | Rule::IdCorsUnsafe => "WHATWG SSE §9.2.4, Fetch CORS-safelisted header",
-        Rule::ReservedEventType => "WHATWG SSE §9.2.1",
-        _ => "WHATWG SSE §9.2.6",
     }
 }
 
@@ -56,6 +69,8 @@ pub struct SseFlow {
     body_start: u64,
     reported: usize,
     framing_failed: bool,
+    /// The body ended (its length, its last chunk).
+    ended: bool,
     last_ms: u64,
     longest_silence_ms: u64,
     /// Since when the stream has stopped inside an event.
@@ -74,6 +89,7 @@ impl SseFlow {
             body_start: at,
             reported: 0,
             framing_failed: false,
+            ended: false,
             last_ms: now_ms,
             longest_silence_ms: 0,
             inside_since: None,
@@ -84,11 +100,7 @@ impl SseFlow {
     /// Whether the body is complete (its last chunk, or its length, is in):
     /// what follows is the next response on the connection.
     pub fn done(&self) -> bool {
-        match &self.framing {
-            Framing::Chunked(c) => c.is_done(),
-            Framing::Length(left) => *left == 0,
-            Framing::Close => false,
-        }
+        self.ended
     }
 
     /// The next bytes from the server, read at `now_ms`: how many of them the
@@ -106,35 +118,26 @@ impl SseFlow {
         if let Some(since) = self.inside_since.take() {
             self.longest_held_ms = self.longest_held_ms.max(now_ms.saturating_sub(since));
         }
-        let (exact, taken) = match &mut self.framing {
-            Framing::Chunked(c) => {
-                self.body.clear();
-                let taken = match c.decode_counted(bytes, &mut self.body) {
-                    Ok((_, n)) => n,
-                    Err(e) => {
-                        self.framing_failed = true;
-                        out.push(Problem {
-                            rule: "RFC 9112 §7.1".to_owned(),
-                            what: format!("the chunked body does not decode: {e}"),
-                            offset: read_at,
-                        });
-                        bytes.len()
-                    }
-                };
-                self.lint.feed(&self.body);
-                (false, taken)
+        // Chunk framing sits between body bytes: an offset inside the body is
+        // then not one in the transport.
+        let exact = !matches!(self.framing, Framing::Chunked(_));
+        self.body.clear();
+        let taken = match self.framing.take(bytes, &mut self.body) {
+            Ok((n, ended)) => {
+                self.ended = ended;
+                n
             }
-            Framing::Length(left) => {
-                let take = (*left).min(bytes.len() as u64) as usize;
-                *left -= take as u64;
-                self.lint.feed(&bytes[..take]);
-                (true, take)
-            }
-            Framing::Close => {
-                self.lint.feed(bytes);
-                (true, bytes.len())
+            Err(e) => {
+                self.framing_failed = true;
+                out.push(Problem {
+                    rule: "RFC 9112 §7.1".to_owned(),
+                    what: format!("the chunked body does not decode: {e}"),
+                    offset: read_at,
+                });
+                bytes.len()
             }
         };
+        self.lint.feed(&self.body);
         self.at += taken as u64;
         self.report(exact, out);
         if self.lint.inside_event() {
@@ -178,7 +181,7 @@ impl SseFlow {
     fn report(&mut self, exact: bool, out: &mut Vec<Problem>) {
         for f in &self.lint.findings()[self.reported..] {
             out.push(Problem {
-                rule: clause(f.rule).to_owned(),
+                rule: f.rule.clause().to_owned(),
                 what: format!(
                     "line {}: {}{}",
                     f.line,

@@ -25,9 +25,8 @@
 
 use std::collections::VecDeque;
 
-use base64::Engine as _;
 use wirecheck_codec::http::{
-    Chunked, HeadLimits, Request, RequestParser, Response, ResponseParser,
+    Chunked, HeadLimits, Request, RequestParser, Response, ResponseParser, media_type_essence,
 };
 use wirecheck_codec::ws::Role;
 use wirecheck_codec::ws::deflate::{Offer, validate_response};
@@ -61,38 +60,11 @@ struct Pending {
     head: bool,
 }
 
-/// A message body being skipped.
-#[derive(Debug)]
-enum Body {
-    Length(u64),
-    Chunked(Chunked),
-}
-
-impl Body {
-    /// Take what belongs to the body from `bytes`: how many, and whether it ended.
-    fn skip(&mut self, bytes: &[u8], scratch: &mut Vec<u8>) -> Result<(usize, bool), String> {
-        match self {
-            Body::Length(left) => {
-                let take = (*left).min(bytes.len() as u64);
-                *left -= take;
-                Ok((take as usize, *left == 0))
-            }
-            Body::Chunked(c) => {
-                scratch.clear();
-                let (done, n) = c
-                    .decode_counted(bytes, scratch)
-                    .map_err(|e| e.to_string())?;
-                Ok((n, done))
-            }
-        }
-    }
-}
-
 /// The client's side.
 #[derive(Debug)]
 enum Client {
     Head(RequestParser),
-    Body(Body),
+    Body(Framing),
     /// A valid upgrade request was sent: nothing may follow until the answer.
     AwaitSwitch {
         early_reported: bool,
@@ -105,7 +77,7 @@ enum Client {
 #[derive(Debug)]
 enum Server {
     Head(ResponseParser),
-    Body(Body),
+    Body(Framing),
     Stream(Box<WsFlow>),
     Events(Box<SseFlow>),
     Unchecked,
@@ -236,7 +208,7 @@ impl Watch {
                         bytes.len()
                     }
                 },
-                Client::Body(body) => match body.skip(bytes, &mut self.scratch) {
+                Client::Body(body) => match skip(body, bytes, &mut self.scratch) {
                     Ok((n, done)) => {
                         if done {
                             self.client = Client::Head(RequestParser::new(HeadLimits::default()));
@@ -297,7 +269,7 @@ impl Watch {
                         bytes.len()
                     }
                 },
-                Server::Body(body) => match body.skip(bytes, &mut self.scratch) {
+                Server::Body(body) => match skip(body, bytes, &mut self.scratch) {
                     Ok((n, done)) => {
                         if done {
                             self.server = Server::Head(ResponseParser::new(HeadLimits::default()));
@@ -362,7 +334,7 @@ impl Watch {
 
     /// What a request head asks for; an invalid upgrade request is reported.
     fn asked(&mut self, request: &Request, at: u64) -> Asked {
-        if has_token(request.header_values("upgrade"), b"websocket") {
+        if request.has_token("upgrade", "websocket") {
             return Asked::Upgrade(match client_request(request) {
                 Ok(r) => Some(Box::new(r)),
                 Err(e) => {
@@ -376,9 +348,11 @@ impl Watch {
                 }
             });
         }
+        // Accept is a list of media ranges, each with its own parameters.
         let event_stream = request.header_values("accept").any(|v| {
             v.split(|&b| b == b',')
-                .any(|t| essence(t).eq_ignore_ascii_case(b"text/event-stream"))
+                .filter_map(media_type_essence)
+                .any(|t| t.eq_ignore_ascii_case(b"text/event-stream"))
         });
         if event_stream {
             Asked::EventStream
@@ -404,7 +378,7 @@ impl Watch {
             self.server = Server::Unchecked;
             return;
         };
-        let content_type = response.header_values("content-type").next().map(essence);
+        let content_type = response.content_type();
         let is_stream = content_type.is_some_and(|t| t.eq_ignore_ascii_case(b"text/event-stream"));
         match pending.asked {
             Asked::Upgrade(request) if response.status == 101 => {
@@ -507,7 +481,7 @@ impl Watch {
             self.kind = Kind::EventStream;
         }
         let length = response.header_values("content-length").next();
-        let framing = if has_token(response.header_values("transfer-encoding"), b"chunked") {
+        let framing = if response.has_token("transfer-encoding", "chunked") {
             Framing::Chunked(Chunked::default())
         } else if let Some(n) = length {
             self.report(
@@ -526,13 +500,15 @@ impl Watch {
     }
 }
 
-/// Whether a comma-separated header value list holds `token` (case-insensitive).
-fn has_token<'a>(values: impl Iterator<Item = &'a [u8]>, token: &[u8]) -> bool {
-    let mut values = values;
-    values.any(|v| {
-        v.split(|&b| b == b',')
-            .any(|t| t.trim_ascii().eq_ignore_ascii_case(token))
-    })
+/// Pass over what of `bytes` belongs to a body nobody checks (its bytes are
+/// dropped from `scratch` on the next call).
+fn skip(
+    body: &mut Framing,
+    bytes: &[u8],
+    scratch: &mut Vec<u8>,
+) -> Result<(usize, bool), wirecheck_codec::http::ChunkError> {
+    scratch.clear();
+    body.take(bytes, scratch)
 }
 
 fn parse_length(v: &[u8]) -> Option<u64> {
@@ -540,28 +516,28 @@ fn parse_length(v: &[u8]) -> Option<u64> {
 }
 
 /// A request's body (RFC 9112 §6.3 items 4-6: chunked, a length, or none).
-fn request_body(request: &Request) -> Option<Body> {
-    if has_token(request.header_values("transfer-encoding"), b"chunked") {
-        return Some(Body::Chunked(Chunked::default()));
+fn request_body(request: &Request) -> Option<Framing> {
+    if request.has_token("transfer-encoding", "chunked") {
+        return Some(Framing::Chunked(Chunked::default()));
     }
     match request
         .header_values("content-length")
         .next()
         .and_then(parse_length)
     {
-        Some(n) if n > 0 => Some(Body::Length(n)),
+        Some(n) if n > 0 => Some(Framing::Length(n)),
         _ => None,
     }
 }
 
 /// A response's body (RFC 9112 §6.3): none after HEAD, 1xx, 204 or 304;
 /// chunked; a length; else delimited by the close (`Err`).
-fn response_body(response: &Response, head: bool) -> Result<Option<Body>, ()> {
+fn response_body(response: &Response, head: bool) -> Result<Option<Framing>, ()> {
     if head || matches!(response.status, 100..=199 | 204 | 304) {
         return Ok(None);
     }
-    if has_token(response.header_values("transfer-encoding"), b"chunked") {
-        return Ok(Some(Body::Chunked(Chunked::default())));
+    if response.has_token("transfer-encoding", "chunked") {
+        return Ok(Some(Framing::Chunked(Chunked::default())));
     }
     match response
         .header_values("content-length")
@@ -569,31 +545,15 @@ fn response_body(response: &Response, head: bool) -> Result<Option<Body>, ()> {
         .map(parse_length)
     {
         Some(Some(0)) => Ok(None),
-        Some(Some(n)) => Ok(Some(Body::Length(n))),
+        Some(Some(n)) => Ok(Some(Framing::Length(n))),
         _ => Err(()),
     }
 }
 
-/// A media type's essence: before any `;`, trimmed.
-fn essence(v: &[u8]) -> &[u8] {
-    v.split(|&b| b == b';').next().unwrap_or(v).trim_ascii()
-}
-
-/// The request as the client that sent it would have built it, if it is a
-/// valid opening handshake (RFC 6455 §4.1, §4.2.1), with its deflate offers.
+/// The request as the client that sent it built it, if it is a valid opening
+/// handshake (RFC 6455 §4.1, §4.2.1), with its permessage-deflate offers.
 fn client_request(request: &Request) -> Result<(ClientRequest, Vec<Offer>), HandshakeError> {
     let valid = request.validate()?;
-    // validate() checked the key: base64 of 16 bytes (§4.1 item 7).
-    let mut key = [0u8; 16];
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(valid.key.as_bytes())
-        .unwrap_or_default();
-    if decoded.len() == key.len() {
-        key.copy_from_slice(&decoded);
-    }
-    let mut client = ClientRequest::new(&valid.host, &valid.target, key);
-    client.protocols = valid.protocols.clone();
-    client.extensions = valid.extensions.clone();
     // An offer the server cannot read is declined, not answered (RFC 7692 §7).
     let offers = valid
         .extensions
@@ -601,7 +561,7 @@ fn client_request(request: &Request) -> Result<(ClientRequest, Vec<Offer>), Hand
         .filter(|e| e.name.eq_ignore_ascii_case("permessage-deflate"))
         .filter_map(|e| Offer::parse(e).ok())
         .collect();
-    Ok((client, offers))
+    Ok((valid.as_sent(), offers))
 }
 
 #[cfg(test)]

@@ -70,11 +70,6 @@ impl WsFlow {
         }
     }
 
-    /// Whether a broken rule (or a limit) ended checking.
-    pub fn stopped(&self) -> bool {
-        self.stopped
-    }
-
     /// Check the next bytes (unmasked in place: the caller has relayed them).
     pub fn feed(&mut self, bytes: &mut [u8], out: &mut Vec<Problem>) {
         let start = self.at;

@@ -65,14 +65,8 @@ impl Head {
     /// "parse a MIME type", reduced to what the essence needs).
     pub fn mime_essence(&self) -> Option<String> {
         let v = self.get("content-type")?;
-        let essence = v.split(';').next()?.trim();
-        let (ty, sub) = essence.split_once('/')?;
-        let token = |s: &str| {
-            !s.is_empty()
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-        };
-        (token(ty) && token(sub)).then(|| essence.to_ascii_lowercase())
+        let essence = http::media_type_essence(v.as_bytes())?;
+        Some(String::from_utf8_lossy(essence).to_ascii_lowercase())
     }
 }
 

@@ -333,6 +333,25 @@ pub struct UpgradeRequest {
 }
 
 impl UpgradeRequest {
+    /// The request as the client that sent it built it (its key bytes,
+    /// subprotocols and extension offers): what [`super::Response::validate`]
+    /// checks an answer against, for an observer that saw both (a proxy).
+    /// A key that is not base64 of 16 bytes cannot have passed validation;
+    /// it reads as zeros.
+    pub fn as_sent(&self) -> ClientRequest {
+        let mut key = [0u8; 16];
+        if let Ok(bytes) = BASE64.decode(self.key.as_bytes()) {
+            if bytes.len() == key.len() {
+                key.copy_from_slice(&bytes);
+            }
+        }
+        let mut request = ClientRequest::new(&self.host, &self.target, key);
+        request.origin = self.origin.clone();
+        request.protocols = self.protocols.clone();
+        request.extensions = self.extensions.clone();
+        request
+    }
+
     /// The `Sec-WebSocket-Accept` value for this request (§4.2.2 item 5.4).
     pub fn accept_key(&self) -> String {
         accept_key(self.key.as_bytes())
@@ -494,6 +513,22 @@ Sec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Version: 13\r\n\r\n";
         assert_eq!(r.protocols, ["chat", "superchat"]);
         assert_eq!(r.accept_key(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
         assert_eq!(r.select_protocol(&["superchat", "chat"]), Some("chat"));
+    }
+
+    /// The request rebuilt from what was received is the one the client sent:
+    /// its expected `Sec-WebSocket-Accept` is §1.3's, and a server's answer is
+    /// judged against its subprotocols.
+    #[test]
+    fn a_request_as_sent_expects_the_rfc_accept_and_its_offers() {
+        let sent = parse(SAMPLE).unwrap().validate().unwrap().as_sent();
+        assert_eq!(sent.key_base64(), "dGhlIHNhbXBsZSBub25jZQ==");
+        assert_eq!(sent.expected_accept(), "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
+        assert_eq!(sent.protocols, ["chat", "superchat"]);
+        assert_eq!(sent.origin.as_deref(), Some("http://example.com"));
+        assert_eq!(
+            (sent.host.as_str(), sent.target.as_str()),
+            ("server.example.com", "/chat")
+        );
     }
 
     #[test]
