@@ -685,10 +685,18 @@ impl MessageDecoder {
             return self.utf8.feed(data).map_err(|e| e.offset);
         };
         let mut at = offset;
+        // Once a block is not ASCII the text is taken to be mixed: the rest is
+        // unmasked without the ASCII check (a pass that only XORs is faster than
+        // one that also ORs), then validated.
+        let mut ascii_so_far = true;
         for block in data.chunks_mut(FUSED_BLOCK) {
-            if unmask_is_ascii(block, key, at) {
+            if ascii_so_far && unmask_is_ascii(block, key, at) {
                 self.utf8.feed_ascii(block)
             } else {
+                if !ascii_so_far {
+                    apply_mask(block, key, at);
+                }
+                ascii_so_far = false;
                 self.utf8.feed(block)
             }
             .map_err(|e| e.offset)?;

@@ -55,6 +55,11 @@ pub struct Receiver {
     end: usize,
     /// The size of the last frame waited for whole (header included).
     last_frame: usize,
+    /// The size (header included) of the frame at `buf[start..]` that
+    /// [`Receiver::next_event`] found incomplete and is waiting for whole: its
+    /// header parsed and prechecked once, not again on every read. Cleared
+    /// whenever `start` moves past it (the decoder took bytes, or all were taken).
+    waiting: Option<usize>,
     /// Feed text frames in pieces, to fail on invalid UTF-8 as it arrives.
     fail_fast_text: bool,
 }
@@ -68,6 +73,7 @@ impl Receiver {
             start: 0,
             end: 0,
             last_frame: 0,
+            waiting: None,
             fail_fast_text: true,
         }
     }
@@ -95,6 +101,20 @@ impl Receiver {
         self.end - self.start
     }
 
+    /// The bytes received and not yet decoded, as they arrived (still masked):
+    /// the last `n` are those of a `commit(n)` just made, for an owner that also
+    /// logs or follows what arrives.
+    pub fn pending_bytes(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// Forget the bytes received and not yet decoded: for an owner that goes on
+    /// reading after the decoder failed (its error is final, the bytes would
+    /// only pile up).
+    pub fn clear(&mut self) {
+        self.idle();
+    }
+
     /// The heap capacity held: the receive buffer and the decoder's message buffer.
     pub fn capacity(&self) -> usize {
         self.buf.len() + self.decoder.buffered_capacity()
@@ -115,7 +135,10 @@ impl Receiver {
     /// frame would leave it to be copied to the front).
     pub fn spare(&mut self, min: usize) -> &mut [u8] {
         let pending = self.end - self.start;
-        let whole = self.waited_front_frame().unwrap_or(0);
+        let whole = self
+            .waiting
+            .or_else(|| self.waited_front_frame())
+            .unwrap_or(0);
         let missing = whole.saturating_sub(pending);
         // Room for the frame grows with what of it arrived: at most as much
         // again as is pending (4 KiB at least).
@@ -162,6 +185,13 @@ impl Receiver {
             self.idle();
             return self.decoder_only();
         }
+        if let Some(whole) = self.waiting {
+            // The header was parsed and prechecked when the wait began.
+            if self.end - self.start < whole {
+                return Ok(None);
+            }
+            return self.decode_pending();
+        }
         if self.decoder.at_frame_boundary() {
             let avail = &self.buf[self.start..self.end];
             match parse_header(avail, self.decoder.header_rules()) {
@@ -182,6 +212,7 @@ impl Receiver {
                     if let Some(whole) = waited {
                         if whole > avail.len() {
                             // Wait for the whole frame: it is decoded in place.
+                            self.waiting = Some(whole);
                             return Ok(None);
                         }
                     }
@@ -195,6 +226,7 @@ impl Receiver {
 
     /// Hand what is pending to the decoder.
     fn decode_pending(&mut self) -> Result<Option<Event<'_>>, ProtocolError> {
+        self.waiting = None;
         let Receiver {
             decoder,
             buf,
@@ -242,6 +274,7 @@ impl Receiver {
     /// All received bytes were decoded: start over at the front, and give back
     /// a large buffer once the frames are small again.
     fn idle(&mut self) {
+        self.waiting = None;
         self.start = 0;
         self.end = 0;
         if self.buf.len() > RETAINED && self.last_frame <= RETAINED {
