@@ -74,7 +74,11 @@ for kind, kind_label in [("ascii", "ASCII text"), ("utf8", "UTF-8 text"), ("bina
                    f"ws-decode-{kind}-{size}-{feed}", "tungstenite", target)
 for size, size_label, _ in sizes:
     versus(f"ws encode + mask, {size_label}", f"ws-encode-{size}", "tungstenite", None)
+for size, size_label, _ in sizes:
+    versus(f"ws encode + mask, {size_label} (fastwebsockets)", f"ws-encode-{size}", "fastwebsockets", 1)
 versus("sse small events, 16 KiB chunks", "sse-small-16KiB", "eventsource-stream", 10)
+versus("sse small events, 1460 B chunks", "sse-small-1460B", "eventsource-stream", 10)
+versus("sse small events, 64 B chunks", "sse-small-64B", "eventsource-stream", 10)
 versus("sse small events, 1 B chunks", "sse-small-1B", "eventsource-stream", 10)
 versus("sse 64 KiB data line, 64 B chunks", "sse-64KiB-line-64B", "eventsource-stream", 10)
 

@@ -4,6 +4,8 @@
 //! Groups (throughput is input bytes), each with `ours` and `eventsource-stream`:
 //! * `sse-small-16KiB`: small events (`event`, `id`, one short JSON `data` line) fed
 //!   in 16 KiB chunks, the shape of a busy feed.
+//! * `sse-small-64B`, `sse-small-1460B`: the same events in 64-byte chunks and in
+//!   1460-byte chunks (one TCP segment each).
 //! * `sse-small-1B`: the same events fed one byte at a time.
 //! * `sse-64KiB-line-64B`: events whose single `data` line is 64 KiB, fed in 64-byte
 //!   chunks (a large payload trickling in).
@@ -121,6 +123,10 @@ fn parse(c: &mut Criterion) {
         16 << 10,
         false,
     );
+    // The chunk sizes of DESIGN §7's 10x target (every size from 64 B up): a
+    // trickle, one TCP segment, and the 16 KiB above.
+    versus(c, "sse-small-64B", &small_events(256 << 10), 64, false);
+    versus(c, "sse-small-1460B", &small_events(256 << 10), 1460, false);
     versus(c, "sse-small-1B", &small_events(16 << 10), 1, false);
     versus(
         c,

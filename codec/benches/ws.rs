@@ -16,7 +16,9 @@
 //!   (RFC 6455 §8.1, what Autobahn's 6.4.x check), which assembles it;
 //!   `ours-inplace` decodes it in place like binary and fails at its end, as
 //!   both peers do.
-//! * `ws-encode-<size>`: a client sending binary messages: header, copy, mask.
+//! * `ws-encode-<size>`: a client sending binary messages: header, copy, mask,
+//!   with fastwebsockets' client write path as a second peer (functions `ours`,
+//!   `tungstenite`, `fastwebsockets`).
 //!
 //! The other groups have two functions, `ours` and `tungstenite`; throughput is payload bytes.
 //! Both sides pay for getting the bytes off the "socket": ours copies the stream into
@@ -377,6 +379,81 @@ fn read_loop(c: &mut Criterion) {
     }
 }
 
+/// A socket that takes every write whole and counts the bytes.
+#[derive(Default)]
+struct AsyncSink(usize);
+
+impl tokio::io::AsyncRead for AsyncSink {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        _: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl tokio::io::AsyncWrite for AsyncSink {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<io::Result<usize>> {
+        self.0 += buf.len();
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> std::task::Poll<io::Result<usize>> {
+        let n = bufs.iter().map(|b| b.len()).sum();
+        self.0 += n;
+        std::task::Poll::Ready(Ok(n))
+    }
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// RFC 6455 §5.2: 2 bytes, the extended length (2 or 8 bytes), the masking key.
+fn masked_header_len(payload: usize) -> usize {
+    let extended = match payload {
+        0..=125 => 0,
+        126..=65535 => 2,
+        _ => 8,
+    };
+    2 + extended + 4
+}
+
+/// fastwebsockets' client sends `body` once per key; returns the bytes written.
+fn fastwebsockets_write(body: &[u8], keys: &[[u8; 4]]) -> usize {
+    use fastwebsockets::{Frame, OpCode as FOpCode, Payload};
+    let mut ws = fastwebsockets::WebSocket::after_handshake(
+        AsyncSink::default(),
+        fastwebsockets::Role::Client,
+    );
+    futures_executor::block_on(async {
+        for key in keys {
+            let frame = Frame::new(true, FOpCode::Binary, Some(*key), Payload::Borrowed(body));
+            ws.write_frame(frame).await.expect("in-memory write");
+        }
+    });
+    black_box(ws.into_inner().0)
+}
+
 fn encode(c: &mut Criterion) {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for (size_name, size) in SIZES {
@@ -386,15 +463,28 @@ fn encode(c: &mut Criterion) {
         group.throughput(Throughput::Bytes((count * size) as u64));
 
         // The codec takes each frame's masking key from the caller (RFC 6455 §5.3).
+        let keys: Vec<[u8; 4]> = (0..count).map(|_| rng.key()).collect();
         let mut out = Vec::new();
         group.bench_function(BenchmarkId::from_parameter("ours"), |b| {
             b.iter(|| {
                 out.clear();
-                for _ in 0..count {
-                    encode::frame(&mut out, true, 0, OpCode::Binary, Some(rng.key()), &body);
+                for key in &keys {
+                    encode::frame(&mut out, true, 0, OpCode::Binary, Some(*key), &body);
                 }
                 black_box(out.len())
             })
+        });
+
+        // fastwebsockets' client write path (`WebSocket::write_frame` with its
+        // defaults): the borrowed payload is copied and masked in place, then
+        // written with its header (a vectored write above 1 KiB). The key is
+        // given, as ours is, rather than drawn from `rand`.
+        assert_eq!(
+            fastwebsockets_write(&body, &keys),
+            count * (body.len() + masked_header_len(body.len()))
+        );
+        group.bench_function(BenchmarkId::from_parameter("fastwebsockets"), |b| {
+            b.iter(|| fastwebsockets_write(&body, &keys))
         });
 
         // tungstenite's client draws its keys from `rand`.
