@@ -623,7 +623,6 @@ async fn drive<S>(
     S: AsyncRead + AsyncWrite,
 {
     let (mut reader, mut writer) = tokio::io::split(stream);
-    let mut buf = vec![0u8; 64 * 1024];
     let now = || Instant::now().into_std();
     loop {
         // Timers fire whatever the socket does: a peer that keeps the socket
@@ -651,23 +650,42 @@ async fn drive<S>(
         if work.is_none() {
             *gate = None;
         }
-        let pending = driver.transmit();
-        tokio::select! {
-            read = reader.read(&mut buf) => match read {
-                Ok(0) | Err(_) => driver.handle_eof_at(now()),
-                Ok(n) => driver.handle_input(now(), &buf[..n]),
+        // The socket is read straight into the driver's receive buffer.
+        let (pending, spare) = driver.io(READ_SIZE);
+        let turn = tokio::select! {
+            read = reader.read(spare) => match read {
+                Ok(0) | Err(_) => Turn::Eof,
+                Ok(n) => Turn::Read(n),
             },
             written = write_some(&mut writer, pending) => match written {
-                Ok(n) => driver.written(now(), n),
-                Err(_) => driver.handle_eof_at(now()),
+                Ok(n) => Turn::Wrote(n),
+                Err(_) => Turn::Eof,
             },
-            () = sleep_until(wake) => {}
+            () = sleep_until(wake) => Turn::Woke,
+        };
+        match turn {
+            Turn::Read(n) => driver.handle_received(now(), n),
+            Turn::Wrote(n) => driver.written(now(), n),
+            Turn::Eof => driver.handle_eof_at(now()),
+            Turn::Woke => {}
         }
     }
     drop(work);
     // Bounded like every wait: a peer that stops reading cannot hold the
     // shutdown's flush.
     let _ = timeout(shutdown, writer.shutdown()).await;
+}
+
+/// The least room offered to each read of the socket (the receive buffer keeps
+/// as much between messages: `wirecheck_codec::ws::receiver::RETAINED`).
+const READ_SIZE: usize = 64 * 1024;
+
+/// What one turn of [`drive`] saw.
+enum Turn {
+    Read(usize),
+    Wrote(usize),
+    Eof,
+    Woke,
 }
 
 /// Give the work slot back once the case only waits (`super::slots`): its

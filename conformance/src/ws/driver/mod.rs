@@ -28,7 +28,9 @@
 //! keeps the writes as Autobahn cuts them, [`timers`] the deadlines, [`rng`]
 //! the masking keys, [`opening`] the opening handshake. The protocol rules
 //! themselves come from the codec (`wirecheck_codec::ws`). The driver reads
-//! with the codec's `MessageDecoder`, not its endpoint object `Connection`: a
+//! with the codec's `Receiver` (the owner may read the socket straight into
+//! its buffer: [`Driver::io`], [`Driver::handle_received`]), not its endpoint
+//! object `Connection`: a
 //! fuzzer controls every byte it sends (Autobahn answers a peer's Close with
 //! 1000 rather than echoing it, and after failing on a frame still takes the
 //! Close that follows it), which a well-behaved endpoint does not do.
@@ -48,7 +50,7 @@ use std::time::{Duration, Instant};
 
 use wirecheck_codec::ws::deflate::{Agreed, Compressor, Decompressor};
 use wirecheck_codec::ws::message::Config;
-use wirecheck_codec::ws::{FrameHeader, Limits, MessageDecoder};
+use wirecheck_codec::ws::{FrameHeader, Limits, Receiver};
 
 pub use wirecheck_codec::ws::Role;
 
@@ -213,7 +215,8 @@ pub struct Driver<'c> {
     role: Role,
     timeouts: Timeouts,
     rng: Rng,
-    decoder: MessageDecoder,
+    /// The receive buffer and message decoder.
+    rx: Receiver,
     tracker: Tracker,
     /// Bytes received since the connection opened.
     rx_total: u64,
@@ -313,7 +316,7 @@ impl<'c> Driver<'c> {
             role,
             timeouts,
             rng: Rng::from_seed(seed),
-            decoder: MessageDecoder::new(config),
+            rx: Receiver::new(config),
             tracker: Tracker::new(limits.max_frame_size),
             rx_total: 0,
             decoder_failed_at: None,
@@ -367,7 +370,8 @@ impl<'c> Driver<'c> {
         }
         if !leftover.is_empty() {
             d.stats.traffic.incoming.wire += leftover.len() as u64;
-            d.on_bytes(leftover);
+            d.rx.extend(leftover);
+            d.on_received(leftover.len());
         }
         d.advance(now);
         d
@@ -383,12 +387,32 @@ impl<'c> Driver<'c> {
 
     /// Bytes arrived from the peer at `now`.
     pub fn handle_input(&mut self, now: Instant, bytes: &[u8]) {
+        let (_, spare) = self.io(bytes.len());
+        spare[..bytes.len()].copy_from_slice(bytes);
+        self.handle_received(now, bytes.len());
+    }
+
+    /// For the owner's next turn, at once: what to write ([`Driver::transmit`])
+    /// and where to read the socket, at least `min` bytes, straight into the
+    /// receive buffer; after reading `n` bytes there, call
+    /// [`Driver::handle_received`].
+    pub fn io(&mut self, min: usize) -> (Option<&[u8]>, &mut [u8]) {
+        let transmit = if self.phase == Phase::Done {
+            None
+        } else {
+            self.out.front()
+        };
+        (transmit, self.rx.spare(min))
+    }
+
+    /// `n` bytes arrived at `now` in the slice [`Driver::io`] gave.
+    pub fn handle_received(&mut self, now: Instant, n: usize) {
         self.now = now;
         self.last_activity = now;
-        self.budget
-            .count_size(&mut self.stats.rx_octets, bytes.len());
-        self.stats.traffic.incoming.wire += bytes.len() as u64;
-        self.on_bytes(bytes);
+        self.budget.count_size(&mut self.stats.rx_octets, n);
+        self.stats.traffic.incoming.wire += n as u64;
+        self.rx.commit(n);
+        self.on_received(n);
         self.advance(now);
     }
 

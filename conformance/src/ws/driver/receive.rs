@@ -13,11 +13,14 @@ use crate::ws::case::Ev;
 use crate::ws::result::{Logged, WireRow};
 
 impl Driver<'_> {
-    pub(super) fn on_bytes(&mut self, bytes: &[u8]) {
-        self.log_row(WireRow::Rx(Logged::of(bytes)));
+    /// The last `n` bytes the receiver holds just arrived.
+    pub(super) fn on_received(&mut self, n: usize) {
+        let pending = self.rx.pending_bytes();
+        // The tracker unmasks what it follows: it works on a copy.
+        let mut copy = pending[pending.len().saturating_sub(n)..].to_vec();
+        self.log_row(WireRow::Rx(Logged::of(&copy)));
         let base = self.rx_total;
-        self.rx_total += bytes.len() as u64;
-        let mut copy = bytes.to_vec();
+        self.rx_total += n as u64;
         self.tracker.follow(
             &mut copy,
             base,
@@ -29,19 +32,17 @@ impl Driver<'_> {
         );
         if self.decoder_failed_at.is_some() {
             // The message decoder holds nothing more once it failed.
+            self.rx.clear();
             self.partial = 0;
             self.close_after_failure();
             return;
         }
-        self.partial = self.partial.saturating_add(bytes.len());
-        let len = bytes.len();
-        copy.copy_from_slice(bytes);
-        let mut input = &mut copy[..];
+        self.partial = self.partial.saturating_add(n);
         loop {
             if self.phase == Phase::Done {
                 return;
             }
-            match self.decoder.decode(&mut input) {
+            match self.rx.next_event() {
                 Ok(None) => return,
                 Ok(Some(Event::Frame(h))) => {
                     *self.stats.rx_frames.entry(h.opcode.as_u8()).or_default() += 1;
@@ -63,7 +64,8 @@ impl Driver<'_> {
                             {
                                 Ok(()) => out,
                                 Err(e) => {
-                                    self.fail_on(e, base + (len - input.len()) as u64);
+                                    let at = self.decoded_up_to();
+                                    self.fail_on(e, at);
                                     return;
                                 }
                             }
@@ -109,11 +111,17 @@ impl Driver<'_> {
                     continue;
                 }
                 Err(e) => {
-                    self.fail_on(e, base + (len - input.len()) as u64);
+                    let at = self.decoded_up_to();
+                    self.fail_on(e, at);
                     return;
                 }
             }
         }
+    }
+
+    /// Where decoding stands in the stream received (errors name it).
+    fn decoded_up_to(&self) -> u64 {
+        self.rx_total - self.rx.pending() as u64
     }
 
     /// The peer broke a rule at stream offset `at`: fail the connection with the
