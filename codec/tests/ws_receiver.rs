@@ -238,3 +238,29 @@ fn invalid_text_fails_as_it_arrives_unless_told_to_decode_in_place() {
         }
     }
 }
+
+#[test]
+fn pending_bytes_are_what_arrived_undecoded_and_clear_forgets_them() {
+    // A 300-byte masked frame: its first 100 bytes arrive, then 50 more.
+    let mut bytes = Vec::new();
+    encode::frame(
+        &mut bytes,
+        true,
+        0,
+        OpCode::Binary,
+        Some([1, 2, 3, 4]),
+        &[7u8; 300],
+    );
+    let mut rx = Receiver::new(Config::new(Role::Server));
+    for (from, to) in [(0, 100), (100, 150)] {
+        let spare = rx.spare(to - from);
+        spare[..to - from].copy_from_slice(&bytes[from..to]);
+        rx.commit(to - from);
+        assert!(rx.next_event().expect("valid so far").is_none());
+        // Still masked, exactly as received: the frame waits whole.
+        assert_eq!(rx.pending_bytes(), &bytes[..to]);
+    }
+    rx.clear();
+    assert_eq!(rx.pending(), 0);
+    assert!(rx.pending_bytes().is_empty());
+}
