@@ -14,6 +14,15 @@
 //! a frame's payload lies after its header). The bytes before the first boundary and
 //! after the last block are done in straight-line steps.
 //!
+//! The two block loops are compiled twice, for the baseline target and for AVX2,
+//! and the `multiversion` crate picks one at run time (with `std`; without it,
+//! the target's own features decide at compile time), so the codec keeps
+//! `#![forbid(unsafe_code)]`. Measured on an AVX-512 Xeon (bench `ws-read-*`,
+//! 64 KiB reads): binary 64 KiB messages 21.8 to 23.2 GiB/s, UTF-8 text in place
+//! 8.4 to 8.7 GiB/s; 1 MiB messages are bound by memory, not by the XOR. An
+//! AVX-512 version was slower (12 GiB/s: 512-bit vectors without the tuning
+//! `-C target-cpu` brings), so there is none.
+//!
 //! [`unmask_is_ascii`] fuses the receiver's two passes over a text payload: it
 //! unmasks and, in the same pass, ORs the bytes together, so a piece that turns out
 //! to be ASCII (always valid UTF-8, §5.6) needs no second look.
@@ -65,6 +74,7 @@ fn mask<const OR: bool>(buf: &mut [u8], key: [u8; 4], offset: u64) -> u64 {
 }
 
 /// [`BLOCK`]-byte blocks as 8-byte words XORed with the key word.
+#[multiversion::multiversion(targets("x86_64+avx2"))]
 #[inline(never)]
 fn mask_blocks(blocks: &mut [u8], word: u64) {
     for block in blocks.chunks_exact_mut(BLOCK) {
@@ -79,6 +89,7 @@ fn mask_blocks(blocks: &mut [u8], word: u64) {
 /// vectorises when the loop also reduces (8-byte lanes with an OR reduction stay
 /// scalar). The key pattern is computed from the word, so it is built in a register,
 /// not stored byte by byte and read back (a stalled store forward).
+#[multiversion::multiversion(targets("x86_64+avx2"))]
 #[inline(never)]
 fn mask_blocks_or(blocks: &mut [u8], word: u64) -> u64 {
     let pat: [u8; BLOCK] = core::array::from_fn(|i| (word >> (8 * (i % 8))) as u8);
