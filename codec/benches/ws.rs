@@ -265,11 +265,14 @@ fn ours_read_loop(rx: &mut Receiver, stream: &[u8], read: usize) -> usize {
     delivered
 }
 
-/// The "socket" for fastwebsockets: each read copies at most `segment` bytes.
+/// The "socket" for fastwebsockets: each read copies at most `segment` bytes;
+/// every write is taken whole and counted.
+#[derive(Default)]
 struct AsyncFeed<'a> {
     data: &'a [u8],
     pos: usize,
     segment: usize,
+    written: usize,
 }
 
 impl tokio::io::AsyncRead for AsyncFeed<'_> {
@@ -288,11 +291,24 @@ impl tokio::io::AsyncRead for AsyncFeed<'_> {
 
 impl tokio::io::AsyncWrite for AsyncFeed<'_> {
     fn poll_write(
-        self: std::pin::Pin<&mut Self>,
+        mut self: std::pin::Pin<&mut Self>,
         _: &mut std::task::Context<'_>,
         buf: &[u8],
     ) -> std::task::Poll<io::Result<usize>> {
+        self.written += buf.len();
         std::task::Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> std::task::Poll<io::Result<usize>> {
+        let n = bufs.iter().map(|b| b.len()).sum();
+        self.written += n;
+        std::task::Poll::Ready(Ok(n))
+    }
+    fn is_write_vectored(&self) -> bool {
+        true
     }
     fn poll_flush(
         self: std::pin::Pin<&mut Self>,
@@ -312,8 +328,8 @@ impl tokio::io::AsyncWrite for AsyncFeed<'_> {
 fn fastwebsockets_read_loop(stream: &[u8], read: usize, count: usize) -> usize {
     let feed = AsyncFeed {
         data: stream,
-        pos: 0,
         segment: read,
+        ..AsyncFeed::default()
     };
     let mut ws = fastwebsockets::WebSocket::after_handshake(feed, fastwebsockets::Role::Server);
     ws.set_auto_close(false);
@@ -379,55 +395,6 @@ fn read_loop(c: &mut Criterion) {
     }
 }
 
-/// A socket that takes every write whole and counts the bytes.
-#[derive(Default)]
-struct AsyncSink(usize);
-
-impl tokio::io::AsyncRead for AsyncSink {
-    fn poll_read(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-        _: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-}
-
-impl tokio::io::AsyncWrite for AsyncSink {
-    fn poll_write(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<io::Result<usize>> {
-        self.0 += buf.len();
-        std::task::Poll::Ready(Ok(buf.len()))
-    }
-    fn poll_write_vectored(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> std::task::Poll<io::Result<usize>> {
-        let n = bufs.iter().map(|b| b.len()).sum();
-        self.0 += n;
-        std::task::Poll::Ready(Ok(n))
-    }
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-    fn poll_flush(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-    fn poll_shutdown(
-        self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<io::Result<()>> {
-        std::task::Poll::Ready(Ok(()))
-    }
-}
-
 /// RFC 6455 §5.2: 2 bytes, the extended length (2 or 8 bytes), the masking key.
 fn masked_header_len(payload: usize) -> usize {
     let extended = match payload {
@@ -442,7 +409,7 @@ fn masked_header_len(payload: usize) -> usize {
 fn fastwebsockets_write(body: &[u8], keys: &[[u8; 4]]) -> usize {
     use fastwebsockets::{Frame, OpCode as FOpCode, Payload};
     let mut ws = fastwebsockets::WebSocket::after_handshake(
-        AsyncSink::default(),
+        AsyncFeed::default(),
         fastwebsockets::Role::Client,
     );
     futures_executor::block_on(async {
@@ -451,7 +418,7 @@ fn fastwebsockets_write(body: &[u8], keys: &[[u8; 4]]) -> usize {
             ws.write_frame(frame).await.expect("in-memory write");
         }
     });
-    black_box(ws.into_inner().0)
+    black_box(ws.into_inner().written)
 }
 
 fn encode(c: &mut Criterion) {

@@ -54,6 +54,13 @@ fn receive(
     }
 }
 
+/// One final frame (RSV 0) carrying `payload`, masked with `key` if given.
+fn one_frame(opcode: OpCode, key: Option<[u8; 4]>, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode::frame(&mut out, true, 0, opcode, key, payload);
+    out
+}
+
 /// A stream of messages (some fragmented), pings and a close, masked when the
 /// receiver is a server.
 fn stream(receiver: Role, sizes: &[(usize, bool, Option<usize>)], seed: u8) -> Vec<u8> {
@@ -121,15 +128,7 @@ proptest! {
 #[test]
 fn a_large_message_arriving_in_small_reads_is_decoded_in_place() {
     let payload: Vec<u8> = (0..1 << 20).map(|i| (i % 251) as u8).collect();
-    let mut bytes = Vec::new();
-    encode::frame(
-        &mut bytes,
-        true,
-        0,
-        OpCode::Binary,
-        Some([9, 8, 7, 6]),
-        &payload,
-    );
+    let bytes = one_frame(OpCode::Binary, Some([9, 8, 7, 6]), &payload);
     let mut rx = Receiver::new(Config::new(Role::Server));
     let mut at = 0;
     let mut got = None;
@@ -174,15 +173,7 @@ fn the_buffer_grows_only_within_the_frame_limit_and_shrinks_back() {
     );
     // After a 1 MiB frame, a small one gives the large buffer back.
     let mut rx = Receiver::new(config);
-    let mut bytes = Vec::new();
-    encode::frame(
-        &mut bytes,
-        true,
-        0,
-        OpCode::Binary,
-        None,
-        &vec![1u8; 1 << 20],
-    );
+    let bytes = one_frame(OpCode::Binary, None, &vec![1u8; 1 << 20]);
     rx.extend(&bytes);
     assert!(matches!(rx.next_event(), Ok(Some(Event::Message { .. }))));
     assert!(rx.next_event().expect("nothing more").is_none());
@@ -206,15 +197,7 @@ fn the_buffer_grows_only_within_the_frame_limit_and_shrinks_back() {
 fn invalid_text_fails_as_it_arrives_unless_told_to_decode_in_place() {
     let mut payload = vec![b'a'; 10_000];
     payload[10] = 0xff;
-    let mut bytes = Vec::new();
-    encode::frame(
-        &mut bytes,
-        true,
-        0,
-        OpCode::Text,
-        Some([1, 2, 3, 4]),
-        &payload,
-    );
+    let bytes = one_frame(OpCode::Text, Some([1, 2, 3, 4]), &payload);
     for (fail_fast, fails_within) in [(true, 100), (false, bytes.len())] {
         let mut rx = Receiver::new(Config::new(Role::Server));
         rx.set_fail_fast_text(fail_fast);
@@ -242,20 +225,10 @@ fn invalid_text_fails_as_it_arrives_unless_told_to_decode_in_place() {
 #[test]
 fn pending_bytes_are_what_arrived_undecoded_and_clear_forgets_them() {
     // A 300-byte masked frame: its first 100 bytes arrive, then 50 more.
-    let mut bytes = Vec::new();
-    encode::frame(
-        &mut bytes,
-        true,
-        0,
-        OpCode::Binary,
-        Some([1, 2, 3, 4]),
-        &[7u8; 300],
-    );
+    let bytes = one_frame(OpCode::Binary, Some([1, 2, 3, 4]), &[7u8; 300]);
     let mut rx = Receiver::new(Config::new(Role::Server));
     for (from, to) in [(0, 100), (100, 150)] {
-        let spare = rx.spare(to - from);
-        spare[..to - from].copy_from_slice(&bytes[from..to]);
-        rx.commit(to - from);
+        rx.extend(&bytes[from..to]);
         assert!(rx.next_event().expect("valid so far").is_none());
         // Still masked, exactly as received: the frame waits whole.
         assert_eq!(rx.pending_bytes(), &bytes[..to]);

@@ -909,6 +909,37 @@ mod tests {
     }
 
     #[test]
+    fn mixed_text_over_several_blocks_is_unmasked_and_checked_in_every_block() {
+        // §5.3, §5.6: a text message over three fused blocks whose first block is not
+        // ASCII, so the later ones are unmasked without the ASCII check; a 2-byte
+        // character straddles the second block boundary.
+        let mut text = vec![b'x'; 3 * FUSED_BLOCK + 5];
+        text[..2].copy_from_slice("é".as_bytes());
+        text[2 * FUSED_BLOCK - 1..2 * FUSED_BLOCK + 1].copy_from_slice("ß".as_bytes());
+        let (events, err) = server(frame(true, OpCode::Text, &text));
+        assert_eq!(err, None);
+        assert_eq!(
+            events,
+            [alloc::format!(
+                "{:?}",
+                Event::Message {
+                    kind: MessageKind::Text,
+                    rsv: 0,
+                    data: &text
+                }
+            )]
+        );
+        // An invalid byte in the last block is found there, at its offset.
+        let bad = 2 * FUSED_BLOCK + 100;
+        text[bad] = 0xFF;
+        let (_, err) = server(frame(true, OpCode::Text, &text));
+        assert_eq!(
+            err.unwrap().kind(),
+            ErrorKind::InvalidUtf8 { offset: bad as u64 }
+        );
+    }
+
+    #[test]
     fn rfc6455_8_1_utf8_sequence_may_span_fragments() {
         let euro = "€".as_bytes();
         let bytes = [

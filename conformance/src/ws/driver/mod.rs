@@ -258,6 +258,14 @@ pub struct Driver<'c> {
     deflate: Option<Deflate>,
 }
 
+/// What is to be written next: nothing once the case is done.
+fn outgoing(phase: Phase, out: &Outbox) -> Option<&[u8]> {
+    if phase == Phase::Done {
+        return None;
+    }
+    out.front()
+}
+
 /// The zlib level the fuzzer compresses at: 2, the fastest level that writes
 /// dynamic Huffman codes (zlib-rs and zlib-ng write only the fixed codes at
 /// level 1, which would leave a peer's decoding of dynamic codes untested;
@@ -397,12 +405,7 @@ impl<'c> Driver<'c> {
     /// receive buffer; after reading `n` bytes there, call
     /// [`Driver::handle_received`].
     pub fn io(&mut self, min: usize) -> (Option<&[u8]>, &mut [u8]) {
-        let transmit = if self.phase == Phase::Done {
-            None
-        } else {
-            self.out.front()
-        };
-        (transmit, self.rx.spare(min))
+        (outgoing(self.phase, &self.out), self.rx.spare(min))
     }
 
     /// `n` bytes arrived at `now` in the slice [`Driver::io`] gave.
@@ -467,10 +470,7 @@ impl<'c> Driver<'c> {
 
     /// The bytes to write next, if any.
     pub fn transmit(&self) -> Option<&[u8]> {
-        if self.phase == Phase::Done {
-            return None;
-        }
-        self.out.front()
+        outgoing(self.phase, &self.out)
     }
 
     /// `n` bytes of [`Driver::transmit`] were written at `now`.
