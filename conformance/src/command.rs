@@ -61,6 +61,8 @@ pub struct RunOptions {
     pub color: ColorChoice,
     /// `wss://`, `https://`: accept any certificate (self-signed test servers).
     pub insecure: bool,
+    /// The HTTP version every connection speaks (`--http`).
+    pub http: crate::net::Http,
 }
 
 /// A usage error: the message and exit code 2.

@@ -16,6 +16,7 @@ pub mod clients;
 pub mod command;
 pub mod core;
 pub mod decode;
+pub mod http2;
 pub mod net;
 pub mod proxy;
 pub mod pyjson;

@@ -206,6 +206,10 @@ struct RunArgs {
     /// For wss:// and https:// targets: accept any server certificate (self-signed test servers).
     #[arg(long)]
     insecure: bool,
+    /// The HTTP version to speak: 1.1, or 2 (prior knowledge over cleartext, ALPN h2 over TLS;
+    /// WebSockets by RFC 8441's extended CONNECT).
+    #[arg(long, value_enum, value_name = "1.1|2", default_value_t = wirecheck::net::Http::V1_1)]
+    http: wirecheck::net::Http,
 }
 
 impl RunArgs {
@@ -237,6 +241,7 @@ impl RunArgs {
             headers: self.headers,
             color: self.color,
             insecure: self.insecure,
+            http: self.http,
         }
     }
 }
@@ -538,6 +543,7 @@ fn clients_options(args: ClientsWsArgs, protocol: &str) -> clients::ClientsOptio
             headers: Vec::new(),
             color: args.color,
             insecure: false,
+            http: wirecheck::net::Http::V1_1,
         },
         host: args.host,
         port: args.port,

@@ -119,12 +119,46 @@ impl Target {
     }
 }
 
+/// The HTTP version a run speaks (`--http`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Http {
+    /// HTTP/1.1 (RFC 9112): the WebSocket Upgrade of RFC 6455 §4.
+    #[default]
+    #[value(name = "1.1")]
+    V1_1,
+    /// HTTP/2 (RFC 9113): prior knowledge over cleartext, ALPN `h2` over TLS;
+    /// WebSockets by RFC 8441's extended CONNECT.
+    #[value(name = "2")]
+    V2,
+}
+
+impl Http {
+    /// As reports and `--format json` show it: `1.1` or `2`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Http::V1_1 => "1.1",
+            Http::V2 => "2",
+        }
+    }
+}
+
 /// Open TCP to the target, and TLS over it when the target asks for it. `tls`
 /// overrides the default configuration (certificates checked against the bundled
 /// roots). The caller bounds the time this takes.
 pub async fn connect(
     target: &Target,
     tls: Option<&Arc<rustls::ClientConfig>>,
+) -> Result<Stream, String> {
+    connect_as(target, tls, Http::V1_1).await
+}
+
+/// [`connect`] for `http`: over TLS, ALPN offers only that version's token
+/// (`http/1.1` or `h2`), and for HTTP/2 a server that does not choose `h2`
+/// is an error (RFC 9113 §3.2: "h2" is chosen by ALPN, nothing else).
+pub async fn connect_as(
+    target: &Target,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+    http: Http,
 ) -> Result<Stream, String> {
     let tcp = TcpStream::connect((target.host.as_str(), target.port))
         .await
@@ -133,10 +167,15 @@ pub async fn connect(
     if !target.tls {
         return Ok(Box::new(tcp));
     }
-    let config = match tls {
+    let mut config = match tls {
         Some(c) => Arc::clone(c),
         None => crate::tls::client_config(false).map_err(|e| format!("TLS configuration: {e}"))?,
     };
+    if http == Http::V2 {
+        let mut h2 = (*config).clone();
+        h2.alpn_protocols = vec![b"h2".to_vec()];
+        config = Arc::new(h2);
+    }
     let name = rustls::pki_types::ServerName::try_from(target.host.clone())
         .map_err(|e| format!("{:?} is not a valid TLS server name: {e}", target.host))?;
     let tls_stream = tokio_rustls::TlsConnector::from(config)
@@ -148,5 +187,11 @@ pub async fn connect(
                 target.host, target.port
             )
         })?;
+    if http == Http::V2 && tls_stream.get_ref().1.alpn_protocol() != Some(b"h2") {
+        return Err(format!(
+            "{}:{} did not choose HTTP/2 by ALPN (it was offered \"h2\" only): it does not speak HTTP/2 over TLS",
+            target.host, target.port
+        ));
+    }
     Ok(Box::new(tls_stream))
 }

@@ -55,13 +55,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Running, Server, accept_until};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use crate::http2;
+use crate::http2::server::{Prefixed, Sniffed, sniff};
+use crate::http2::stream::H2Stream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::time::{Instant, timeout, timeout_at};
 use wirecheck_codec::ws::deflate::{Agreed, ServerPolicy, negotiate};
 use wirecheck_codec::ws::handshake::{
-    AcceptResponse, HandshakeLimits, RequestParser, error_response,
+    AcceptResponse, HandshakeLimits, Parsed, Request, RequestParser, error_response,
+    format_extensions, parse_extensions,
 };
 use wirecheck_codec::ws::message::{Config, Event};
 use wirecheck_codec::ws::{CloseCode, Connection, Limits, Role};
@@ -204,12 +208,32 @@ impl Server for WsServer {
 /// An echo server serving in a background task (see [`Server::spawn`]).
 pub type RunningWsServer = Running;
 
-/// One connection, from the TCP accept to the close.
-async fn connection(mut stream: TcpStream, config: &WsServerConfig, stop: watch::Receiver<()>) {
+/// One connection, from the TCP accept to the close: HTTP/1.1 with the
+/// Upgrade of RFC 6455 §4, or HTTP/2 with prior knowledge (RFC 9113 §3.3),
+/// told apart by the first bytes; over HTTP/2 each WebSocket is a stream
+/// opened by RFC 8441's extended CONNECT ([`h2_stream`]).
+async fn connection(
+    mut stream: TcpStream,
+    config: &Arc<WsServerConfig>,
+    stop: watch::Receiver<()>,
+) {
     // Echoes and close frames go out at once, not after Nagle's delay.
     let _ = stream.set_nodelay(true);
     let mut buf = vec![0u8; READ_BUF];
-    match handshake(&mut stream, config, &mut buf, stop.clone()).await {
+    let deadline = Instant::now() + config.handshake_timeout;
+    let first = match sniff(&mut stream, &mut buf, deadline).await {
+        Sniffed::Http1(n) => n,
+        Sniffed::Http2(n) => {
+            let io = Prefixed::new(&buf[..n], stream);
+            drop(buf);
+            let grace = config.close_timeout * 2;
+            let handler = |req, respond| h2_stream(req, respond, Arc::clone(config), stop.clone());
+            http2::server::serve(io, stop.clone(), config.handshake_timeout, grace, handler).await;
+            return;
+        }
+        Sniffed::Gone => return,
+    };
+    match handshake(&mut stream, config, &mut buf, first, deadline, stop.clone()).await {
         Handshake::Upgraded(rest, deflate) => {
             if echo(&mut stream, config, &mut buf, rest, deflate, stop).await {
                 linger_close(&mut stream, &mut buf, config.close_timeout).await;
@@ -229,6 +253,85 @@ async fn connection(mut stream: TcpStream, config: &WsServerConfig, stop: watch:
     }
 }
 
+/// One WebSocket over an HTTP/2 stream (RFC 8441): the extended CONNECT is
+/// checked as §4-5 ask, answered 200 (with permessage-deflate as negotiated),
+/// and the stream is then echoed on exactly as a TCP connection is, END_STREAM
+/// standing for the FIN (§5).
+async fn h2_stream(
+    req: http::Request<h2::RecvStream>,
+    mut respond: h2::server::SendResponse<bytes::Bytes>,
+    config: Arc<WsServerConfig>,
+    stop: watch::Receiver<()>,
+) {
+    let refuse = |respond: &mut h2::server::SendResponse<bytes::Bytes>,
+                  status: u16,
+                  extra: &[(&str, &str)]| {
+        let mut answer = http::Response::builder().status(status);
+        for (k, v) in extra {
+            answer = answer.header(*k, *v);
+        }
+        if let Ok(answer) = answer.body(()) {
+            let _ = respond.send_response(answer, true);
+        }
+    };
+    let protocol = req
+        .extensions()
+        .get::<h2::ext::Protocol>()
+        .map(|p| p.as_str().to_owned());
+    match (req.method() == http::Method::CONNECT, protocol.as_deref()) {
+        (true, Some("websocket")) => {}
+        // RFC 8441 §4: a :protocol this server does not speak.
+        (true, Some(_)) => return refuse(&mut respond, 501, &[]),
+        // A plain CONNECT (a tunnel) or any other request: not served here.
+        (true, None) => return refuse(&mut respond, 405, &[]),
+        (false, _) => return refuse(&mut respond, 400, &[]),
+    }
+    // RFC 8441 §5 keeps RFC 6455 §4.2.1 item 6: version 13, else 400 naming it (§4.2.2).
+    let headers = req.headers();
+    let version = headers
+        .get_all("sec-websocket-version")
+        .iter()
+        .collect::<Vec<_>>();
+    if version.len() != 1 || version[0].as_bytes() != b"13" {
+        return refuse(&mut respond, 400, &[("sec-websocket-version", "13")]);
+    }
+    let offers = match parse_extensions(
+        headers
+            .get_all("sec-websocket-extensions")
+            .iter()
+            .map(http::HeaderValue::as_bytes),
+    ) {
+        Ok(offers) => offers,
+        Err(_) => return refuse(&mut respond, 400, &[]),
+    };
+    let deflate = config
+        .deflate
+        .and_then(|policy| negotiate(&offers, &policy));
+    let mut answer = http::Response::builder().status(200);
+    if let Some((ext, _)) = &deflate {
+        let Ok(value) = format_extensions(std::slice::from_ref(ext)) else {
+            return refuse(&mut respond, 500, &[]);
+        };
+        answer = answer.header("sec-websocket-extensions", value);
+    }
+    let Ok(answer) = answer.body(()) else {
+        return refuse(&mut respond, 500, &[]);
+    };
+    let Ok(send) = respond.send_response(answer, false) else {
+        return;
+    };
+    let mut io = H2Stream::new(send, req.into_body());
+    let mut buf = vec![0u8; READ_BUF];
+    let deflate = deflate.map(|(_, agreed)| agreed);
+    if echo(&mut io, &config, &mut buf, 0..0, deflate, stop).await {
+        linger_close(&mut io, &mut buf, config.close_timeout).await;
+    } else {
+        // The client ended or reset its side without a close handshake: end
+        // ours too, in order (a reset would say the server failed).
+        let _ = io.shutdown().await;
+    }
+}
+
 /// How the opening handshake ended.
 enum Handshake {
     /// The 101 was sent; these bytes of the read buffer came after the request head
@@ -240,16 +343,28 @@ enum Handshake {
     Gone,
 }
 
-/// Read and answer the opening handshake (RFC 6455 §4.2), within `handshake_timeout`.
+/// Read and answer the opening handshake (RFC 6455 §4.2) by `deadline`; the
+/// first `first` bytes of `buf` are the request's already.
 async fn handshake(
     stream: &mut TcpStream,
     config: &WsServerConfig,
     buf: &mut [u8],
+    first: usize,
+    deadline: Instant,
     mut stop: watch::Receiver<()>,
 ) -> Handshake {
-    let deadline = Instant::now() + config.handshake_timeout;
     let mut parser = RequestParser::new(config.handshake_limits);
+    let mut first = Some(first);
     loop {
+        if let Some(n) = first.take() {
+            match parser.feed(&buf[..n]) {
+                Ok(None) => continue,
+                Ok(Some(parsed)) => {
+                    return answer_request(stream, config, parsed, n, deadline).await;
+                }
+                Err(e) => return Handshake::Refused(error_response(&e)),
+            }
+        }
         let read = tokio::select! {
             read = timeout_at(deadline, stream.read(buf)) => read,
             _ = stop.changed() => return Handshake::Gone,
@@ -258,36 +373,45 @@ async fn handshake(
             Ok(Ok(n)) if n > 0 => n,
             _ => return Handshake::Gone,
         };
-        let parsed = match parser.feed(&buf[..n]) {
-            Ok(None) => continue,
-            Ok(Some(parsed)) => parsed,
+        match parser.feed(&buf[..n]) {
+            Ok(None) => {}
+            Ok(Some(parsed)) => return answer_request(stream, config, parsed, n, deadline).await,
             Err(e) => return Handshake::Refused(error_response(&e)),
-        };
-        // Any Origin is welcome; no subprotocol is chosen. permessage-deflate is
-        // accepted as the first valid offer asks, under the configured policy
-        // (RFC 7692 §5.1; an invalid offer is declined, §7), or declined by
-        // leaving it out when the policy is off (RFC 6455 §9.1).
-        let response = parsed.value.validate().and_then(|request| {
-            let deflate = config
-                .deflate
-                .and_then(|policy| negotiate(&request.extensions, &policy));
-            let mut accept = AcceptResponse::new(&request);
-            if let Some((answer, _)) = &deflate {
-                accept = accept.extension(answer.clone());
-            }
-            accept
-                .encode()
-                .map(|bytes| (bytes, deflate.map(|(_, agreed)| agreed)))
-        });
-        return match response {
-            Ok((response, deflate)) => {
-                match timeout_at(deadline, stream.write_all(&response)).await {
-                    Ok(Ok(())) => Handshake::Upgraded(parsed.consumed..n, deflate),
-                    _ => Handshake::Gone,
-                }
-            }
-            Err(e) => Handshake::Refused(error_response(&e)),
-        };
+        }
+    }
+}
+
+/// Answer a complete request head that ended `parsed.consumed` bytes into the
+/// `n` bytes of its last read.
+async fn answer_request(
+    stream: &mut TcpStream,
+    config: &WsServerConfig,
+    parsed: Parsed<Request>,
+    n: usize,
+    deadline: Instant,
+) -> Handshake {
+    // Any Origin is welcome; no subprotocol is chosen. permessage-deflate is
+    // accepted as the first valid offer asks, under the configured policy
+    // (RFC 7692 §5.1; an invalid offer is declined, §7), or declined by
+    // leaving it out when the policy is off (RFC 6455 §9.1).
+    let response = parsed.value.validate().and_then(|request| {
+        let deflate = config
+            .deflate
+            .and_then(|policy| negotiate(&request.extensions, &policy));
+        let mut accept = AcceptResponse::new(&request);
+        if let Some((answer, _)) = &deflate {
+            accept = accept.extension(answer.clone());
+        }
+        accept
+            .encode()
+            .map(|bytes| (bytes, deflate.map(|(_, agreed)| agreed)))
+    });
+    match response {
+        Ok((response, deflate)) => match timeout_at(deadline, stream.write_all(&response)).await {
+            Ok(Ok(())) => Handshake::Upgraded(parsed.consumed..n, deflate),
+            _ => Handshake::Gone,
+        },
+        Err(e) => Handshake::Refused(error_response(&e)),
     }
 }
 
@@ -295,8 +419,8 @@ async fn handshake(
 /// fails. `first` is the part of `buf` that already holds WebSocket bytes. Returns
 /// whether the connection should now be closed gracefully ([`linger_close`]);
 /// `false` when the socket is already unusable.
-async fn echo(
-    stream: &mut TcpStream,
+async fn echo<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
     config: &WsServerConfig,
     buf: &mut [u8],
     first: Range<usize>,
@@ -373,7 +497,7 @@ pub fn respond_next(conn: &mut Connection) -> bool {
 
 /// Write `out` with one `write_all`, bounded by `limit`, and empty it (giving back
 /// memory a large echo took). Returns whether the write succeeded.
-async fn flush(stream: &mut TcpStream, out: &mut Vec<u8>, limit: Duration) -> bool {
+async fn flush<S: AsyncWrite + Unpin>(stream: &mut S, out: &mut Vec<u8>, limit: Duration) -> bool {
     let written = timeout(limit, stream.write_all(out)).await;
     out.clear();
     if out.capacity() > KEEP_WRITE_CAPACITY {
@@ -387,7 +511,11 @@ async fn flush(stream: &mut TcpStream, out: &mut Vec<u8>, limit: Duration) -> bo
 /// rest of a frame that failed) until the client's FIN or `limit`, and only then
 /// drop the socket. Dropping it with unread data would send a reset, which can make
 /// the client lose the Close frame it has not read yet.
-async fn linger_close(stream: &mut TcpStream, scratch: &mut [u8], limit: Duration) {
+async fn linger_close<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    scratch: &mut [u8],
+    limit: Duration,
+) {
     let _ = stream.shutdown().await;
     let deadline = Instant::now() + limit;
     while let Ok(Ok(n)) = timeout_at(deadline, stream.read(scratch)).await {

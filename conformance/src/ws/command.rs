@@ -145,6 +145,7 @@ pub async fn run_ws(ws_opts: WsOptions) -> u8 {
         origin: opts.origin.clone(),
         headers,
         tls: Some(tls),
+        http: opts.http,
         ..EngineConfig::default()
     };
     // The request every case sends, built once before any traffic: what the

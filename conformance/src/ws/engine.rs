@@ -46,6 +46,8 @@ pub struct EngineConfig {
     /// The TLS configuration for `wss://` targets; `None` verifies certificates
     /// against the bundled roots ([`crate::tls::client_config`]).
     pub tls: Option<Arc<rustls::ClientConfig>>,
+    /// HTTP/1.1 (the Upgrade of RFC 6455 §4) or HTTP/2 (RFC 8441, [`super::over_h2`]).
+    pub http: crate::net::Http,
 }
 
 impl Default for EngineConfig {
@@ -59,12 +61,14 @@ impl Default for EngineConfig {
             origin: None,
             headers: Vec::new(),
             tls: None,
+            http: crate::net::Http::V1_1,
         }
     }
 }
 
 impl EngineConfig {
-    fn scaled(&self, d: Duration) -> Duration {
+    /// `d` times `--timeout-scale`.
+    pub fn scaled(&self, d: Duration) -> Duration {
         d.mul_f64(self.timeout_scale.max(0.0))
     }
 
@@ -107,6 +111,9 @@ pub async fn run_case(
     slots: &Slots,
     work: Work,
 ) -> CaseResult {
+    if cfg.http == crate::net::Http::V2 {
+        return super::over_h2::run_case(target, cfg, case, ordinal, slots, work).await;
+    }
     let timed = case
         .opening
         .as_ref()
@@ -611,7 +618,7 @@ where
 /// back while the case only waits, and with it for good the gate an alone case
 /// holds ([`Slots::gate`]: others may connect once it only waits). `shutdown`
 /// bounds the final flush.
-async fn drive<S>(
+pub(super) async fn drive<S>(
     stream: S,
     driver: &mut Driver<'_>,
     slots: &Slots,

@@ -31,6 +31,7 @@ pub mod driver;
 pub mod engine;
 pub mod fuzzingserver;
 pub mod origin;
+pub mod over_h2;
 pub mod report;
 pub mod result;
 pub mod rng;

@@ -1,0 +1,211 @@
+//! The client side of an HTTP/2 connection (RFC 9113) as the runners use it:
+//! connect (prior knowledge over cleartext, ALPN `h2` over TLS), learn the
+//! server's SETTINGS, and open streams: RFC 8441's extended CONNECT for a
+//! WebSocket, a GET for an event stream.
+//!
+//! Why it is its own module: framing, HPACK and flow control are the `h2`
+//! crate's (see the README, "HTTP/2"); what is ours is what a conformance
+//! client must know before it judges anything: whether the server sent
+//! SETTINGS_ENABLE_CONNECT_PROTOCOL (a [`Session`] waits for the server's
+//! first SETTINGS before it answers), and the request and response as text
+//! for the reports. Every wait here is bounded by the caller.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use h2::client::SendRequest;
+use tokio::task::JoinHandle;
+use tokio::time::{Duration, timeout};
+
+use super::stream::H2Stream;
+use crate::net::{Http, Target};
+
+/// The receive window of each stream and of the connection: how much the
+/// server may send that wirecheck has not read yet (RFC 9113 §6.9.2). Large
+/// enough that a 16 MiB echo is not a thousand round trips of WINDOW_UPDATE,
+/// small enough to bound what one connection buffers.
+pub const STREAM_WINDOW: u32 = 1 << 20;
+/// The connection's receive window (several streams share it).
+pub const CONNECTION_WINDOW: u32 = 4 << 20;
+/// The largest header list wirecheck accepts from a server (RFC 9113
+/// §6.5.2, SETTINGS_MAX_HEADER_LIST_SIZE): the same bound as an HTTP/1.1 head.
+pub const MAX_HEADER_LIST: u32 = 64 * 1024;
+
+/// One HTTP/2 connection to the server. Dropping it stops the task that
+/// drives the connection; [`Session::finish`] lets it end in order first.
+pub struct Session {
+    /// `None` once [`Session::finish`] gave it up.
+    send: Option<SendRequest<Bytes>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// A request as the reports show it: one `name: value` per line, the
+/// pseudo-header fields first (RFC 9113 §8.3).
+pub fn render_request(req: &http::Request<()>) -> String {
+    let mut text = format!(":method: {}\r\n", req.method());
+    if let Some(p) = req.extensions().get::<h2::ext::Protocol>() {
+        text.push_str(&format!(":protocol: {}\r\n", p.as_str()));
+    }
+    if let Some(s) = req.uri().scheme_str() {
+        text.push_str(&format!(":scheme: {s}\r\n"));
+    }
+    if let Some(a) = req.uri().authority() {
+        text.push_str(&format!(":authority: {a}\r\n"));
+    }
+    if let Some(p) = req.uri().path_and_query() {
+        text.push_str(&format!(":path: {p}\r\n"));
+    }
+    push_headers(&mut text, req.headers());
+    text.push_str("\r\n");
+    text
+}
+
+/// A response head as the reports show it: a status line naming HTTP/2, then
+/// the header fields.
+pub fn render_response(head: &http::response::Parts) -> String {
+    let mut text = format!("HTTP/2 {}\r\n", head.status.as_u16());
+    push_headers(&mut text, &head.headers);
+    text.push_str("\r\n");
+    text
+}
+
+fn push_headers(text: &mut String, headers: &http::HeaderMap) {
+    for (k, v) in headers {
+        text.push_str(&format!(
+            "{k}: {}\r\n",
+            String::from_utf8_lossy(v.as_bytes())
+        ));
+    }
+}
+
+/// How opening a stream ended.
+pub enum Opened {
+    /// A 2xx answer: the stream carries the protocol now.
+    Open(http::response::Parts, H2Stream),
+    /// Another status (the stream is ended or reset; nothing more is read).
+    Refused(http::response::Parts),
+}
+
+impl Session {
+    /// Connect to `target` and speak HTTP/2 (prior knowledge over cleartext,
+    /// RFC 9113 §3.3; ALPN over TLS, §3.2), then wait for the server's
+    /// SETTINGS: a PING is answered only after the server's preface, whose
+    /// first frame is its SETTINGS (§3.4), so once the PONG is in, what the
+    /// server allows is known.
+    pub async fn connect(
+        target: &Target,
+        tls: Option<&Arc<rustls::ClientConfig>>,
+    ) -> Result<Session, String> {
+        let io = crate::net::connect_as(target, tls, Http::V2).await?;
+        let (send, mut conn) = h2::client::Builder::new()
+            .enable_push(false)
+            .initial_window_size(STREAM_WINDOW)
+            .initial_connection_window_size(CONNECTION_WINDOW)
+            .max_header_list_size(MAX_HEADER_LIST)
+            .handshake::<_, Bytes>(io)
+            .await
+            .map_err(|e| format!("the HTTP/2 connection preface failed: {e}"))?;
+        let mut ping = conn.ping_pong();
+        let task = tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        let session = Session {
+            send: Some(send),
+            task: Some(task),
+        };
+        if let Some(ping) = ping.as_mut() {
+            ping.ping(h2::Ping::opaque()).await.map_err(|e| {
+                format!("the server did not complete the HTTP/2 connection preface (its SETTINGS, then a PING answer): {e}")
+            })?;
+        }
+        Ok(session)
+    }
+
+    /// Whether the server sent SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC 8441 §3).
+    pub fn extended_connect(&self) -> bool {
+        self.send
+            .as_ref()
+            .is_some_and(SendRequest::is_extended_connect_protocol_enabled)
+    }
+
+    /// Send `req` (its body, if any, is the stream's to write) and wait for
+    /// the response head.
+    pub async fn open(&mut self, req: http::Request<()>) -> Result<Opened, String> {
+        let send = self
+            .send
+            .take()
+            .ok_or("the HTTP/2 connection is finished")?;
+        let mut send = send
+            .ready()
+            .await
+            .map_err(|e| format!("the HTTP/2 connection failed: {e}"))?;
+        let sent = send.send_request(req, false);
+        self.send = Some(send);
+        let (response, send) = sent.map_err(|e| format!("cannot send the HTTP/2 request: {e}"))?;
+        let response = response
+            .await
+            .map_err(|e| format!("the server answered the request with {}", describe(&e)))?;
+        let (head, body) = response.into_parts();
+        if head.status.is_success() {
+            Ok(Opened::Open(head, H2Stream::new(send, body)))
+        } else {
+            Ok(Opened::Refused(head))
+        }
+    }
+
+    /// Let the connection end in order (its streams ended, GOAWAY), within
+    /// `limit`; then it is dropped whatever the server does.
+    pub async fn finish(mut self, limit: Duration) {
+        // The connection ends once no handle to it is left.
+        self.send = None;
+        let Some(task) = self.task.take() else { return };
+        let abort = task.abort_handle();
+        if timeout(limit, task).await.is_err() {
+            abort.abort();
+        }
+    }
+}
+
+/// An h2 error as one line: a stream reset names its code.
+pub fn describe(e: &h2::Error) -> String {
+    match e.reason() {
+        Some(reason) if e.is_reset() => format!("a reset of the stream ({reason:?})"),
+        Some(reason) if e.is_go_away() => format!("a GOAWAY ({reason:?})"),
+        _ => format!("an HTTP/2 error: {e}"),
+    }
+}
+
+/// The `:scheme` and `:authority` of `target`, with `path`, as a request URI.
+pub fn uri(target: &Target, path: &str) -> Result<http::Uri, String> {
+    let scheme = if target.tls { "https" } else { "http" };
+    format!("{scheme}://{}{path}", target.host_header)
+        .parse()
+        .map_err(|e| format!("cannot make an HTTP/2 request target of {path:?}: {e}"))
+}
+
+/// The extended CONNECT of RFC 8441 §4-5 for a WebSocket to `target`, with
+/// `headers` (name, value) after `sec-websocket-version: 13`.
+pub fn websocket_request(
+    target: &Target,
+    headers: &[(String, String)],
+) -> Result<http::Request<()>, String> {
+    let mut req = http::Request::builder()
+        .method(http::Method::CONNECT)
+        .uri(uri(target, &target.path)?)
+        .extension(h2::ext::Protocol::from_static("websocket"))
+        // RFC 8441 §5: the version is sent as in RFC 6455; the key is not.
+        .header("sec-websocket-version", "13");
+    for (k, v) in headers {
+        req = req.header(k.to_ascii_lowercase(), v);
+    }
+    req.body(())
+        .map_err(|e| format!("cannot build the extended CONNECT request: {e}"))
+}

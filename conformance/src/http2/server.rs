@@ -1,0 +1,167 @@
+//! The server side of HTTP/2 for the reference servers: tell a prior-knowledge
+//! HTTP/2 client from an HTTP/1.1 one by its first bytes, and serve an HTTP/2
+//! connection's streams, each by a handler of the server's.
+//!
+//! Why here and not in each server: both reference servers take HTTP/2 the
+//! same way (h2c with prior knowledge, RFC 9113 §3.3) and must bound it the
+//! same way (streams at once, windows, header lists, the end of a connection
+//! when the server stops).
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use h2::RecvStream;
+use h2::server::SendResponse;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio::time::{Duration, Instant, timeout, timeout_at};
+
+use super::client::{MAX_HEADER_LIST, STREAM_WINDOW};
+
+/// The client connection preface (RFC 9113 §3.4).
+pub const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+/// Streams one connection may have open at once (SETTINGS_MAX_CONCURRENT_STREAMS,
+/// RFC 9113 §6.5.2): each holds a read buffer, so this bounds a connection's memory.
+pub const MAX_STREAMS: u32 = 16;
+
+/// What the first bytes of a connection say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sniffed {
+    /// The HTTP/2 preface: the first `n` bytes of the buffer are it (or more).
+    Http2(usize),
+    /// Anything else: the first `n` bytes of the buffer are an HTTP/1.1 request's.
+    Http1(usize),
+    /// The peer left, or sent nothing before the deadline.
+    Gone,
+}
+
+/// Read the first bytes into `buf` until they either are the HTTP/2 preface or
+/// cannot be (an HTTP/1.1 request differs from it within its first bytes: no
+/// method is "PRI"), by `deadline`.
+pub async fn sniff<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buf: &mut [u8],
+    deadline: Instant,
+) -> Sniffed {
+    let mut n = 0;
+    loop {
+        let read = match timeout_at(deadline, stream.read(&mut buf[n..])).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => return Sniffed::Gone,
+            Ok(Ok(read)) => read,
+        };
+        n += read;
+        let common = n.min(PREFACE.len());
+        if buf[..common] != PREFACE[..common] {
+            return Sniffed::Http1(n);
+        }
+        if n >= PREFACE.len() {
+            return Sniffed::Http2(n);
+        }
+    }
+}
+
+/// A connection whose first bytes were already read: those, then the rest.
+pub struct Prefixed<S> {
+    first: Bytes,
+    inner: S,
+}
+
+impl<S> Prefixed<S> {
+    /// `first` was read from `inner` before.
+    pub fn new(first: &[u8], inner: S) -> Self {
+        Prefixed {
+            first: Bytes::copy_from_slice(first),
+            inner,
+        }
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Prefixed<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if !self.first.is_empty() {
+            let n = self.first.len().min(buf.remaining());
+            let taken = self.first.split_to(n);
+            buf.put_slice(&taken);
+            return Poll::Ready(Ok(()));
+        }
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Prefixed<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Serve one HTTP/2 connection: each request stream is handed to `handler` in
+/// a task of its own, until the client ends the connection or `stop` fires;
+/// then GOAWAY (RFC 9113 §6.8) and at most `grace` for the open streams.
+/// `handshake_timeout` bounds the preface exchange.
+pub async fn serve<S, H, F>(
+    io: S,
+    mut stop: watch::Receiver<()>,
+    handshake_timeout: Duration,
+    grace: Duration,
+    handler: H,
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+    H: Fn(http::Request<RecvStream>, SendResponse<Bytes>) -> F,
+    F: Future<Output = ()> + Send + 'static,
+{
+    let mut builder = h2::server::Builder::new();
+    builder
+        .initial_window_size(STREAM_WINDOW)
+        .initial_connection_window_size(STREAM_WINDOW * 4)
+        .max_concurrent_streams(MAX_STREAMS)
+        .max_header_list_size(MAX_HEADER_LIST)
+        // RFC 8441 §3: SETTINGS_ENABLE_CONNECT_PROTOCOL = 1.
+        .enable_connect_protocol();
+    let Ok(Ok(mut conn)) = timeout(handshake_timeout, builder.handshake::<_, Bytes>(io)).await
+    else {
+        return;
+    };
+    let mut streams = JoinSet::new();
+    let mut stopping = false;
+    loop {
+        tokio::select! {
+            accepted = conn.accept() => match accepted {
+                Some(Ok((req, respond))) => {
+                    streams.spawn(handler(req, respond));
+                }
+                Some(Err(_)) | None => break,
+            },
+            Some(_) = streams.join_next(), if !streams.is_empty() => {}
+            _ = stop.changed(), if !stopping => {
+                stopping = true;
+                conn.graceful_shutdown();
+            }
+        }
+    }
+    // The connection is done; its streams get `grace` to finish their writes.
+    let _ = timeout(grace, async {
+        while streams.join_next().await.is_some() {}
+    })
+    .await;
+}

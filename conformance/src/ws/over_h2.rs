@@ -1,0 +1,190 @@
+//! The RFC 8441 transport of the case driver (`wirecheck ws --http 2`): each
+//! case opens an HTTP/2 connection, waits for the server's SETTINGS, sends an
+//! extended CONNECT with `:protocol: websocket`, and runs on the stream the
+//! 200 answer opens, with the same [`Driver`] and verdicts as over HTTP/1.1.
+//!
+//! What RFC 8441 changes, and so what differs from `super::engine`:
+//!
+//! * §3: a server that does not send SETTINGS_ENABLE_CONNECT_PROTOCOL = 1
+//!   cannot carry WebSockets over HTTP/2: the case is UNIMPLEMENTED, with
+//!   that reason.
+//! * §4-5: no `Sec-WebSocket-Key` or `Sec-WebSocket-Accept`, no Upgrade; a 2xx
+//!   answer opens the WebSocket (RFC 9110 §9.3.6), any other status refuses it.
+//! * §5: END_STREAM stands for the TCP FIN and RST_STREAM for the TCP RST in
+//!   every close rule, so the driver's "the server closed the connection" is
+//!   the server's END_STREAM here ([`crate::http2::stream`]).
+//! * The cases that send an HTTP/1.1 head of their own (H., S.1, S.2) test
+//!   the Upgrade handshake, which HTTP/2 does not have: they are reported as
+//!   not applicable (INFORMATIONAL), not run.
+
+use std::time::SystemTime;
+
+use tokio::time::{Instant, timeout};
+use wirecheck_codec::ws::deflate::validate_response;
+use wirecheck_codec::ws::handshake::parse_extensions;
+
+use super::case::Case;
+use super::driver::opening::{self, Progress};
+use super::driver::{Driver, Role};
+use super::engine::{EngineConfig, Target, drive};
+use super::result::{CaseResult, kept_request};
+use super::rng::Rng;
+use super::slots::{Slots, Work};
+use crate::core::{Behavior, BehaviorClose};
+use crate::http2::client::{Opened, Session, render_request, render_response, websocket_request};
+
+/// Why a case with its own opening request does not run over HTTP/2.
+pub const NOT_APPLICABLE: &str = "not applicable over HTTP/2: the case sends an HTTP/1.1 opening request of its own, and RFC 8441 §5 replaces that handshake with an extended CONNECT";
+
+/// Why a server without RFC 8441 is UNIMPLEMENTED.
+pub const NO_EXTENDED_CONNECT: &str = "the server speaks HTTP/2 but did not send SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 in its SETTINGS (RFC 8441 §3): it does not carry WebSockets over HTTP/2";
+
+/// The request headers of every case after `sec-websocket-version` (RFC 8441
+/// §5 keeps RFC 6455 §4.1's Origin, protocols and extensions; names are
+/// lowercase in HTTP/2, RFC 9113 §8.2.1).
+fn request_headers(cfg: &EngineConfig, case: &Case) -> Vec<(String, String)> {
+    let mut headers = vec![(
+        "user-agent".to_owned(),
+        concat!("wirecheck/", env!("CARGO_PKG_VERSION")).to_owned(),
+    )];
+    if let Some(origin) = &cfg.origin {
+        headers.push(("origin".into(), origin.clone()));
+    }
+    headers.extend(cfg.headers.iter().cloned());
+    let offers: Vec<_> = case
+        .deflate
+        .iter()
+        .flatten()
+        .map(|o| o.to_extension())
+        .collect();
+    if !offers.is_empty() {
+        if let Ok(value) = wirecheck_codec::ws::handshake::format_extensions(&offers) {
+            headers.push(("sec-websocket-extensions".into(), value));
+        }
+    }
+    headers
+}
+
+/// Run `case` over RFC 8441 against `target` (see [`super::engine::run_case`]
+/// for `ordinal`, `slots` and `work`).
+pub async fn run_case(
+    target: &Target,
+    cfg: &EngineConfig,
+    case: &Case,
+    ordinal: usize,
+    slots: &Slots,
+    work: Work,
+) -> CaseResult {
+    let mut result = CaseResult::unrun(case, ordinal);
+    result.started = SystemTime::now();
+    if case.opening.is_some() {
+        result.behavior = Behavior::Informational;
+        result.behavior_close = BehaviorClose::Informational;
+        result.result = format!("informational: {NOT_APPLICABLE}");
+        result.result_close = "informational: no connection was opened".into();
+        return result;
+    }
+    let mut gate = slots.gate(work).await;
+    let _connection = slots.connection().await;
+    let seed = Rng::os_seed();
+    let limit = cfg.scaled(cfg.open_handshake_timeout);
+    let request = websocket_request(target, &request_headers(cfg, case));
+    let request = match request {
+        Ok(r) => r,
+        Err(why) => return opening::finish_unopened(case, result, why),
+    };
+    result.http_request = kept_request(render_request(&request).as_bytes());
+    let opened = timeout(limit, async {
+        let mut session = Session::connect(target, cfg.tls.as_ref()).await?;
+        if !session.extended_connect() {
+            return Ok((session, None));
+        }
+        let opened = session.open(request).await?;
+        Ok::<_, String>((session, Some(opened)))
+    })
+    .await;
+    let (session, head, stream) = match opened {
+        Err(_) => {
+            result.close.was_open_handshake_timeout = true;
+            let why = format!(
+                "no HTTP/2 connection with a 2xx answer to the extended CONNECT within {:.1} s",
+                limit.as_secs_f64()
+            );
+            return opening::finish_unopened(case, result, why);
+        }
+        Ok(Err(why)) => return opening::finish_refused(case, result, &Progress::Failed(why)),
+        Ok(Ok((_, None))) => {
+            result.reached = true;
+            result.behavior = Behavior::Unimplemented;
+            result.behavior_close = BehaviorClose::Informational;
+            result.result = NO_EXTENDED_CONNECT.into();
+            result.result_close = "no WebSocket was opened".into();
+            return result;
+        }
+        Ok(Ok((_, Some(Opened::Refused(head))))) => {
+            result.http_response = render_response(&head);
+            let versions = head
+                .headers
+                .get_all("sec-websocket-version")
+                .iter()
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .collect::<Vec<_>>();
+            let progress = Progress::Refused {
+                status: head.status.as_u16(),
+                versions: (!versions.is_empty()).then(|| versions.join(", ")),
+            };
+            return opening::finish_refused(case, result, &progress);
+        }
+        Ok(Ok((session, Some(Opened::Open(head, stream))))) => (session, head, stream),
+    };
+    result.http_response = render_response(&head);
+    // RFC 7692 §7.1 (RFC 8441 §5 keeps extension negotiation as it is).
+    let deflate = match &case.deflate {
+        None => None,
+        Some(offers) => {
+            let answer = parse_extensions(
+                head.headers
+                    .get_all("sec-websocket-extensions")
+                    .iter()
+                    .map(http::HeaderValue::as_bytes),
+            )
+            .map_err(|e| format!("the server's Sec-WebSocket-Extensions: {e}"))
+            .and_then(|answer| {
+                validate_response(offers, &answer)
+                    .map_err(|e| format!("the server's permessage-deflate answer: {e}"))
+            });
+            match answer {
+                Ok(agreed) => agreed,
+                Err(why) => return opening::finish_unopened(case, result, why),
+            }
+        }
+    };
+    slots.note_opened();
+    let permit = slots.work(work).await;
+    let opened_at = Instant::now();
+    let mut driver = Driver::with_deflate(
+        case,
+        Role::Client,
+        cfg.timeouts(),
+        seed ^ 0x9E37_79B9_7F4A_7C15,
+        opened_at.into_std(),
+        &[],
+        deflate,
+    );
+    driver.note_opening(result.http_request.len(), result.http_response.len());
+    let shutdown = cfg.scaled(cfg.close_handshake_timeout);
+    drive(
+        stream,
+        &mut driver,
+        slots,
+        work,
+        permit,
+        &mut gate,
+        shutdown,
+    )
+    .await;
+    result.duration_ms = opened_at.elapsed().as_millis() as u64;
+    driver.finish(&mut result);
+    session.finish(shutdown).await;
+    result
+}
