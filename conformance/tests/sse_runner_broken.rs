@@ -418,6 +418,7 @@ async fn redirects_resolve_like_a_browser_and_keep_user_headers_at_home() {
         tls: None,
         head_timeout: Duration::from_secs(5),
         jobs: 1,
+        http: wirecheck::net::Http::V1_1,
     };
     let obs = tokio::time::timeout(
         Duration::from_secs(20),

@@ -139,6 +139,7 @@ async fn sse_over_https_with_insecure_passes_and_without_it_is_refused() {
             tls: Some(wirecheck::tls::client_config(insecure).expect("TLS config")),
             head_timeout: Duration::from_secs(5),
             jobs: 2,
+            http: wirecheck::net::Http::V1_1,
         };
         let obs = tokio::time::timeout(Duration::from_secs(20), observe_all(&target, &cfg, &cases))
             .await

@@ -86,14 +86,6 @@ fn push_headers(text: &mut String, headers: &http::HeaderMap) {
     }
 }
 
-/// How opening a stream ended.
-pub enum Opened {
-    /// A 2xx answer: the stream carries the protocol now.
-    Open(http::response::Parts, H2Stream),
-    /// Another status (the stream is ended or reset; nothing more is read).
-    Refused(http::response::Parts),
-}
-
 impl Session {
     /// Connect to `target` and speak HTTP/2 (prior knowledge over cleartext,
     /// RFC 9113 §3.3; ALPN over TLS, §3.2), then wait for the server's
@@ -136,29 +128,38 @@ impl Session {
             .is_some_and(SendRequest::is_extended_connect_protocol_enabled)
     }
 
-    /// Send `req` (its body, if any, is the stream's to write) and wait for
-    /// the response head.
-    pub async fn open(&mut self, req: http::Request<()>) -> Result<Opened, String> {
+    /// Send `req` and wait for the response head; then the stream carries the
+    /// response body (and, unless `end_stream` ended the request with its
+    /// headers, what the client writes).
+    pub async fn open(
+        &mut self,
+        req: http::Request<()>,
+        end_stream: bool,
+    ) -> Result<(http::response::Parts, H2Stream), OpenError> {
+        let unanswered = |why: String| OpenError {
+            answered: false,
+            why,
+        };
         let send = self
             .send
             .take()
-            .ok_or("the HTTP/2 connection is finished")?;
+            .ok_or_else(|| unanswered("the HTTP/2 connection is finished".into()))?;
         let mut send = send
             .ready()
             .await
-            .map_err(|e| format!("the HTTP/2 connection failed: {e}"))?;
-        let sent = send.send_request(req, false);
+            .map_err(|e| unanswered(format!("the HTTP/2 connection failed: {e}")))?;
+        let sent = send.send_request(req, end_stream);
         self.send = Some(send);
-        let (response, send) = sent.map_err(|e| format!("cannot send the HTTP/2 request: {e}"))?;
-        let response = response
-            .await
-            .map_err(|e| format!("the server answered the request with {}", describe(&e)))?;
+        let (response, send) =
+            sent.map_err(|e| unanswered(format!("cannot send the HTTP/2 request: {e}")))?;
+        let response = response.await.map_err(|e| OpenError {
+            // A reset of the stream (by the server, or by wirecheck for a
+            // malformed answer) is an answer; a failed connection is not.
+            answered: e.is_reset(),
+            why: format!("the server answered the request with {}", describe(&e)),
+        })?;
         let (head, body) = response.into_parts();
-        if head.status.is_success() {
-            Ok(Opened::Open(head, H2Stream::new(send, body)))
-        } else {
-            Ok(Opened::Refused(head))
-        }
+        Ok((head, H2Stream::new(send, body)))
     }
 
     /// Let the connection end in order (its streams ended, GOAWAY), within
@@ -174,9 +175,23 @@ impl Session {
     }
 }
 
+/// Why a request got no usable response head.
+#[derive(Debug, Clone)]
+pub struct OpenError {
+    /// The server did answer the stream (a reset, or a malformed head).
+    pub answered: bool,
+    /// What happened, as one line.
+    pub why: String,
+}
+
 /// An h2 error as one line: a stream reset names its code.
 pub fn describe(e: &h2::Error) -> String {
     match e.reason() {
+        // The h2 crate resets a stream whose response is malformed (RFC 9113
+        // §8.1.1) with PROTOCOL_ERROR itself.
+        Some(h2::Reason::PROTOCOL_ERROR) if e.is_reset() && !e.is_remote() => {
+            "a malformed response (RFC 9113 §8.1.1: a connection-specific header field such as Connection or Transfer-Encoding, §8.2.2; an uppercase name, §8.2; or a bad pseudo-header, §8.3), which wirecheck reset with PROTOCOL_ERROR".to_owned()
+        }
         Some(reason) if e.is_reset() => format!("a reset of the stream ({reason:?})"),
         Some(reason) if e.is_go_away() => format!("a GOAWAY ({reason:?})"),
         _ => format!("an HTTP/2 error: {e}"),

@@ -165,3 +165,62 @@ pub async fn serve<S, H, F>(
     })
     .await;
 }
+
+/// The header fields HTTP/2 does not carry (RFC 9113 §8.2.2: "An endpoint
+/// MUST NOT generate an HTTP/2 message containing connection-specific header
+/// fields"; `Host` becomes `:authority`, §8.3.1).
+const CONNECTION_SPECIFIC: [&str; 5] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// A response written as an HTTP/1.1 head (and body) as the same response over
+/// HTTP/2: the status and the header fields, without the connection-specific
+/// ones, and how many bytes of `bytes` the head took (the body follows). The
+/// reference servers write each response once; this is how a gateway turns
+/// one into the other. `None` for bytes that are not one complete head.
+pub fn response_from_http1(bytes: &[u8]) -> Option<(http::Response<()>, usize)> {
+    let parsed = wirecheck_codec::http::ResponseParser::default()
+        .feed(bytes)
+        .ok()??;
+    let mut answer = http::Response::builder().status(parsed.value.status);
+    for field in &parsed.value.headers {
+        let name = field.name.to_ascii_lowercase();
+        if !CONNECTION_SPECIFIC.contains(&name.as_str()) {
+            answer = answer.header(name, field.value.as_slice());
+        }
+    }
+    Some((answer.body(()).ok()?, parsed.consumed))
+}
+
+/// An HTTP/2 request as the HTTP/1.1 request head the reference servers route
+/// on: the method, `:path` as the request-target, `:authority` as `Host` (RFC
+/// 9113 §8.3.1) unless a `Host` field came too, and every header field.
+pub fn request_as_http1<B>(req: &http::Request<B>) -> wirecheck_codec::http::Request {
+    use wirecheck_codec::http::Header;
+    let mut headers = Vec::new();
+    if !req.headers().contains_key(http::header::HOST) {
+        if let Some(authority) = req.uri().authority() {
+            headers.push(Header {
+                name: "host".into(),
+                value: authority.as_str().as_bytes().to_vec(),
+            });
+        }
+    }
+    headers.extend(req.headers().iter().map(|(k, v)| Header {
+        name: k.as_str().to_owned(),
+        value: v.as_bytes().to_vec(),
+    }));
+    wirecheck_codec::http::Request {
+        method: req.method().as_str().to_owned(),
+        target: req
+            .uri()
+            .path_and_query()
+            .map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned()),
+        version: 1,
+        headers,
+    }
+}

@@ -56,7 +56,10 @@ use std::time::Duration;
 use super::{Running, Server, accept_until};
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use crate::http2;
+use crate::http2::server::{Prefixed, Sniffed, request_as_http1, response_from_http1, sniff};
+use crate::http2::stream::H2Stream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::time::{Instant, sleep_until, timeout, timeout_at};
@@ -203,7 +206,7 @@ impl Server for SseServer {
             shutdown,
             move |stream, stop| {
                 let config = Arc::clone(&config);
-                async move { connection(stream, &config, clock, stop).await }
+                async move { connection(stream, config, clock, stop).await }
             },
         )
     }
@@ -720,17 +723,31 @@ fn allowed_request_headers(req: &Request) -> String {
 // I/O
 // ---------------------------------------------------------------------------------
 
-/// One connection, from the TCP accept to the close.
+/// One connection, from the TCP accept to the close: HTTP/1.1 (one request),
+/// or HTTP/2 with prior knowledge (RFC 9113 §3.3), told apart by the first
+/// bytes; over HTTP/2 every request is a stream of its own ([`h2_stream`]).
 async fn connection(
     mut stream: TcpStream,
-    config: &SseServerConfig,
+    config: Arc<SseServerConfig>,
     clock: Clock,
     mut stop: watch::Receiver<()>,
 ) {
     // Each event goes out at once, not after Nagle's delay.
     let _ = stream.set_nodelay(true);
     let mut buf = vec![0u8; READ_BUF];
-    let request = match read_request(&mut stream, config, &mut buf, &mut stop).await {
+    let deadline = Instant::now() + config.request_timeout;
+    let first = match sniff(&mut stream, &mut buf, deadline).await {
+        Sniffed::Http1(n) => n,
+        Sniffed::Http2(n) => {
+            let io = Prefixed::new(&buf[..n], stream);
+            let handler = |req, respond| h2_stream(req, respond, Arc::clone(&config), clock, stop.clone());
+            let grace = CLOSE_TIMEOUT * 2;
+            http2::server::serve(io, stop.clone(), config.request_timeout, grace, handler).await;
+            return;
+        }
+        Sniffed::Gone => return,
+    };
+    let request = match read_request(&mut stream, &mut buf, first, deadline, &mut stop).await {
         Incoming::Request(request) => request,
         Incoming::Refused(response) => {
             respond(&mut stream, &response, &mut buf).await;
@@ -738,11 +755,58 @@ async fn connection(
         }
         Incoming::Gone => return,
     };
-    match route(&request, config, clock.current(Instant::now())) {
+    match route(&request, &config, clock.current(Instant::now())) {
         Route::Respond(response) => respond(&mut stream, &response, &mut buf).await,
         Route::Stream(plan) => {
-            if send_stream(&mut stream, config, &clock, plan, &mut buf, stop).await {
+            if send_stream(&mut stream, &config, &clock, plan, &mut buf, stop).await {
                 linger_close(&mut stream, &mut buf).await;
+            }
+        }
+    }
+}
+
+/// One request over HTTP/2: routed exactly as over HTTP/1.1, the answer sent
+/// as HEADERS without the connection-specific fields (RFC 9113 §8.2.2) and the
+/// body as DATA, unframed (no chunked coding: DATA frames delimit it, §8.1);
+/// a stream's end is END_STREAM.
+async fn h2_stream(
+    req: ::http::Request<h2::RecvStream>,
+    mut respond: h2::server::SendResponse<bytes::Bytes>,
+    config: Arc<SseServerConfig>,
+    clock: Clock,
+    stop: watch::Receiver<()>,
+) {
+    let request = request_as_http1(&req);
+    let route = route(&request, &config, clock.current(Instant::now()));
+    let head = match &route {
+        Route::Respond(bytes) => bytes.as_slice(),
+        Route::Stream(plan) => plan.head.as_slice(),
+    };
+    let Some((answer, used)) = response_from_http1(head) else {
+        respond.send_reset(h2::Reason::INTERNAL_ERROR);
+        return;
+    };
+    match route {
+        Route::Respond(bytes) => {
+            let body = &bytes[used..];
+            let Ok(mut send) = respond.send_response(answer, body.is_empty()) else {
+                return;
+            };
+            if !body.is_empty() {
+                // A few hundred bytes at most, within any initial window.
+                let _ = send.send_data(bytes::Bytes::copy_from_slice(body), true);
+            }
+        }
+        Route::Stream(mut plan) => {
+            let Ok(send) = respond.send_response(answer, false) else {
+                return;
+            };
+            plan.head.clear();
+            plan.chunked = false;
+            let mut io = H2Stream::new(send, req.into_body());
+            let mut scratch = vec![0u8; READ_BUF];
+            if send_stream(&mut io, &config, &clock, plan, &mut scratch, stop).await {
+                let _ = io.shutdown().await;
             }
         }
     }
@@ -758,17 +822,27 @@ enum Incoming {
     Gone,
 }
 
-/// Read one request head within `request_timeout`. Bytes after the head (a body or a
-/// pipelined request) are never answered: every response closes the connection.
+/// Read one request head by `deadline`; the first `first` bytes of `buf` are
+/// its start, read already. Bytes after the head (a body or a pipelined
+/// request) are never answered: every response closes the connection.
 async fn read_request(
     stream: &mut TcpStream,
-    config: &SseServerConfig,
     buf: &mut [u8],
+    first: usize,
+    deadline: Instant,
     stop: &mut watch::Receiver<()>,
 ) -> Incoming {
-    let deadline = Instant::now() + config.request_timeout;
     // 16 KiB and 64 header fields, answered with 431 (RFC 6585 §5).
     let mut parser = RequestParser::new(HeadLimits::default());
+    let refused = |e: http::HeadError| {
+        let status = e.status().unwrap_or(400);
+        Incoming::Refused(plain(status, None, &e.to_string()))
+    };
+    match parser.feed(&buf[..first]) {
+        Ok(None) => {}
+        Ok(Some(parsed)) => return Incoming::Request(parsed.value),
+        Err(e) => return refused(e),
+    }
     loop {
         let read = tokio::select! {
             read = timeout_at(deadline, stream.read(buf)) => read,
@@ -781,10 +855,7 @@ async fn read_request(
         match parser.feed(&buf[..n]) {
             Ok(None) => {}
             Ok(Some(parsed)) => return Incoming::Request(parsed.value),
-            Err(e) => {
-                let status = e.status().unwrap_or(400);
-                return Incoming::Refused(plain(status, None, &e.to_string()));
-            }
+            Err(e) => return refused(e),
         }
     }
 }
@@ -864,7 +935,7 @@ impl Body {
 
     /// Write what is ready with one `write_all` bounded by `limit`, and empty it.
     /// Returns whether the write succeeded.
-    async fn send(&mut self, stream: &mut TcpStream, limit: Duration) -> bool {
+    async fn send<S: AsyncWrite + Unpin>(&mut self, stream: &mut S, limit: Duration) -> bool {
         let written = timeout(limit, stream.write_all(&self.wire)).await;
         self.wire.clear();
         matches!(written, Ok(Ok(())))
@@ -899,8 +970,8 @@ enum Stop {
 
 /// Send the response head and the stream `plan` describes until it ends. Returns
 /// whether the socket should now be closed gracefully ([`linger_close`]).
-async fn send_stream(
-    stream: &mut TcpStream,
+async fn send_stream<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
     config: &SseServerConfig,
     clock: &Clock,
     mut plan: StreamPlan,
@@ -924,8 +995,8 @@ async fn send_stream(
 /// The body of a stream: the `retry` block, the note, the replay, then each event as
 /// it happens, with heartbeats in between. Returns why it stopped; an `Err` is a
 /// compression failure (never expected).
-async fn events(
-    stream: &mut TcpStream,
+async fn events<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
     config: &SseServerConfig,
     clock: &Clock,
     plan: &StreamPlan,

@@ -99,6 +99,7 @@ pub async fn run_sse(opts: SseOptions) -> u8 {
         tls: Some(tls),
         head_timeout: Duration::from_secs(5).mul_f64(opts.timeout_scale),
         jobs: opts.jobs,
+        http: opts.http,
     };
 
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());

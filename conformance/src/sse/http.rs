@@ -21,7 +21,7 @@ pub const MAX_HEADERS: usize = 64;
 /// A parsed response head.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Head {
-    /// `1` for HTTP/1.1, `0` for HTTP/1.0.
+    /// `1` for HTTP/1.1, `0` for HTTP/1.0, `2` for HTTP/2.
     pub version: u8,
     /// The status code.
     pub status: u16,

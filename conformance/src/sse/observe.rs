@@ -23,7 +23,8 @@ use wirecheck_codec::sse::lint::Lint;
 use wirecheck_codec::sse::{Config, Item, Limit, LimitExceeded, Parser, Retry};
 
 use super::http::{Coding, Framing, Head, HeadError, HeadReader, request, size};
-use crate::net::{Stream, Target, connect};
+use crate::http2::client::{Session, render_request, render_response, uri};
+use crate::net::{Http, Stream, Target, connect};
 
 /// The most parser items an observation keeps (the rest are counted).
 pub const MAX_ITEMS: usize = 20_000;
@@ -63,6 +64,8 @@ pub struct Request {
     /// curl drops `Authorization` and `Cookie` on such a hop; with no way to tell
     /// which of the user's headers are credentials, wirecheck drops them all.
     pub cross_origin: Vec<(String, String)>,
+    /// HTTP/1.1, or HTTP/2 (each request on a stream of a connection of its own).
+    pub http: Http,
 }
 
 impl Request {
@@ -72,6 +75,7 @@ impl Request {
             method,
             cross_origin: headers.clone(),
             headers,
+            http: Http::V1_1,
         }
     }
 
@@ -562,7 +566,7 @@ pub async fn observe(
         // Every hop decides afresh: back at the first origin (A -> B -> A), the
         // user's headers are sent again.
         let headers = req.headers_for(&target, &first);
-        let end = once(&target, tls, req.method, headers, stop, start, &mut obs).await;
+        let end = once(&target, tls, req, headers, stop, start, &mut obs).await;
         obs.ended_at = start.elapsed();
         let next = match end {
             Ok(next) => next,
@@ -597,35 +601,28 @@ pub async fn observe(
 async fn once(
     target: &Target,
     tls: Option<&Arc<rustls::ClientConfig>>,
-    method: &str,
+    req: &Request,
     headers: &[(String, String)],
     stop: Stop,
     start: Instant,
     obs: &mut Observation,
 ) -> Result<Target, End> {
+    let method = req.method;
     let head_deadline = Instant::now() + stop.head_timeout;
-    let late = |what: &str| {
-        End::NoResponse(format!(
-            "no {what} within {:.1} s",
-            stop.head_timeout.as_secs_f64()
-        ))
-    };
-    // Built before connecting: a request the HTTP layer refuses to write (a
-    // redirect's target with a control byte, say) sends nothing.
-    let bytes = request(method, &target.path, &target.host_header, headers)
-        .map_err(|e| End::NoResponse(format!("cannot build the request: {e}")))?;
-    let mut stream = timeout_at(head_deadline, connect(target, tls))
-        .await
-        .map_err(|_| late("connection"))?
-        .map_err(End::NoResponse)?;
-    obs.request = String::from_utf8_lossy(&bytes).into_owned();
-    timeout_at(head_deadline, stream.write_all(&bytes))
-        .await
-        .map_err(|_| late("request sent"))?
-        .map_err(|e| End::NoResponse(format!("cannot send the request: {e}")))?;
-
     let mut buf = vec![0u8; READ_BUF];
-    let (head, rest) = read_head(&mut stream, &mut buf, head_deadline, stop, obs).await?;
+    let (head, rest, mut stream, session) = match req.http {
+        Http::V1_1 => {
+            let (head, rest, stream) =
+                once_http1(target, tls, method, headers, stop, head_deadline, &mut buf, obs)
+                    .await?;
+            (head, rest, stream, None)
+        }
+        Http::V2 => {
+            let (head, stream, session) =
+                once_http2(target, tls, method, headers, stop, head_deadline, obs).await?;
+            (head, Vec::new(), stream, Some(session))
+        }
+    };
     obs.head_at = Some(start.elapsed());
     obs.framing = None;
     obs.coding = None;
@@ -665,9 +662,118 @@ async fn once(
         decoded: Vec::new(),
     };
     let deadline = Instant::now() + stop.duration;
-    Err(body
+    let end = body
         .read(&mut stream, &mut buf, rest, deadline, stop, start, obs)
-        .await)
+        .await;
+    if let Some(session) = session {
+        // The stream is reset (CANCEL) as it is dropped, then the connection
+        // ends with GOAWAY, within a bounded wait.
+        drop(stream);
+        session.finish(SESSION_END).await;
+    }
+    Err(end)
+}
+
+/// How long an HTTP/2 connection is given to end in order after its stream.
+const SESSION_END: Duration = Duration::from_millis(500);
+
+/// Connect, send the HTTP/1.1 request and read the response head by
+/// `head_deadline`: the head, the bytes after it, and the connection.
+#[allow(clippy::too_many_arguments)]
+async fn once_http1(
+    target: &Target,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+    method: &str,
+    headers: &[(String, String)],
+    stop: Stop,
+    head_deadline: Instant,
+    buf: &mut [u8],
+    obs: &mut Observation,
+) -> Result<(Head, Vec<u8>, Stream), End> {
+    let late = |what: &str| {
+        End::NoResponse(format!(
+            "no {what} within {:.1} s",
+            stop.head_timeout.as_secs_f64()
+        ))
+    };
+    // Built before connecting: a request the HTTP layer refuses to write (a
+    // redirect's target with a control byte, say) sends nothing.
+    let bytes = request(method, &target.path, &target.host_header, headers)
+        .map_err(|e| End::NoResponse(format!("cannot build the request: {e}")))?;
+    let mut stream = timeout_at(head_deadline, connect(target, tls))
+        .await
+        .map_err(|_| late("connection"))?
+        .map_err(End::NoResponse)?;
+    obs.request = String::from_utf8_lossy(&bytes).into_owned();
+    timeout_at(head_deadline, stream.write_all(&bytes))
+        .await
+        .map_err(|_| late("request sent"))?
+        .map_err(|e| End::NoResponse(format!("cannot send the request: {e}")))?;
+    let (head, rest) = read_head(&mut stream, buf, head_deadline, stop, obs).await?;
+    Ok((head, rest, stream))
+}
+
+/// Connect over HTTP/2 and send the request on a stream of its own (RFC 9113
+/// §8.3: `:authority` in place of `Host`, names in lowercase), ended with its
+/// headers; wait for the response head by `head_deadline`.
+async fn once_http2(
+    target: &Target,
+    tls: Option<&Arc<rustls::ClientConfig>>,
+    method: &str,
+    headers: &[(String, String)],
+    stop: Stop,
+    head_deadline: Instant,
+    obs: &mut Observation,
+) -> Result<(Head, Stream, Session), End> {
+    let late = |what: &str| {
+        End::NoResponse(format!(
+            "no {what} within {:.1} s",
+            stop.head_timeout.as_secs_f64()
+        ))
+    };
+    let mut builder = http::Request::builder()
+        .method(method)
+        .uri(uri(target, &target.path).map_err(End::NoResponse)?);
+    for (k, v) in headers {
+        builder = builder.header(k.to_ascii_lowercase(), v);
+    }
+    let req = builder
+        .body(())
+        .map_err(|e| End::NoResponse(format!("cannot build the request: {e}")))?;
+    obs.request = render_request(&req);
+    let mut session = timeout_at(head_deadline, Session::connect(target, tls))
+        .await
+        .map_err(|_| late("HTTP/2 connection"))?
+        .map_err(End::NoResponse)?;
+    let (parts, stream) = timeout_at(head_deadline, session.open(req, true))
+        .await
+        .map_err(|_| late("response head"))?
+        .map_err(|e| {
+            if e.answered {
+                End::BadResponse(e.why)
+            } else {
+                End::NoResponse(e.why)
+            }
+        })?;
+    let raw = render_response(&parts);
+    obs.received += raw.len() as u64;
+    let head = Head {
+        version: 2,
+        status: parts.status.as_u16(),
+        reason: parts.status.canonical_reason().unwrap_or("").to_owned(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        raw,
+    };
+    Ok((head, Box::new(stream), session))
 }
 
 /// Read the response head (after any interim 1xx ones) by `deadline`; returns it
@@ -1006,6 +1112,7 @@ pub fn eventsource_request(
         method: "GET",
         headers,
         cross_origin,
+        http: Http::V1_1,
     }
 }
 

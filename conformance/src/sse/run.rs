@@ -34,6 +34,8 @@ pub struct RunConfig {
     pub head_timeout: Duration,
     /// Observations made at once (`-j`).
     pub jobs: usize,
+    /// The HTTP version of every request (`--http`).
+    pub http: crate::net::Http,
 }
 
 /// How the observations of a run have gone so far, to tell a server that never
@@ -150,6 +152,10 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
                     Start::Later => next_end.await,
                 }
             }
+            let req = Request {
+                http: cfg.http,
+                ..req
+            };
             let o = observe(target, tls, &req, stop).await;
             let answered = o.received > 0 || o.head.is_some();
             tally_update(tally, |t| t.end(answered));

@@ -31,7 +31,7 @@ use super::result::{CaseResult, kept_request};
 use super::rng::Rng;
 use super::slots::{Slots, Work};
 use crate::core::{Behavior, BehaviorClose};
-use crate::http2::client::{Opened, Session, render_request, render_response, websocket_request};
+use crate::http2::client::{Session, render_request, render_response, websocket_request};
 
 /// Why a case with its own opening request does not run over HTTP/2.
 pub const NOT_APPLICABLE: &str = "not applicable over HTTP/2: the case sends an HTTP/1.1 opening request of its own, and RFC 8441 §5 replaces that handshake with an extended CONNECT";
@@ -99,7 +99,7 @@ pub async fn run_case(
         if !session.extended_connect() {
             return Ok((session, None));
         }
-        let opened = session.open(request).await?;
+        let opened = session.open(request, false).await.map_err(|e| e.why)?;
         Ok::<_, String>((session, Some(opened)))
     })
     .await;
@@ -121,7 +121,7 @@ pub async fn run_case(
             result.result_close = "no WebSocket was opened".into();
             return result;
         }
-        Ok(Ok((_, Some(Opened::Refused(head))))) => {
+        Ok(Ok((_, Some((head, _))))) if !head.status.is_success() => {
             result.http_response = render_response(&head);
             let versions = head
                 .headers
@@ -135,7 +135,7 @@ pub async fn run_case(
             };
             return opening::finish_refused(case, result, &progress);
         }
-        Ok(Ok((session, Some(Opened::Open(head, stream))))) => (session, head, stream),
+        Ok(Ok((session, Some((head, stream))))) => (session, head, stream),
     };
     result.http_response = render_response(&head);
     // RFC 7692 §7.1 (RFC 8441 §5 keeps extension negotiation as it is).

@@ -179,6 +179,7 @@ pub async fn run_with(
         tls: None,
         head_timeout: Duration::from_secs(5),
         jobs: 4,
+        http: wirecheck::net::Http::V1_1,
     };
     let target = Target::parse_http(url).unwrap();
     let obs = tokio::time::timeout(
