@@ -190,7 +190,7 @@ pub fn describe(e: &h2::Error) -> String {
         // The h2 crate resets a stream whose response is malformed (RFC 9113
         // §8.1.1) with PROTOCOL_ERROR itself.
         Some(h2::Reason::PROTOCOL_ERROR) if e.is_reset() && !e.is_remote() => {
-            "a malformed response (RFC 9113 §8.1.1: a connection-specific header field such as Connection or Transfer-Encoding, §8.2.2; an uppercase name, §8.2; or a bad pseudo-header, §8.3), which wirecheck reset with PROTOCOL_ERROR".to_owned()
+            "a malformed response (RFC 9113 §8.1.1), which wirecheck reset with PROTOCOL_ERROR: a connection-specific header field such as Connection or Transfer-Encoding (RFC 9113 §8.2.2), an uppercase field name (§8.2.1) or a bad pseudo-header field (§8.3)".to_owned()
         }
         Some(reason) if e.is_reset() => format!("a reset of the stream ({reason:?})"),
         Some(reason) if e.is_go_away() => format!("a GOAWAY ({reason:?})"),

@@ -54,11 +54,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{Running, Server, accept_until};
-use flate2::Compression;
-use flate2::write::GzEncoder;
 use crate::http2;
 use crate::http2::server::{Prefixed, Sniffed, request_as_http1, response_from_http1, sniff};
 use crate::http2::stream::H2Stream;
+use flate2::Compression;
+use flate2::write::GzEncoder;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -740,7 +740,8 @@ async fn connection(
         Sniffed::Http1(n) => n,
         Sniffed::Http2(n) => {
             let io = Prefixed::new(&buf[..n], stream);
-            let handler = |req, respond| h2_stream(req, respond, Arc::clone(&config), clock, stop.clone());
+            let handler =
+                |req, respond| h2_stream(req, respond, Arc::clone(&config), clock, stop.clone());
             let grace = CLOSE_TIMEOUT * 2;
             http2::server::serve(io, stop.clone(), config.request_timeout, grace, handler).await;
             return;

@@ -612,9 +612,17 @@ async fn once(
     let mut buf = vec![0u8; READ_BUF];
     let (head, rest, mut stream, session) = match req.http {
         Http::V1_1 => {
-            let (head, rest, stream) =
-                once_http1(target, tls, method, headers, stop, head_deadline, &mut buf, obs)
-                    .await?;
+            let (head, rest, stream) = once_http1(
+                target,
+                tls,
+                method,
+                headers,
+                stop,
+                head_deadline,
+                &mut buf,
+                obs,
+            )
+            .await?;
             (head, rest, stream, None)
         }
         Http::V2 => {

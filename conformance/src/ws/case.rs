@@ -652,6 +652,26 @@ pub struct Case {
     /// `--timeout-scale`), to see whether the client waits for the server to
     /// close it first (RFC 6455 §7.1.1; wirecheck's C.4.1).
     pub hold_drop: Option<Duration>,
+    /// A rule of RFC 8441's streams the case checks in place of a script
+    /// (wirecheck's H2. cases, run only with `--http 2`).
+    pub stream_check: Option<StreamCheck>,
+}
+
+/// What an H2. case checks (RFC 8441 over RFC 9113): rules of the streams that
+/// carry WebSockets, which no script on one connection can see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StreamCheck {
+    /// After the closing handshake the server ends its stream (END_STREAM).
+    ServerEndsStream,
+    /// The client's END_STREAM after the closing handshake is an orderly
+    /// close: the connection and its other streams live on.
+    ClientEndKeepsConnection,
+    /// A stream the server fails (an unmasked frame) leaves the others.
+    FailureIsolated,
+    /// An extended CONNECT with a `:protocol` other than `websocket` is refused.
+    UnknownProtocolRefused,
+    /// The 200 answer has no connection-specific header field.
+    NoConnectionHeaders,
 }
 
 /// The fuzzing server's answer to a client's opening request: the textbook
@@ -708,10 +728,17 @@ impl Case {
             deflate: None,
             answer: None,
             hold_drop: None,
+            stream_check: None,
             full_profile: false,
             alone: false,
             wirelog: true,
         }
+    }
+
+    /// Check `check` instead of running a script (H2. cases).
+    pub fn stream_check(mut self, check: StreamCheck) -> Case {
+        self.stream_check = Some(check);
+        self
     }
 
     /// Run the case alone (see [`Case::alone`]).

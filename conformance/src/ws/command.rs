@@ -95,6 +95,25 @@ pub async fn run_ws(ws_opts: WsOptions) -> u8 {
     if ws_opts.profile == Profile::Quick {
         catalogue.retain(|c| !c.full_profile);
     }
+    let http2 = opts.http == crate::net::Http::V2;
+    if http2 {
+        catalogue.extend(cases::over_http2());
+        catalogue.sort_by(|a, b| a.id.cmp(&b.id));
+    } else if let Some(p) = opts.cases.iter().find(|p| {
+        cases::over_http2()
+            .iter()
+            .any(|c| pattern_matches(p, &c.id.to_string()))
+    }) {
+        // The H2. cases check HTTP/2 streams: over HTTP/1.1 there is nothing to check.
+        if !catalogue
+            .iter()
+            .any(|c| pattern_matches(p, &c.id.to_string()))
+        {
+            return usage(format!(
+                "the case pattern {p:?} selects H2. cases, which check HTTP/2 streams: run them with --http 2"
+            ));
+        }
+    }
     let mut selected = match select(catalogue, &opts.cases, &opts.exclude) {
         Ok(c) if c.is_empty() => return usage("the selection contains no case".to_owned()),
         Ok(c) => c,
@@ -221,8 +240,10 @@ pub async fn run_ws(ws_opts: WsOptions) -> u8 {
 
 /// `wirecheck cases ws [PAT]`: print `id  description` for each case.
 pub fn list_cases(pattern: Option<&str>) -> u8 {
-    // The server cases, then the client-only ones (C.).
+    // The server cases (with the H2. ones), then the client-only ones (C.).
     let mut all = cases::all();
+    all.extend(cases::over_http2());
+    all.sort_by(|a, b| a.id.cmp(&b.id));
     all.extend(
         cases::for_clients()
             .into_iter()
@@ -236,6 +257,8 @@ pub fn list_cases(pattern: Option<&str>) -> u8 {
             any = true;
             let full = if c.full_profile {
                 "(--profile full) "
+            } else if c.stream_check.is_some() {
+                "(--http 2) "
             } else if id.starts_with("C.") {
                 "(clients ws) "
             } else {

@@ -114,6 +114,15 @@ pub async fn run_case(
     if cfg.http == crate::net::Http::V2 {
         return super::over_h2::run_case(target, cfg, case, ordinal, slots, work).await;
     }
+    if case.stream_check.is_some() {
+        // An H2. case checks HTTP/2 streams; HTTP/1.1 has none.
+        let mut result = CaseResult::unrun(case, ordinal);
+        result.behavior = crate::core::Behavior::Informational;
+        result.behavior_close = crate::core::BehaviorClose::Informational;
+        result.result = "informational: not applicable over HTTP/1.1 (the case checks HTTP/2 streams; run it with --http 2)".into();
+        result.result_close = "informational: no connection was opened".into();
+        return result;
+    }
     let timed = case
         .opening
         .as_ref()

@@ -30,6 +30,7 @@ pub mod data_sets;
 pub mod driver;
 pub mod engine;
 pub mod fuzzingserver;
+pub mod h2_checks;
 pub mod origin;
 pub mod over_h2;
 pub mod report;

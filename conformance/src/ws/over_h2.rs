@@ -42,7 +42,7 @@ pub const NO_EXTENDED_CONNECT: &str = "the server speaks HTTP/2 but did not send
 /// The request headers of every case after `sec-websocket-version` (RFC 8441
 /// §5 keeps RFC 6455 §4.1's Origin, protocols and extensions; names are
 /// lowercase in HTTP/2, RFC 9113 §8.2.1).
-fn request_headers(cfg: &EngineConfig, case: &Case) -> Vec<(String, String)> {
+pub(super) fn request_headers(cfg: &EngineConfig, case: &Case) -> Vec<(String, String)> {
     let mut headers = vec![(
         "user-agent".to_owned(),
         concat!("wirecheck/", env!("CARGO_PKG_VERSION")).to_owned(),
@@ -77,6 +77,11 @@ pub async fn run_case(
 ) -> CaseResult {
     let mut result = CaseResult::unrun(case, ordinal);
     result.started = SystemTime::now();
+    if let Some(check) = case.stream_check {
+        let _gate = slots.gate(work).await;
+        let _connection = slots.connection().await;
+        return super::h2_checks::run(target, cfg, case, check, result).await;
+    }
     if case.opening.is_some() {
         result.behavior = Behavior::Informational;
         result.behavior_close = BehaviorClose::Informational;

@@ -24,6 +24,7 @@ pub fn category_name(category: &str) -> &'static str {
         "12" => "WebSocket Compression (different payloads)",
         "13" => "WebSocket Compression (different parameters)",
         "H" => "Opening Handshake",
+        "H2" => "WebSockets over HTTP/2 Streams",
         "X" => "Framing Rules Autobahn Does Not Test",
         "S" => "Security and Robustness",
         "C" => "Client Rules Autobahn Does Not Test",

@@ -21,6 +21,7 @@ mod c6_utf8;
 mod c7_close;
 mod c9_limits;
 mod c_client;
+mod h2_streams;
 mod h_handshake;
 mod s_security;
 mod x_deflate;
@@ -43,7 +44,14 @@ pub fn for_clients() -> Vec<Case> {
     cases
 }
 
-/// Every case that tests a server (`wirecheck ws`), sorted by id.
+/// wirecheck's H2. cases, which check the HTTP/2 streams that carry
+/// WebSockets (`wirecheck ws --http 2` adds them to [`all`]).
+pub fn over_http2() -> Vec<Case> {
+    h2_streams::cases()
+}
+
+/// Every case that tests a server (`wirecheck ws`) over either HTTP version,
+/// sorted by id.
 pub fn all() -> Vec<Case> {
     let mut cases = Vec::new();
     cases.extend(c1_framing::cases());

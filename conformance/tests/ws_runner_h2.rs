@@ -1,0 +1,369 @@
+//! `wirecheck ws --http 2` (RFC 8441): the whole catalogue over HTTP/2 against
+//! the reference server, and servers written here that each break one rule of
+//! the streams, with the H2. case that must catch it.
+//!
+//! The servers use the `h2` crate for HTTP/2 and the codec for WebSocket
+//! frames (the reference server's `respond_next`), on 127.0.0.1 with ports the
+//! system picks. Time is real: every wait is a case timer of 1 s at most, and
+//! each run has a liveness bound.
+
+#[path = "support/verdicts.rs"]
+mod verdicts;
+#[path = "support/ws_server.rs"]
+mod ws_server;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use wirecheck::core::{Behavior, BehaviorClose};
+use wirecheck::http2::stream::H2Stream;
+use wirecheck::net::Http;
+use wirecheck::serve::Server as _;
+use wirecheck::serve::ws::{WsServerConfig, bind, respond_next};
+use wirecheck::ws::cases;
+use wirecheck::ws::engine::{EngineConfig, Target};
+use wirecheck::ws::over_h2::{NO_EXTENDED_CONNECT, NOT_APPLICABLE};
+use wirecheck::ws::result::CaseResult;
+use wirecheck::ws::run::{run_cases, select};
+use wirecheck_codec::ws::message::Config;
+use wirecheck_codec::ws::{Connection, Role};
+
+fn http2() -> EngineConfig {
+    EngineConfig {
+        http: Http::V2,
+        ..EngineConfig::default()
+    }
+}
+
+/// Run the cases `patterns` select (the H2. ones included) over HTTP/2.
+async fn run(addr: SocketAddr, patterns: &[&str]) -> Vec<CaseResult> {
+    let target = Target::parse(&format!("ws://{addr}/")).expect("valid URL");
+    let mut all = cases::all();
+    all.extend(cases::over_http2());
+    let patterns: Vec<String> = patterns.iter().map(|s| (*s).to_owned()).collect();
+    let selected = select(all, &patterns, &[]).expect("patterns select cases");
+    tokio::time::timeout(
+        Duration::from_secs(60),
+        run_cases(&target, &http2(), &selected, 2, |_, _| {}),
+    )
+    .await
+    .expect("the run ends within its bound")
+    .results
+}
+
+fn find<'a>(results: &'a [CaseResult], id: &str) -> &'a CaseResult {
+    results
+        .iter()
+        .find(|r| r.id.to_string() == id)
+        .unwrap_or_else(|| panic!("{id} ran"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_http2_the_reference_server_passes_every_case() {
+    let server = bind(WsServerConfig::ephemeral())
+        .await
+        .expect("bind")
+        .spawn()
+        .expect("serve");
+    let target = Target::parse(&server.url()).expect("valid URL");
+    let mut all: Vec<_> = cases::all().into_iter().filter(verdicts::light).collect();
+    all.extend(cases::over_http2());
+    let results = tokio::time::timeout(
+        Duration::from_secs(300),
+        run_cases(&target, &http2(), &all, 4, |_, _| {}),
+    )
+    .await
+    .expect("the run ends in time")
+    .results;
+    server.shutdown().await;
+    assert_eq!(results.len(), all.len());
+    let mut wrong = Vec::new();
+    for (r, case) in results.iter().zip(&all) {
+        let id = r.id.to_string();
+        let want = if case.opening.is_some() {
+            // The cases with an HTTP/1.1 head of their own do not run over HTTP/2.
+            (Behavior::Informational, BehaviorClose::Informational)
+        } else if case.stream_check.is_some() {
+            (Behavior::Ok, BehaviorClose::Informational)
+        } else {
+            verdicts::reference_verdicts(&id)
+        };
+        if (r.behavior, r.behavior_close) != want {
+            wrong.push(format!(
+                "{id}: {} / {} ({} / {})",
+                r.behavior, r.behavior_close, r.result, r.result_close
+            ));
+        }
+        if case.opening.is_some() {
+            assert!(r.result.contains(NOT_APPLICABLE), "{id}: {}", r.result);
+        } else {
+            // Every other case spoke RFC 8441: an extended CONNECT, answered 200.
+            assert!(
+                r.http_request.contains(":protocol: websocket") || id == "H2.2.1",
+                "{id}: {}",
+                r.http_request
+            );
+            let status = if id == "H2.2.1" {
+                "HTTP/2 501"
+            } else {
+                "HTTP/2 200"
+            };
+            assert!(
+                r.http_response.starts_with(status),
+                "{id}: {}",
+                r.http_response
+            );
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} cases not as expected:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+/// How a server written here breaks RFC 8441.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Server {
+    /// Follows every rule the H2. cases check.
+    Correct,
+    /// Never sends SETTINGS_ENABLE_CONNECT_PROTOCOL.
+    NoExtendedConnect,
+    /// Answers a Close but never ends its stream (as hypercorn 0.18 does).
+    NeverEndsStream,
+    /// Drops the whole TCP connection when a client ends its stream (as
+    /// hypercorn 0.18 does).
+    DropsConnectionOnClientEnd,
+    /// Fails the whole connection (drops TCP) when one stream breaks a rule.
+    FailureKillsConnection,
+    /// Accepts any :protocol with 200.
+    AcceptsAnyProtocol,
+}
+
+async fn start(how: Server) -> SocketAddr {
+    ws_server::listen(move |tcp| serve(tcp, how)).await
+}
+
+async fn serve(tcp: TcpStream, how: Server) {
+    let mut builder = h2::server::Builder::new();
+    if how != Server::NoExtendedConnect {
+        builder.enable_connect_protocol();
+    }
+    let Ok(mut conn) = builder.handshake::<_, Bytes>(tcp).await else {
+        return;
+    };
+    // A stream asks to drop the whole connection by sending on this.
+    let (kill, mut killed) = mpsc::channel::<()>(1);
+    loop {
+        tokio::select! {
+            accepted = conn.accept() => match accepted {
+                Some(Ok((req, respond))) => {
+                    tokio::spawn(stream(req, respond, how, kill.clone()));
+                }
+                _ => return,
+            },
+            // Dropping `conn` closes TCP under every stream.
+            _ = killed.recv() => return,
+        }
+    }
+}
+
+async fn stream(
+    req: http::Request<h2::RecvStream>,
+    mut respond: h2::server::SendResponse<Bytes>,
+    how: Server,
+    kill: mpsc::Sender<()>,
+) {
+    let protocol = req
+        .extensions()
+        .get::<h2::ext::Protocol>()
+        .map(|p| p.as_str().to_owned());
+    if protocol.as_deref() != Some("websocket") && how != Server::AcceptsAnyProtocol {
+        let answer = http::Response::builder().status(501).body(()).unwrap();
+        let _ = respond.send_response(answer, true);
+        return;
+    }
+    let answer = http::Response::builder().status(200).body(()).unwrap();
+    let Ok(send) = respond.send_response(answer, false) else {
+        return;
+    };
+    let mut io = H2Stream::new(send, req.into_body());
+    let mut conn = Connection::server(Config::new(Role::Server));
+    loop {
+        let finished = respond_next(&mut conn);
+        let out = conn.take_outbound();
+        if !out.is_empty() && io.write_all(&out).await.is_err() {
+            return;
+        }
+        if finished {
+            if conn.has_failed() && how == Server::FailureKillsConnection {
+                let _ = kill.send(()).await;
+                return;
+            }
+            if how == Server::NeverEndsStream {
+                // Holds the stream open until the client resets it.
+                let mut buf = [0u8; 1024];
+                while matches!(io.read(&mut buf).await, Ok(n) if n > 0) {}
+                std::future::pending::<()>().await;
+            }
+            let _ = io.shutdown().await;
+            let mut buf = [0u8; 1024];
+            let _ = tokio::time::timeout(Duration::from_secs(1), async {
+                while matches!(io.read(&mut buf).await, Ok(n) if n > 0) {}
+            })
+            .await;
+            if how == Server::DropsConnectionOnClientEnd {
+                let _ = kill.send(()).await;
+            }
+            return;
+        }
+        match io.read(conn.spare(4096)).await {
+            Ok(n) if n > 0 => conn.commit(n),
+            _ => {
+                if how == Server::DropsConnectionOnClientEnd {
+                    let _ = kill.send(()).await;
+                }
+                return;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_keeps_every_stream_rule_passes_the_h2_cases() {
+    let addr = start(Server::Correct).await;
+    let results = run(addr, &["H2.*", "1.1.1", "7.1.1"]).await;
+    for r in &results {
+        assert_eq!(r.behavior, Behavior::Ok, "{}: {}", r.id, r.result);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_extended_connect_is_unimplemented_with_the_reason() {
+    let addr = start(Server::NoExtendedConnect).await;
+    let results = run(addr, &["1.1.1", "H2.1.1"]).await;
+    for r in &results {
+        assert_eq!(
+            r.behavior,
+            Behavior::Unimplemented,
+            "{}: {}",
+            r.id,
+            r.result
+        );
+        assert_eq!(r.result, NO_EXTENDED_CONNECT, "{}", r.id);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_never_ended_after_the_closing_handshake_fails_h2_1_1() {
+    let addr = start(Server::NeverEndsStream).await;
+    let results = run(addr, &["H2.1.1"]).await;
+    let r = find(&results, "H2.1.1");
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+    assert!(r.result.contains("did not end its stream"), "{}", r.result);
+    assert!(r.result.contains("RFC 6455 §5.5.1"), "{}", r.result);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_dropped_when_one_stream_ends_fails_h2_1_2() {
+    let addr = start(Server::DropsConnectionOnClientEnd).await;
+    let results = run(addr, &["H2.1.2", "H2.1.1"]).await;
+    let r = find(&results, "H2.1.2");
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+    assert!(r.result.contains("RFC 9113 §5.1"), "{}", r.result);
+    // One stream alone is served as it should be.
+    assert_eq!(find(&results, "H2.1.1").behavior, Behavior::Ok);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_failed_for_one_bad_stream_fails_h2_1_3() {
+    let addr = start(Server::FailureKillsConnection).await;
+    let results = run(addr, &["H2.1.3", "H2.1.2"]).await;
+    let r = find(&results, "H2.1.3");
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+    assert!(r.result.contains("RFC 9113 §5.4.2"), "{}", r.result);
+    assert_eq!(find(&results, "H2.1.2").behavior, Behavior::Ok);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accepting_an_unknown_protocol_is_non_strict_in_h2_2_1() {
+    let addr = start(Server::AcceptsAnyProtocol).await;
+    let results = run(addr, &["H2.2.1"]).await;
+    let r = find(&results, "H2.2.1");
+    assert_eq!(r.behavior, Behavior::NonStrict, "{}", r.result);
+    assert!(r.result.contains("501"), "{}", r.result);
+}
+
+/// A server written frame by frame (the `h2` crate refuses to send what this
+/// one sends): SETTINGS with ENABLE_CONNECT_PROTOCOL, PING answered, and every
+/// request answered `:status: 200` with `connection: close`, a field HTTP/2
+/// forbids (RFC 9113 §8.2.2).
+async fn raw_server_with_connection_header(mut tcp: TcpStream) {
+    let mut preface = [0u8; 24];
+    if tcp.read_exact(&mut preface).await.is_err() {
+        return;
+    }
+    // SETTINGS: SETTINGS_ENABLE_CONNECT_PROTOCOL (0x8) = 1.
+    let settings = [0, 0, 6, 0x4, 0, 0, 0, 0, 0, 0, 0x8, 0, 0, 0, 1];
+    if tcp.write_all(&settings).await.is_err() {
+        return;
+    }
+    loop {
+        let mut head = [0u8; 9];
+        if tcp.read_exact(&mut head).await.is_err() {
+            return;
+        }
+        let len = usize::from(head[0]) << 16 | usize::from(head[1]) << 8 | usize::from(head[2]);
+        let (kind, flags) = (head[3], head[4]);
+        let stream = &head[5..9];
+        let mut payload = vec![0u8; len.min(1 << 16)];
+        if len > payload.len() || tcp.read_exact(&mut payload).await.is_err() {
+            return;
+        }
+        let mut out = Vec::new();
+        match kind {
+            // SETTINGS without ACK: acknowledge.
+            0x4 if flags & 1 == 0 => out.extend_from_slice(&[0, 0, 0, 0x4, 1, 0, 0, 0, 0]),
+            // PING without ACK: answer with the same payload.
+            0x6 if flags & 1 == 0 => {
+                out.extend_from_slice(&[0, 0, 8, 0x6, 1, 0, 0, 0, 0]);
+                out.extend_from_slice(&payload);
+            }
+            // HEADERS: 200 (static index 8) and `connection: close` as a
+            // literal field without indexing, END_HEADERS.
+            0x1 => {
+                let mut block = vec![0x88, 0x00, 10];
+                block.extend_from_slice(b"connection");
+                block.push(5);
+                block.extend_from_slice(b"close");
+                out.extend_from_slice(&[0, 0, block.len() as u8, 0x1, 0x4]);
+                out.extend_from_slice(stream);
+                out.extend_from_slice(&block);
+            }
+            _ => {}
+        }
+        if !out.is_empty() && tcp.write_all(&out).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_specific_field_in_the_answer_fails_h2_2_2_and_the_cases() {
+    let addr = ws_server::listen(raw_server_with_connection_header).await;
+    let results = run(addr, &["H2.2.2", "1.1.1"]).await;
+    for r in &results {
+        assert_eq!(r.behavior, Behavior::Failed, "{}: {}", r.id, r.result);
+        assert!(
+            r.result.contains("RFC 9113 §8.2.2"),
+            "{}: {}",
+            r.id,
+            r.result
+        );
+    }
+}
