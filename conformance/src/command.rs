@@ -218,12 +218,15 @@ pub fn json_summary(run: &Run, dir: Option<&std::path::Path>) -> serde_json::Val
     }
     json!({
         "agent": run.agent,
+        // The one every connection spoke (`null`: none was made, or they differ).
+        "http": run.http(),
         "cases": run.cases.iter().map(|c| json!({
             "id": c.id,
             "description": c.description,
             "behavior": c.behavior.as_str(),
             "behaviorClose": c.behavior_close().map(|b| b.as_str()),
             "remoteCloseCode": c.remote_close_code,
+            "http": c.http,
             "duration": c.duration_ms,
             "result": c.result,
             "resultClose": c.close.as_ref().map(|v| v.result.as_str()),

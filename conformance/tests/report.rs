@@ -112,6 +112,7 @@ fn reference_index_is_rebuilt_from_a_run() {
                 report_time: false,
                 compression: None,
                 remote_close_code: v["remoteCloseCode"].as_u64().map(|c| c as u16),
+                http: None,
                 limits: Vec::new(),
                 detail: report::Detail::value(Value::Null),
             })
@@ -671,6 +672,7 @@ fn run_without_close() -> Run {
         report_time: false,
         compression: None,
         remote_close_code: None,
+        http: None,
         limits: Vec::new(),
         detail: report::Detail::value(serde_json::json!({
             "id": id, "rule": "WHATWG HTML §9.2", "observations": [],

@@ -185,6 +185,8 @@ fn report(case: &ClientCase, seen: &Seen, verdict: Verdict, agent: &str) -> Case
         report_time: false,
         compression: None,
         remote_close_code: None,
+        // The clients reach wirecheck's server over HTTP/1.1.
+        http: Some("1.1"),
         limits: verdict.limits,
         detail: Detail::value(detail),
     }

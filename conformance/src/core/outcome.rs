@@ -87,6 +87,9 @@ pub struct CaseReport {
     pub compression: Option<String>,
     /// The close code the peer sent, if any.
     pub remote_close_code: Option<u16>,
+    /// The HTTP version of the case's connection (`1.1`, `1.0`, `2`), `None`
+    /// when it made none (`--format json`: `"http"`).
+    pub http: Option<&'static str>,
     /// Every limit of wirecheck's own that this case hit (README "Limits"), one
     /// line each: what was capped and what was dropped. A limit that shaped the
     /// verdict never leaves it OK (DESIGN §7a); the summary lists them all.
@@ -181,6 +184,14 @@ impl CaseReport {
 }
 
 impl Run {
+    /// The HTTP version every connection of the run spoke; `None` when none
+    /// was made or they differ.
+    pub fn http(&self) -> Option<&'static str> {
+        let mut versions = self.cases.iter().filter_map(|c| c.http);
+        let first = versions.next()?;
+        versions.all(|v| v == first).then_some(first)
+    }
+
     /// Sort the cases by id, as every report lists them.
     pub fn sort(&mut self) {
         self.cases.sort_by(|a, b| a.sort_key.cmp(&b.sort_key));
@@ -282,6 +293,18 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
+/// The HTTP version of a response head as the reports show it: `HTTP/2 200`
+/// gives `2`, `HTTP/1.1 101 ...` gives `1.1`; `None` for no head.
+pub fn http_version_of(head: &str) -> Option<&'static str> {
+    let version = head.split(' ').next()?;
+    match version {
+        "HTTP/2" => Some("2"),
+        "HTTP/1.1" => Some("1.1"),
+        "HTTP/1.0" => Some("1.0"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,6 +338,7 @@ mod tests {
             report_time: false,
             compression: None,
             remote_close_code: None,
+            http: None,
             limits: Vec::new(),
             detail: Detail::value(serde_json::Value::Null),
         }
@@ -379,5 +403,34 @@ mod tests {
             iso8601_utc(at(1_767_225_599, 999_000_000)),
             "2025-12-31T23:59:59.999Z"
         );
+    }
+
+    #[test]
+    fn the_run_names_an_http_version_only_when_every_connection_spoke_it() {
+        assert_eq!(http_version_of("HTTP/2 200\r\n"), Some("2"));
+        assert_eq!(
+            http_version_of("HTTP/1.1 101 Switching Protocols\r\n"),
+            Some("1.1")
+        );
+        assert_eq!(http_version_of(""), None);
+        assert_eq!(http_version_of("ICY 200 OK"), None);
+        let with = |versions: &[Option<&'static str>]| Run {
+            agent: "a".into(),
+            kind: Protocol::Ws,
+            client: false,
+            started: std::time::UNIX_EPOCH,
+            wall_time: Duration::ZERO,
+            strict: false,
+            cases: versions
+                .iter()
+                .map(|v| CaseReport {
+                    http: *v,
+                    ..case(Behavior::Ok, None)
+                })
+                .collect(),
+        };
+        assert_eq!(with(&[Some("2"), None, Some("2")]).http(), Some("2"));
+        assert_eq!(with(&[Some("2"), Some("1.1")]).http(), None);
+        assert_eq!(with(&[None]).http(), None);
     }
 }

@@ -135,6 +135,8 @@ impl ConnRecord {
             report_time: false,
             compression: None,
             remote_close_code: None,
+            // The proxy relays HTTP/1.1.
+            http: Some("1.1"),
             limits: Vec::new(),
             detail: Detail::value(detail),
         }

@@ -140,9 +140,12 @@ pub fn index_page(run: &Run) -> String {
     page_head(&mut out, &format!("wirecheck {kind} report: {}", run.agent));
     let _ = write!(
         out,
-        "<h1>wirecheck {kind} report</h1>\n<p class=\"meta\">Agent <b>{}</b> · started <b>{}</b> \
+        "<h1>wirecheck {kind} report</h1>\n<p class=\"meta\">Agent <b>{}</b>{} · started <b>{}</b> \
          (UTC) · wall time <b>{:.1} s</b> · <b>{}</b> cases{}</p>\n",
         esc(&run.agent),
+        run.http()
+            .map(|v| format!(" · HTTP/<b>{v}</b>"))
+            .unwrap_or_default(),
         esc(&super::iso8601_utc(run.started)),
         run.wall_time.as_secs_f64(),
         run.cases.len(),

@@ -195,11 +195,17 @@ pub fn render(run: &Run, report_dir: Option<&Path>, color: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "wirecheck {}{}: {} cases against \"{}\" in {:.1} s (started {})",
+        "wirecheck {}{}: {} cases against \"{}\"{} in {:.1} s (started {})",
         if run.client { "clients " } else { "" },
         run.kind.as_str(),
         run.cases.len(),
         printable(&run.agent),
+        // HTTP/1.1 is the default and goes unsaid.
+        if run.http() == Some("2") {
+            " over HTTP/2"
+        } else {
+            ""
+        },
         run.wall_time.as_secs_f64(),
         super::iso8601_utc(run.started),
     );

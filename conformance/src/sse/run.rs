@@ -533,6 +533,16 @@ pub fn report(
         report_time: false,
         compression: None,
         remote_close_code: None,
+        // The HTTP version of the first observation this case judged that got a head.
+        http: used
+            .iter()
+            .find_map(|(_, o)| o.head.as_ref())
+            .and_then(|h| match h.version {
+                2 => Some("2"),
+                1 => Some("1.1"),
+                0 => Some("1.0"),
+                _ => None,
+            }),
         limits: verdict.limits,
         detail: Detail::value(detail),
     }

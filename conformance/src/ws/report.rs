@@ -53,6 +53,7 @@ impl CaseReport {
             report_time: result.report_time,
             compression: result.traffic.map(|t| t.ratios_note()),
             remote_close_code: result.close.remote_close_code,
+            http: crate::core::outcome::http_version_of(&result.http_response),
             limits: result.limits.clone(),
             detail: {
                 let agent = agent.to_owned();
