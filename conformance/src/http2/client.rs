@@ -136,30 +136,20 @@ impl Session {
         req: http::Request<()>,
         end_stream: bool,
     ) -> Result<(http::response::Parts, H2Stream), OpenError> {
-        let unanswered = |why: String| OpenError {
+        let send = self.send.take().ok_or_else(|| OpenError {
             answered: false,
-            why,
-        };
-        let send = self
-            .send
-            .take()
-            .ok_or_else(|| unanswered("the HTTP/2 connection is finished".into()))?;
-        let mut send = send
-            .ready()
-            .await
-            .map_err(|e| unanswered(format!("the HTTP/2 connection failed: {e}")))?;
-        let sent = send.send_request(req, end_stream);
-        self.send = Some(send);
-        let (response, send) =
-            sent.map_err(|e| unanswered(format!("cannot send the HTTP/2 request: {e}")))?;
-        let response = response.await.map_err(|e| OpenError {
-            // A reset of the stream (by the server, or by wirecheck for a
-            // malformed answer) is an answer; a failed connection is not.
-            answered: e.is_reset(),
-            why: format!("the server answered the request with {}", describe(&e)),
+            why: "the HTTP/2 connection is finished".into(),
         })?;
-        let (head, body) = response.into_parts();
-        Ok((head, H2Stream::new(send, body)))
+        let (opened, send) = open_on(send, req, end_stream).await;
+        self.send = send;
+        opened
+    }
+
+    /// A handle that opens streams on this connection from anywhere (several
+    /// at once, or a reconnect on the same connection as browsers make it);
+    /// `None` once the session is finishing.
+    pub fn opener(&self) -> Option<Opener> {
+        self.send.clone().map(|send| Opener { send })
     }
 
     /// Let the connection end in order (its streams ended, GOAWAY), within
@@ -173,6 +163,78 @@ impl Session {
             abort.abort();
         }
     }
+}
+
+/// Opens streams on a [`Session`]'s connection (see [`Session::opener`]).
+#[derive(Clone)]
+pub struct Opener {
+    send: SendRequest<Bytes>,
+}
+
+impl std::fmt::Debug for Opener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Opener(..)")
+    }
+}
+
+impl Opener {
+    /// [`Session::open`] on the connection this opener belongs to.
+    pub async fn open(
+        &self,
+        req: http::Request<()>,
+        end_stream: bool,
+    ) -> Result<(http::response::Parts, H2Stream), OpenError> {
+        open_on(self.send.clone(), req, end_stream).await.0
+    }
+}
+
+/// Send `req` on the connection of `send` once it may open a stream
+/// (SETTINGS_MAX_CONCURRENT_STREAMS, RFC 9113 §5.1.2), and wait for the
+/// response head; gives `send` back unless the connection failed.
+async fn open_on(
+    send: SendRequest<Bytes>,
+    req: http::Request<()>,
+    end_stream: bool,
+) -> (
+    Result<(http::response::Parts, H2Stream), OpenError>,
+    Option<SendRequest<Bytes>>,
+) {
+    let unanswered = |why: String| OpenError {
+        answered: false,
+        why,
+    };
+    let mut send = match send.ready().await {
+        Ok(send) => send,
+        Err(e) => {
+            return (
+                Err(unanswered(format!("the HTTP/2 connection failed: {e}"))),
+                None,
+            );
+        }
+    };
+    let sent = send.send_request(req, end_stream);
+    let (response, stream) = match sent {
+        Ok(sent) => sent,
+        Err(e) => {
+            return (
+                Err(unanswered(format!("cannot send the HTTP/2 request: {e}"))),
+                Some(send),
+            );
+        }
+    };
+    let opened = match response.await {
+        Ok(response) => {
+            let (head, body) = response.into_parts();
+            Ok((head, H2Stream::new(stream, body)))
+        }
+        Err(e) => Err(OpenError {
+            // A reset of the stream (by the server, or by wirecheck for a
+            // malformed answer) is an answer; a failed connection is not.
+            answered: e.is_reset(),
+            why: format!("the server answered the request with {}", describe(&e)),
+        }),
+    };
+    (opened, Some(send))
 }
 
 /// Why a request got no usable response head.

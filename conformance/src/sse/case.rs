@@ -31,7 +31,13 @@ pub enum Need {
     EndReconnect,
     /// A CORS preflight for `Last-Event-ID` (only with `--origin`).
     Preflight,
+    /// HTTP/2 only: [`CONCURRENT_STREAMS`] streams at once on one connection,
+    /// as a browser opens the EventSources of several tabs.
+    Concurrent,
 }
+
+/// How many streams [`Need::Concurrent`] opens on one connection.
+pub const CONCURRENT_STREAMS: usize = 3;
 
 impl Need {
     /// Its name in reports.
@@ -45,6 +51,7 @@ impl Need {
             Need::OddId => "long non-ASCII Last-Event-ID",
             Need::EndReconnect => "reconnect after the stream ended",
             Need::Preflight => "CORS preflight",
+            Need::Concurrent => "streams at once on one HTTP/2 connection",
         }
     }
 }
@@ -101,6 +108,8 @@ pub struct Observations {
     pub end_reconnect: Option<Option<Observation>>,
     /// [`Need::Preflight`].
     pub preflight: Option<Observation>,
+    /// [`Need::Concurrent`]: the streams, in the order they were opened.
+    pub concurrent: Option<Vec<Observation>>,
 }
 
 /// What a check gets.

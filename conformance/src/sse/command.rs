@@ -36,6 +36,27 @@ pub fn select(include: &[String], exclude: &[String]) -> Result<Vec<Case>, Strin
     select_by(cases::all(), |c| c.id.to_owned(), include, exclude, "sse")
 }
 
+/// [`select`] for a run over `http`: HTTP/2 adds the cases of its streams
+/// (E.6), which HTTP/1.1 has nothing to check with.
+pub fn select_for(
+    http: crate::net::Http,
+    include: &[String],
+    exclude: &[String],
+) -> Result<Vec<Case>, String> {
+    let mut all = cases::all();
+    if http == crate::net::Http::V2 {
+        all.extend(cases::over_http2());
+    } else if let Some(p) = include.iter().find(|p| {
+        !all.iter().any(|c| pattern_matches(p, c.id))
+            && cases::over_http2().iter().any(|c| pattern_matches(p, c.id))
+    }) {
+        return Err(format!(
+            "the case pattern {p:?} selects E.6 cases, which check HTTP/2 streams: run them with --http 2"
+        ));
+    }
+    select_by(all, |c| c.id.to_owned(), include, exclude, "sse")
+}
+
 /// Run `wirecheck sse`; returns the exit code.
 pub async fn run_sse(opts: SseOptions) -> u8 {
     let SseOptions {
@@ -50,7 +71,7 @@ pub async fn run_sse(opts: SseOptions) -> u8 {
         Ok(h) => h,
         Err(e) => return usage(e),
     };
-    let selected = match select(&opts.cases, &opts.exclude) {
+    let selected = match select_for(opts.http, &opts.cases, &opts.exclude) {
         Ok(c) if c.is_empty() => return usage("the selection contains no case".to_owned()),
         Ok(c) => c,
         Err(e) => return usage(e),
@@ -164,6 +185,14 @@ pub fn list_cases(pattern: Option<&str>) -> u8 {
         if pattern.is_none_or(|p| pattern_matches(p, c.id)) {
             any = true;
             if writeln!(out, "{:<8} {}", c.id, c.description).is_err() {
+                return EXIT_OK;
+            }
+        }
+    }
+    for c in cases::over_http2() {
+        if pattern.is_none_or(|p| pattern_matches(p, c.id)) {
+            any = true;
+            if writeln!(out, "{:<8} (--http 2) {}", c.id, c.description).is_err() {
                 return EXIT_OK;
             }
         }

@@ -23,7 +23,7 @@ use wirecheck_codec::sse::lint::Lint;
 use wirecheck_codec::sse::{Config, Item, Limit, LimitExceeded, Parser, Retry};
 
 use super::http::{Coding, Framing, Head, HeadError, HeadReader, request, size};
-use crate::http2::client::{Session, render_request, render_response, uri};
+use crate::http2::client::{Opener, Session, render_request, render_response, uri};
 use crate::net::{Http, Stream, Target, connect};
 
 /// The most parser items an observation keeps (the rest are counted).
@@ -64,8 +64,13 @@ pub struct Request {
     /// curl drops `Authorization` and `Cookie` on such a hop; with no way to tell
     /// which of the user's headers are credentials, wirecheck drops them all.
     pub cross_origin: Vec<(String, String)>,
-    /// HTTP/1.1, or HTTP/2 (each request on a stream of a connection of its own).
+    /// HTTP/1.1, or HTTP/2 (each request on a stream of a connection of its
+    /// own, unless `via` gives one).
     pub http: Http,
+    /// HTTP/2: open the stream on this connection (at the first URL's origin)
+    /// instead of a new one: a reconnect, or one of several streams, on one
+    /// connection, as browsers make them.
+    pub via: Option<Opener>,
 }
 
 impl Request {
@@ -76,6 +81,7 @@ impl Request {
             cross_origin: headers.clone(),
             headers,
             http: Http::V1_1,
+            via: None,
         }
     }
 
@@ -566,7 +572,9 @@ pub async fn observe(
         // Every hop decides afresh: back at the first origin (A -> B -> A), the
         // user's headers are sent again.
         let headers = req.headers_for(&target, &first);
-        let end = once(&target, tls, req, headers, stop, start, &mut obs).await;
+        // A shared connection serves its own origin only.
+        let via = req.via.as_ref().filter(|_| target.same_origin(&first));
+        let end = once(&target, tls, req, via, headers, stop, start, &mut obs).await;
         obs.ended_at = start.elapsed();
         let next = match end {
             Ok(next) => next,
@@ -598,10 +606,12 @@ pub async fn observe(
 
 /// One request on its own connection. `Ok(target)` asks to follow a redirect;
 /// `Err(end)` is how the observation ended.
+#[allow(clippy::too_many_arguments)]
 async fn once(
     target: &Target,
     tls: Option<&Arc<rustls::ClientConfig>>,
     req: &Request,
+    via: Option<&Opener>,
     headers: &[(String, String)],
     stop: Stop,
     start: Instant,
@@ -627,8 +637,8 @@ async fn once(
         }
         Http::V2 => {
             let (head, stream, session) =
-                once_http2(target, tls, method, headers, stop, head_deadline, obs).await?;
-            (head, Vec::new(), stream, Some(session))
+                once_http2(target, tls, via, method, headers, stop, head_deadline, obs).await?;
+            (head, Vec::new(), stream, session)
         }
     };
     obs.head_at = Some(start.elapsed());
@@ -643,6 +653,7 @@ async fn once(
         _ => None,
     };
     let framing = Framing::of(&head);
+    let http2 = head.version == 2;
     let coding = Coding::of(&head);
     obs.head = Some(head);
     if let Some((next, hop)) = next {
@@ -652,7 +663,12 @@ async fn once(
     // RFC 9112 §6.3 item 5: an invalid Content-Length is an unrecoverable error;
     // the head is kept so the cases judge it.
     let framing = framing.map_err(End::Undecodable)?;
-    obs.framing = Some(framing.name());
+    // RFC 9113 §8.1: over HTTP/2 the body is its DATA frames, up to END_STREAM.
+    obs.framing = Some(if http2 {
+        "HTTP/2 DATA frames"
+    } else {
+        framing.name()
+    });
     obs.coding = Some(coding.name().to_owned());
     if matches!(framing, Framing::Length(0)) {
         // No body (204, 304, Content-Length: 0): the response is complete now.
@@ -723,16 +739,19 @@ async fn once_http1(
 
 /// Connect over HTTP/2 and send the request on a stream of its own (RFC 9113
 /// §8.3: `:authority` in place of `Host`, names in lowercase), ended with its
-/// headers; wait for the response head by `head_deadline`.
+/// headers, on `via`'s connection if given; wait for the response head by
+/// `head_deadline`. The session is the new connection's, if one was made.
+#[allow(clippy::too_many_arguments)]
 async fn once_http2(
     target: &Target,
     tls: Option<&Arc<rustls::ClientConfig>>,
+    via: Option<&Opener>,
     method: &str,
     headers: &[(String, String)],
     stop: Stop,
     head_deadline: Instant,
     obs: &mut Observation,
-) -> Result<(Head, Stream, Session), End> {
+) -> Result<(Head, Stream, Option<Session>), End> {
     let late = |what: &str| {
         End::NoResponse(format!(
             "no {what} within {:.1} s",
@@ -749,11 +768,20 @@ async fn once_http2(
         .body(())
         .map_err(|e| End::NoResponse(format!("cannot build the request: {e}")))?;
     obs.request = render_request(&req);
-    let mut session = timeout_at(head_deadline, Session::connect(target, tls))
-        .await
-        .map_err(|_| late("HTTP/2 connection"))?
-        .map_err(End::NoResponse)?;
-    let (parts, stream) = timeout_at(head_deadline, session.open(req, true))
+    let (opener, session) = match via {
+        Some(opener) => (opener.clone(), None),
+        None => {
+            let session = timeout_at(head_deadline, Session::connect(target, tls))
+                .await
+                .map_err(|_| late("HTTP/2 connection"))?
+                .map_err(End::NoResponse)?;
+            let opener = session
+                .opener()
+                .ok_or_else(|| End::NoResponse("the HTTP/2 connection ended at once".into()))?;
+            (opener, Some(session))
+        }
+    };
+    let (parts, stream) = timeout_at(head_deadline, opener.open(req, true))
         .await
         .map_err(|_| late("response head"))?
         .map_err(|e| {
@@ -1121,6 +1149,7 @@ pub fn eventsource_request(
         headers,
         cross_origin,
         http: Http::V1_1,
+        via: None,
     }
 }
 

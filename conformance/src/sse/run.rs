@@ -14,12 +14,14 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::sync::{Notify, Semaphore};
 
-use super::case::{Case, Ctx, Need, Observations, Settings, Verdict};
+use super::case::{CONCURRENT_STREAMS, Case, Ctx, Need, Observations, Settings, Verdict};
 use super::cases::e3_liveness::BURST;
 use super::cases::group_name;
 use super::observe::{End, Observation, Read, Request, Seen, Stop, eventsource_request, observe};
 use crate::core::{CaseReport, Detail};
-use crate::net::Target;
+use crate::http2::client::{Opener, Session};
+use crate::net::{Http, Target};
+use tokio::time::timeout;
 
 /// How to reach the server and what to send besides the EventSource defaults.
 #[derive(Debug, Clone)]
@@ -209,48 +211,96 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
             .await,
         )
     };
+    // Over HTTP/2 a browser reconnects on a new stream of the same connection,
+    // and opens its EventSources on one connection: so do these.
+    let shared = || async {
+        if cfg.http != Http::V2 {
+            return None;
+        }
+        timeout(cfg.head_timeout, Session::connect(target, tls))
+            .await
+            .ok()
+            .and_then(Result::ok)
+    };
+    let on = |via: Option<Opener>, req: Request| Request { via, ..req };
+    let concurrent = async {
+        if !needs.contains(&Need::Concurrent) {
+            return None;
+        }
+        let session = shared().await;
+        let via = session.as_ref().and_then(Session::opener);
+        let each = Stop {
+            events: Some(2),
+            ..stop(short)
+        };
+        let open = || {
+            go(
+                on(via.clone(), eventsource_request(origin, None, &cfg.headers)),
+                each,
+            )
+        };
+        let streams: [_; CONCURRENT_STREAMS] = [open(), open(), open()];
+        let [a, b, c] = streams;
+        let (a, b, c) = tokio::join!(a, b, c);
+        if let Some(session) = session {
+            session.finish(SESSION_END).await;
+        }
+        Some(vec![a, b, c])
+    };
     let resume = async {
         if !needs.contains(&Need::Resume) {
             return None;
         }
-        let first = go(
-            eventsource_request(origin, None, &cfg.headers),
-            Stop {
-                ids: Some(2),
-                ..stop(s.duration)
-            },
-        )
+        let session = shared().await;
+        let via = session.as_ref().and_then(Session::opener);
+        let outcome = async {
+            let first = go(
+                on(via.clone(), eventsource_request(origin, None, &cfg.headers)),
+                Stop {
+                    ids: Some(2),
+                    ..stop(s.duration)
+                },
+            )
+            .await;
+            let Some(id) = last_id(&first).filter(|id| !id.is_empty()) else {
+                return (first, None);
+            };
+            // Stay away long enough that the server emits at least one event meanwhile
+            // (twice the longest gap between its ids so far), so a server that does not
+            // replay shows a gap; a real client waits its reconnection time too.
+            let times: Vec<Duration> = first
+                .events()
+                .filter(|e| !e.3.is_empty())
+                .map(|e| e.0)
+                .collect();
+            let gap = times
+                .windows(2)
+                .map(|w| w[1].saturating_sub(w[0]))
+                .max()
+                .unwrap_or_default();
+            let away = (gap * 2 + Duration::from_millis(100))
+                .max(Duration::from_millis(300).mul_f64(scale))
+                .min(s.duration);
+            tokio::time::sleep(away).await;
+            let req = on(
+                via.clone(),
+                eventsource_request(origin, Some(&id), &cfg.headers),
+            );
+            let second = go(
+                req,
+                Stop {
+                    ids: Some(2),
+                    ..stop(short)
+                },
+            )
+            .await;
+            (first, Some((id, second)))
+        }
         .await;
-        let Some(id) = last_id(&first).filter(|id| !id.is_empty()) else {
-            return Some((first, None));
-        };
-        // Stay away long enough that the server emits at least one event meanwhile
-        // (twice the longest gap between its ids so far), so a server that does not
-        // replay shows a gap; a real client waits its reconnection time too.
-        let times: Vec<Duration> = first
-            .events()
-            .filter(|e| !e.3.is_empty())
-            .map(|e| e.0)
-            .collect();
-        let gap = times
-            .windows(2)
-            .map(|w| w[1].saturating_sub(w[0]))
-            .max()
-            .unwrap_or_default();
-        let away = (gap * 2 + Duration::from_millis(100))
-            .max(Duration::from_millis(300).mul_f64(scale))
-            .min(s.duration);
-        tokio::time::sleep(away).await;
-        let req = eventsource_request(origin, Some(&id), &cfg.headers);
-        let second = go(
-            req,
-            Stop {
-                ids: Some(2),
-                ..stop(short)
-            },
-        )
-        .await;
-        Some((first, Some((id, second))))
+        if let Some(session) = session {
+            session.finish(SESSION_END).await;
+        }
+        Some(outcome)
     };
     // A reconnect with a given id: the head and at most one event matter.
     let with_id = |id: String| {
@@ -298,8 +348,9 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
         let req = Request::new("OPTIONS", headers);
         Some(go(req, stop(short)).await)
     };
-    let ((main, end_reconnect), no_accept, gzip, resume, unknown_id, odd_id, preflight) =
-        tokio::join!(main, no_accept, gzip, resume, unknown, odd, preflight);
+    let ((main, end_reconnect), no_accept, gzip, resume, unknown_id, odd_id, preflight, concurrent) = tokio::join!(
+        main, no_accept, gzip, resume, unknown, odd, preflight, concurrent
+    );
     Observations {
         main,
         no_accept,
@@ -309,8 +360,13 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
         odd_id,
         end_reconnect,
         preflight,
+        concurrent,
     }
 }
+
+/// How long an HTTP/2 connection shared by several observations is given to
+/// end in order once they are done.
+const SESSION_END: Duration = Duration::from_millis(500);
 
 /// The last event ID the stream committed (what a client sends on reconnect).
 fn last_id(o: &Observation) -> Option<String> {
@@ -331,6 +387,7 @@ pub fn unreachable(obs: &Observations) -> Option<String> {
             Need::UnknownId,
             Need::OddId,
             Need::Preflight,
+            Need::Concurrent,
         ],
     )
     .into_iter()
@@ -347,6 +404,13 @@ pub fn unreachable(obs: &Observations) -> Option<String> {
             }),
     )
 }
+
+/// The names of the [`Need::Concurrent`] streams in reports.
+const CONCURRENT_NAMES: [&str; CONCURRENT_STREAMS] = [
+    "stream 1 of 3 on one connection",
+    "stream 2 of 3 on one connection",
+    "stream 3 of 3 on one connection",
+];
 
 /// The observations a case used, named.
 fn used<'a>(obs: &'a Observations, needs: &[Need]) -> Vec<(&'static str, &'a Observation)> {
@@ -381,6 +445,11 @@ fn used<'a>(obs: &'a Observations, needs: &[Need]) -> Vec<(&'static str, &'a Obs
                     .map(|o| ("reconnect after the end", o)),
             ),
             Need::Preflight => out.extend(obs.preflight.as_ref().map(|o| ("CORS preflight", o))),
+            Need::Concurrent => {
+                for (i, o) in obs.concurrent.iter().flatten().enumerate() {
+                    out.push((CONCURRENT_NAMES[i.min(CONCURRENT_NAMES.len() - 1)], o));
+                }
+            }
         }
     }
     out

@@ -47,7 +47,7 @@ pub const CASES: &[Case] = &[
     Case {
         id: "E.1.5",
         description: "The body is framed by HTTP/1.1 chunked coding or by closing the connection",
-        rule: "RFC 9112 §6.3, §7.1: a chunked or close-delimited body, both valid; the framing must decode",
+        rule: "RFC 9112 §6.3, §7.1: a chunked or close-delimited body, both valid (over HTTP/2, DATA frames, RFC 9113 §8.1); the framing must decode",
         expectation: "A chunked or close-delimited body that decodes",
         needs: &[Need::Main],
         check: framing,
@@ -208,6 +208,8 @@ fn framing(cx: &Ctx<'_>) -> Verdict {
             match name {
                 "chunked" => ok(format!("chunked transfer coding{note}")),
                 "close-delimited" => ok(format!("close-delimited body{note}")),
+                // RFC 9113 §8.1: DATA frames up to END_STREAM, no transfer coding.
+                "HTTP/2 DATA frames" => ok(format!("HTTP/2 DATA frames{note}")),
                 other => info(format!("{other} body (see E.1.3){note}")),
             }
         }

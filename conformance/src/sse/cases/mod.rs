@@ -7,6 +7,7 @@
 //! * `E.3` liveness: first bytes, first event, buffering, heartbeat ([`e3_liveness`]).
 //! * `E.4` reconnection and replay ([`e4_reconnect`]).
 //! * `E.5` CORS, with `--origin` ([`e5_cors`]).
+//! * `E.6` HTTP/2 streams, with `--http 2` ([`e6_http2`]).
 
 use super::case::Case;
 
@@ -15,6 +16,7 @@ pub mod e2_format;
 pub mod e3_liveness;
 pub mod e4_reconnect;
 pub mod e5_cors;
+pub mod e6_http2;
 
 /// Every case, in id order.
 pub fn all() -> Vec<Case> {
@@ -27,6 +29,11 @@ pub fn all() -> Vec<Case> {
     all
 }
 
+/// The cases that check HTTP/2 streams (`wirecheck sse --http 2` adds them to [`all`]).
+pub fn over_http2() -> Vec<Case> {
+    e6_http2::CASES.to_vec()
+}
+
 /// The name of a group (`E.1` → `Response`).
 pub fn group_name(group: &str) -> &'static str {
     match group {
@@ -35,6 +42,7 @@ pub fn group_name(group: &str) -> &'static str {
         "3" => "Liveness",
         "4" => "Reconnection and replay",
         "5" => "CORS",
+        "6" => "HTTP/2 streams",
         _ => "Other",
     }
 }

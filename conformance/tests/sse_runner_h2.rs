@@ -1,0 +1,221 @@
+//! `wirecheck sse --http 2`: the catalogue over HTTP/2 against the reference
+//! server, flow control (wirecheck gives the window back as it reads, or a
+//! correct server stalls after the first window), and servers written here
+//! that break the rules of E.6. Servers listen on 127.0.0.1 on ports the
+//! system picks; every run has a liveness bound.
+
+#[path = "support/h2_raw.rs"]
+mod h2_raw;
+#[path = "support/ws_server.rs"]
+mod ws_server;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::net::TcpStream;
+use wirecheck::http2::client::{CONNECTION_WINDOW, STREAM_WINDOW};
+use wirecheck::net::{Http, Target};
+use wirecheck::report::{Behavior, CaseReport};
+use wirecheck::serve::Server as _;
+use wirecheck::serve::sse::{SseServerConfig, bind};
+use wirecheck::sse::case::{DataContract, Settings};
+use wirecheck::sse::command::select_for;
+use wirecheck::sse::observe::{End, Stop, eventsource_request, observe};
+use wirecheck::sse::run::{RunConfig, judge_all, observe_all};
+
+fn settings(duration: Duration) -> Settings {
+    Settings {
+        origin: None,
+        heartbeat: Duration::from_secs(15),
+        duration,
+        timeout_scale: 1.0,
+        data: DataContract::Text,
+    }
+}
+
+/// Run the cases `patterns` select over HTTP/2 against `url`.
+async fn run(url: &str, patterns: &[&str], duration: Duration) -> Vec<CaseReport> {
+    let patterns: Vec<String> = patterns.iter().map(|p| (*p).to_owned()).collect();
+    let cases = select_for(Http::V2, &patterns, &[]).expect("cases");
+    let settings = settings(duration);
+    let cfg = RunConfig {
+        settings: settings.clone(),
+        headers: Vec::new(),
+        tls: None,
+        head_timeout: Duration::from_secs(5),
+        jobs: 4,
+        http: Http::V2,
+    };
+    let target = Target::parse_http(url).expect("valid URL");
+    let obs = tokio::time::timeout(
+        duration * 3 + Duration::from_secs(20),
+        observe_all(&target, &cfg, &cases),
+    )
+    .await
+    .expect("the run is bounded");
+    judge_all(&cases, &settings, &obs, "test")
+}
+
+fn verdict<'a>(reports: &'a [CaseReport], id: &str) -> &'a CaseReport {
+    reports
+        .iter()
+        .find(|r| r.id == id)
+        .unwrap_or_else(|| panic!("{id} ran"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_http2_the_reference_server_fails_no_case() {
+    let server = bind(SseServerConfig {
+        interval: Duration::from_millis(100),
+        ..SseServerConfig::ephemeral()
+    })
+    .await
+    .expect("bind")
+    .spawn()
+    .expect("serve");
+    let reports = run(&server.url(), &[], Duration::from_secs(2)).await;
+    server.shutdown().await;
+    for r in &reports {
+        assert!(
+            !matches!(r.behavior, Behavior::Failed | Behavior::NonStrict),
+            "{}: {} {}",
+            r.id,
+            r.behavior,
+            r.result
+        );
+        assert_eq!(r.http, Some("2"), "{}", r.id);
+    }
+    // What HTTP/2 adds, and the reconnect on the same connection.
+    for id in ["E.6.1", "E.6.2", "E.4.2", "E.4.3", "E.1.3"] {
+        assert_eq!(
+            verdict(&reports, id).behavior,
+            Behavior::Ok,
+            "{id}: {}",
+            verdict(&reports, id).result
+        );
+    }
+}
+
+/// One event of about 1 KiB.
+fn event(n: usize) -> Bytes {
+    Bytes::from(format!("id: {n}\ndata: {}\n\n", "x".repeat(1000)))
+}
+
+/// How an h2 SSE server written here behaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sse {
+    /// Sends `EVENTS` events as fast as the flow-control windows let it, then ends.
+    Floods,
+    /// Serves the first stream of a connection only: later ones get their
+    /// head, then nothing.
+    OneStreamAtATime,
+}
+
+/// Enough events to overflow both of wirecheck's receive windows twice.
+const EVENTS: usize = 3 * CONNECTION_WINDOW as usize / 1024;
+
+async fn start(how: Sse) -> SocketAddr {
+    ws_server::listen(move |tcp| serve(tcp, how)).await
+}
+
+async fn serve(tcp: TcpStream, how: Sse) {
+    let Ok(mut conn) = h2::server::handshake(tcp).await else {
+        return;
+    };
+    let mut streams = 0;
+    while let Some(Ok((_req, mut respond))) = conn.accept().await {
+        streams += 1;
+        let first = streams == 1;
+        tokio::spawn(async move {
+            let head = http::Response::builder()
+                .status(200)
+                .header("content-type", "text/event-stream")
+                .body(())
+                .unwrap();
+            let Ok(mut send) = respond.send_response(head, false) else {
+                return;
+            };
+            let count = match how {
+                Sse::Floods => EVENTS,
+                Sse::OneStreamAtATime if first => usize::MAX,
+                Sse::OneStreamAtATime => 0,
+            };
+            for n in 1..=count {
+                let data = event(n);
+                // RFC 9113 §6.9: never beyond the window the client gave.
+                send.reserve_capacity(data.len());
+                loop {
+                    match std::future::poll_fn(|cx| send.poll_capacity(cx)).await {
+                        Some(Ok(c)) if c >= data.len() => break,
+                        Some(Ok(_)) => {}
+                        _ => return,
+                    }
+                }
+                if send.send_data(data, false).is_err() {
+                    return;
+                }
+                if how == Sse::OneStreamAtATime {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+            if how == Sse::Floods {
+                let _ = send.send_data(Bytes::new(), true);
+            }
+            std::future::pending::<()>().await;
+        });
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_larger_than_every_window_arrives_whole() {
+    assert!(EVENTS * 1000 > 2 * (STREAM_WINDOW + CONNECTION_WINDOW) as usize);
+    let addr = start(Sse::Floods).await;
+    let target = Target::parse_http(&format!("http://{addr}/events")).unwrap();
+    let mut req = eventsource_request(None, None, &[]);
+    req.http = Http::V2;
+    let stop = Stop {
+        duration: Duration::from_secs(30),
+        head_timeout: Duration::from_secs(5),
+        max_body: 64 << 20,
+        ids: None,
+        events: None,
+    };
+    let o = tokio::time::timeout(Duration::from_secs(60), observe(&target, None, &req, stop))
+        .await
+        .expect("bounded");
+    // A client that kept the window closed would see the first megabyte, then
+    // nothing until its deadline (End::Cut).
+    assert_eq!(o.end, End::ServerEnded, "{:?}", o.end);
+    assert_eq!(o.dispatched, EVENTS as u64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_held_back_behind_another_fail_e_6_1() {
+    let addr = start(Sse::OneStreamAtATime).await;
+    let reports = run(
+        &format!("http://{addr}/events"),
+        &["E.6.1"],
+        Duration::from_secs(1),
+    )
+    .await;
+    let r = verdict(&reports, "E.6.1");
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+    assert!(r.result.contains("1 of 3 streams"), "{}", r.result);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_specific_field_fails_e_6_2() {
+    let addr = ws_server::listen(h2_raw::answers_with_connection_header).await;
+    let reports = run(
+        &format!("http://{addr}/events"),
+        &["E.6.2", "E.1.1"],
+        Duration::from_secs(1),
+    )
+    .await;
+    for id in ["E.6.2", "E.1.1"] {
+        let r = verdict(&reports, id);
+        assert_eq!(r.behavior, Behavior::Failed, "{id}: {}", r.result);
+        assert!(r.result.contains("RFC 9113 §8.2.2"), "{id}: {}", r.result);
+    }
+}
