@@ -182,10 +182,28 @@ pub async fn connect_as(
         .connect(name, tcp)
         .await
         .map_err(|e| {
-            format!(
-                "TLS handshake with {}:{} failed: {e}",
-                target.host, target.port
-            )
+            // RFC 7301 §3.2: a server that speaks none of the offered
+            // protocols answers with the no_application_protocol alert.
+            let no_protocol = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+                .is_some_and(|r| {
+                    matches!(
+                        r,
+                        rustls::Error::AlertReceived(rustls::AlertDescription::NoApplicationProtocol)
+                    )
+                });
+            if http == Http::V2 && no_protocol {
+                format!(
+                    "{}:{} did not choose HTTP/2 by ALPN (it was offered \"h2\" only, and refused the TLS handshake with no_application_protocol): it does not speak HTTP/2 over TLS",
+                    target.host, target.port
+                )
+            } else {
+                format!(
+                    "TLS handshake with {}:{} failed: {e}",
+                    target.host, target.port
+                )
+            }
         })?;
     if http == Http::V2 && tls_stream.get_ref().1.alpn_protocol() != Some(b"h2") {
         return Err(format!(

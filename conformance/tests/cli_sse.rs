@@ -187,12 +187,14 @@ fn cases_sse_lists_and_filters() {
     let out = wirecheck(&["cases", "sse"]);
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    // The 32 server cases, then the 21 client cases (`clients sse`).
-    assert_eq!(text.lines().count(), 53);
+    // The 32 server cases, the 2 of HTTP/2 (`--http 2`), then the 21 client
+    // cases (`clients sse`).
+    assert_eq!(text.lines().count(), 55);
     assert_eq!(
         text.lines().filter(|l| l.contains("(clients sse)")).count(),
         21
     );
+    assert_eq!(text.lines().filter(|l| l.contains("(--http 2)")).count(), 2);
     let out = wirecheck(&["cases", "sse", "EC.2.*"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(text.lines().count(), 11, "{text}");
@@ -345,4 +347,42 @@ fn a_silent_server_exits_3_with_one_line() {
         "{stderr}"
     );
     assert!(!dir.join("index.json").exists());
+}
+
+/// `--http 2`: the reference server over HTTP/2 with the E.6 cases and the
+/// version in the JSON; E.6 without it is a usage error.
+#[test]
+fn http2_runs_the_e6_cases_and_says_so_and_they_need_it() {
+    let dir = temp_dir("sse-http2");
+    let out = wirecheck(&[
+        "sse",
+        "--http",
+        "2",
+        "--duration",
+        "1",
+        "--cases",
+        "E.1.*,E.4.2,E.4.3,E.6.*",
+        "--format",
+        "json",
+        "--report-dir",
+        dir.to_str().expect("UTF-8 path"),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(doc["http"], "2");
+    let cases = doc["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), 7 + 2 + 2);
+    for c in cases {
+        assert_eq!(c["behavior"], "OK", "{c}");
+    }
+    let out = wirecheck(&[
+        "sse",
+        "--cases",
+        "E.6.*",
+        "--report-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run them with --http 2"));
 }

@@ -337,3 +337,50 @@ fn a_flooding_server_fails_and_the_summary_names_the_limit() {
             .is_some_and(|l| !l.is_empty())
     );
 }
+
+/// `--http 2`: the reference server over RFC 8441 with the H2. cases, the
+/// version in the JSON; the H2. cases without it, or an unknown version, are
+/// usage errors found before any traffic.
+#[test]
+fn http2_runs_the_h2_cases_and_says_so_and_they_need_it() {
+    let dir = temp_dir("http2");
+    let out = wirecheck(&[
+        "ws",
+        "--http",
+        "2",
+        "--cases",
+        "1.1.*,7.1.1,H2.*",
+        "--format",
+        "json",
+        "--report-dir",
+        dir.to_str().expect("UTF-8 path"),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(doc["http"], "2");
+    let cases = doc["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), 8 + 1 + 5);
+    for c in cases {
+        assert_eq!(c["behavior"], "OK", "{c}");
+        assert_eq!(c["http"], "2", "{c}");
+    }
+    let out = wirecheck(&[
+        "ws",
+        "--cases",
+        "H2.*",
+        "--report-dir",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run them with --http 2"));
+    let out = wirecheck(&["ws", "--http", "3", "--report-dir", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = wirecheck(&["cases", "ws", "H2.*"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.lines().filter(|l| l.contains("(--http 2)")).count(),
+        5,
+        "{text}"
+    );
+}

@@ -141,3 +141,30 @@ fn a_server_that_selects_a_subprotocol_nobody_offered_fails_h_7_1() {
         }
     }
 }
+
+/// A 101 to another protocol is neither a refusal nor a WebSocket: hypercorn
+/// 0.18 answers H.3.3's `Upgrade: h2c` (without HTTP2-Settings) so.
+#[test]
+fn a_server_that_switches_to_h2c_fails_h_3_3_naming_the_protocol() {
+    let case = own_handshake_cases()
+        .into_iter()
+        .find(|c| c.id.to_string() == "H.3.3")
+        .expect("H.3.3");
+    let mut server = EchoPeer::new(|_, _| true).switching_to("h2c");
+    let r = memory::run(&case, 1, Role::Client, &mut server);
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+    assert!(
+        r.result.contains("101 Switching Protocols to \"h2c\""),
+        "{}",
+        r.result
+    );
+    assert!(r.result.contains("RFC 7540 §3.2.1"), "{}", r.result);
+    // A valid spelling answered with another protocol fails too.
+    let valid = own_handshake_cases()
+        .into_iter()
+        .find(|c| c.id.to_string() == "H.3.4")
+        .expect("H.3.4");
+    let mut server = EchoPeer::new(|_, _| true).switching_to("h2c");
+    let r = memory::run(&valid, 1, Role::Client, &mut server);
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+}

@@ -18,6 +18,11 @@ use wirecheck::ws::run::{run_cases, select};
 /// A TLS terminator on 127.0.0.1 forwarding to `backend`, with a self-signed
 /// certificate for `localhost`.
 async fn tls_front(backend: std::net::SocketAddr) -> std::net::SocketAddr {
+    tls_front_alpn(backend, &[]).await
+}
+
+/// [`tls_front`] choosing among `alpn` (none: no ALPN answer at all).
+async fn tls_front_alpn(backend: std::net::SocketAddr, alpn: &[&[u8]]) -> std::net::SocketAddr {
     let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])
         .expect("self-signed certificate");
     let cert = key.cert.der().clone();
@@ -28,6 +33,8 @@ async fn tls_front(backend: std::net::SocketAddr) -> std::net::SocketAddr {
         .with_no_client_auth()
         .with_single_cert(vec![cert], private)
         .expect("server certificate");
+    let mut config = config;
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
@@ -51,16 +58,26 @@ async fn tls_front(backend: std::net::SocketAddr) -> std::net::SocketAddr {
 }
 
 async fn run_over_tls(insecure: bool) -> Vec<CaseResult> {
+    run_over_tls_as(insecure, &[], wirecheck::net::Http::V1_1).await
+}
+
+/// Cases 1.* and 2.* over `http` through a terminator that chooses among `alpn`.
+async fn run_over_tls_as(
+    insecure: bool,
+    alpn: &[&[u8]],
+    http: wirecheck::net::Http,
+) -> Vec<CaseResult> {
     let server = bind(WsServerConfig::ephemeral())
         .await
         .expect("bind")
         .spawn()
         .expect("serve");
-    let front = tls_front(server.local_addr()).await;
+    let front = tls_front_alpn(server.local_addr(), alpn).await;
     let target = Target::parse(&format!("wss://localhost:{}/", front.port())).expect("valid URL");
     let selected = select(cases::all(), &["1.*".to_owned(), "2.*".to_owned()], &[]).expect("cases");
     let cfg = EngineConfig {
         tls: Some(wirecheck::tls::client_config(insecure).expect("TLS configuration")),
+        http,
         ..EngineConfig::default()
     };
     let results = tokio::time::timeout(
@@ -87,6 +104,46 @@ async fn wss_with_insecure_runs_every_case_over_tls() {
             r.result,
             r.result_close
         );
+    }
+}
+
+/// `--http 2` over TLS: ALPN `h2` chosen, the reference server behind the
+/// terminator sees the HTTP/2 preface and serves RFC 8441.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wss_over_http2_negotiates_h2_by_alpn_and_runs_every_case() {
+    let results = run_over_tls_as(true, &[b"h2", b"http/1.1"], wirecheck::net::Http::V2).await;
+    assert_eq!(results.len(), 27);
+    for r in &results {
+        assert_eq!(
+            (r.behavior, r.behavior_close),
+            (Behavior::Ok, BehaviorClose::Ok),
+            "{}: {}",
+            r.id,
+            r.result
+        );
+        assert!(
+            r.http_response.starts_with("HTTP/2 200"),
+            "{}",
+            r.http_response
+        );
+    }
+}
+
+/// RFC 9113 §3.2: over TLS, HTTP/2 is chosen by ALPN or not spoken; a server
+/// that does not choose `h2` fails every case with that reason.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wss_over_http2_to_a_server_without_h2_fails_naming_alpn() {
+    for alpn in [&[b"http/1.1".as_slice()][..], &[]] {
+        let results = run_over_tls_as(true, alpn, wirecheck::net::Http::V2).await;
+        for r in &results {
+            assert!(!r.close.was_open, "{}", r.id);
+            assert!(
+                r.result.contains("did not choose HTTP/2 by ALPN"),
+                "{}: {}",
+                r.id,
+                r.result
+            );
+        }
     }
 }
 

@@ -191,5 +191,14 @@ pub async fn run_case(
     result.duration_ms = opened_at.elapsed().as_millis() as u64;
     driver.finish(&mut result);
     session.finish(shutdown).await;
+    // The verdicts' words are the TCP connection's; here it is the stream's.
+    for text in [&mut result.result, &mut result.result_close] {
+        if text.contains("TCP") {
+            text.push_str(TCP_IS_THE_STREAM);
+        }
+    }
     result
 }
+
+/// Said after a reason that names TCP: over HTTP/2 it is the stream.
+pub const TCP_IS_THE_STREAM: &str = " [over HTTP/2 the stream stands for the TCP connection: END_STREAM for its FIN, RST_STREAM for its RST, RFC 8441 §5]";

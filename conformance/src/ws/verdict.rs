@@ -225,6 +225,15 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
             } else {
                 "the server declined permessage-deflate: its opening handshake answer holds no permessage-deflate extension (RFC 7692 §5)".to_owned()
             };
+            // What wirecheck's own case expects of the close (a bomb refused
+            // with 1009, say) presumes the extension: without it there is
+            // nothing to judge. Autobahn's keep Autobahn's close verdict.
+            if !case.id.is_autobahn() && behavior_close != BehaviorClose::Ok {
+                behavior_close = BehaviorClose::Informational;
+                result_close = format!(
+                    "informational: not judged without permessage-deflate ({result_close})"
+                );
+            }
         }
         Scoring::Standard => {}
         Scoring::WrongCodeFails => {
@@ -532,6 +541,33 @@ mod tests {
         let v = verdicts(&own, &observe(&[], &close));
         assert_eq!(v.behavior, Behavior::Failed);
         assert!(v.result.contains("invalid close code 1015"), "{}", v.result);
+    }
+
+    /// An own case that needs permessage-deflate, declined, judges no close.
+    #[test]
+    fn a_declined_own_deflate_case_judges_no_close() {
+        let rule = || ExpectedClose::peer_fails(1009);
+        let close = clean_close_by_me();
+        let own = Case::new("S.4.1", "d", "e", vec![], rule(), vec![]).deflate_offers(vec![]);
+        let v = verdicts(&own, &observe(&[], &close));
+        assert_eq!(
+            (v.behavior, v.behavior_close),
+            (Behavior::Unimplemented, BehaviorClose::Informational),
+            "{}",
+            v.result_close
+        );
+        assert!(
+            v.result_close.starts_with("informational: not judged"),
+            "{}",
+            v.result_close
+        );
+        // Autobahn's keep their close verdict.
+        let autobahn = Case::new("12.1.1", "d", "e", vec![], rule(), vec![]).deflate_offers(vec![]);
+        let v = verdicts(&autobahn, &observe(&[], &close));
+        assert_eq!(
+            (v.behavior, v.behavior_close),
+            (Behavior::Unimplemented, BehaviorClose::Failed)
+        );
     }
 
     /// An informational case says how the peer ended the connection.

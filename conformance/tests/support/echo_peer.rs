@@ -24,6 +24,8 @@ pub struct EchoPeer {
     extra: Vec<String>,
     /// Read everything after the upgrade, answer nothing.
     silent: bool,
+    /// The protocol the 101 names (`websocket`).
+    protocol: String,
     head: Vec<u8>,
     conn: Option<Connection>,
     out: Vec<u8>,
@@ -38,6 +40,7 @@ impl EchoPeer {
             upgrade: Box::new(upgrade),
             extra: Vec::new(),
             silent: false,
+            protocol: "websocket".to_owned(),
             head: Vec::new(),
             conn: None,
             out: Vec::new(),
@@ -50,6 +53,12 @@ impl EchoPeer {
         let mut peer = self.header("Sec-WebSocket-Extensions", extensions);
         peer.silent = true;
         peer
+    }
+
+    /// Name this protocol in the 101's `Upgrade` instead of websocket.
+    pub fn switching_to(mut self, protocol: &str) -> Self {
+        self.protocol = protocol.to_owned();
+        self
     }
 
     /// Add this header to the 101.
@@ -108,7 +117,8 @@ impl super::memory::Peer for EchoPeer {
         }
         let key = header(&parsed.value, "sec-websocket-key").unwrap_or_default();
         self.out = format!(
-            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n",
+            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: {}\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {}\r\n",
+            self.protocol,
             accept_key(key.as_bytes())
         )
         .into_bytes();

@@ -40,6 +40,10 @@ pub enum Progress {
     },
     /// It failed, for this reason.
     Failed(String),
+    /// A 101 that switched to another protocol than websocket: the `Upgrade`
+    /// it named (`(none)` without one). Only a case's own request can get
+    /// it; the textbook request's answer is checked whole by the codec.
+    Switched(String),
 }
 
 /// What the client sent as its key, to check the server's accept value.
@@ -217,6 +221,19 @@ impl ClientOpening {
                             versions: (!versions.is_empty()).then(|| versions.join(", ")),
                         }
                     }
+                    // RFC 6455 §4.2.2 item 5.2: a 101 that accepts the handshake
+                    // names websocket; another token is another protocol.
+                    Check::Custom { .. } if !upgrades_to_websocket(&response) => {
+                        let named: Vec<String> = response
+                            .header_values("Upgrade")
+                            .map(|v| String::from_utf8_lossy(v).trim().to_owned())
+                            .collect();
+                        Progress::Switched(if named.is_empty() {
+                            "(none)".to_owned()
+                        } else {
+                            named.join(", ")
+                        })
+                    }
                     Check::Custom {
                         decline_deflate: true,
                         ..
@@ -268,6 +285,27 @@ impl ClientOpening {
             }
         }
     }
+}
+
+/// Whether a 101's `Upgrade` names websocket (case-insensitively, among a list).
+fn upgrades_to_websocket(response: &wirecheck_codec::http::Response) -> bool {
+    response.header_values("Upgrade").any(|v| {
+        String::from_utf8_lossy(v)
+            .split(',')
+            .any(|t| t.trim().eq_ignore_ascii_case("websocket"))
+    })
+}
+
+/// What a server that switched to `protocol` did instead of refusing, with
+/// the rule of that protocol it broke too when there is one.
+fn switched(protocol: &str) -> String {
+    let mut what = format!(
+        "the server answered 101 Switching Protocols to {protocol:?}, not websocket: it neither refused the request with an HTTP error (RFC 6455 §4.2.1) nor accepted a WebSocket (§4.2.2 item 5.2)"
+    );
+    if protocol.eq_ignore_ascii_case("h2c") {
+        what.push_str("; and an h2c upgrade needs exactly one HTTP2-Settings field, which this request did not have (RFC 7540 §3.2.1: the server \"MUST NOT upgrade\" without it)");
+    }
+    what
 }
 
 /// Whether a response accepts permessage-deflate (an element of that name in
@@ -337,6 +375,13 @@ pub fn finish_unopened(case: &Case, mut result: CaseResult, why: String) -> Case
 /// success when it expects a refusal, else an unopened connection.
 pub fn finish_refused(case: &Case, mut result: CaseResult, progress: &Progress) -> CaseResult {
     let expect = case.opening.as_ref().map(|s| s.expect);
+    if let Progress::Switched(protocol) = progress {
+        result.behavior = Behavior::Failed;
+        result.result = switched(protocol);
+        result.behavior_close = BehaviorClose::Ok;
+        result.result_close = "no WebSocket connection was opened".into();
+        return result;
+    }
     if matches!(expect, Some(Expect::Refuse | Expect::Either)) {
         result.behavior = Behavior::Ok;
         result.result = match progress {
