@@ -310,6 +310,10 @@ struct ServeWsArgs {
     /// The IP address to listen on. Only loopback unless given explicitly.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
     host: IpAddr,
+    /// Serve over TLS with this PEM certificate chain and PEM private key; ALPN offers h2 then
+    /// http/1.1 (cleartext serves both too, HTTP/2 by prior knowledge).
+    #[arg(long, num_args = 2, value_names = ["CERT", "KEY"])]
+    tls: Option<Vec<PathBuf>>,
 }
 
 #[derive(Args)]
@@ -320,6 +324,10 @@ struct ServeSseArgs {
     /// The IP address to listen on. Only loopback unless given explicitly.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
     host: IpAddr,
+    /// Serve over TLS with this PEM certificate chain and PEM private key; ALPN offers h2 then
+    /// http/1.1 (cleartext serves both too, HTTP/2 by prior knowledge).
+    #[arg(long, num_args = 2, value_names = ["CERT", "KEY"])]
+    tls: Option<Vec<PathBuf>>,
 }
 
 #[derive(Subcommand)]
@@ -458,6 +466,24 @@ fn block_on(work: impl std::future::Future<Output = ExitCode>) -> ExitCode {
     }
 }
 
+/// `--tls CERT KEY` of `wirecheck serve`, loaded before anything listens: a
+/// file that cannot be read is a usage error (exit 2) naming it.
+fn server_tls(files: Option<&[PathBuf]>) -> Result<Option<wirecheck::tls::ServerTls>, ExitCode> {
+    let Some(files) = files else {
+        return Ok(None);
+    };
+    let [cert, key] = files else {
+        eprintln!("wirecheck: --tls takes a certificate file and a key file");
+        return Err(ExitCode::from(EXIT_USAGE));
+    };
+    wirecheck::tls::ServerTls::from_pem(cert, key)
+        .map(Some)
+        .map_err(|e| {
+            eprintln!("wirecheck: --tls: {e}");
+            ExitCode::from(EXIT_USAGE)
+        })
+}
+
 /// `wirecheck serve ws|sse`: bind, print the URL, serve until Ctrl-C.
 fn serve_until_ctrl_c<S: Server>(
     host: IpAddr,
@@ -480,7 +506,7 @@ fn serve_until_ctrl_c<S: Server>(
             }
         };
         let mut stdout = io::stdout().lock();
-        let _ = writeln!(stdout, "listening on {}", S::url_at(addr));
+        let _ = writeln!(stdout, "listening on {}", server.url_at(addr));
         let _ = stdout.flush();
         drop(stdout);
         server
@@ -661,24 +687,38 @@ fn main() -> ExitCode {
             finish(result.and_then(|o| out.flush().map(|()| o)))
         }
         Command::Proxy(args) => run_proxy(args),
-        Command::Serve(ServeCommand::Ws(args)) => serve_until_ctrl_c(
-            args.host,
-            args.port,
-            serve::ws::bind(serve::ws::WsServerConfig {
-                host: args.host,
-                port: args.port,
-                ..Default::default()
-            }),
-        ),
-        Command::Serve(ServeCommand::Sse(args)) => serve_until_ctrl_c(
-            args.host,
-            args.port,
-            serve::sse::bind(serve::sse::SseServerConfig {
-                host: args.host,
-                port: args.port,
-                ..Default::default()
-            }),
-        ),
+        Command::Serve(ServeCommand::Ws(args)) => {
+            let tls = match server_tls(args.tls.as_deref()) {
+                Ok(tls) => tls,
+                Err(code) => return code,
+            };
+            serve_until_ctrl_c(
+                args.host,
+                args.port,
+                serve::ws::bind(serve::ws::WsServerConfig {
+                    host: args.host,
+                    port: args.port,
+                    tls,
+                    ..Default::default()
+                }),
+            )
+        }
+        Command::Serve(ServeCommand::Sse(args)) => {
+            let tls = match server_tls(args.tls.as_deref()) {
+                Ok(tls) => tls,
+                Err(code) => return code,
+            };
+            serve_until_ctrl_c(
+                args.host,
+                args.port,
+                serve::sse::bind(serve::sse::SseServerConfig {
+                    host: args.host,
+                    port: args.port,
+                    tls,
+                    ..Default::default()
+                }),
+            )
+        }
         Command::Cases(CasesCommand::Ws { pattern }) => {
             ExitCode::from(ws::command::list_cases(pattern.as_deref()))
         }

@@ -22,6 +22,16 @@ pub fn server_config_from_pem(
     cert: &std::path::Path,
     key: &std::path::Path,
 ) -> Result<Arc<rustls::ServerConfig>, String> {
+    server_config_with_alpn(cert, key, &[b"http/1.1"])
+}
+
+/// [`server_config_from_pem`] choosing among `alpn`, in the server's order of
+/// preference (RFC 7301 §3.2: the server selects).
+pub fn server_config_with_alpn(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    alpn: &[&[u8]],
+) -> Result<Arc<rustls::ServerConfig>, String> {
     use rustls::pki_types::PrivateKeyDer;
     use rustls::pki_types::pem::PemObject;
     let chain = CertificateDer::pem_file_iter(cert)
@@ -38,8 +48,35 @@ pub fn server_config_from_pem(
         .with_no_client_auth()
         .with_single_cert(chain, private)
         .map_err(|e| format!("{} and {}: {e}", cert.display(), key.display()))?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     Ok(Arc::new(config))
+}
+
+/// TLS for a reference server (`wirecheck serve ws|sse --tls CERT KEY`): its
+/// configuration, compared by identity so the server configurations holding
+/// it stay comparable.
+#[derive(Clone)]
+pub struct ServerTls(pub Arc<rustls::ServerConfig>);
+
+impl ServerTls {
+    /// From PEM files, offering ALPN `h2` then `http/1.1` (RFC 9113 §3.2).
+    pub fn from_pem(cert: &std::path::Path, key: &std::path::Path) -> Result<ServerTls, String> {
+        server_config_with_alpn(cert, key, &[b"h2", b"http/1.1"]).map(ServerTls)
+    }
+}
+
+impl PartialEq for ServerTls {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for ServerTls {}
+
+impl std::fmt::Debug for ServerTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ServerTls(alpn {:?})", self.0.alpn_protocols)
+    }
 }
 
 /// A client configuration: verifying against the bundled roots, or (`insecure`)

@@ -376,6 +376,12 @@ fn http2_runs_the_h2_cases_and_says_so_and_they_need_it() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("run them with --http 2"));
     let out = wirecheck(&["ws", "--http", "3", "--report-dir", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
+    // `serve ws --tls` with files that are no certificate: exit 2 naming the file.
+    let missing = dir.join("no-such.pem");
+    let missing = missing.to_str().unwrap();
+    let out = wirecheck(&["serve", "ws", "--port", "0", "--tls", missing, missing]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no-such.pem"));
     let out = wirecheck(&["cases", "ws", "H2.*"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(

@@ -213,3 +213,107 @@ async fn sse_over_https_with_insecure_passes_and_without_it_is_refused() {
     }
     server.shutdown().await;
 }
+
+/// The reference servers' own TLS (`serve ws|sse --tls`): ALPN chooses h2 or
+/// http/1.1 as the client offers, and both versions pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_servers_speak_tls_with_alpn_h2_and_http_1_1() {
+    use wirecheck::net::Http;
+    let key = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])
+        .expect("self-signed certificate");
+    let cert = key.cert.der().clone();
+    let private = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.signing_key.serialize_der()));
+    let mut config =
+        rustls::ServerConfig::builder_with_provider(Arc::new(wirecheck::tls::provider()))
+            .with_safe_default_protocol_versions()
+            .expect("protocol versions")
+            .with_no_client_auth()
+            .with_single_cert(vec![cert], private)
+            .expect("server certificate");
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    let tls = wirecheck::tls::ServerTls(Arc::new(config));
+    let server = bind(WsServerConfig {
+        tls: Some(tls.clone()),
+        ..WsServerConfig::ephemeral()
+    })
+    .await
+    .expect("bind")
+    .spawn()
+    .expect("serve");
+    assert!(server.url().starts_with("wss://"), "{}", server.url());
+    let target =
+        Target::parse(&format!("wss://localhost:{}/", server.local_addr().port())).expect("URL");
+    let selected =
+        select(cases::all(), &["1.1.*".to_owned(), "7.1.1".to_owned()], &[]).expect("cases");
+    for (http, status) in [(Http::V2, "HTTP/2 200"), (Http::V1_1, "HTTP/1.1 101")] {
+        let cfg = EngineConfig {
+            tls: Some(wirecheck::tls::client_config(true).expect("TLS configuration")),
+            http,
+            ..EngineConfig::default()
+        };
+        let results = tokio::time::timeout(
+            Duration::from_secs(60),
+            run_cases(&target, &cfg, &selected, 4, |_, _| {}),
+        )
+        .await
+        .expect("the run ends in time")
+        .results;
+        for r in &results {
+            assert_eq!(r.behavior, Behavior::Ok, "{http:?} {}: {}", r.id, r.result);
+            assert!(
+                r.http_response.starts_with(status),
+                "{http:?}: {}",
+                r.http_response
+            );
+        }
+    }
+    server.shutdown().await;
+
+    // The SSE server, over HTTP/2 by ALPN.
+    use wirecheck::sse::case::Settings;
+    use wirecheck::sse::run::{RunConfig, judge_all, observe_all};
+    let server = wirecheck::serve::sse::bind(wirecheck::serve::sse::SseServerConfig {
+        interval: Duration::from_millis(50),
+        tls: Some(tls),
+        ..wirecheck::serve::sse::SseServerConfig::ephemeral()
+    })
+    .await
+    .expect("bind")
+    .spawn()
+    .expect("serve");
+    assert!(server.url().starts_with("https://"), "{}", server.url());
+    let target = wirecheck::net::Target::parse_http(&format!(
+        "https://localhost:{}/events",
+        server.local_addr().port()
+    ))
+    .expect("valid URL");
+    let cases = wirecheck::sse::command::select_for(
+        Http::V2,
+        &["E.1.*".to_owned(), "E.6.*".to_owned()],
+        &[],
+    )
+    .expect("cases");
+    let settings = Settings {
+        origin: None,
+        heartbeat: Duration::from_secs(1),
+        duration: Duration::from_millis(600),
+        timeout_scale: 1.0,
+        data: Default::default(),
+    };
+    let cfg = RunConfig {
+        settings: settings.clone(),
+        headers: Vec::new(),
+        tls: Some(wirecheck::tls::client_config(true).expect("TLS config")),
+        head_timeout: Duration::from_secs(5),
+        jobs: 2,
+        http: Http::V2,
+    };
+    let obs = tokio::time::timeout(Duration::from_secs(20), observe_all(&target, &cfg, &cases))
+        .await
+        .expect("bounded");
+    for c in judge_all(&cases, &settings, &obs, "tls") {
+        assert_eq!(c.behavior, Behavior::Ok, "{}: {}", c.id, c.result);
+        assert_eq!(c.http, Some("2"), "{}", c.id);
+    }
+    server.shutdown().await;
+}

@@ -76,13 +76,27 @@ pub(crate) async fn accept_until<C, F>(
     let _ = timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
 }
 
+/// A connection's first step with `--tls`: the TLS handshake (bounded by
+/// `limit`), and whether ALPN chose `h2` (RFC 9113 §3.2: then the client's
+/// preface follows at once). `None`: the handshake failed or took too long.
+pub(crate) async fn accept_tls(
+    tls: &crate::tls::ServerTls,
+    tcp: TcpStream,
+    limit: Duration,
+) -> Option<(tokio_rustls::server::TlsStream<TcpStream>, bool)> {
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::clone(&tls.0));
+    let stream = timeout(limit, acceptor.accept(tcp)).await.ok()?.ok()?;
+    let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
+    Some((stream, h2))
+}
+
 /// A reference server: bound, not yet serving.
 pub trait Server: Sized + Send + 'static {
     /// The address it listens on (with the actual port when 0 was asked for).
     fn local_addr(&self) -> io::Result<SocketAddr>;
 
-    /// The URL a client uses to reach a server listening on `addr`.
-    fn url_at(addr: SocketAddr) -> String;
+    /// The URL a client uses to reach this server listening on `addr`.
+    fn url_at(&self, addr: SocketAddr) -> String;
 
     /// Serve until `shutdown` completes, then shut down in order and return.
     fn serve(
@@ -94,6 +108,7 @@ pub trait Server: Sized + Send + 'static {
     /// handle is dropped.
     fn spawn(self) -> io::Result<Running> {
         let addr = self.local_addr()?;
+        let url = self.url_at(addr);
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(self.serve(async {
             // A dropped handle stops the server as well.
@@ -101,7 +116,7 @@ pub trait Server: Sized + Send + 'static {
         }));
         Ok(Running {
             addr,
-            url: Self::url_at(addr),
+            url,
             stop,
             task,
         })

@@ -53,7 +53,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Running, Server, accept_until};
+use super::{Running, Server, accept_tls, accept_until};
 use crate::http2;
 use crate::http2::server::{Prefixed, Sniffed, request_as_http1, response_from_http1, sniff};
 use crate::http2::stream::H2Stream;
@@ -124,6 +124,9 @@ pub struct SseServerConfig {
     /// events behind the clock is treated as unknown (a live stream, announced by a
     /// comment) rather than replayed with a gap. Default 10 000.
     pub max_replay: u64,
+    /// TLS (`wirecheck serve sse --tls CERT KEY`): `https://`, with ALPN `h2`
+    /// or `http/1.1`. Default `None`: cleartext.
+    pub tls: Option<crate::tls::ServerTls>,
 }
 
 impl Default for SseServerConfig {
@@ -137,6 +140,7 @@ impl Default for SseServerConfig {
             request_timeout: Duration::from_secs(10),
             max_connections: 256,
             max_replay: 10_000,
+            tls: None,
         }
     }
 }
@@ -176,9 +180,14 @@ impl Server for SseServer {
         self.listener.local_addr()
     }
 
-    /// `http://ADDR/events`.
-    fn url_at(addr: SocketAddr) -> String {
-        format!("http://{addr}/events")
+    /// `http://ADDR/events`, or `https://ADDR/events` with TLS.
+    fn url_at(&self, addr: SocketAddr) -> String {
+        let scheme = if self.config.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{addr}/events")
     }
 
     /// Start the event clock and serve connections until `shutdown` completes. Then
@@ -727,16 +736,42 @@ fn allowed_request_headers(req: &Request) -> String {
 /// or HTTP/2 with prior knowledge (RFC 9113 §3.3), told apart by the first
 /// bytes; over HTTP/2 every request is a stream of its own ([`h2_stream`]).
 async fn connection(
-    mut stream: TcpStream,
+    tcp: TcpStream,
+    config: Arc<SseServerConfig>,
+    clock: Clock,
+    stop: watch::Receiver<()>,
+) {
+    // Each event goes out at once, not after Nagle's delay.
+    let _ = tcp.set_nodelay(true);
+    match config.tls.clone() {
+        None => serve_stream(tcp, config, clock, stop, false).await,
+        Some(tls) => {
+            let Some((stream, h2)) = accept_tls(&tls, tcp, config.request_timeout).await else {
+                return;
+            };
+            serve_stream(stream, config, clock, stop, h2).await;
+        }
+    }
+}
+
+/// A connection after TCP (and TLS) is set up; `alpn_h2`: ALPN chose HTTP/2.
+async fn serve_stream<S>(
+    mut stream: S,
     config: Arc<SseServerConfig>,
     clock: Clock,
     mut stop: watch::Receiver<()>,
-) {
-    // Each event goes out at once, not after Nagle's delay.
-    let _ = stream.set_nodelay(true);
+    alpn_h2: bool,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
     let mut buf = vec![0u8; READ_BUF];
     let deadline = Instant::now() + config.request_timeout;
-    let first = match sniff(&mut stream, &mut buf, deadline).await {
+    let sniffed = if alpn_h2 {
+        Sniffed::Http2(0)
+    } else {
+        sniff(&mut stream, &mut buf, deadline).await
+    };
+    let first = match sniffed {
         Sniffed::Http1(n) => n,
         Sniffed::Http2(n) => {
             let io = Prefixed::new(&buf[..n], stream);
@@ -826,8 +861,8 @@ enum Incoming {
 /// Read one request head by `deadline`; the first `first` bytes of `buf` are
 /// its start, read already. Bytes after the head (a body or a pipelined
 /// request) are never answered: every response closes the connection.
-async fn read_request(
-    stream: &mut TcpStream,
+async fn read_request<S: AsyncRead + Unpin>(
+    stream: &mut S,
     buf: &mut [u8],
     first: usize,
     deadline: Instant,
@@ -862,7 +897,11 @@ async fn read_request(
 }
 
 /// Write a complete response and close.
-async fn respond(stream: &mut TcpStream, response: &[u8], scratch: &mut [u8]) {
+async fn respond<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    response: &[u8],
+    scratch: &mut [u8],
+) {
     if matches!(
         timeout(CLOSE_TIMEOUT, stream.write_all(response)).await,
         Ok(Ok(()))
@@ -1089,7 +1128,7 @@ async fn events<S: AsyncRead + AsyncWrite + Unpin>(
 /// until the client's FIN or [`CLOSE_TIMEOUT`], and only then drop the socket.
 /// Dropping it with unread data would send a reset, which can make the client lose
 /// the end of the response it has not read yet.
-async fn linger_close(stream: &mut TcpStream, scratch: &mut [u8]) {
+async fn linger_close<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, scratch: &mut [u8]) {
     let _ = timeout(CLOSE_TIMEOUT, stream.shutdown()).await;
     let deadline = Instant::now() + CLOSE_TIMEOUT;
     while let Ok(Ok(n)) = timeout_at(deadline, stream.read(scratch)).await {

@@ -54,7 +54,7 @@ use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Running, Server, accept_until};
+use super::{Running, Server, accept_tls, accept_until};
 use crate::http2;
 use crate::http2::server::{Prefixed, Sniffed, sniff};
 use crate::http2::stream::H2Stream;
@@ -114,6 +114,9 @@ pub struct WsServerConfig {
     /// accepted, or `None` to decline every offer. Default: accept the first
     /// valid offer as it asks, requiring nothing more.
     pub deflate: Option<ServerPolicy>,
+    /// TLS (`wirecheck serve ws --tls CERT KEY`): `wss://`, with ALPN `h2` or
+    /// `http/1.1`. Default `None`: cleartext.
+    pub tls: Option<crate::tls::ServerTls>,
     /// The zlib level the server compresses its echoes at (0-9). Default 1,
     /// the fastest (as gorilla/websocket's default): an echo server spends
     /// its time compressing, and a client inflates any level alike.
@@ -135,6 +138,7 @@ impl Default for WsServerConfig {
             close_timeout: Duration::from_secs(1),
             max_connections: 256,
             deflate: Some(ServerPolicy::default()),
+            tls: None,
             deflate_level: 1,
         }
     }
@@ -175,9 +179,14 @@ impl Server for WsServer {
         self.listener.local_addr()
     }
 
-    /// `ws://ADDR/`.
-    fn url_at(addr: SocketAddr) -> String {
-        format!("ws://{addr}/")
+    /// `ws://ADDR/`, or `wss://ADDR/` with TLS.
+    fn url_at(&self, addr: SocketAddr) -> String {
+        let scheme = if self.config.tls.is_some() {
+            "wss"
+        } else {
+            "ws"
+        };
+        format!("{scheme}://{addr}/")
     }
 
     /// Serve connections until `shutdown` completes. Then stop accepting, close every
@@ -212,16 +221,37 @@ pub type RunningWsServer = Running;
 /// Upgrade of RFC 6455 §4, or HTTP/2 with prior knowledge (RFC 9113 §3.3),
 /// told apart by the first bytes; over HTTP/2 each WebSocket is a stream
 /// opened by RFC 8441's extended CONNECT ([`h2_stream`]).
-async fn connection(
-    mut stream: TcpStream,
+async fn connection(tcp: TcpStream, config: &Arc<WsServerConfig>, stop: watch::Receiver<()>) {
+    // Echoes and close frames go out at once, not after Nagle's delay.
+    let _ = tcp.set_nodelay(true);
+    match &config.tls {
+        None => serve_stream(tcp, config, stop, false).await,
+        Some(tls) => {
+            let Some((stream, h2)) = accept_tls(tls, tcp, config.handshake_timeout).await else {
+                return;
+            };
+            serve_stream(stream, config, stop, h2).await;
+        }
+    }
+}
+
+/// A connection after TCP (and TLS) is set up; `alpn_h2`: ALPN chose HTTP/2.
+async fn serve_stream<S>(
+    mut stream: S,
     config: &Arc<WsServerConfig>,
     stop: watch::Receiver<()>,
-) {
-    // Echoes and close frames go out at once, not after Nagle's delay.
-    let _ = stream.set_nodelay(true);
+    alpn_h2: bool,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
     let mut buf = vec![0u8; READ_BUF];
     let deadline = Instant::now() + config.handshake_timeout;
-    let first = match sniff(&mut stream, &mut buf, deadline).await {
+    let sniffed = if alpn_h2 {
+        Sniffed::Http2(0)
+    } else {
+        sniff(&mut stream, &mut buf, deadline).await
+    };
+    let first = match sniffed {
         Sniffed::Http1(n) => n,
         Sniffed::Http2(n) => {
             let io = Prefixed::new(&buf[..n], stream);
@@ -345,8 +375,8 @@ enum Handshake {
 
 /// Read and answer the opening handshake (RFC 6455 §4.2) by `deadline`; the
 /// first `first` bytes of `buf` are the request's already.
-async fn handshake(
-    stream: &mut TcpStream,
+async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
     config: &WsServerConfig,
     buf: &mut [u8],
     first: usize,
@@ -383,8 +413,8 @@ async fn handshake(
 
 /// Answer a complete request head that ended `parsed.consumed` bytes into the
 /// `n` bytes of its last read.
-async fn answer_request(
-    stream: &mut TcpStream,
+async fn answer_request<S: AsyncWrite + Unpin>(
+    stream: &mut S,
     config: &WsServerConfig,
     parsed: Parsed<Request>,
     n: usize,
