@@ -29,6 +29,15 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// several calls, each waiting for its share of the peer's window.
 const MAX_WRITE: usize = 64 * 1024;
 
+/// The smallest DATA frame wirecheck sends while more is queued. The `h2`
+/// crate counts every DATA frame under 256 bytes as overhead against a budget
+/// and ends a connection that exhausts it with GOAWAY ENHANCE_YOUR_CALM (RFC
+/// 9113 §10.5: a flood of small frames is a denial of service a server may
+/// refuse); other HTTP/2 servers have like limits. Cutting a message into
+/// tiny writes tests TCP reassembly over HTTP/1.1; over HTTP/2 it would test
+/// only that limit.
+pub const MIN_DATA_FRAME: usize = 256;
+
 /// How a stream ended, as the reader saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ending {

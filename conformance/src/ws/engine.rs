@@ -423,6 +423,7 @@ async fn run_case_once(
         permit,
         &mut gate,
         cfg.scaled(cfg.close_handshake_timeout),
+        0,
     )
     .await;
     result.duration_ms = opened_at.elapsed().as_millis() as u64;
@@ -514,6 +515,7 @@ where
         permit,
         &mut None,
         cfg.scaled(cfg.close_handshake_timeout),
+        0,
     )
     .await;
     result.duration_ms = opened_at.elapsed().as_millis() as u64;
@@ -626,7 +628,9 @@ where
 /// Feed `driver` from `stream` until the case is done; the work slot is given
 /// back while the case only waits, and with it for good the gate an alone case
 /// holds ([`Slots::gate`]: others may connect once it only waits). `shutdown`
-/// bounds the final flush.
+/// bounds the final flush. With `join_below` above 0, writes shorter than it
+/// are joined with those queued after them ([`Driver::io_joined`]).
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn drive<S>(
     stream: S,
     driver: &mut Driver<'_>,
@@ -635,6 +639,7 @@ pub(super) async fn drive<S>(
     mut work: Option<OwnedSemaphorePermit>,
     gate: &mut Option<OwnedSemaphorePermit>,
     shutdown: Duration,
+    join_below: usize,
 ) where
     S: AsyncRead + AsyncWrite,
 {
@@ -667,7 +672,11 @@ pub(super) async fn drive<S>(
             *gate = None;
         }
         // The socket is read straight into the driver's receive buffer.
-        let (pending, spare) = driver.io(READ_SIZE);
+        let (pending, spare) = if join_below > 0 {
+            driver.io_joined(join_below, READ_SIZE)
+        } else {
+            driver.io(READ_SIZE)
+        };
         let turn = tokio::select! {
             read = reader.read(spare) => match read {
                 Ok(0) | Err(_) => Turn::Eof,

@@ -13,6 +13,10 @@
 //! * §5: END_STREAM stands for the TCP FIN and RST_STREAM for the TCP RST in
 //!   every close rule, so the driver's "the server closed the connection" is
 //!   the server's END_STREAM here ([`crate::http2::stream`]).
+//! * A write is a DATA frame, not a TCP segment: the writes of a case shorter
+//!   than [`MIN_DATA_FRAME`] are joined with those queued after them (a
+//!   message cut in 64-byte chops goes out in 256-byte DATA frames), since a
+//!   flood of tiny DATA frames is what HTTP/2 servers rightly refuse as abuse.
 //! * The cases that send an HTTP/1.1 head of their own (H., S.1, S.2) test
 //!   the Upgrade handshake, which HTTP/2 does not have: they are reported as
 //!   not applicable (INFORMATIONAL), not run.
@@ -32,6 +36,7 @@ use super::rng::Rng;
 use super::slots::{Slots, Work};
 use crate::core::{Behavior, BehaviorClose};
 use crate::http2::client::{Session, render_request, render_response, websocket_request};
+use crate::http2::stream::MIN_DATA_FRAME;
 
 /// Why a case with its own opening request does not run over HTTP/2.
 pub const NOT_APPLICABLE: &str = "not applicable over HTTP/2: the case sends an HTTP/1.1 opening request of its own, and RFC 8441 §5 replaces that handshake with an extended CONNECT";
@@ -178,6 +183,8 @@ pub async fn run_case(
     );
     driver.note_opening(result.http_request.len(), result.http_response.len());
     let shutdown = cfg.scaled(cfg.close_handshake_timeout);
+    // A case's chops (9.5.x, 9.6.x cut a message into writes of 64 bytes) are
+    // DATA frames here: short ones go out joined (`MIN_DATA_FRAME`).
     drive(
         stream,
         &mut driver,
@@ -186,6 +193,7 @@ pub async fn run_case(
         permit,
         &mut gate,
         shutdown,
+        MIN_DATA_FRAME,
     )
     .await;
     result.duration_ms = opened_at.elapsed().as_millis() as u64;

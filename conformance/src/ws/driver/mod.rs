@@ -231,6 +231,8 @@ pub struct Driver<'c> {
     /// When bytes last moved either way.
     last_activity: Instant,
     out: Outbox,
+    /// Where [`Driver::io_joined`] joins short writes.
+    joined: Vec<u8>,
     /// Bytes received since the last complete message: about what the message
     /// decoder holds of a message still arriving.
     partial: usize,
@@ -265,6 +267,9 @@ fn outgoing(phase: Phase, out: &Outbox) -> Option<&[u8]> {
     }
     out.front()
 }
+
+/// The most bytes [`Driver::io_joined`] joins into one write.
+pub const JOINED_MAX: usize = 16 * 1024;
 
 /// The zlib level the fuzzer compresses at: 2, the fastest level that writes
 /// dynamic Huffman codes (zlib-rs and zlib-ng write only the fixed codes at
@@ -342,6 +347,7 @@ impl<'c> Driver<'c> {
             budget: Budget::default(),
             last_activity: now,
             out: Outbox::default(),
+            joined: Vec::new(),
             partial: 0,
             steps: case.steps.iter().cloned().collect(),
             open_frame: None,
@@ -406,6 +412,20 @@ impl<'c> Driver<'c> {
     /// [`Driver::handle_received`].
     pub fn io(&mut self, min: usize) -> (Option<&[u8]>, &mut [u8]) {
         (outgoing(self.phase, &self.out), self.rx.spare(min))
+    }
+
+    /// [`Driver::io`] for a transport where each write is a frame (HTTP/2's
+    /// DATA frames, RFC 8441): writes shorter than `min_write` are joined with
+    /// those queued after them, up to [`JOINED_MAX`] bytes. [`Driver::written`]
+    /// takes bytes of joined writes as of any other.
+    pub fn io_joined(&mut self, min_write: usize, min: usize) -> (Option<&[u8]>, &mut [u8]) {
+        let pending = if self.phase == Phase::Done {
+            None
+        } else {
+            self.out
+                .front_joined(min_write, JOINED_MAX, &mut self.joined)
+        };
+        (pending, self.rx.spare(min))
     }
 
     /// `n` bytes arrived at `now` in the slice [`Driver::io`] gave.
@@ -473,18 +493,27 @@ impl<'c> Driver<'c> {
         outgoing(self.phase, &self.out)
     }
 
-    /// `n` bytes of [`Driver::transmit`] were written at `now`.
+    /// `n` bytes of [`Driver::transmit`] (or of [`Driver::io_joined`], which
+    /// may span several writes) were written at `now`.
     pub fn written(&mut self, now: Instant, n: usize) {
         self.now = now;
         self.last_activity = now;
         self.stats.traffic.outgoing.wire += n as u64;
-        if let Some(w) = self.out.advance(n) {
-            self.budget
-                .count_size(&mut self.stats.tx_octets, w.bytes.len());
-            self.log_row(WireRow::Tx {
-                bytes: Logged::of(&w.bytes),
-                sync: w.sync,
-            });
+        let mut left = n;
+        while left > 0 {
+            let Some(front) = self.out.front().map(<[u8]>::len) else {
+                break;
+            };
+            let take = left.min(front);
+            left -= take;
+            if let Some(w) = self.out.advance(take) {
+                self.budget
+                    .count_size(&mut self.stats.tx_octets, w.bytes.len());
+                self.log_row(WireRow::Tx {
+                    bytes: Logged::of(&w.bytes),
+                    sync: w.sync,
+                });
+            }
         }
         if self.drop_when_written && self.out.queued() == 0 {
             // Step::Drop: what the script queued before is out.

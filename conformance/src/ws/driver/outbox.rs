@@ -56,6 +56,33 @@ impl Outbox {
         self.writes.front().map(|w| &w.bytes[self.offset..])
     }
 
+    /// The bytes to write next, with the writes queued after the front one
+    /// joined to it (copied into `scratch`) while it is shorter than `min`,
+    /// up to `max`: for a transport where a tiny write is a frame of its own
+    /// that a peer may count as abuse (HTTP/2 DATA frames). Written bytes are
+    /// given back with [`Outbox::advance`] as for [`Outbox::front`].
+    pub fn front_joined<'a>(
+        &'a self,
+        min: usize,
+        max: usize,
+        scratch: &'a mut Vec<u8>,
+    ) -> Option<&'a [u8]> {
+        let front = self.front()?;
+        if front.len() >= min || self.writes.len() < 2 {
+            return Some(front);
+        }
+        scratch.clear();
+        scratch.extend_from_slice(front);
+        for w in self.writes.iter().skip(1) {
+            if scratch.len() >= min {
+                break;
+            }
+            let take = w.bytes.len().min(max.saturating_sub(scratch.len()));
+            scratch.extend_from_slice(&w.bytes[..take]);
+        }
+        Some(scratch)
+    }
+
     /// `n` bytes of the front write were written; returns the write when it is
     /// complete.
     pub fn advance(&mut self, n: usize) -> Option<Write> {
@@ -81,6 +108,25 @@ impl Outbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_writes_are_joined_up_to_the_minimum_and_given_back_one_by_one() {
+        let mut o = Outbox::default();
+        for chop in [b"ab", b"cd", b"ef", b"gh"] {
+            o.push(chop.to_vec(), false);
+        }
+        let mut scratch = Vec::new();
+        // At least 5 bytes: the first three writes (6 bytes), not the fourth.
+        assert_eq!(o.front_joined(5, 64, &mut scratch), Some(&b"abcdef"[..]));
+        // A long enough front write, or a lone one, is not copied.
+        assert_eq!(o.front_joined(2, 64, &mut scratch), Some(&b"ab"[..]));
+        // The cap bounds the copy, cutting a write.
+        assert_eq!(o.front_joined(100, 5, &mut scratch), Some(&b"abcde"[..]));
+        // Advancing over joined bytes completes the writes in order.
+        assert_eq!(o.advance(2).expect("ab").bytes, b"ab");
+        assert!(o.advance(1).is_none());
+        assert_eq!(o.front(), Some(&b"d"[..]));
+    }
 
     #[test]
     fn coalesced_frames_go_before_a_write_of_their_own() {
