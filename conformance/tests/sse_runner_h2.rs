@@ -110,6 +110,9 @@ enum Sse {
     /// Serves the first stream of a connection only: later ones get their
     /// head, then nothing.
     OneStreamAtATime,
+    /// Serves every stream, but allows one at a time
+    /// (SETTINGS_MAX_CONCURRENT_STREAMS = 1).
+    OneStreamAllowed,
 }
 
 /// Enough events to overflow both of wirecheck's receive windows twice.
@@ -120,7 +123,11 @@ async fn start(how: Sse) -> SocketAddr {
 }
 
 async fn serve(tcp: TcpStream, how: Sse) {
-    let Ok(mut conn) = h2::server::handshake(tcp).await else {
+    let mut builder = h2::server::Builder::new();
+    if how == Sse::OneStreamAllowed {
+        builder.max_concurrent_streams(1);
+    }
+    let Ok(mut conn) = builder.handshake::<_, Bytes>(tcp).await else {
         return;
     };
     let mut streams = 0;
@@ -138,8 +145,9 @@ async fn serve(tcp: TcpStream, how: Sse) {
             };
             let count = match how {
                 Sse::Floods => EVENTS,
-                Sse::OneStreamAtATime if first => usize::MAX,
+                Sse::OneStreamAtATime | Sse::OneStreamAllowed if first => usize::MAX,
                 Sse::OneStreamAtATime => 0,
+                Sse::OneStreamAllowed => usize::MAX,
             };
             for n in 1..=count {
                 let data = event(n);
@@ -155,7 +163,8 @@ async fn serve(tcp: TcpStream, how: Sse) {
                 if send.send_data(data, false).is_err() {
                     return;
                 }
-                if how == Sse::OneStreamAtATime {
+                if how != Sse::Floods {
+                    // One event every 50 ms: a live stream.
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             }
@@ -218,4 +227,18 @@ async fn a_connection_specific_field_fails_e_6_2() {
         assert_eq!(r.behavior, Behavior::Failed, "{id}: {}", r.result);
         assert!(r.result.contains("RFC 9113 §8.2.2"), "{id}: {}", r.result);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_allowing_one_stream_at_a_time_is_non_strict_in_e_6_1() {
+    let addr = start(Sse::OneStreamAllowed).await;
+    let reports = run(
+        &format!("http://{addr}/events"),
+        &["E.6.1"],
+        Duration::from_secs(1),
+    )
+    .await;
+    let r = verdict(&reports, "E.6.1");
+    assert_eq!(r.behavior, Behavior::NonStrict, "{}", r.result);
+    assert!(r.result.contains("allows 1 stream at once"), "{}", r.result);
 }

@@ -386,3 +386,46 @@ async fn chopped_messages_go_out_in_data_frames_of_at_least_256_bytes() {
     // chop by chop there would be 16384.
     assert!(small < 64, "{small} DATA frames under 256 bytes");
 }
+
+/// The reference server bounds HTTP/2 as it bounds HTTP/1.1: a connection
+/// that opens no stream is closed after the idle timeout, and the streams of
+/// all connections together are as many as `max_connections` (one more is
+/// refused with REFUSED_STREAM, RFC 9113 §8.7).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_server_bounds_idle_connections_and_streams() {
+    let server = bind(WsServerConfig {
+        idle_timeout: Duration::from_millis(300),
+        max_connections: 2,
+        ..WsServerConfig::ephemeral()
+    })
+    .await
+    .expect("bind")
+    .spawn()
+    .expect("serve");
+    let target = Target::parse(&server.url()).expect("valid URL");
+    let connect = || wirecheck::http2::client::Session::connect(&target, None);
+
+    // An idle connection ends (GOAWAY, then the server closes it).
+    let mut idle = connect().await.expect("HTTP/2");
+    tokio::time::timeout(Duration::from_secs(10), idle.ended())
+        .await
+        .expect("the idle connection was closed");
+
+    // Two WebSockets open and held; a third stream is refused.
+    let session = connect().await.expect("HTTP/2");
+    let opener = session.opener().expect("open");
+    let ws = || {
+        let req = wirecheck::http2::client::websocket_request(&target, &[]).unwrap();
+        opener.open(req, false)
+    };
+    let (a, _sa) = ws().await.expect("first");
+    let (b, _sb) = ws().await.expect("second");
+    assert_eq!((a.status.as_u16(), b.status.as_u16()), (200, 200));
+    let third = ws().await.err().expect("the third is refused");
+    assert!(
+        third.refused && third.why.contains("REFUSED_STREAM"),
+        "{}",
+        third.why
+    );
+    server.shutdown().await;
+}

@@ -4,7 +4,7 @@
 //! WebSocket, a GET for an event stream.
 //!
 //! Why it is its own module: framing, HPACK and flow control are the `h2`
-//! crate's (see the README, "HTTP/2"); what is ours is what a conformance
+//! crate's (see the README, "Over HTTP/2"); what is ours is what a conformance
 //! client must know before it judges anything: whether the server sent
 //! SETTINGS_ENABLE_CONNECT_PROTOCOL (a [`Session`] waits for the server's
 //! first SETTINGS before it answers), and the request and response as text
@@ -121,6 +121,14 @@ impl Session {
         Ok(session)
     }
 
+    /// The streams the server lets wirecheck open at once
+    /// (SETTINGS_MAX_CONCURRENT_STREAMS, RFC 9113 §5.1.2); `None` once finishing.
+    pub fn max_streams(&self) -> Option<usize> {
+        self.send
+            .as_ref()
+            .map(SendRequest::current_max_send_streams)
+    }
+
     /// Whether the server sent SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 (RFC 8441 §3).
     pub fn extended_connect(&self) -> bool {
         self.send
@@ -138,6 +146,7 @@ impl Session {
     ) -> Result<(http::response::Parts, H2Stream), OpenError> {
         let send = self.send.take().ok_or_else(|| OpenError {
             answered: false,
+            refused: false,
             why: "the HTTP/2 connection is finished".into(),
         })?;
         let (opened, send) = open_on(send, req, end_stream).await;
@@ -150,6 +159,15 @@ impl Session {
     /// `None` once the session is finishing.
     pub fn opener(&self) -> Option<Opener> {
         self.send.clone().map(|send| Opener { send })
+    }
+
+    /// Wait until the connection has ended (the server closed it, or it
+    /// failed); at once when it is already over. The caller bounds the wait.
+    pub async fn ended(&mut self) {
+        if let Some(task) = self.task.as_mut() {
+            let _ = task.await;
+            self.task = None;
+        }
     }
 
     /// Let the connection end in order (its streams ended, GOAWAY), within
@@ -201,6 +219,7 @@ async fn open_on(
 ) {
     let unanswered = |why: String| OpenError {
         answered: false,
+        refused: false,
         why,
     };
     let mut send = match send.ready().await {
@@ -231,6 +250,7 @@ async fn open_on(
             // A reset of the stream (by the server, or by wirecheck for a
             // malformed answer) is an answer; a failed connection is not.
             answered: e.is_reset(),
+            refused: e.is_reset() && e.is_remote(),
             why: format!("the server answered the request with {}", describe(&e)),
         }),
     };
@@ -242,6 +262,8 @@ async fn open_on(
 pub struct OpenError {
     /// The server did answer the stream (a reset, or a malformed head).
     pub answered: bool,
+    /// The server reset the stream itself (RST_STREAM): a refusal.
+    pub refused: bool,
     /// What happened, as one line.
     pub why: String,
 }
@@ -252,7 +274,7 @@ pub fn describe(e: &h2::Error) -> String {
         // The h2 crate resets a stream whose response is malformed (RFC 9113
         // §8.1.1) with PROTOCOL_ERROR itself.
         Some(h2::Reason::PROTOCOL_ERROR) if e.is_reset() && !e.is_remote() => {
-            "a malformed response (RFC 9113 §8.1.1), which wirecheck reset with PROTOCOL_ERROR: a connection-specific header field such as Connection or Transfer-Encoding (RFC 9113 §8.2.2), an uppercase field name (§8.2.1) or a bad pseudo-header field (§8.3)".to_owned()
+            "a malformed response (RFC 9113 §8.1.1), which wirecheck reset with PROTOCOL_ERROR: a connection-specific header field such as Connection or Transfer-Encoding (RFC 9113 §8.2.2), or a missing or misplaced pseudo-header field (§8.3)".to_owned()
         }
         Some(reason) if e.is_reset() => format!("a reset of the stream ({reason:?})"),
         Some(reason) if e.is_go_away() => format!("a GOAWAY ({reason:?})"),

@@ -3,7 +3,7 @@
 //! reference servers.
 //!
 //! The `h2` crate does the framing, HPACK and flow control (the README's
-//! "HTTP/2" section says why it is not ours); this module holds what sits
+//! "Over HTTP/2" section says why it is not ours); this module holds what sits
 //! between it and the protocol drivers:
 //!
 //! * [`stream`]: one stream as a byte stream (END_STREAM as the end of input,

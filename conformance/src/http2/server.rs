@@ -15,10 +15,11 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use h2::RecvStream;
 use h2::server::SendResponse;
+use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
-use tokio::time::{Duration, Instant, timeout, timeout_at};
+use tokio::time::{Duration, Instant, sleep_until, timeout, timeout_at};
 
 use super::client::{MAX_HEADER_LIST, STREAM_WINDOW};
 
@@ -115,17 +116,30 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Prefixed<S> {
     }
 }
 
+/// The bounds of one HTTP/2 connection of a reference server.
+#[derive(Debug, Clone)]
+pub struct ServeLimits {
+    /// The preface exchange (the server's first wait).
+    pub handshake: Duration,
+    /// How long a connection with no open stream is kept (then GOAWAY): an
+    /// idle connection holds one of the server's connection slots.
+    pub idle: Duration,
+    /// How long the open streams get to finish once the connection ends.
+    pub grace: Duration,
+    /// The streams the whole server serves at once (each holds a WebSocket's
+    /// or an event stream's buffers): one permit each, shared by every
+    /// connection; a stream over it is refused with REFUSED_STREAM (RFC 9113
+    /// §8.7: not processed, safe to retry).
+    pub streams: Arc<Semaphore>,
+}
+
 /// Serve one HTTP/2 connection: each request stream is handed to `handler` in
-/// a task of its own, until the client ends the connection or `stop` fires;
-/// then GOAWAY (RFC 9113 §6.8) and at most `grace` for the open streams.
-/// `handshake_timeout` bounds the preface exchange.
-pub async fn serve<S, H, F>(
-    io: S,
-    mut stop: watch::Receiver<()>,
-    handshake_timeout: Duration,
-    grace: Duration,
-    handler: H,
-) where
+/// a task of its own, until the client ends the connection, no stream has
+/// been open for `limits.idle`, or `stop` fires; then GOAWAY (RFC 9113 §6.8)
+/// and at most `limits.grace` for the open streams. The stream tasks end with
+/// the connection.
+pub async fn serve<S, H, F>(io: S, mut stop: watch::Receiver<()>, limits: ServeLimits, handler: H)
+where
     S: AsyncRead + AsyncWrite + Unpin,
     H: Fn(http::Request<RecvStream>, SendResponse<Bytes>) -> F,
     F: Future<Output = ()> + Send + 'static,
@@ -138,21 +152,39 @@ pub async fn serve<S, H, F>(
         .max_header_list_size(MAX_HEADER_LIST)
         // RFC 8441 §3: SETTINGS_ENABLE_CONNECT_PROTOCOL = 1.
         .enable_connect_protocol();
-    let Ok(Ok(mut conn)) = timeout(handshake_timeout, builder.handshake::<_, Bytes>(io)).await
+    let Ok(Ok(mut conn)) = timeout(limits.handshake, builder.handshake::<_, Bytes>(io)).await
     else {
         return;
     };
     let mut streams = JoinSet::new();
     let mut stopping = false;
+    let mut idle_at = Instant::now() + limits.idle;
     loop {
         tokio::select! {
             accepted = conn.accept() => match accepted {
-                Some(Ok((req, respond))) => {
-                    streams.spawn(handler(req, respond));
+                Some(Ok((req, mut respond))) => {
+                    match Arc::clone(&limits.streams).try_acquire_owned() {
+                        Ok(permit) => {
+                            let served = handler(req, respond);
+                            streams.spawn(async move {
+                                served.await;
+                                drop(permit);
+                            });
+                        }
+                        Err(_) => respond.send_reset(h2::Reason::REFUSED_STREAM),
+                    }
                 }
                 Some(Err(_)) | None => break,
             },
-            Some(_) = streams.join_next(), if !streams.is_empty() => {}
+            Some(_) = streams.join_next(), if !streams.is_empty() => {
+                if streams.is_empty() {
+                    idle_at = Instant::now() + limits.idle;
+                }
+            }
+            () = sleep_until(idle_at), if streams.is_empty() && !stopping => {
+                stopping = true;
+                conn.graceful_shutdown();
+            }
             _ = stop.changed(), if !stopping => {
                 stopping = true;
                 conn.graceful_shutdown();
@@ -160,7 +192,7 @@ pub async fn serve<S, H, F>(
         }
     }
     // The connection is done; its streams get `grace` to finish their writes.
-    let _ = timeout(grace, async {
+    let _ = timeout(limits.grace, async {
         while streams.join_next().await.is_some() {}
     })
     .await;

@@ -4,9 +4,10 @@
 //!
 //! Why it exists: the case driver and the reference echo server read and write
 //! bytes and take the end of the input as the peer's close. Over HTTP/2 the
-//! same roles are played by DATA frames and END_STREAM (RFC 8441 §5: "the
-//! stream's END_STREAM ... is used in place of the TCP FIN"), and a failure by
-//! RST_STREAM ("in place of the TCP RST"). This adapter maps one onto the other:
+//! same roles are played by DATA frames and END_STREAM: RFC 8441 §5 makes
+//! stream closure the analogue of the TCP connection's closure, orderly
+//! closures represented by END_STREAM and RST exceptions by RST_STREAM (with
+//! CANCEL). This adapter maps one onto the other:
 //!
 //! * reading gives the DATA payloads in order; END_STREAM reads as the end of
 //!   input, RST_STREAM (or the connection's failure) as an error that says so;
@@ -47,6 +48,9 @@ pub enum Ending {
     EndStream,
     /// The peer reset the stream, with this error code (RFC 9113 §7).
     Reset(String),
+    /// wirecheck's HTTP/2 layer reset the stream because the peer broke a rule
+    /// of HTTP/2 on it (flow control, a malformed message), with this code.
+    LocalReset(String),
     /// The connection failed or went away under the stream.
     Connection(String),
 }
@@ -90,7 +94,8 @@ impl H2Stream {
 /// What an h2 error means for the reader.
 fn ending_of(e: &h2::Error) -> Ending {
     match e.reason() {
-        Some(reason) if e.is_reset() => Ending::Reset(format!("{reason:?}")),
+        Some(reason) if e.is_reset() && e.is_remote() => Ending::Reset(format!("{reason:?}")),
+        Some(reason) if e.is_reset() => Ending::LocalReset(format!("{reason:?}")),
         _ => Ending::Connection(e.to_string()),
     }
 }
@@ -111,6 +116,9 @@ impl AsyncRead for H2Stream {
                         io::ErrorKind::ConnectionReset,
                         match &this.ending {
                             Ending::Reset(code) => format!("the peer reset the stream ({code})"),
+                            Ending::LocalReset(code) => format!(
+                                "the peer broke a rule of HTTP/2 on the stream, which wirecheck reset ({code})"
+                            ),
                             _ => format!("the HTTP/2 connection failed: {e}"),
                         },
                     )));

@@ -55,13 +55,15 @@ use std::time::Duration;
 
 use super::{Running, Server, accept_tls, accept_until};
 use crate::http2;
-use crate::http2::server::{Prefixed, Sniffed, request_as_http1, response_from_http1, sniff};
+use crate::http2::server::{
+    Prefixed, ServeLimits, Sniffed, request_as_http1, response_from_http1, sniff,
+};
 use crate::http2::stream::H2Stream;
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::time::{Instant, sleep_until, timeout, timeout_at};
 use wirecheck_codec::http::{self, HeadLimits, Request, RequestParser};
 use wirecheck_codec::sse::{Block, comment, heartbeat};
@@ -208,6 +210,8 @@ impl Server for SseServer {
         // a task still blocked in a live write after that is aborted.
         let grace = CLOSE_TIMEOUT * 2 + Duration::from_secs(1);
         let max_connections = config.max_connections;
+        // HTTP/2 streams are event streams too: as many at once as connections.
+        let streams = Arc::new(Semaphore::new(max_connections));
         accept_until(
             listener,
             max_connections,
@@ -215,7 +219,8 @@ impl Server for SseServer {
             shutdown,
             move |stream, stop| {
                 let config = Arc::clone(&config);
-                async move { connection(stream, config, clock, stop).await }
+                let streams = Arc::clone(&streams);
+                async move { connection(stream, config, clock, streams, stop).await }
             },
         )
     }
@@ -739,17 +744,18 @@ async fn connection(
     tcp: TcpStream,
     config: Arc<SseServerConfig>,
     clock: Clock,
+    streams: Arc<Semaphore>,
     stop: watch::Receiver<()>,
 ) {
     // Each event goes out at once, not after Nagle's delay.
     let _ = tcp.set_nodelay(true);
     match config.tls.clone() {
-        None => serve_stream(tcp, config, clock, stop, false).await,
+        None => serve_stream(tcp, config, clock, streams, stop, false).await,
         Some(tls) => {
             let Some((stream, h2)) = accept_tls(&tls, tcp, config.request_timeout).await else {
                 return;
             };
-            serve_stream(stream, config, clock, stop, h2).await;
+            serve_stream(stream, config, clock, streams, stop, h2).await;
         }
     }
 }
@@ -759,6 +765,7 @@ async fn serve_stream<S>(
     mut stream: S,
     config: Arc<SseServerConfig>,
     clock: Clock,
+    streams: Arc<Semaphore>,
     mut stop: watch::Receiver<()>,
     alpn_h2: bool,
 ) where
@@ -777,8 +784,15 @@ async fn serve_stream<S>(
             let io = Prefixed::new(&buf[..n], stream);
             let handler =
                 |req, respond| h2_stream(req, respond, Arc::clone(&config), clock, stop.clone());
-            let grace = CLOSE_TIMEOUT * 2;
-            http2::server::serve(io, stop.clone(), config.request_timeout, grace, handler).await;
+            // A connection without a stream is dropped as a silent HTTP/1.1
+            // client is: after the request timeout.
+            let limits = ServeLimits {
+                handshake: config.request_timeout,
+                idle: config.request_timeout,
+                grace: CLOSE_TIMEOUT * 2,
+                streams,
+            };
+            http2::server::serve(io, stop.clone(), limits, handler).await;
             return;
         }
         Sniffed::Gone => return,

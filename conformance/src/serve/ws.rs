@@ -56,11 +56,11 @@ use std::time::Duration;
 
 use super::{Running, Server, accept_tls, accept_until};
 use crate::http2;
-use crate::http2::server::{Prefixed, Sniffed, sniff};
+use crate::http2::server::{Prefixed, ServeLimits, Sniffed, sniff};
 use crate::http2::stream::H2Stream;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::time::{Instant, timeout, timeout_at};
 use wirecheck_codec::ws::deflate::{Agreed, ServerPolicy, negotiate};
 use wirecheck_codec::ws::handshake::{
@@ -201,6 +201,8 @@ impl Server for WsServer {
         // whatever is still running after that is aborted.
         let grace = config.close_timeout * 2 + Duration::from_secs(1);
         let max_connections = config.max_connections;
+        // HTTP/2 streams are WebSockets too: as many at once as connections.
+        let streams = Arc::new(Semaphore::new(max_connections));
         accept_until(
             listener,
             max_connections,
@@ -208,7 +210,8 @@ impl Server for WsServer {
             shutdown,
             move |stream, stop| {
                 let config = Arc::clone(&config);
-                async move { connection(stream, &config, stop).await }
+                let streams = Arc::clone(&streams);
+                async move { connection(stream, &config, streams, stop).await }
             },
         )
     }
@@ -221,16 +224,21 @@ pub type RunningWsServer = Running;
 /// Upgrade of RFC 6455 §4, or HTTP/2 with prior knowledge (RFC 9113 §3.3),
 /// told apart by the first bytes; over HTTP/2 each WebSocket is a stream
 /// opened by RFC 8441's extended CONNECT ([`h2_stream`]).
-async fn connection(tcp: TcpStream, config: &Arc<WsServerConfig>, stop: watch::Receiver<()>) {
+async fn connection(
+    tcp: TcpStream,
+    config: &Arc<WsServerConfig>,
+    streams: Arc<Semaphore>,
+    stop: watch::Receiver<()>,
+) {
     // Echoes and close frames go out at once, not after Nagle's delay.
     let _ = tcp.set_nodelay(true);
     match &config.tls {
-        None => serve_stream(tcp, config, stop, false).await,
+        None => serve_stream(tcp, config, streams, stop, false).await,
         Some(tls) => {
             let Some((stream, h2)) = accept_tls(tls, tcp, config.handshake_timeout).await else {
                 return;
             };
-            serve_stream(stream, config, stop, h2).await;
+            serve_stream(stream, config, streams, stop, h2).await;
         }
     }
 }
@@ -239,6 +247,7 @@ async fn connection(tcp: TcpStream, config: &Arc<WsServerConfig>, stop: watch::R
 async fn serve_stream<S>(
     mut stream: S,
     config: &Arc<WsServerConfig>,
+    streams: Arc<Semaphore>,
     stop: watch::Receiver<()>,
     alpn_h2: bool,
 ) where
@@ -256,9 +265,14 @@ async fn serve_stream<S>(
         Sniffed::Http2(n) => {
             let io = Prefixed::new(&buf[..n], stream);
             drop(buf);
-            let grace = config.close_timeout * 2;
+            let limits = ServeLimits {
+                handshake: config.handshake_timeout,
+                idle: config.idle_timeout,
+                grace: config.close_timeout * 2,
+                streams,
+            };
             let handler = |req, respond| h2_stream(req, respond, Arc::clone(config), stop.clone());
-            http2::server::serve(io, stop.clone(), config.handshake_timeout, grace, handler).await;
+            http2::server::serve(io, stop.clone(), limits, handler).await;
             return;
         }
         Sniffed::Gone => return,
@@ -310,7 +324,7 @@ async fn h2_stream(
         .map(|p| p.as_str().to_owned());
     match (req.method() == http::Method::CONNECT, protocol.as_deref()) {
         (true, Some("websocket")) => {}
-        // RFC 8441 §4: a :protocol this server does not speak.
+        // RFC 9220 §3 (RFC 8441's semantics): an unknown :protocol gets 501.
         (true, Some(_)) => return refuse(&mut respond, 501, &[]),
         // A plain CONNECT (a tunnel) or any other request: not served here.
         (true, None) => return refuse(&mut respond, 405, &[]),

@@ -108,8 +108,18 @@ pub struct Observations {
     pub end_reconnect: Option<Option<Observation>>,
     /// [`Need::Preflight`].
     pub preflight: Option<Observation>,
-    /// [`Need::Concurrent`]: the streams, in the order they were opened.
-    pub concurrent: Option<Vec<Observation>>,
+    /// [`Need::Concurrent`].
+    pub concurrent: Option<Concurrent>,
+}
+
+/// [`Need::Concurrent`]'s streams on one HTTP/2 connection.
+#[derive(Debug, Default)]
+pub struct Concurrent {
+    /// The streams the server allows at once (its SETTINGS_MAX_CONCURRENT_STREAMS);
+    /// `None` when no HTTP/2 connection was made.
+    pub allowed: Option<usize>,
+    /// The streams, in the order they were opened (none without a connection).
+    pub streams: Vec<Observation>,
 }
 
 /// What a check gets.

@@ -14,7 +14,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tokio::sync::{Notify, Semaphore};
 
-use super::case::{CONCURRENT_STREAMS, Case, Ctx, Need, Observations, Settings, Verdict};
+use super::case::{
+    CONCURRENT_STREAMS, Case, Concurrent, Ctx, Need, Observations, Settings, Verdict,
+};
 use super::cases::e3_liveness::BURST;
 use super::cases::group_name;
 use super::observe::{End, Observation, Read, Request, Seen, Stop, eventsource_request, observe};
@@ -227,25 +229,41 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
         if !needs.contains(&Need::Concurrent) {
             return None;
         }
-        let session = shared().await;
-        let via = session.as_ref().and_then(Session::opener);
+        let Some(session) = shared().await else {
+            return Some(Concurrent::default());
+        };
+        let allowed = session.max_streams();
+        let via = session.opener();
         let each = Stop {
             events: Some(2),
             ..stop(short)
         };
+        // At once whatever `-j` is: they are one connection's streams, and a
+        // verdict on concurrency must not depend on it.
         let open = || {
-            go(
-                on(via.clone(), eventsource_request(origin, None, &cfg.headers)),
-                each,
-            )
+            let req = on(via.clone(), eventsource_request(origin, None, &cfg.headers));
+            async move {
+                observe(
+                    target,
+                    tls,
+                    &Request {
+                        http: cfg.http,
+                        ..req
+                    },
+                    each,
+                )
+                .await
+            }
         };
         let streams: [_; CONCURRENT_STREAMS] = [open(), open(), open()];
         let [a, b, c] = streams;
         let (a, b, c) = tokio::join!(a, b, c);
-        if let Some(session) = session {
-            session.finish(SESSION_END).await;
-        }
-        Some(vec![a, b, c])
+        drop(via);
+        session.finish(SESSION_END).await;
+        Some(Concurrent {
+            allowed,
+            streams: vec![a, b, c],
+        })
     };
     let resume = async {
         if !needs.contains(&Need::Resume) {
@@ -297,6 +315,7 @@ pub async fn observe_all(target: &Target, cfg: &RunConfig, cases: &[Case]) -> Ob
             (first, Some((id, second)))
         }
         .await;
+        drop(via);
         if let Some(session) = session {
             session.finish(SESSION_END).await;
         }
@@ -446,7 +465,8 @@ fn used<'a>(obs: &'a Observations, needs: &[Need]) -> Vec<(&'static str, &'a Obs
             ),
             Need::Preflight => out.extend(obs.preflight.as_ref().map(|o| ("CORS preflight", o))),
             Need::Concurrent => {
-                for (i, o) in obs.concurrent.iter().flatten().enumerate() {
+                let streams = obs.concurrent.iter().flat_map(|c| c.streams.iter());
+                for (i, o) in streams.enumerate() {
                     out.push((CONCURRENT_NAMES[i.min(CONCURRENT_NAMES.len() - 1)], o));
                 }
             }

@@ -150,6 +150,9 @@ fn ending(e: &Ending) -> String {
     match e {
         Ending::Open | Ending::EndStream => "ended its stream (END_STREAM)".into(),
         Ending::Reset(code) => format!("reset the stream ({code})"),
+        Ending::LocalReset(code) => {
+            format!("broke a rule of HTTP/2 on the stream, which wirecheck reset ({code})")
+        }
         Ending::Connection(why) => format!("ended the whole connection ({why})"),
     }
 }
@@ -347,6 +350,10 @@ async fn ends_stream(
                 "the server answered the Close, then reset the stream ({code}) where END_STREAM was due: RFC 8441 §5 maps a reset to the TCP RST of an abnormal close"
             ),
         ),
+        Got::End(e @ Ending::LocalReset(_)) => (
+            Behavior::Failed,
+            format!("after the closing handshake the server {}", ending(&e)),
+        ),
         Got::End(Ending::Connection(why)) => (
             Behavior::NonStrict,
             format!(
@@ -382,6 +389,15 @@ async fn other_stream_lives(
     seed: u64,
     break_first: bool,
 ) -> (Behavior, String) {
+    // RFC 9113 §5.1.2: "It is recommended that this value be no smaller than 100".
+    if let Some(allowed) = session.max_streams().filter(|&n| n < 2) {
+        return (
+            Behavior::NonStrict,
+            format!(
+                "the server allows {allowed} stream at once (SETTINGS_MAX_CONCURRENT_STREAMS): two WebSockets cannot share a connection; RFC 9113 §5.1.2 recommends at least 100"
+            ),
+        );
+    }
     let first = match open(session, target, cfg, case, result).await {
         Ok(s) => s,
         Err(v) => return v,
@@ -499,7 +515,9 @@ async fn unknown_protocol(
             Behavior::Failed,
             format!("no answer within {:.1} s", limit.as_secs_f64()),
         ),
-        Ok(Err(e)) if e.answered => (Behavior::Ok, format!("refused: {}", e.why)),
+        Ok(Err(e)) if e.refused => (Behavior::Ok, format!("refused: {}", e.why)),
+        // A malformed answer (wirecheck reset the stream) refuses nothing.
+        Ok(Err(e)) if e.answered => (Behavior::Failed, e.why),
         Ok(Err(e)) => (
             Behavior::Failed,
             format!(

@@ -6,8 +6,8 @@
 //! connections per origin, so the streams of many tabs share one connection.
 
 use super::super::case::{
-    CONCURRENT_STREAMS, Case, Ctx, Need, Verdict, failed, info, is_stream, no_response, ok,
-    response_summary, secs,
+    CONCURRENT_STREAMS, Case, Ctx, Need, Verdict, failed, info, is_stream, no_response, non_strict,
+    ok, response_summary, secs,
 };
 
 /// The cases of this group.
@@ -31,9 +31,20 @@ pub const CASES: &[Case] = &[
 ];
 
 fn concurrent(cx: &Ctx<'_>) -> Verdict {
-    let Some(streams) = &cx.obs.concurrent else {
+    let Some(group) = &cx.obs.concurrent else {
         return info("not observed (HTTP/2 only)");
     };
+    let Some(allowed) = group.allowed else {
+        return info("no HTTP/2 connection to open the streams on (see E.1.1)");
+    };
+    if allowed < CONCURRENT_STREAMS {
+        // RFC 9113 §5.1.2: "It is recommended that this value be no smaller than 100".
+        let streams = if allowed == 1 { "stream" } else { "streams" };
+        return non_strict(format!(
+            "the server allows {allowed} {streams} at once (SETTINGS_MAX_CONCURRENT_STREAMS), fewer than a browser's tabs need; RFC 9113 §5.1.2 recommends at least 100"
+        ));
+    }
+    let streams = &group.streams;
     if streams.len() < CONCURRENT_STREAMS {
         return info("not observed (HTTP/2 only)");
     }

@@ -499,20 +499,23 @@ impl<'c> Driver<'c> {
         self.now = now;
         self.last_activity = now;
         self.stats.traffic.outgoing.wire += n as u64;
+        // Each write the bytes complete is logged; an empty one completes
+        // with 0 bytes.
         let mut left = n;
-        while left > 0 {
-            let Some(front) = self.out.front().map(<[u8]>::len) else {
-                break;
-            };
+        while let Some(front) = self.out.front().map(<[u8]>::len) {
             let take = left.min(front);
             left -= take;
-            if let Some(w) = self.out.advance(take) {
-                self.budget
-                    .count_size(&mut self.stats.tx_octets, w.bytes.len());
-                self.log_row(WireRow::Tx {
-                    bytes: Logged::of(&w.bytes),
-                    sync: w.sync,
-                });
+            let Some(w) = self.out.advance(take) else {
+                break;
+            };
+            self.budget
+                .count_size(&mut self.stats.tx_octets, w.bytes.len());
+            self.log_row(WireRow::Tx {
+                bytes: Logged::of(&w.bytes),
+                sync: w.sync,
+            });
+            if left == 0 && self.out.front().is_some_and(|f| !f.is_empty()) {
+                break;
             }
         }
         if self.drop_when_written && self.out.queued() == 0 {
