@@ -329,7 +329,24 @@ pub fn verdicts(case: &Case, seen: &Observed<'_>) -> Verdicts {
             }
             None => {
                 behavior = Behavior::Failed;
-                result = "the case did not finish".to_owned();
+                // Why the echoes stopped, when the peer ended it (a limit of
+                // its own, say: Node ws closes with 1008 past 16384 fragments).
+                let peer = if close.is_server { "client" } else { "server" };
+                let reason = close
+                    .remote_close_reason
+                    .as_deref()
+                    .filter(|r| !r.is_empty())
+                    .map(|r| format!(" ({r:?})"))
+                    .unwrap_or_default();
+                result = match close.remote_close_code {
+                    Some(code) if close.was_open && !close.closed_by_me => format!(
+                        "the {peer} closed the connection with {code}{reason} before every echo arrived"
+                    ),
+                    None if close.was_open && !close.closed_by_me && !close.dropped_by_me => {
+                        format!("the {peer} ended the connection before every echo arrived")
+                    }
+                    _ => "the case did not finish".to_owned(),
+                };
             }
         },
     }
@@ -541,6 +558,34 @@ mod tests {
         let v = verdicts(&own, &observe(&[], &close));
         assert_eq!(v.behavior, Behavior::Failed);
         assert!(v.result.contains("invalid close code 1015"), "{}", v.result);
+    }
+
+    /// Round trips cut short by the peer's Close say so, with its code.
+    #[test]
+    fn unfinished_round_trips_name_the_peers_close() {
+        let mut c = case(vec![], ExpectedClose::fuzzer_closes_normally());
+        c.scoring = Scoring::RoundTrips(crate::ws::case::RoundTrips {
+            count: 1,
+            binary: true,
+            messages: crate::ws::case::Messages::Steps(crate::ws::case::Payload::exact(
+                b"x".to_vec(),
+            )),
+            timeout: std::time::Duration::from_secs(1),
+        });
+        let close = CloseInfo {
+            was_open: true,
+            remote_close_code: Some(1008),
+            remote_close_reason: Some("too many fragments".into()),
+            ..CloseInfo::default()
+        };
+        let v = verdicts(&c, &observe(&[], &close));
+        assert_eq!(v.behavior, Behavior::Failed);
+        assert_eq!(
+            v.result,
+            "the server closed the connection with 1008 (\"too many fragments\") before every echo arrived"
+        );
+        let v = verdicts(&c, &observe(&[], &clean_close_by_me()));
+        assert_eq!(v.result, "the case did not finish");
     }
 
     /// An own case that needs permessage-deflate, declined, judges no close.
