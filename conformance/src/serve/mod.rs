@@ -76,18 +76,49 @@ pub(crate) async fn accept_until<C, F>(
     let _ = timeout(grace, async { while tasks.join_next().await.is_some() {} }).await;
 }
 
-/// A connection's first step with `--tls`: the TLS handshake (bounded by
-/// `limit`), and whether ALPN chose `h2` (RFC 9113 §3.2: then the client's
-/// preface follows at once). `None`: the handshake failed or took too long.
-pub(crate) async fn accept_tls(
-    tls: &crate::tls::ServerTls,
+/// A reference server's connection once TLS (with `--tls`) is set up and its
+/// HTTP version is known.
+pub(crate) enum Opened {
+    /// HTTP/1.1: the connection, whose first `n` bytes are in the caller's
+    /// buffer already.
+    Http1(crate::net::Stream, usize),
+    /// HTTP/2: the connection, what was read of its preface put back in front.
+    Http2(crate::http2::server::Prefixed<crate::net::Stream>),
+}
+
+/// The start both reference servers share, by `deadline`: the TLS handshake
+/// when `tls` is given (ALPN `h2` means HTTP/2, RFC 9113 §3.2), else the
+/// first bytes read into `buf` tell a prior-knowledge HTTP/2 preface from an
+/// HTTP/1.1 request (§3.3). `None`: the client left, the handshake failed, or
+/// the deadline passed.
+pub(crate) async fn open(
     tcp: TcpStream,
-    limit: Duration,
-) -> Option<(tokio_rustls::server::TlsStream<TcpStream>, bool)> {
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::clone(&tls.0));
-    let stream = timeout(limit, acceptor.accept(tcp)).await.ok()?.ok()?;
-    let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
-    Some((stream, h2))
+    tls: Option<&crate::tls::ServerTls>,
+    buf: &mut [u8],
+    deadline: tokio::time::Instant,
+) -> Option<Opened> {
+    use crate::http2::server::{Prefixed, Sniffed, sniff};
+    // Answers go out at once, not after Nagle's delay.
+    let _ = tcp.set_nodelay(true);
+    let mut stream: crate::net::Stream = match tls {
+        None => Box::new(tcp),
+        Some(tls) => {
+            let acceptor = tokio_rustls::TlsAcceptor::from(Arc::clone(&tls.0));
+            let stream = tokio::time::timeout_at(deadline, acceptor.accept(tcp))
+                .await
+                .ok()?
+                .ok()?;
+            if stream.get_ref().1.alpn_protocol() == Some(b"h2".as_slice()) {
+                return Some(Opened::Http2(Prefixed::new(&[], Box::new(stream))));
+            }
+            Box::new(stream)
+        }
+    };
+    match sniff(&mut stream, buf, deadline).await {
+        Sniffed::Http1(n) => Some(Opened::Http1(stream, n)),
+        Sniffed::Http2(n) => Some(Opened::Http2(Prefixed::new(&buf[..n], stream))),
+        Sniffed::Gone => None,
+    }
 }
 
 /// A reference server: bound, not yet serving.

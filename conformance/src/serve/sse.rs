@@ -53,11 +53,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Running, Server, accept_tls, accept_until};
+use super::{Opened, Running, Server, accept_until, open};
 use crate::http2;
-use crate::http2::server::{
-    Prefixed, ServeLimits, Sniffed, request_as_http1, response_from_http1, sniff,
-};
+use crate::http2::server::{ServeLimits, request_as_http1, response_from_http1};
 use crate::http2::stream::H2Stream;
 use flate2::Compression;
 use flate2::write::GzEncoder;
@@ -745,43 +743,13 @@ async fn connection(
     config: Arc<SseServerConfig>,
     clock: Clock,
     streams: Arc<Semaphore>,
-    stop: watch::Receiver<()>,
-) {
-    // Each event goes out at once, not after Nagle's delay.
-    let _ = tcp.set_nodelay(true);
-    match config.tls.clone() {
-        None => serve_stream(tcp, config, clock, streams, stop, false).await,
-        Some(tls) => {
-            let Some((stream, h2)) = accept_tls(&tls, tcp, config.request_timeout).await else {
-                return;
-            };
-            serve_stream(stream, config, clock, streams, stop, h2).await;
-        }
-    }
-}
-
-/// A connection after TCP (and TLS) is set up; `alpn_h2`: ALPN chose HTTP/2.
-async fn serve_stream<S>(
-    mut stream: S,
-    config: Arc<SseServerConfig>,
-    clock: Clock,
-    streams: Arc<Semaphore>,
     mut stop: watch::Receiver<()>,
-    alpn_h2: bool,
-) where
-    S: AsyncRead + AsyncWrite + Unpin + Send,
-{
+) {
     let mut buf = vec![0u8; READ_BUF];
     let deadline = Instant::now() + config.request_timeout;
-    let sniffed = if alpn_h2 {
-        Sniffed::Http2(0)
-    } else {
-        sniff(&mut stream, &mut buf, deadline).await
-    };
-    let first = match sniffed {
-        Sniffed::Http1(n) => n,
-        Sniffed::Http2(n) => {
-            let io = Prefixed::new(&buf[..n], stream);
+    let (mut stream, first) = match open(tcp, config.tls.as_ref(), &mut buf, deadline).await {
+        Some(Opened::Http1(stream, first)) => (stream, first),
+        Some(Opened::Http2(io)) => {
             let handler =
                 |req, respond| h2_stream(req, respond, Arc::clone(&config), clock, stop.clone());
             // A connection without a stream is dropped as a silent HTTP/1.1
@@ -795,7 +763,7 @@ async fn serve_stream<S>(
             http2::server::serve(io, stop.clone(), limits, handler).await;
             return;
         }
-        Sniffed::Gone => return,
+        None => return,
     };
     let request = match read_request(&mut stream, &mut buf, first, deadline, &mut stop).await {
         Incoming::Request(request) => request,

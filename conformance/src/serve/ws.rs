@@ -54,9 +54,9 @@ use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Running, Server, accept_tls, accept_until};
+use super::{Opened, Running, Server, accept_until, open};
 use crate::http2;
-use crate::http2::server::{Prefixed, ServeLimits, Sniffed, sniff};
+use crate::http2::server::ServeLimits;
 use crate::http2::stream::H2Stream;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -230,40 +230,11 @@ async fn connection(
     streams: Arc<Semaphore>,
     stop: watch::Receiver<()>,
 ) {
-    // Echoes and close frames go out at once, not after Nagle's delay.
-    let _ = tcp.set_nodelay(true);
-    match &config.tls {
-        None => serve_stream(tcp, config, streams, stop, false).await,
-        Some(tls) => {
-            let Some((stream, h2)) = accept_tls(tls, tcp, config.handshake_timeout).await else {
-                return;
-            };
-            serve_stream(stream, config, streams, stop, h2).await;
-        }
-    }
-}
-
-/// A connection after TCP (and TLS) is set up; `alpn_h2`: ALPN chose HTTP/2.
-async fn serve_stream<S>(
-    mut stream: S,
-    config: &Arc<WsServerConfig>,
-    streams: Arc<Semaphore>,
-    stop: watch::Receiver<()>,
-    alpn_h2: bool,
-) where
-    S: AsyncRead + AsyncWrite + Unpin + Send,
-{
     let mut buf = vec![0u8; READ_BUF];
     let deadline = Instant::now() + config.handshake_timeout;
-    let sniffed = if alpn_h2 {
-        Sniffed::Http2(0)
-    } else {
-        sniff(&mut stream, &mut buf, deadline).await
-    };
-    let first = match sniffed {
-        Sniffed::Http1(n) => n,
-        Sniffed::Http2(n) => {
-            let io = Prefixed::new(&buf[..n], stream);
+    let (mut stream, first) = match open(tcp, config.tls.as_ref(), &mut buf, deadline).await {
+        Some(Opened::Http1(stream, first)) => (stream, first),
+        Some(Opened::Http2(io)) => {
             drop(buf);
             let limits = ServeLimits {
                 handshake: config.handshake_timeout,
@@ -275,7 +246,7 @@ async fn serve_stream<S>(
             http2::server::serve(io, stop.clone(), limits, handler).await;
             return;
         }
-        Sniffed::Gone => return,
+        None => return,
     };
     match handshake(&mut stream, config, &mut buf, first, deadline, stop.clone()).await {
         Handshake::Upgraded(rest, deflate) => {
