@@ -12,10 +12,10 @@
 //!   `ReadBuffer`; fastwebsockets (Deno's, with `FragmentCollector`, so text is
 //!   validated) into its own buffer. Functions `ours`, `tungstenite`,
 //!   `fastwebsockets`, and for text `ours-inplace`: ours by default feeds a text
-//!   frame to the decoder as it arrives, to fail on invalid UTF-8 at once
-//!   (RFC 6455 §8.1, what Autobahn's 6.4.x check), which assembles it;
-//!   `ours-inplace` decodes it in place like binary and fails at its end, as
-//!   both peers do.
+//!   frame to the decoder piece by piece as it arrives, to fail on invalid UTF-8
+//!   at once (RFC 6455 §8.1, what Autobahn's 6.4.x check), still keeping it in
+//!   place; `ours-inplace` waits for the whole frame like binary and validates
+//!   it then, failing at its end, as both peers do.
 //! * `ws-encode-<size>`: a client sending binary messages: header, copy, mask,
 //!   with fastwebsockets' client write path as a second peer (functions `ours`,
 //!   `tungstenite`, `fastwebsockets`).

@@ -20,10 +20,12 @@ use wirecheck_codec::ws::{
 /// sizes (repeated): the events, the error, and the most capacity it held.
 fn receive(
     config: Config,
+    fail_fast: bool,
     input: &[u8],
     reads: &[usize],
 ) -> (Vec<OwnedEvent>, Option<ProtocolError>, usize) {
     let mut rx = Receiver::new(config);
+    rx.set_fail_fast_text(fail_fast);
     let mut events = Vec::new();
     let mut at = 0;
     let mut max_capacity = 0;
@@ -109,19 +111,40 @@ proptest! {
         noise_at in any::<usize>(),
         seed in any::<u8>(),
         reads in proptest::collection::vec(1usize..5000, 1..6),
+        report_frames in any::<bool>(),
+        fail_fast in any::<bool>(),
     ) {
         let mut bytes = stream(receiver, &sizes, seed);
         let at = noise_at % (bytes.len() + 1);
         bytes.splice(at..at, noise);
-        let config = Config::new(receiver);
+        let mut config = Config::new(receiver);
+        config.report_frames = report_frames;
         let slice = decode_split(config, &bytes, &[]);
-        let (events, error, capacity) = receive(config, &bytes, &reads);
-        prop_assert_eq!(events, slice.events);
-        prop_assert_eq!(error, slice.error);
-        // The receive buffer: one frame and a read, doubled at most once past
-        // that; the decoder's: a fragmented message being assembled.
+        let (events, error, capacity) = receive(config, fail_fast, &bytes, &reads);
+        let mut expected = slice.events;
+        // A frame the receiver waits for whole has its header reported once
+        // the frame is: one cut off by the end of the input is reported by
+        // the slice API only.
+        if error.is_none()
+            && events.len() + 1 == expected.len()
+            && matches!(expected.last(), Some(OwnedEvent::Frame(_)))
+        {
+            expected.pop();
+        }
+        // Without failing fast, a text frame cut off by the end of the input
+        // is never validated: its UTF-8 error is the slice API's only.
+        let cut_off = !fail_fast && error.is_none() && slice.error.is_some_and(|e| e.close_code() == 1007);
+        if cut_off {
+            prop_assert!(expected.starts_with(&events));
+        } else {
+            prop_assert_eq!(events, expected);
+            prop_assert_eq!(error, slice.error);
+        }
+        // The receive buffer: what arrived and room for a read (4 KiB at
+        // least while a frame is waited for), doubled at most once past that;
+        // the decoder's: a fragmented message being assembled.
         let largest_read = reads.iter().copied().max().unwrap_or(1);
-        prop_assert!(capacity <= 2 * (bytes.len() + largest_read) + 4096 + bytes.len(), "{capacity}");
+        prop_assert!(capacity <= 2 * (bytes.len() + largest_read.max(4096)) + bytes.len(), "{capacity}");
     }
 }
 
@@ -145,6 +168,40 @@ fn a_large_message_arriving_in_small_reads_is_decoded_in_place() {
         assert_eq!(rx.decoder().buffered_capacity(), 0);
     }
     assert_eq!(got, Some((MessageKind::Binary, payload)));
+}
+
+/// Failing fast does not cost the assembly copy: a text message in one frame
+/// is unmasked and validated as it arrives, and handed out where it lies.
+#[test]
+fn a_large_text_message_is_checked_as_it_arrives_and_handed_out_in_place() {
+    let text = "grüße, 世界 ".repeat(60_000);
+    let bytes = one_frame(OpCode::Text, Some([9, 8, 7, 6]), text.as_bytes());
+    for report_frames in [false, true] {
+        let mut config = Config::new(Role::Server);
+        config.report_frames = report_frames;
+        let mut rx = Receiver::new(config);
+        let mut at = 0;
+        let mut got = None;
+        let mut frames = 0;
+        while at < bytes.len() {
+            let spare = rx.spare(1460);
+            let n = 1460.min(spare.len()).min(bytes.len() - at);
+            spare[..n].copy_from_slice(&bytes[at..at + n]);
+            rx.commit(n);
+            at += n;
+            while let Some(event) = rx.next_event().expect("valid") {
+                match event {
+                    Event::Message { kind, data, .. } => got = Some((kind, data.to_vec())),
+                    Event::Frame(_) => frames += 1,
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+            assert!(got.is_some() || at < bytes.len());
+            assert_eq!(rx.decoder().buffered_capacity(), 0, "assembled");
+        }
+        assert_eq!(got, Some((MessageKind::Text, text.clone().into_bytes())));
+        assert_eq!(frames, usize::from(report_frames));
+    }
 }
 
 #[test]

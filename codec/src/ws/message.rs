@@ -212,6 +212,9 @@ pub struct MessageDecoder {
     buf: Vec<u8>,
     /// UTF-8 state of the text message in progress.
     utf8: Utf8Validator,
+    /// A block of the text message in progress was not ASCII: its later
+    /// pieces are unmasked without the ASCII check.
+    mixed: bool,
     /// A control frame payload that arrives in pieces.
     control: [u8; MAX_CONTROL_PAYLOAD as usize],
     /// How many bytes of `control` are in use.
@@ -222,6 +225,9 @@ pub struct MessageDecoder {
     close_received: bool,
     /// The error that failed the connection, repeated by every later call.
     failed: Option<ProtocolError>,
+    /// The text message now arriving stays where it lies in the caller's
+    /// buffer ([`MessageDecoder::detach_message`]): checked, not assembled.
+    detached: bool,
 }
 
 impl MessageDecoder {
@@ -242,11 +248,13 @@ impl MessageDecoder {
             open: None,
             buf: Vec::new(),
             utf8: Utf8Validator::new(),
+            mixed: false,
             control: [0; MAX_CONTROL_PAYLOAD as usize],
             control_len: 0,
             release_buf: false,
             close_received: false,
             failed: None,
+            detached: false,
         }
     }
 
@@ -284,6 +292,16 @@ impl MessageDecoder {
                 .is_some_and(|o| o.kind == MessageKind::Text && !o.compressed),
             _ => false,
         }
+    }
+
+    /// The next frame is a whole uncompressed text message (FIN set) that the
+    /// caller keeps contiguous in its own buffer while feeding it in pieces:
+    /// each piece is unmasked and validated in place as usual (RFC 6455 §8.1:
+    /// invalid UTF-8 fails at once), but not copied into the message buffer,
+    /// and the message is reported with empty `data` for the caller to fill in
+    /// from its buffer ([`super::receiver::Receiver`]'s fail-fast path).
+    pub(crate) fn detach_message(&mut self) {
+        self.detached = true;
     }
 
     /// The header rules of the frame layer.
@@ -415,6 +433,7 @@ impl MessageDecoder {
     }
 
     fn fail(&mut self, e: ProtocolError) -> ProtocolError {
+        self.detached = false;
         self.failed = Some(e);
         e
     }
@@ -511,6 +530,7 @@ impl MessageDecoder {
                     announced: h.payload_len,
                 });
                 self.utf8.reset();
+                self.mixed = false;
                 self.buf.clear();
             }
             OpCode::Reserved(_) => {}
@@ -560,12 +580,15 @@ impl MessageDecoder {
         if ends_message && offset == 0 && h.opcode != OpCode::Continuation {
             // A single-frame message, contiguous in the input: hand it out in place.
             self.open = None;
+            self.detached = false;
             return Ok(Step::Message(open.kind, open.rsv, data));
         }
-        if !self.config.retain_data && !open.compressed {
-            // Checked above; nothing is kept.
+        if (!self.config.retain_data || self.detached) && !open.compressed {
+            // Checked above; nothing is kept (a detached message is kept by
+            // the caller, where it lies).
             if ends_message {
                 self.open = None;
+                self.detached = false;
                 return Ok(Step::Message(open.kind, open.rsv, &data[data.len()..]));
             }
             return Ok(Step::Continue);
@@ -649,9 +672,11 @@ impl MessageDecoder {
                 return Ok(());
             }
             self.utf8.reset();
+            self.mixed = false;
             return self.validate_rest(data, None);
         }
         self.utf8.reset();
+        self.mixed = false;
         self.validate_rest(data, mask)
     }
 
@@ -685,18 +710,18 @@ impl MessageDecoder {
             return self.utf8.feed(data).map_err(|e| e.offset);
         };
         let mut at = offset;
-        // Once a block is not ASCII the text is taken to be mixed: the rest is
-        // unmasked without the ASCII check (a pass that only XORs is faster than
-        // one that also ORs), then validated.
-        let mut ascii_so_far = true;
+        // Once a block is not ASCII the text is taken to be mixed: the rest of
+        // the message, in this piece and later ones, is unmasked without the
+        // ASCII check (a pass that only XORs is faster than one that also ORs),
+        // then validated.
         for block in data.chunks_mut(FUSED_BLOCK) {
-            if ascii_so_far && unmask_is_ascii(block, key, at) {
+            if !self.mixed && unmask_is_ascii(block, key, at) {
                 self.utf8.feed_ascii(block)
             } else {
-                if !ascii_so_far {
+                if self.mixed {
                     apply_mask(block, key, at);
                 }
-                ascii_so_far = false;
+                self.mixed = true;
                 self.utf8.feed(block)
             }
             .map_err(|e| e.offset)?;

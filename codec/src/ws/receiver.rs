@@ -12,13 +12,17 @@
 //! fragmented into several frames is assembled (by the decoder, as before),
 //! and a frame larger than [`WHOLE_FRAME_LIMIT`] is fed in pieces.
 //!
-//! Text is the exception, by default: RFC 6455 §8.1 has an endpoint fail the
+//! Text fails fast, by default: RFC 6455 §8.1 has an endpoint fail the
 //! connection on invalid UTF-8, and a checker (Autobahn's 6.4.x) wants that as
 //! soon as the bytes arrive, not once the frame is complete. So an uncompressed
-//! text frame is fed in pieces as it arrives and validated incrementally (the
-//! decoder assembles it). [`Receiver::set_fail_fast_text`]`(false)` decodes
-//! text in place too, failing at the end of the frame at the latest: still
-//! what the RFC requires, and what a throughput-minded endpoint may prefer.
+//! text frame is fed to the decoder in pieces as it arrives, unmasked and
+//! validated incrementally. A text message in one frame (FIN set) is fed where
+//! it lies and stays there ([`MessageDecoder::detach_message`]): the receiver
+//! keeps the frame whole in its buffer as it would a binary one, so the
+//! message is still handed out in place with no assembly copy. Only the frames
+//! of a fragmented text message are assembled by the decoder.
+//! [`Receiver::set_fail_fast_text`]`(false)` waits for every text frame whole
+//! and validates it then, failing at the end of the frame at the latest.
 //!
 //! Bounds: the buffer holds at most one frame plus what arrived after it
 //! (the frame limit, checked on the header before the buffer grows, RFC 6455
@@ -31,6 +35,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use super::error::ProtocolError;
+use super::frame::OpCode;
 use super::frame::parse_header;
 use super::message::{Config, Event, MessageDecoder};
 
@@ -62,6 +67,32 @@ pub struct Receiver {
     waiting: Option<usize>,
     /// Feed text frames in pieces, to fail on invalid UTF-8 as it arrives.
     fail_fast_text: bool,
+    /// The single-frame text message at `buf[start..]` being fed in pieces and
+    /// kept in place.
+    in_place: Option<InPlace>,
+}
+
+/// A text frame checked as it arrives and kept where it lies: its sizes,
+/// counted from the frame's first byte (`Receiver::start`), which stays put
+/// until the message is handed out.
+#[derive(Debug, Clone, Copy)]
+struct InPlace {
+    /// The header's length.
+    header: usize,
+    /// The whole frame's length, header included.
+    whole: usize,
+    /// How many of its bytes the decoder has taken (unmasked and validated).
+    fed: usize,
+}
+
+/// What feeding a piece of an in-place frame gave, with no borrow held.
+enum Fed {
+    /// The decoder took the piece and wants more.
+    More,
+    /// The frame's header, reported ([`super::message::Config::report_frames`]).
+    Frame(super::frame::FrameHeader),
+    /// The message is complete.
+    Message(super::MessageKind, u8),
 }
 
 impl Receiver {
@@ -75,6 +106,7 @@ impl Receiver {
             last_frame: 0,
             waiting: None,
             fail_fast_text: true,
+            in_place: None,
         }
     }
 
@@ -101,9 +133,10 @@ impl Receiver {
         self.end - self.start
     }
 
-    /// The bytes received and not yet decoded, as they arrived (still masked):
-    /// the last `n` are those of a `commit(n)` just made, for an owner that also
-    /// logs or follows what arrives.
+    /// The bytes received and not yet handed out: the last `n` are those of a
+    /// `commit(n)` just made, as they arrived (still masked), for an owner that
+    /// also logs or follows what arrives. (Earlier ones may be unmasked
+    /// already: the start of a text frame checked as it arrives.)
     pub fn pending_bytes(&self) -> &[u8] {
         &self.buf[self.start..self.end]
     }
@@ -137,6 +170,7 @@ impl Receiver {
         let pending = self.end - self.start;
         let whole = self
             .waiting
+            .or(self.in_place.map(|f| f.whole))
             .or_else(|| self.waited_front_frame())
             .unwrap_or(0);
         let missing = whole.saturating_sub(pending);
@@ -185,6 +219,9 @@ impl Receiver {
             self.idle();
             return self.decoder_only();
         }
+        if let Some(frame) = self.in_place {
+            return self.feed_in_place(frame);
+        }
         if let Some(whole) = self.waiting {
             // The header was parsed and prechecked when the wait began.
             if self.end - self.start < whole {
@@ -208,12 +245,25 @@ impl Receiver {
                         .ok()
                         .and_then(|n| n.checked_add(header_len));
                     self.last_frame = whole.unwrap_or(usize::MAX);
-                    let waited = whole.filter(|&w| w <= WHOLE_FRAME_LIMIT && !self.in_pieces(&h));
-                    if let Some(whole) = waited {
-                        if whole > avail.len() {
+                    let in_pieces = self.in_pieces(&h);
+                    let incomplete = whole.filter(|&w| w <= WHOLE_FRAME_LIMIT && w > avail.len());
+                    if let Some(whole) = incomplete {
+                        if !in_pieces {
                             // Wait for the whole frame: it is decoded in place.
                             self.waiting = Some(whole);
                             return Ok(None);
+                        }
+                        if h.fin && h.opcode == OpCode::Text && self.decoder.config().retain_data {
+                            // RFC 6455 §8.1, failing fast: fed as it arrives,
+                            // kept where it lies.
+                            self.decoder.detach_message();
+                            let frame = InPlace {
+                                header: header_len,
+                                whole,
+                                fed: 0,
+                            };
+                            self.in_place = Some(frame);
+                            return self.feed_in_place(frame);
                         }
                     }
                 }
@@ -239,6 +289,51 @@ impl Receiver {
         let event = decoder.decode(&mut input);
         *start += before - input.len();
         event
+    }
+
+    /// Feed what arrived of the in-place text frame (and nothing after it) to
+    /// the decoder, which unmasks and validates it where it lies; once the
+    /// frame is complete, hand out its payload from the buffer.
+    fn feed_in_place(&mut self, mut frame: InPlace) -> Result<Option<Event<'_>>, ProtocolError> {
+        let from = self.start + frame.fed;
+        let to = self.end.min(self.start + frame.whole);
+        let mut input: &mut [u8] = &mut self.buf[from..to];
+        let before = input.len();
+        let fed = match self.decoder.decode(&mut input) {
+            Ok(None) => Ok(Fed::More),
+            Ok(Some(Event::Frame(h))) => Ok(Fed::Frame(h)),
+            Ok(Some(Event::Message { kind, rsv, .. })) => Ok(Fed::Message(kind, rsv)),
+            // Input ends with the frame, a data frame: nothing else can come.
+            Ok(Some(_)) => Ok(Fed::More),
+            Err(e) => Err(e),
+        };
+        frame.fed += before - input.len();
+        match fed {
+            Ok(Fed::More) => {
+                self.in_place = Some(frame);
+                Ok(None)
+            }
+            Ok(Fed::Frame(h)) => {
+                self.in_place = Some(frame);
+                Ok(Some(Event::Frame(h)))
+            }
+            Ok(Fed::Message(kind, rsv)) => {
+                self.in_place = None;
+                let payload = self.start + frame.header..self.start + frame.whole;
+                self.start = payload.end;
+                Ok(Some(Event::Message {
+                    kind,
+                    rsv,
+                    data: &self.buf[payload],
+                }))
+            }
+            Err(e) => {
+                // The decoder's error is final: what it took is gone.
+                self.in_place = None;
+                self.start += frame.fed;
+                Err(e)
+            }
+        }
     }
 
     /// Nothing pending: a decoder that failed still reports its error; one
@@ -275,6 +370,7 @@ impl Receiver {
     /// a large buffer once the frames are small again.
     fn idle(&mut self) {
         self.waiting = None;
+        self.in_place = None;
         self.start = 0;
         self.end = 0;
         if self.buf.len() > RETAINED && self.last_frame <= RETAINED {
