@@ -22,17 +22,6 @@ use super::event::{Event, Item, Limit, LimitExceeded, Retry};
 use super::scan::find1;
 use crate::utf8::incomplete_tail_start;
 
-/// Decodes one value as UTF-8, replacing malformed sequences by U+FFFD. Valid input
-/// (the common case) is borrowed, not copied. Rust's lossy decoding replaces each
-/// maximal malformed subpart by one U+FFFD, exactly as the Encoding Standard's UTF-8
-/// decoder does, so per-value decoding equals whole-stream decoding.
-pub(super) fn decode(bytes: &[u8]) -> Cow<'_, str> {
-    match simdutf8::basic::from_utf8(bytes) {
-        Ok(s) => Cow::Borrowed(s),
-        Err(_) => String::from_utf8_lossy(bytes),
-    }
-}
-
 /// The text of the chunk being fed from `base` on, up to its last complete
 /// character: validated as UTF-8 once, or `""` if that part is not valid UTF-8. A
 /// value that lies inside it is then a `&str` slice of it with no check of its own:
@@ -70,7 +59,10 @@ impl<'c> ChunkText<'c> {
 
 /// The text of `bytes`, which lie at `at` in the chunk when `at` is given: a slice of
 /// the chunk's `text` when they lie inside it, else decoded now (and counted in
-/// `scanned`).
+/// `scanned`), malformed sequences replaced by U+FFFD. Valid input (the common case)
+/// is borrowed, not copied. Rust's lossy decoding replaces each maximal malformed
+/// subpart by one U+FFFD, exactly as the Encoding Standard's UTF-8 decoder does, so
+/// per-value decoding equals whole-stream decoding.
 #[inline]
 fn text_at<'a>(
     bytes: &'a [u8],
@@ -78,11 +70,29 @@ fn text_at<'a>(
     text: ChunkText<'a>,
     scanned: &mut u64,
 ) -> Cow<'a, str> {
+    match str_at(bytes, at, text, scanned) {
+        Some(t) => Cow::Borrowed(t),
+        None => String::from_utf8_lossy(bytes),
+    }
+}
+
+/// [`text_at`] for valid UTF-8 only: `None` when `bytes` are not (the caller then
+/// decodes them lossily, without counting them again). A `&str` comes back in two
+/// registers where a `Cow` goes through the stack: dispatch builds its items from
+/// these, so each is written once, in place (moving `Cow`s from slot to slot stalled
+/// on store forwarding and took a third of a small event's time).
+#[inline]
+fn str_at<'a>(
+    bytes: &'a [u8],
+    at: Option<usize>,
+    text: ChunkText<'a>,
+    scanned: &mut u64,
+) -> Option<&'a str> {
     if let Some(t) = at.and_then(|s| text.get(s, bytes.len())) {
-        return Cow::Borrowed(t);
+        return Some(t);
     }
     *scanned += bytes.len() as u64;
-    decode(bytes)
+    simdutf8::basic::from_utf8(bytes).ok()
 }
 
 /// Appends `bytes` to `buf`, growing its capacity to at most `limit`. The caller has
@@ -132,10 +142,15 @@ impl Value {
         }
     }
 
-    /// The value's text; `text` must be that of the chunk being fed.
+    /// The value's text if it is valid UTF-8 (see [`str_at`]).
     #[inline]
-    fn text<'a>(&'a self, chunk: &'a [u8], text: ChunkText<'a>, scanned: &mut u64) -> Cow<'a, str> {
-        text_at(
+    fn str<'a>(
+        &'a self,
+        chunk: &'a [u8],
+        text: ChunkText<'a>,
+        scanned: &mut u64,
+    ) -> Option<&'a str> {
+        str_at(
             self.get(chunk),
             self.in_chunk.map(|(s, _)| s),
             text,
@@ -381,7 +396,10 @@ impl State {
         // fires; the buffer itself keeps its value.
         if self.id_dirty {
             self.id_dirty = false;
-            let new = self.id.text(chunk, text, &mut self.scanned);
+            let new = match self.id.str(chunk, text, &mut self.scanned) {
+                Some(valid) => Cow::Borrowed(valid),
+                None => String::from_utf8_lossy(self.id.get(chunk)),
+            };
             if *new != *self.last_event_id {
                 self.copied += new.len() as u64;
                 // Copied into the string's own allocation, grown only to the longest ID
@@ -401,18 +419,16 @@ impl State {
         // WHATWG SSE: dispatch step 3: "If the data buffer's last character is a U+000A
         // LINE FEED (LF) character, then remove the last character from the data
         // buffer." It always is (every data line appends one); exactly one is removed.
-        let data = match self.data_in_chunk {
+        let (data_bytes, data) = match self.data_in_chunk {
             // The single value's implied LF is the one removed.
-            Some((s, e)) => text_at(
-                chunk.get(s..e).unwrap_or_default(),
-                Some(s),
-                text,
-                &mut self.scanned,
-            ),
+            Some((s, e)) => {
+                let bytes = chunk.get(s..e).unwrap_or_default();
+                (bytes, str_at(bytes, Some(s), text, &mut self.scanned))
+            }
             None => {
                 let bytes = self.data.split_last().map_or(&[][..], |(_lf, rest)| rest);
                 self.scanned += bytes.len() as u64;
-                decode(bytes)
+                (bytes, simdutf8::basic::from_utf8(bytes).ok())
             }
         };
         // WHATWG SSE: dispatch steps 4–6: an event of type "message" with the data and
@@ -420,16 +436,34 @@ impl State {
         // empty string, change the type of the newly created event to equal the value
         // of the event type buffer."
         let event_type = if self.event_type.get(chunk).is_empty() {
-            Cow::Borrowed("message")
+            Some("message")
         } else {
-            self.event_type.text(chunk, text, &mut self.scanned)
+            self.event_type.str(chunk, text, &mut self.scanned)
         };
-        let event = Event {
-            event_type,
-            data,
-            last_event_id: Cow::Borrowed(&self.last_event_id),
-        };
-        sink(Item::Event(event));
+        match (event_type, data) {
+            // Valid UTF-8 (the common case): the item is built in place from `&str`s.
+            (Some(event_type), Some(data)) => sink(Item::Event(Event {
+                event_type: Cow::Borrowed(event_type),
+                data: Cow::Borrowed(data),
+                last_event_id: Cow::Borrowed(&self.last_event_id),
+            })),
+            (event_type, data) => {
+                // Malformed bytes in either: decoded lossily (already counted).
+                let event_type = match event_type {
+                    Some(t) => Cow::Borrowed(t),
+                    None => String::from_utf8_lossy(self.event_type.get(chunk)),
+                };
+                let data = match data {
+                    Some(d) => Cow::Borrowed(d),
+                    None => String::from_utf8_lossy(data_bytes),
+                };
+                sink(Item::Event(Event {
+                    event_type,
+                    data,
+                    last_event_id: Cow::Borrowed(&self.last_event_id),
+                }));
+            }
+        }
         // WHATWG SSE: dispatch step 7: "Set the data buffer and the event type buffer to
         // the empty string." (Step 8, queueing the task, is the caller's business.)
         self.data.clear();
