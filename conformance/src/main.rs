@@ -161,13 +161,16 @@ struct ClientsWsArgs {
 enum CasesCommand {
     /// The WebSocket cases.
     Ws {
-        /// Only the cases this pattern selects (`*` within one id component; a
-        /// trailing `.*` selects everything below).
+        /// Only the cases these patterns select (comma-separated as for `--cases`;
+        /// `*` within one id component, a trailing `.*` selects everything below).
+        #[arg(value_name = "PAT,..")]
         pattern: Option<String>,
     },
     /// The Server-Sent Events cases.
     Sse {
-        /// Only the cases this pattern selects (`E.2.*`, `E.*.1`).
+        /// Only the cases these patterns select (comma-separated as for `--cases`:
+        /// `E.2.*,E.*.1`).
+        #[arg(value_name = "PAT,..")]
         pattern: Option<String>,
     },
 }

@@ -203,6 +203,15 @@ fn cases_sse_lists_and_filters() {
     assert_eq!(text.lines().count(), 7, "{text}");
     assert!(text.lines().all(|l| l.starts_with("E.4.")));
     assert_eq!(wirecheck(&["cases", "sse", "E.7"]).status.code(), Some(2));
+    // Comma-separated as for `--cases`; one pattern that selects nothing is
+    // an error, with nothing listed.
+    let out = wirecheck(&["cases", "sse", "E.4.1,E.6.*"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 3, "{text}");
+    let out = wirecheck(&["cases", "sse", "E.4.1,E.9.*"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"E.9.*\" selects no case"));
 }
 
 #[test]

@@ -134,6 +134,20 @@ fn bad_pattern_and_bad_url_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported URL"));
     assert_eq!(wirecheck(&["cases", "ws", "0.*"]).status.code(), Some(2));
+    // A listing takes `--cases`'s comma-separated patterns, each checked.
+    let out = wirecheck(&["cases", "ws", "1.1.1,2.1,H2.*"]);
+    assert_eq!(out.status.code(), Some(0));
+    let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect();
+    let h2 = ids.iter().filter(|id| id.starts_with("H2.")).count();
+    assert!(h2 > 0 && ids.len() == h2 + 2, "{ids:?}");
+    assert!(ids.contains(&"1.1.1".to_owned()) && ids.contains(&"2.1".to_owned()));
+    let out = wirecheck(&["cases", "ws", "1.1.1,0.*"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"0.*\" selects no case"));
 }
 
 #[test]

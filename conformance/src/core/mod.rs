@@ -18,5 +18,5 @@ pub use outcome::{
     CaseReport, CloseVerdict, Detail, Protocol, Run, case_file_stem, clean_for_filename,
     iso8601_utc, sort_key,
 };
-pub use select::{pattern_matches, select_by};
+pub use select::{Listing, pattern_matches, select_by};
 pub use verdict::{Behavior, BehaviorClose};

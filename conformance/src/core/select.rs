@@ -76,6 +76,49 @@ pub fn select_by<T>(
         .collect())
 }
 
+/// The selection of a listing (`wirecheck cases ws|sse [PAT,..]`): the same
+/// comma-separated patterns as `--cases`, none meaning every case. It
+/// remembers which patterns selected something, so that a pattern that
+/// selects nothing is reported as it is for a run.
+#[derive(Debug)]
+pub struct Listing<'a> {
+    patterns: Vec<(&'a str, bool)>,
+}
+
+impl<'a> Listing<'a> {
+    /// The patterns of `arg` (comma-separated), or every case without one.
+    pub fn new(arg: Option<&'a str>) -> Self {
+        Listing {
+            patterns: arg
+                .map(|a| a.split(',').map(|p| (p, false)).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Whether the case `id` is listed.
+    pub fn selects(&mut self, id: &str) -> bool {
+        if self.patterns.is_empty() {
+            return true;
+        }
+        let mut any = false;
+        for (p, used) in &mut self.patterns {
+            if pattern_matches(p, id) {
+                *used = true;
+                any = true;
+            }
+        }
+        any
+    }
+
+    /// The first pattern that selected no case, once every case was offered.
+    pub fn unused(&self) -> Option<&'a str> {
+        self.patterns
+            .iter()
+            .find(|(_, used)| !used)
+            .map(|(p, _)| *p)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +138,22 @@ mod tests {
         assert!(pattern_matches("6.1*", "6.10"));
         assert!(!pattern_matches("6.1*", "6.10.1"));
         assert!(pattern_matches("h.*", "H.1.2"));
+    }
+
+    #[test]
+    fn a_listing_takes_the_comma_separated_patterns_of_cases() {
+        let ids = ["1.1.1", "1.1.2", "2.1", "E.1.1"];
+        let mut all = Listing::new(None);
+        assert!(ids.iter().all(|id| all.selects(id)));
+        assert_eq!(all.unused(), None);
+        let mut some = Listing::new(Some("1.1.2,2.*"));
+        let listed: Vec<_> = ids.iter().filter(|id| some.selects(id)).collect();
+        assert_eq!(listed, [&"1.1.2", &"2.1"]);
+        assert_eq!(some.unused(), None);
+        let mut typo = Listing::new(Some("1.1.1,9.*,"));
+        ids.iter().for_each(|id| {
+            typo.selects(id);
+        });
+        assert_eq!(typo.unused(), Some("9.*"));
     }
 }

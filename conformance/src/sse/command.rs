@@ -3,6 +3,7 @@
 //! no URL is given), judge, write the reports, print the summary, and map the
 //! outcome onto the exit codes `wirecheck ws` uses.
 
+use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -12,8 +13,8 @@ use super::case::{Case, DataContract, Settings};
 use super::cases;
 use super::run::{RunConfig, judge_all, observe_all, unreachable};
 use crate::command::{EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, RunOptions, finish, usage};
+use crate::core::{Listing, pattern_matches, select_by};
 use crate::core::{Protocol, Run};
-use crate::core::{pattern_matches, select_by};
 use crate::net::Target;
 use crate::serve::{self, Server};
 
@@ -177,42 +178,35 @@ pub async fn run_sse(opts: SseOptions) -> u8 {
     finish(&run, &opts, 0)
 }
 
-/// `wirecheck cases sse [PAT]`: print `id  description` for each case.
+/// `wirecheck cases sse [PAT,..]`: print `id  description` for each case.
 pub fn list_cases(pattern: Option<&str>) -> u8 {
-    let mut out = io::stdout().lock();
-    let mut any = false;
+    let mut listing = Listing::new(pattern);
+    let mut lines = String::new();
     for c in cases::all() {
-        if pattern.is_none_or(|p| pattern_matches(p, c.id)) {
-            any = true;
-            if writeln!(out, "{:<8} {}", c.id, c.description).is_err() {
-                return EXIT_OK;
-            }
+        if listing.selects(c.id) {
+            let _ = writeln!(lines, "{:<8} {}", c.id, c.description);
         }
     }
     for c in cases::over_http2() {
-        if pattern.is_none_or(|p| pattern_matches(p, c.id)) {
-            any = true;
-            if writeln!(out, "{:<8} (--http 2) {}", c.id, c.description).is_err() {
-                return EXIT_OK;
-            }
+        if listing.selects(c.id) {
+            let _ = writeln!(lines, "{:<8} (--http 2) {}", c.id, c.description);
         }
     }
     // The client cases (`wirecheck clients sse`).
     for c in super::fuzzing::cases::cases() {
-        if pattern.is_none_or(|p| pattern_matches(p, c.id)) {
-            any = true;
+        if listing.selects(c.id) {
             // The description's first sentence: what the case sends.
             let what = c.description.split(". ").next().unwrap_or_default();
-            if writeln!(out, "{:<8} (clients sse) {what}.", c.id).is_err() {
-                return EXIT_OK;
-            }
+            let _ = writeln!(lines, "{:<8} (clients sse) {what}.", c.id);
         }
     }
-    if !any {
+    if let Some(p) = listing.unused() {
         return usage(format!(
             "the case pattern {} selects no case",
-            super::http::quoted(pattern.unwrap_or_default())
+            super::http::quoted(p)
         ));
     }
+    // A closed pipe (`| head`) ends the listing quietly.
+    let _ = io::stdout().lock().write_all(lines.as_bytes());
     EXIT_OK
 }

@@ -3,6 +3,7 @@
 //! in-process when no URL is given), write the reports, print the summary, and
 //! map the outcome onto the exit codes.
 
+use std::fmt::Write as _;
 use std::io::{self, IsTerminal, Write};
 use std::time::{Instant, SystemTime};
 
@@ -15,7 +16,7 @@ use super::result::CaseResult;
 use super::run::{run_cases, select};
 use crate::command::{EXIT_INTERNAL, EXIT_OK, EXIT_UNREACHABLE, RunOptions, finish, usage};
 use crate::core::Run;
-use crate::core::pattern_matches;
+use crate::core::{Listing, pattern_matches};
 use crate::serve;
 use crate::serve::Server as _;
 
@@ -238,7 +239,7 @@ pub async fn run_ws(ws_opts: WsOptions) -> u8 {
     finish(&run, opts, outcome.panicked)
 }
 
-/// `wirecheck cases ws [PAT]`: print `id  description` for each case.
+/// `wirecheck cases ws [PAT,..]`: print `id  description` for each case.
 pub fn list_cases(pattern: Option<&str>) -> u8 {
     // The server cases (with the H2. ones), then the client-only ones (C.).
     let mut all = cases::all();
@@ -249,12 +250,11 @@ pub fn list_cases(pattern: Option<&str>) -> u8 {
             .into_iter()
             .filter(|c| c.id.to_string().starts_with("C.")),
     );
-    let mut out = io::stdout().lock();
-    let mut any = false;
+    let mut listing = Listing::new(pattern);
+    let mut lines = String::new();
     for c in &all {
         let id = c.id.to_string();
-        if pattern.is_none_or(|p| pattern_matches(p, &id)) {
-            any = true;
+        if listing.selects(&id) {
             let full = if c.full_profile {
                 "(--profile full) "
             } else if c.stream_check.is_some() {
@@ -264,16 +264,13 @@ pub fn list_cases(pattern: Option<&str>) -> u8 {
             } else {
                 ""
             };
-            if writeln!(out, "{id:<10} {full}{}", c.description).is_err() {
-                return EXIT_OK;
-            }
+            let _ = writeln!(lines, "{id:<10} {full}{}", c.description);
         }
     }
-    if !any {
-        return usage(format!(
-            "the case pattern {:?} selects no case",
-            pattern.unwrap_or_default()
-        ));
+    if let Some(p) = listing.unused() {
+        return usage(format!("the case pattern {p:?} selects no case"));
     }
+    // A closed pipe (`| head`) ends the listing quietly.
+    let _ = io::stdout().lock().write_all(lines.as_bytes());
     EXIT_OK
 }
