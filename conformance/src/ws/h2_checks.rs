@@ -285,23 +285,25 @@ async fn judge(
         StreamCheck::UnknownProtocolRefused => {
             unknown_protocol(&mut session, target, cfg, case, result).await
         }
-        StreamCheck::NoConnectionHeaders => match open(&mut session, target, cfg, case, result)
-            .await
-        {
-            Err((Behavior::Failed, why)) if why.contains("malformed") => (Behavior::Failed, why),
-            Err(other) => other,
-            Ok(stream) => {
-                let mut probe = Probe::new(stream, seed);
-                let wait = cfg.scaled(cfg.close_handshake_timeout);
-                let _ = probe.close(wait).await;
-                let _ = probe.close_answer(Instant::now() + wait).await;
-                probe.end().await;
-                (
-                    Behavior::Ok,
-                    "the 200 answer has no connection-specific field (RFC 9113 §8.2.2)".into(),
-                )
+        StreamCheck::NoConnectionHeaders => {
+            match open(&mut session, target, cfg, case, result).await {
+                // A connection-specific field makes the answer malformed: the h2
+                // crate resets the stream, and the error names RFC 9113 §8.2.2
+                // (`http2::client::describe`).
+                Err(verdict) => verdict,
+                Ok(stream) => {
+                    let mut probe = Probe::new(stream, seed);
+                    let wait = cfg.scaled(cfg.close_handshake_timeout);
+                    let _ = probe.close(wait).await;
+                    let _ = probe.close_answer(Instant::now() + wait).await;
+                    probe.end().await;
+                    (
+                        Behavior::Ok,
+                        "the 200 answer has no connection-specific field (RFC 9113 §8.2.2)".into(),
+                    )
+                }
             }
-        },
+        }
     };
     session.finish(cfg.scaled(cfg.server_drop_timeout)).await;
     verdict
