@@ -429,3 +429,59 @@ async fn the_reference_server_bounds_idle_connections_and_streams() {
     );
     server.shutdown().await;
 }
+
+/// The reference server answers an extended CONNECT by the codec's RFC 8441
+/// rules: a wrong version gets 400 naming version 13 (a 426 would need the
+/// `Upgrade` field HTTP/2 forbids), a CONNECT without `:protocol` 405, another
+/// `:protocol` 501, version 13 with `:protocol websocket` 200.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_server_answers_extended_connects_by_the_codecs_rules() {
+    use wirecheck::http2::client::Session;
+    let server = bind(WsServerConfig::ephemeral())
+        .await
+        .expect("bind")
+        .spawn()
+        .expect("serve");
+    let target = Target::parse(&server.url()).expect("valid URL");
+    let uri = format!("http://{}/", target.host_header);
+    /// (`:protocol`, Sec-WebSocket-Version fields, status, the version named)
+    type Connect = (
+        Option<&'static str>,
+        &'static [&'static str],
+        u16,
+        Option<&'static str>,
+    );
+    let cases: [Connect; 5] = [
+        (Some("websocket"), &["13"], 200, None),
+        (Some("websocket"), &["8"], 400, Some("13")),
+        (Some("websocket"), &[], 400, Some("13")),
+        (None, &["13"], 405, None),
+        (Some("wirecheck-unknown"), &["13"], 501, None),
+    ];
+    // One connection: a refused stream leaves the others.
+    let mut session = Session::connect(&target, None).await.expect("h2c");
+    assert!(session.extended_connect());
+    for (protocol, versions, status, names) in cases {
+        let mut req = http::Request::builder()
+            .method(http::Method::CONNECT)
+            .uri(uri.as_str());
+        if let Some(p) = protocol {
+            req = req.extension(h2::ext::Protocol::from_static(p));
+        }
+        for v in versions {
+            req = req.header("sec-websocket-version", *v);
+        }
+        let (head, _stream) = session
+            .open(req.body(()).expect("request"), false)
+            .await
+            .expect("answered");
+        assert_eq!(head.status.as_u16(), status, "{protocol:?} {versions:?}");
+        let named = head
+            .headers
+            .get("sec-websocket-version")
+            .map(|v| v.to_str().unwrap_or_default().to_owned());
+        assert_eq!(named.as_deref(), names, "{protocol:?} {versions:?}");
+    }
+    session.finish(Duration::from_secs(1)).await;
+    server.shutdown().await;
+}

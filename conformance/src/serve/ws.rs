@@ -64,8 +64,8 @@ use tokio::sync::{Semaphore, watch};
 use tokio::time::{Instant, timeout, timeout_at};
 use wirecheck_codec::ws::deflate::{Agreed, ServerPolicy, negotiate};
 use wirecheck_codec::ws::handshake::{
-    AcceptResponse, HandshakeLimits, Parsed, Request, RequestParser, error_response,
-    format_extensions, parse_extensions,
+    AcceptResponse, HandshakeLimits, Header, Parsed, Request, RequestParser, error_response,
+    format_extensions,
 };
 use wirecheck_codec::ws::message::{Config, Event};
 use wirecheck_codec::ws::{CloseCode, Connection, Limits, Role};
@@ -293,35 +293,36 @@ async fn h2_stream(
         .extensions()
         .get::<h2::ext::Protocol>()
         .map(|p| p.as_str().to_owned());
-    match (req.method() == http::Method::CONNECT, protocol.as_deref()) {
-        (true, Some("websocket")) => {}
-        // RFC 9220 §3 (RFC 8441's semantics): an unknown :protocol gets 501.
-        (true, Some(_)) => return refuse(&mut respond, 501, &[]),
-        // A plain CONNECT (a tunnel) or any other request: not served here.
-        (true, None) => return refuse(&mut respond, 405, &[]),
-        (false, _) => return refuse(&mut respond, 400, &[]),
-    }
-    // RFC 8441 §5 keeps RFC 6455 §4.2.1 item 6: version 13, else 400 naming it (§4.2.2).
-    let headers = req.headers();
-    let version = headers
-        .get_all("sec-websocket-version")
-        .iter()
-        .collect::<Vec<_>>();
-    if version.len() != 1 || version[0].as_bytes() != b"13" {
-        return refuse(&mut respond, 400, &[("sec-websocket-version", "13")]);
-    }
-    let offers = match parse_extensions(
-        headers
-            .get_all("sec-websocket-extensions")
+    // RFC 8441 §4-5, checked by the codec with RFC 6455's rules where RFC 8441
+    // keeps them (the h2 crate has checked HTTP/2's own).
+    let request = Request {
+        method: req.method().as_str().to_owned(),
+        target: req.uri().path().to_owned(),
+        version: 1,
+        headers: req
+            .headers()
             .iter()
-            .map(http::HeaderValue::as_bytes),
-    ) {
-        Ok(offers) => offers,
-        Err(_) => return refuse(&mut respond, 400, &[]),
+            .map(|(name, value)| Header {
+                name: name.as_str().to_owned(),
+                value: value.as_bytes().to_vec(),
+            })
+            .collect(),
+    };
+    let connect = match request.validate_extended_connect(protocol.as_deref(), |_| true) {
+        Ok(connect) => connect,
+        Err(e) => {
+            // RFC 6455 §4.4: a version problem names the version understood.
+            let versions: &[(&str, &str)] = if e.names_versions() {
+                &[("sec-websocket-version", "13")]
+            } else {
+                &[]
+            };
+            return refuse(&mut respond, e.status_over_h2().unwrap_or(400), versions);
+        }
     };
     let deflate = config
         .deflate
-        .and_then(|policy| negotiate(&offers, &policy));
+        .and_then(|policy| negotiate(&connect.extensions, &policy));
     let mut answer = http::Response::builder().status(200);
     if let Some((ext, _)) = &deflate {
         let Ok(value) = format_extensions(std::slice::from_ref(ext)) else {

@@ -47,6 +47,14 @@ pub enum HandshakeErrorKind {
     /// The Origin check rejected the request (403).
     OriginRejected,
 
+    // ---- server side over HTTP/2: the client's extended CONNECT (RFC 8441) ----
+    /// The request's method is not CONNECT (400).
+    NotConnect,
+    /// A CONNECT without `:protocol`: a tunnel, not a WebSocket (405).
+    PlainConnect,
+    /// A CONNECT whose `:protocol` is not `websocket` (501).
+    UnknownProtocol,
+
     // ---- client side: the server's response ----
     /// The response status is not 101; the client handles it per HTTP.
     NotSwitchingProtocols {
@@ -120,8 +128,12 @@ impl HandshakeError {
             // field, or set of fields, larger than it wishes to process MUST respond
             // with an appropriate 4xx (Client Error) status code".
             HeadTooLarge | TooManyHeaders => 431,
-            // RFC 7231 §6.5.5 (with the Allow header it requires).
-            MethodNotGet => 405,
+            // RFC 7231 §6.5.5 (with the Allow header it requires); over HTTP/2 a
+            // CONNECT tunnel is a method this resource does not allow either.
+            MethodNotGet | PlainConnect => 405,
+            // RFC 9220 §3 (RFC 8441's extended CONNECT for any protocol): a
+            // protocol the server does not implement.
+            UnknownProtocol => 501,
             // RFC 6455 §4.2.2 item 4 /version/ and §4.4.
             UnsupportedVersion => 426,
             // RFC 6455 §4.2.2 item 4 /origin/: "(e.g., 403 Forbidden)".
@@ -131,7 +143,7 @@ impl HandshakeError {
             // (such as 400 Bad Request)"; RFC 7230 §5.4 makes 400 mandatory for Host.
             MalformedHttp | HttpVersionTooOld | BadRequestTarget | BadHost | NoUpgradeWebSocket
             | NoConnectionUpgrade | BadKey | BadVersionHeader | BadProtocolHeader
-            | BadExtensionsHeader => 400,
+            | BadExtensionsHeader | NotConnect => 400,
             NotSwitchingProtocols { .. }
             | ResponseUpgrade
             | ResponseConnection
@@ -143,6 +155,28 @@ impl HandshakeError {
             | InvalidExtension
             | ParserSpent => return None,
         })
+    }
+
+    /// The HTTP/2 status a server answers this error with (an extended
+    /// CONNECT's, RFC 8441): [`HandshakeError::status`], except that an
+    /// unsupported version gets 400 rather than 426, since a 426 must carry
+    /// `Upgrade` (RFC 9110 §15.5.22), a field HTTP/2 forbids (RFC 9113
+    /// §8.2.2); the `Sec-WebSocket-Version` field of RFC 6455 §4.4 still says
+    /// which version would do.
+    pub const fn status_over_h2(&self) -> Option<u16> {
+        match (self.kind, self.status()) {
+            (HandshakeErrorKind::UnsupportedVersion, _) => Some(400),
+            (_, status) => status,
+        }
+    }
+
+    /// Whether the answer should name the versions the server understands
+    /// (`Sec-WebSocket-Version: 13`, RFC 6455 §4.4).
+    pub const fn names_versions(&self) -> bool {
+        matches!(
+            self.kind,
+            HandshakeErrorKind::UnsupportedVersion | HandshakeErrorKind::BadVersionHeader
+        )
     }
 
     /// The rule this error enforces, e.g. `"RFC 6455 §4.2.1 item 5"`.
@@ -165,6 +199,8 @@ impl HandshakeError {
             BadProtocolHeader => "RFC 6455 §4.2.1 item 8, §11.3.4",
             BadExtensionsHeader => "RFC 6455 §4.2.1 item 9, §9.1",
             OriginRejected => "RFC 6455 §4.2.2 item 4, §10.2",
+            NotConnect | PlainConnect => "RFC 8441 §4",
+            UnknownProtocol => "RFC 8441 §4, RFC 9220 §3",
             NotSwitchingProtocols { .. } => "RFC 6455 §4.1 (response check 1)",
             ResponseUpgrade => "RFC 6455 §4.1 (response check 2)",
             ResponseConnection => "RFC 6455 §4.1 (response check 3)",
@@ -197,6 +233,9 @@ impl HandshakeError {
             BadProtocolHeader => "bad Sec-WebSocket-Protocol",
             BadExtensionsHeader => "bad Sec-WebSocket-Extensions",
             OriginRejected => "origin not allowed",
+            NotConnect => "request method is not CONNECT",
+            PlainConnect => "CONNECT without :protocol",
+            UnknownProtocol => ":protocol is not websocket",
             NotSwitchingProtocols { .. } => "server did not switch protocols",
             ResponseUpgrade => "response Upgrade is not websocket",
             ResponseConnection => "response Connection does not contain upgrade",

@@ -48,7 +48,7 @@ pub use crate::http::header;
 pub use crate::http::{Header, Parsed, Request, Response, is_field_value, is_token};
 pub use error::{HandshakeError, HandshakeErrorKind};
 pub use extensions::{Extension, accept_by_name, format_extensions, parse_extensions};
-pub use request::{ClientRequest, RequestParser, UpgradeRequest};
+pub use request::{ClientRequest, ConnectRequest, RequestParser, UpgradeRequest};
 
 /// Bounds on a received handshake head: the HTTP layer's ([`crate::http::HeadLimits`]).
 pub type HandshakeLimits = crate::http::HeadLimits;

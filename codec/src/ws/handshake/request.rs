@@ -431,20 +431,7 @@ impl Request {
             Ok((false, _)) => return Err(bad(K::NoConnectionUpgrade, "no upgrade token")),
             Err(e) => return Err(bad(K::NoConnectionUpgrade, e)),
         }
-        // §4.2.1 item 6: "A |Sec-WebSocket-Version| header field, with a value of 13".
-        // Missing: the request is not a WebSocket handshake of any version (§4.2.1,
-        // "such as 400 Bad Request"). Repeated: §11.3.5, "MUST NOT appear more than
-        // once in an HTTP request". Another version: §4.2.2 item 4 /version/, "If this
-        // version does not match a version understood by the server, the server MUST
-        // abort ... and instead send an appropriate HTTP error code (such as 426
-        // Upgrade Required) and a |Sec-WebSocket-Version| header field indicating the
-        // version(s) the server is capable of understanding" (also §4.4).
-        match single(h, "sec-websocket-version") {
-            Ok(b"13") => {}
-            Ok(_) => return Err(bad(K::UnsupportedVersion, "only version 13 is supported")),
-            Err(0) => return Err(bad(K::BadVersionHeader, "missing")),
-            Err(_) => return Err(bad(K::BadVersionHeader, "repeated")),
-        }
+        check_version(h)?;
         // §4.2.1 item 5 (value decodes to 16 bytes); §11.3.1 (at most once).
         let key = match single(h, "sec-websocket-key") {
             Ok(v) if decode_key(v).is_some() => ascii_string(v),
@@ -452,34 +439,11 @@ impl Request {
             Err(0) => return Err(bad(K::BadKey, "missing")),
             Err(_) => return Err(bad(K::BadKey, "repeated")),
         };
-        // §4.2.1 item 8: optional `Sec-WebSocket-Protocol`, `1#token` (§4.1 item 10,
-        // §11.3.4: may appear several times, logically one list).
-        let mut protocols = Vec::new();
-        let lines = values(h, "sec-websocket-protocol").count();
-        if let Err(e) = parse_token_list(values(h, "sec-websocket-protocol"), &mut protocols) {
-            return Err(bad(K::BadProtocolHeader, e));
-        }
-        if lines > 0 && protocols.is_empty() {
-            return Err(bad(K::BadProtocolHeader, "empty subprotocol list"));
-        }
-        let protocols = protocols.into_iter().map(ascii_string).collect();
-        // §4.2.1 item 9 and §9.1.
-        let extensions = parse_extensions(values(h, "sec-websocket-extensions"))
-            .map_err(|e| bad(K::BadExtensionsHeader, e))?;
-        // §4.2.2 item 4 /origin/: "If the server does not wish to accept this
-        // connection, it MUST return an appropriate HTTP error code (e.g., 403
-        // Forbidden)". A repeated or non-UTF-8 Origin cannot match any policy.
-        let origin = match single(h, "origin") {
-            Ok(v) => match core::str::from_utf8(v) {
-                Ok(s) => Some(String::from(s)),
-                Err(_) => return Err(bad(K::OriginRejected, "Origin is not UTF-8")),
-            },
-            Err(0) => None,
-            Err(_) => return Err(bad(K::OriginRejected, "repeated Origin")),
-        };
-        if !origin_allowed(origin.as_deref()) {
-            return Err(bad(K::OriginRejected, "rejected by the origin policy"));
-        }
+        let Offers {
+            origin,
+            protocols,
+            extensions,
+        } = offers(h, origin_allowed)?;
         Ok(UpgradeRequest {
             target: self.target.clone(),
             host,
@@ -489,6 +453,133 @@ impl Request {
             extensions,
         })
     }
+
+    /// Applies RFC 8441 §4-5 to an extended CONNECT (WebSockets over HTTP/2),
+    /// with this request standing for it: `method` and `target` are its
+    /// `:method` and `:path`, `headers` its regular fields, and `protocol` its
+    /// `:protocol` pseudo-header field. The HTTP/2 layer has checked what
+    /// HTTP/2 itself requires (`:authority`, no connection-specific fields,
+    /// RFC 9113 §8.2.2, §8.3); RFC 8441 §5 drops what RFC 6455 needs the
+    /// Upgrade for (`Upgrade`, `Connection`, the key) and keeps the rest, which
+    /// is checked here by the same code as over HTTP/1.1, in the same order:
+    /// method (400), `:protocol` (405 without, 501 for another protocol),
+    /// Sec-WebSocket-Version (see [`HandshakeError::status_over_h2`]),
+    /// subprotocols, extensions (400), Origin (403).
+    pub fn validate_extended_connect(
+        &self,
+        protocol: Option<&str>,
+        origin_allowed: impl FnOnce(Option<&str>) -> bool,
+    ) -> Result<ConnectRequest, HandshakeError> {
+        let h = &self.headers;
+        // RFC 8441 §4: "a CONNECT request with a :protocol pseudo-header field".
+        if self.method != "CONNECT" {
+            return Err(bad(
+                K::NotConnect,
+                "only an extended CONNECT opens a WebSocket over HTTP/2",
+            ));
+        }
+        match protocol {
+            // RFC 8441 §4: "the :protocol pseudo-header field ... MUST be "websocket"" for
+            // RFC 6455's protocol (the token of its Upgrade, RFC 6455 §11.2).
+            Some("websocket") => {}
+            Some(_) => return Err(bad(K::UnknownProtocol, "not a protocol this server speaks")),
+            None => return Err(bad(K::PlainConnect, "a tunnel, not served here")),
+        }
+        // RFC 8441 §5: "Sec-WebSocket-Version ... used as in RFC 6455".
+        check_version(h)?;
+        let Offers {
+            origin,
+            protocols,
+            extensions,
+        } = offers(h, origin_allowed)?;
+        Ok(ConnectRequest {
+            target: self.target.clone(),
+            origin,
+            protocols,
+            extensions,
+        })
+    }
+}
+
+/// An extended CONNECT that passed every RFC 8441 §4-5 check: what the server
+/// needs to answer it (a 2xx with the chosen subprotocol and extensions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectRequest {
+    /// The `:path`.
+    pub target: String,
+    /// The `Origin` value, if sent.
+    pub origin: Option<String>,
+    /// Offered subprotocols, in the client's order of preference.
+    pub protocols: Vec<String>,
+    /// Offered extensions, in the client's order of preference.
+    pub extensions: Vec<Extension>,
+}
+
+/// RFC 6455 §4.2.1 item 6 and §4.2.2 item 4 /version/ (kept by RFC 8441 §5).
+fn check_version(h: &[http::Header]) -> Result<(), HandshakeError> {
+    // §4.2.1 item 6: "A |Sec-WebSocket-Version| header field, with a value of 13".
+    // Missing: the request is not a WebSocket handshake of any version (§4.2.1,
+    // "such as 400 Bad Request"). Repeated: §11.3.5, "MUST NOT appear more than
+    // once in an HTTP request". Another version: §4.2.2 item 4 /version/, "If this
+    // version does not match a version understood by the server, the server MUST
+    // abort ... and instead send an appropriate HTTP error code (such as 426
+    // Upgrade Required) and a |Sec-WebSocket-Version| header field indicating the
+    // version(s) the server is capable of understanding" (also §4.4).
+    match single(h, "sec-websocket-version") {
+        Ok(b"13") => {}
+        Ok(_) => return Err(bad(K::UnsupportedVersion, "only version 13 is supported")),
+        Err(0) => return Err(bad(K::BadVersionHeader, "missing")),
+        Err(_) => return Err(bad(K::BadVersionHeader, "repeated")),
+    }
+    Ok(())
+}
+
+/// What a client offers besides the version: the parts of a request that
+/// RFC 6455 and RFC 8441 share.
+struct Offers {
+    origin: Option<String>,
+    protocols: Vec<String>,
+    extensions: Vec<Extension>,
+}
+
+/// RFC 6455 §4.2.1 items 8 and 9, §4.2.2 item 4 /origin/.
+fn offers(
+    h: &[http::Header],
+    origin_allowed: impl FnOnce(Option<&str>) -> bool,
+) -> Result<Offers, HandshakeError> {
+    // §4.2.1 item 8: optional `Sec-WebSocket-Protocol`, `1#token` (§4.1 item 10,
+    // §11.3.4: may appear several times, logically one list).
+    let mut protocols = Vec::new();
+    let lines = values(h, "sec-websocket-protocol").count();
+    if let Err(e) = parse_token_list(values(h, "sec-websocket-protocol"), &mut protocols) {
+        return Err(bad(K::BadProtocolHeader, e));
+    }
+    if lines > 0 && protocols.is_empty() {
+        return Err(bad(K::BadProtocolHeader, "empty subprotocol list"));
+    }
+    let protocols = protocols.into_iter().map(ascii_string).collect();
+    // §4.2.1 item 9 and §9.1.
+    let extensions = parse_extensions(values(h, "sec-websocket-extensions"))
+        .map_err(|e| bad(K::BadExtensionsHeader, e))?;
+    // §4.2.2 item 4 /origin/: "If the server does not wish to accept this
+    // connection, it MUST return an appropriate HTTP error code (e.g., 403
+    // Forbidden)". A repeated or non-UTF-8 Origin cannot match any policy.
+    let origin = match single(h, "origin") {
+        Ok(v) => match core::str::from_utf8(v) {
+            Ok(s) => Some(String::from(s)),
+            Err(_) => return Err(bad(K::OriginRejected, "Origin is not UTF-8")),
+        },
+        Err(0) => None,
+        Err(_) => return Err(bad(K::OriginRejected, "repeated Origin")),
+    };
+    if !origin_allowed(origin.as_deref()) {
+        return Err(bad(K::OriginRejected, "rejected by the origin policy"));
+    }
+    Ok(Offers {
+        origin,
+        protocols,
+        extensions,
+    })
 }
 
 #[cfg(test)]
@@ -614,5 +705,103 @@ Sec-WebSocket-Protocol: chat, superchat\r\nSec-WebSocket-Version: 13\r\n\r\n";
                 .kind(),
             K::BadRequestTarget
         );
+    }
+
+    /// RFC 8441 §4-5: an extended CONNECT is judged by RFC 6455's rules where
+    /// RFC 8441 keeps them, with the statuses HTTP/2 allows.
+    #[test]
+    fn extended_connect_keeps_rfc_6455s_rules_with_http2s_statuses() {
+        let request = |method: &str, fields: &[(&str, &str)]| Request {
+            method: method.into(),
+            target: "/chat".into(),
+            version: 1,
+            headers: fields
+                .iter()
+                .map(|(name, value)| http::Header {
+                    name: (*name).into(),
+                    value: value.as_bytes().to_vec(),
+                })
+                .collect(),
+        };
+        let full = [
+            ("sec-websocket-version", "13"),
+            ("origin", "http://example.com"),
+            ("sec-websocket-protocol", "chat, superchat"),
+            (
+                "sec-websocket-extensions",
+                "permessage-deflate; client_max_window_bits",
+            ),
+        ];
+        let ok = request("CONNECT", &full)
+            .validate_extended_connect(Some("websocket"), |_| true)
+            .expect("RFC 8441 §5's example, with offers");
+        assert_eq!(ok.target, "/chat");
+        assert_eq!(ok.origin.as_deref(), Some("http://example.com"));
+        assert_eq!(ok.protocols, ["chat", "superchat"]);
+        assert_eq!(ok.extensions.len(), 1);
+        // No key, no Upgrade, no Connection, no Host: RFC 8441 §5 drops them.
+        let bare = request("CONNECT", &[("sec-websocket-version", "13")]);
+        assert!(
+            bare.validate_extended_connect(Some("websocket"), |_| true)
+                .is_ok()
+        );
+
+        let v13 = ("sec-websocket-version", "13");
+        /// (method, `:protocol`, fields, HTTP/2 status, names the version)
+        type Refused<'a> = (
+            &'a str,
+            Option<&'a str>,
+            &'a [(&'a str, &'a str)],
+            u16,
+            bool,
+        );
+        let refused: [Refused<'_>; 8] = [
+            ("GET", Some("websocket"), &[v13], 400, false),
+            ("CONNECT", None, &[v13], 405, false),
+            ("CONNECT", Some("h2c"), &[v13], 501, false),
+            ("CONNECT", Some("websocket"), &[], 400, true),
+            // 426 over HTTP/1.1; over HTTP/2 it cannot carry its Upgrade.
+            (
+                "CONNECT",
+                Some("websocket"),
+                &[("sec-websocket-version", "8")],
+                400,
+                true,
+            ),
+            ("CONNECT", Some("websocket"), &[v13, v13], 400, true),
+            (
+                "CONNECT",
+                Some("websocket"),
+                &[v13, ("sec-websocket-extensions", "x;=")],
+                400,
+                false,
+            ),
+            (
+                "CONNECT",
+                Some("websocket"),
+                &[v13, ("sec-websocket-protocol", "a b")],
+                400,
+                false,
+            ),
+        ];
+        for (method, protocol, fields, status, names) in refused {
+            let e = request(method, fields)
+                .validate_extended_connect(protocol, |_| true)
+                .expect_err("refused");
+            assert_eq!(
+                e.status_over_h2(),
+                Some(status),
+                "{method} {protocol:?} {fields:?}: {e}"
+            );
+            assert_eq!(e.names_versions(), names, "{e}");
+        }
+        let version_8 = request("CONNECT", &[("sec-websocket-version", "8")])
+            .validate_extended_connect(Some("websocket"), |_| true)
+            .expect_err("version 8");
+        assert_eq!(version_8.status(), Some(426));
+        let e = request("CONNECT", &full)
+            .validate_extended_connect(Some("websocket"), |_| false)
+            .expect_err("origin");
+        assert_eq!(e.status_over_h2(), Some(403));
     }
 }
