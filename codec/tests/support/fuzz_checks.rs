@@ -648,8 +648,10 @@ fn client_of(up: &UpgradeRequest) -> ClientRequest {
 /// parsing work is linear; a parsed head respects the limits; every error (parse or
 /// validation) is answered with a 4xx, 431 for the limits; for an accepted request,
 /// our 101 (choosing the first subprotocol and echoing every offered extension) is
-/// accepted by the client that sent the request, with those choices; and the request
-/// that client would build parses and validates to the same request.
+/// accepted by the client that sent the request, with those choices; the request
+/// that client would build parses and validates to the same request; and the same
+/// fields as an RFC 8441 extended CONNECT are refused with an HTTP/2 status or, for
+/// a valid upgrade, accepted with the same offers.
 pub fn check_ws_handshake_request(data: &[u8]) {
     let mut u = Unstructured::new(data);
     let limits = handshake_limits(byte(&mut u));
@@ -667,10 +669,25 @@ pub fn check_ws_handshake_request(data: &[u8]) {
         Ok(Some(r)) => r,
     };
     check_head_limits(limits, consumed, request.headers.len());
+    // RFC 8441: the same fields in an extended CONNECT are judged by the rules
+    // RFC 6455 and RFC 8441 share; a refusal is an HTTP/2 error status (never
+    // 426, which needs the Upgrade field HTTP/2 forbids).
+    let mut connect = request.clone();
+    connect.method = "CONNECT".into();
+    let as_h2 = connect.validate_extended_connect(Some("websocket"), |_| true);
+    if let Err(e) = &as_h2 {
+        let status = e.status_over_h2().expect("a server's error");
+        assert!((400..600).contains(&status) && status != 426, "{e}: {status}");
+    }
     let up = match request.validate() {
         Err(e) => return check_server_error(&e),
         Ok(up) => up,
     };
+    let connect = as_h2.expect("a valid upgrade's fields make a valid extended CONNECT");
+    assert_eq!(
+        (&connect.origin, &connect.protocols, &connect.extensions),
+        (&up.origin, &up.protocols, &up.extensions)
+    );
     let client = client_of(&up);
     let names: Vec<&str> = up.extensions.iter().map(|e| e.name.as_str()).collect();
     let extensions = accept_by_name(&up.extensions, &names);
