@@ -166,6 +166,7 @@ impl Receiver {
     /// frame is decoded, and the next one starts at the front of the buffer, so
     /// nothing received is ever moved (a read that took the start of the next
     /// frame would leave it to be copied to the front).
+    #[inline]
     pub fn spare(&mut self, min: usize) -> &mut [u8] {
         let pending = self.end - self.start;
         let whole = self
@@ -200,6 +201,7 @@ impl Receiver {
     }
 
     /// `n` bytes were read into the slice [`Receiver::spare`] gave.
+    #[inline]
     pub fn commit(&mut self, n: usize) {
         self.end = (self.end + n).min(self.buf.len());
     }
@@ -214,7 +216,20 @@ impl Receiver {
 
     /// The next event from the bytes received, or `None` when more are needed.
     /// Errors are final, as [`MessageDecoder::decode`]'s.
+    #[inline]
     pub fn next_event(&mut self) -> Result<Option<Event<'_>>, ProtocolError> {
+        // The common case while a large frame arrives, inline in the read loop:
+        // the frame waited for is not whole yet.
+        if let Some(whole) = self.waiting {
+            if self.end - self.start < whole {
+                return Ok(None);
+            }
+        }
+        self.next_event_slow()
+    }
+
+    /// [`Receiver::next_event`] past its inline check.
+    fn next_event_slow(&mut self) -> Result<Option<Event<'_>>, ProtocolError> {
         if self.start == self.end {
             self.idle();
             return self.decoder_only();
