@@ -232,11 +232,13 @@ impl Connection {
     /// Where to read the socket for [`Connection::receive_next`] (the in-place
     /// path of [`super::receiver`]: the bytes are decoded where they land).
     /// Use this path or [`Connection::receive`], not both.
+    #[inline]
     pub fn spare(&mut self, min: usize) -> &mut [u8] {
         self.rx.spare(min)
     }
 
     /// `n` bytes were read into [`Connection::spare`].
+    #[inline]
     pub fn commit(&mut self, n: usize) {
         self.rx.commit(n);
     }

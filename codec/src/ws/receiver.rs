@@ -123,7 +123,9 @@ impl Receiver {
     }
 
     /// The decoder, for the slice API of an owner that uses both
-    /// ([`super::Connection`] offers the two paths).
+    /// ([`super::Connection`] offers the two paths): between messages only,
+    /// since a text message this receiver keeps in place is reported by the
+    /// decoder with empty data.
     pub(crate) fn decoder_mut(&mut self) -> &mut MessageDecoder {
         &mut self.decoder
     }

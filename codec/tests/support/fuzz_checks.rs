@@ -677,7 +677,10 @@ pub fn check_ws_handshake_request(data: &[u8]) {
     let as_h2 = connect.validate_extended_connect(Some("websocket"), |_| true);
     if let Err(e) = &as_h2 {
         let status = e.status_over_h2().expect("a server's error");
-        assert!((400..600).contains(&status) && status != 426, "{e}: {status}");
+        assert!(
+            (400..600).contains(&status) && status != 426,
+            "{e}: {status}"
+        );
     }
     let up = match request.validate() {
         Err(e) => return check_server_error(&e),
