@@ -2,25 +2,22 @@
 //! in the catalogue) run through the transport and the driver against the
 //! reference server, whose rules are known (RFC 6455 §4.2.1, §5.1, §5.2).
 
+#[path = "support/ws_server.rs"]
+mod ws_server;
+
 use std::time::Duration;
 
 use wirecheck::core::{Behavior, BehaviorClose};
-use wirecheck::serve::Server as _;
-use wirecheck::serve::ws::{WsServerConfig, bind};
+use wirecheck::serve::ws::WsServerConfig;
 use wirecheck::ws::case::{
     Case, Chop, Ev, Expect, ExpectedClose, FrameSpec, LengthForm, Mask, OpeningSpec, Step,
 };
-use wirecheck::ws::engine::{EngineConfig, Target};
+use wirecheck::ws::engine::EngineConfig;
 use wirecheck::ws::result::{CaseResult, WireRow};
 use wirecheck::ws::run::run_cases;
 
 async fn run(cases: Vec<Case>) -> Vec<CaseResult> {
-    let server = bind(WsServerConfig::ephemeral())
-        .await
-        .expect("bind")
-        .spawn()
-        .expect("serve");
-    let target = Target::parse(&server.url()).expect("valid URL");
+    let (server, target) = ws_server::reference(WsServerConfig::ephemeral()).await;
     let results = tokio::time::timeout(
         Duration::from_secs(60),
         run_cases(&target, &EngineConfig::default(), &cases, 2, |_, _| {}),

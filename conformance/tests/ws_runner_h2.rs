@@ -24,8 +24,7 @@ use tokio::sync::mpsc;
 use wirecheck::core::{Behavior, BehaviorClose};
 use wirecheck::http2::stream::H2Stream;
 use wirecheck::net::Http;
-use wirecheck::serve::Server as _;
-use wirecheck::serve::ws::{WsServerConfig, bind, respond_next};
+use wirecheck::serve::ws::{WsServerConfig, respond_next};
 use wirecheck::ws::cases;
 use wirecheck::ws::engine::{EngineConfig, Target};
 use wirecheck::ws::over_h2::{NO_EXTENDED_CONNECT, NOT_APPLICABLE};
@@ -66,12 +65,7 @@ fn find<'a>(results: &'a [CaseResult], id: &str) -> &'a CaseResult {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn over_http2_the_reference_server_passes_every_case() {
-    let server = bind(WsServerConfig::ephemeral())
-        .await
-        .expect("bind")
-        .spawn()
-        .expect("serve");
-    let target = Target::parse(&server.url()).expect("valid URL");
+    let (server, target) = ws_server::reference(WsServerConfig::ephemeral()).await;
     let mut all: Vec<_> = cases::all().into_iter().filter(verdicts::light).collect();
     all.extend(cases::over_http2());
     let results = tokio::time::timeout(
@@ -393,16 +387,12 @@ async fn chopped_messages_go_out_in_data_frames_of_at_least_256_bytes() {
 /// refused with REFUSED_STREAM, RFC 9113 §8.7).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reference_server_bounds_idle_connections_and_streams() {
-    let server = bind(WsServerConfig {
+    let (server, target) = ws_server::reference(WsServerConfig {
         idle_timeout: Duration::from_millis(300),
         max_connections: 2,
         ..WsServerConfig::ephemeral()
     })
-    .await
-    .expect("bind")
-    .spawn()
-    .expect("serve");
-    let target = Target::parse(&server.url()).expect("valid URL");
+    .await;
     let connect = || wirecheck::http2::client::Session::connect(&target, None);
 
     // An idle connection ends (GOAWAY, then the server closes it).
@@ -437,12 +427,7 @@ async fn the_reference_server_bounds_idle_connections_and_streams() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reference_server_answers_extended_connects_by_the_codecs_rules() {
     use wirecheck::http2::client::Session;
-    let server = bind(WsServerConfig::ephemeral())
-        .await
-        .expect("bind")
-        .spawn()
-        .expect("serve");
-    let target = Target::parse(&server.url()).expect("valid URL");
+    let (server, target) = ws_server::reference(WsServerConfig::ephemeral()).await;
     let uri = format!("http://{}/", target.host_header);
     /// (`:protocol`, Sec-WebSocket-Version fields, status, the version named)
     type Connect = (

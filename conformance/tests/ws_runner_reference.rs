@@ -8,22 +8,18 @@ use std::time::Duration;
 
 #[path = "support/verdicts.rs"]
 mod verdicts;
+#[path = "support/ws_server.rs"]
+mod ws_server;
 
-use wirecheck::serve::Server as _;
-use wirecheck::serve::ws::{WsServerConfig, bind};
+use wirecheck::serve::ws::WsServerConfig;
 use wirecheck::ws::bounds::{MAX_RUN_RETAINED, ROW_COST};
 use wirecheck::ws::cases;
-use wirecheck::ws::engine::{EngineConfig, Target};
+use wirecheck::ws::engine::EngineConfig;
 use wirecheck::ws::run::run_cases;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reference_server_passes_every_case() {
-    let server = bind(WsServerConfig::ephemeral())
-        .await
-        .expect("bind")
-        .spawn()
-        .expect("serve");
-    let target = Target::parse(&server.url()).expect("valid URL");
+    let (server, target) = ws_server::reference(WsServerConfig::ephemeral()).await;
     let all: Vec<_> = cases::all().into_iter().filter(verdicts::light).collect();
     let results = tokio::time::timeout(
         Duration::from_secs(300),
@@ -72,12 +68,7 @@ async fn reference_server_passes_every_case() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verdicts_do_not_depend_on_jobs() {
-    let server = bind(WsServerConfig::ephemeral())
-        .await
-        .expect("bind")
-        .spawn()
-        .expect("serve");
-    let target = Target::parse(&server.url()).expect("valid URL");
+    let (server, target) = ws_server::reference(WsServerConfig::ephemeral()).await;
     let selected: Vec<_> = cases::all()
         .into_iter()
         .filter(|c| matches!(c.id.category().as_str(), "1" | "2" | "3" | "4" | "5" | "7"))

@@ -1,6 +1,7 @@
 //! What the runner's tests share to write a scripted WebSocket server: a
 //! loopback listener that hands every connection to a function, and the server's
-//! side of the opening handshake (RFC 6455 §4.2) done by the codec.
+//! side of the opening handshake (RFC 6455 §4.2) done by the codec; and the
+//! reference server started in the background.
 
 // Each test file uses the part it needs.
 #![allow(dead_code)]
@@ -10,7 +11,18 @@ use std::net::SocketAddr;
 
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
+use wirecheck::serve::Server as _;
+use wirecheck::serve::ws::{RunningWsServer, WsServerConfig, bind};
+use wirecheck::ws::engine::Target;
 use wirecheck_codec::ws::handshake::{AcceptResponse, RequestParser};
+
+/// The reference echo server with `config`, serving in the background on a
+/// loopback port the system picks, and its URL as the runner's target.
+pub async fn reference(config: WsServerConfig) -> (RunningWsServer, Target) {
+    let server = bind(config).await.expect("bind").spawn().expect("serve");
+    let target = Target::parse(&server.url()).expect("valid URL");
+    (server, target)
+}
 
 /// Listen on 127.0.0.1 on a port the system picks; each connection runs
 /// `serve` on a task of its own until the test's runtime ends.
