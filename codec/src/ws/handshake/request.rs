@@ -471,7 +471,8 @@ impl Request {
         origin_allowed: impl FnOnce(Option<&str>) -> bool,
     ) -> Result<ConnectRequest, HandshakeError> {
         let h = &self.headers;
-        // RFC 8441 §4: "a CONNECT request with a :protocol pseudo-header field".
+        // RFC 8441 §4: the extended CONNECT is a CONNECT carrying a :protocol
+        // pseudo-header field.
         if self.method != "CONNECT" {
             return Err(bad(
                 K::NotConnect,
@@ -479,13 +480,15 @@ impl Request {
             ));
         }
         match protocol {
-            // RFC 8441 §4: "the :protocol pseudo-header field ... MUST be "websocket"" for
-            // RFC 6455's protocol (the token of its Upgrade, RFC 6455 §11.2).
+            // RFC 8441 §5: a WebSocket is asked for with :protocol websocket (the
+            // token of RFC 6455's Upgrade, RFC 6455 §11.2).
             Some("websocket") => {}
             Some(_) => return Err(bad(K::UnknownProtocol, "not a protocol this server speaks")),
             None => return Err(bad(K::PlainConnect, "a tunnel, not served here")),
         }
-        // RFC 8441 §5: "Sec-WebSocket-Version ... used as in RFC 6455".
+        // RFC 8441 §5: Origin, Sec-WebSocket-Version, Sec-WebSocket-Protocol and
+        // Sec-WebSocket-Extensions are used as RFC 6455 defines them (its example
+        // sends version 13); the key and the accept value are not.
         check_version(h)?;
         let Offers {
             origin,
