@@ -4,7 +4,9 @@
 //! inflating what this one deflates.
 
 use proptest::prelude::*;
-use wirecheck_codec::ws::deflate::{Compressor, Decompressor, Direction, InflateError};
+use wirecheck_codec::ws::deflate::{
+    Compressor, Decompressor, Direction, InflateError, MAX_SKIPPED,
+};
 
 fn dir(no_context_takeover: bool, max_window_bits: u8) -> Direction {
     Direction {
@@ -153,7 +155,121 @@ fn garbage_is_corrupt_with_1007() {
     assert_eq!((e, e.close_code()), (InflateError::Corrupt, 1007));
 }
 
+/// Bytes no deflate shrinks (a xorshift stream).
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..len)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+#[test]
+fn literals_only_codes_without_back_references_and_inflates() {
+    // A repetitive message: level 2 codes it as matches, literals only cannot.
+    let m = b"abcdefgh".repeat(2000);
+    let (mut level2, mut literals) = (Vec::new(), Vec::new());
+    Compressor::with_level(dir(false, 15), 2).compress(&m, &mut level2);
+    Compressor::literals_only(dir(false, 15)).compress(&m, &mut literals);
+    // 16000 literals of eight equally likely values take 3 bits each.
+    assert!(literals.len() >= 16000 * 3 / 8, "{}", literals.len());
+    assert!(
+        level2.len() * 20 < literals.len(),
+        "{} {}",
+        level2.len(),
+        literals.len()
+    );
+    let mut out = Vec::new();
+    Decompressor::new(dir(false, 15))
+        .decompress(&literals, m.len(), &mut out)
+        .unwrap();
+    assert_eq!(out, m);
+    // High-entropy bytes with a skewed histogram (as a picture's): literals
+    // only is within a hair of level 2.
+    let skewed: Vec<u8> = noise(64 * 1024, 7)
+        .iter()
+        .map(|b| b & 0x3f | 0x40)
+        .collect();
+    let (mut level2, mut literals) = (Vec::new(), Vec::new());
+    Compressor::with_level(dir(false, 15), 2).compress(&skewed, &mut level2);
+    Compressor::literals_only(dir(false, 15)).compress(&skewed, &mut literals);
+    assert!(
+        literals.len() * 100 <= level2.len() * 101,
+        "{} {}",
+        level2.len(),
+        literals.len()
+    );
+    assert!(
+        literals.len() * 4 < skewed.len() * 3 + skewed.len() / 20,
+        "{}",
+        literals.len()
+    );
+}
+
+#[test]
+fn rfc7692_6_an_adaptive_compressor_backs_off_on_incompressible_messages() {
+    let d = dir(false, 15);
+    let mut c = Compressor::with_level(d, 1).adaptive();
+    let mut tried = Vec::new();
+    for i in 0..200 {
+        let mut wire = Vec::new();
+        if c.compress_message(&noise(4096, i + 1), &mut wire) {
+            tried.push(i);
+        } else {
+            assert!(wire.is_empty(), "a skipped message appends nothing");
+        }
+    }
+    // Skipped runs of 1, 2, 4 ... then MAX_SKIPPED between tries.
+    assert_eq!(MAX_SKIPPED, 64);
+    assert_eq!(tried, [0, 2, 5, 10, 19, 36, 69, 134, 199]);
+    // A tried message that shrinks ends the back-off at once.
+    let text = "Ein Wort, ein Satz: aus Sternen. ".repeat(100);
+    let sent: Vec<bool> = (0..66)
+        .map(|_| c.compress_message(text.as_bytes(), &mut Vec::new()))
+        .collect();
+    let first = sent.iter().position(|&b| b).unwrap();
+    assert!(first <= 64, "{first}");
+    assert!(sent[first..].iter().all(|&b| b), "{sent:?}");
+    // Without adaptive(), every message is compressed.
+    let mut plain = Compressor::with_level(d, 1);
+    assert!((0..10).all(|i| plain.compress_message(&noise(4096, i + 1), &mut Vec::new())));
+}
+
 proptest! {
+    /// Skipped messages never enter the compression context, as they never
+    /// enter the peer's inflater: whatever mix is sent, with or without context
+    /// takeover, the compressed ones inflate to what was sent.
+    #[test]
+    fn prop_adaptive_compression_keeps_the_peer_in_step(
+        messages in proptest::collection::vec(
+            prop_oneof![
+                (1u64..1000, 0usize..3000).prop_map(|(seed, len)| noise(len, seed)),
+                proptest::collection::vec(0u8..4, 0..3000),
+            ],
+            1..40,
+        ),
+        bits in 9u8..=15,
+        no_context_takeover in any::<bool>(),
+    ) {
+        let d = dir(no_context_takeover, bits);
+        let mut c = Compressor::with_level(d, 1).adaptive();
+        let mut x = Decompressor::new(d);
+        for m in &messages {
+            let mut wire = Vec::new();
+            if c.compress_message(m, &mut wire) {
+                let mut out = Vec::new();
+                x.decompress(&wire, m.len(), &mut out).expect("inflates");
+                prop_assert_eq!(&out, m);
+            } else {
+                prop_assert!(wire.is_empty());
+            }
+        }
+    }
+
     #[test]
     fn prop_messages_round_trip_for_every_window_and_takeover(
         messages in proptest::collection::vec(

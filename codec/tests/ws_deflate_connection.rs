@@ -100,6 +100,35 @@ fn rfc7692_6_messages_travel_compressed_both_ways() {
 }
 
 #[test]
+fn rfc7692_6_a_server_that_skips_incompressible_echoes_sends_them_without_rsv1() {
+    let (mut client, mut server) = pair(ServerPolicy::default());
+    server.skip_incompressible();
+    // Bytes deflate cannot shrink (a xorshift stream).
+    let mut x = 0x2545_f491_4f6c_dd1d_u64;
+    let noise: Vec<u8> = (0..4096)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    let text = "Ein Wort, ein Satz: aus Sternen. ".repeat(50);
+    // Tried and poor: compressed; the next one goes as it is; then text, tried
+    // after the skip, compresses again; context takeover stays in step.
+    let mut rsv = Vec::new();
+    for m in [&noise[..], &noise[..], text.as_bytes(), text.as_bytes()] {
+        server
+            .sender()
+            .send_message(MessageKind::Binary, m)
+            .unwrap();
+        rsv.push(first_header(server.outbound()).rsv);
+        assert_eq!(deliver(&mut server, &mut client), Ok(vec![m.to_vec()]));
+    }
+    assert_eq!(rsv, [0b100, 0, 0b100, 0b100]);
+}
+
+#[test]
 fn rfc7692_6_1_rsv1_only_on_a_first_data_frame() {
     let key = Some([9, 9, 9, 9]);
     // On a control frame: 1002.

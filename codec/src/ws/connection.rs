@@ -77,7 +77,12 @@ impl Sender {
         #[cfg(feature = "deflate")]
         if let Some(c) = self.compressor.as_mut() {
             self.scratch.clear();
-            c.compress(data, &mut self.scratch);
+            // RFC 7692 §6: an adaptive compressor may leave a message as it is
+            // (RSV1 clear, below).
+            if !c.compress_message(data, &mut self.scratch) {
+                encode::message(&mut self.out, kind, data, None, || mask);
+                return Ok(());
+            }
             let opcode = match kind {
                 MessageKind::Text => super::OpCode::Text,
                 MessageKind::Binary => super::OpCode::Binary,
@@ -216,6 +221,17 @@ impl Connection {
         self.inflater = Some(super::deflate::Decompressor::new(
             agreed.receiving(config.role),
         ));
+    }
+
+    /// Make the compressor of a connection that agreed permessage-deflate
+    /// adaptive: messages that do not compress are sent uncompressed (RFC 7692
+    /// §6; see [`super::deflate::Compressor::adaptive`]). Nothing without the
+    /// extension.
+    #[cfg(feature = "deflate")]
+    pub fn skip_incompressible(&mut self) {
+        if let Some(c) = self.tx.compressor.take() {
+            self.tx.compressor = Some(c.adaptive());
+        }
     }
 
     /// Decode from the front of `input` (advancing it), answer what the protocol

@@ -13,7 +13,9 @@ pub mod compress;
 pub mod negotiate;
 
 #[cfg(feature = "deflate")]
-pub use compress::{Compressor, DEFAULT_LEVEL, Decompressor, InflateError, inflate_message};
+pub use compress::{
+    Compressor, DEFAULT_LEVEL, Decompressor, InflateError, MAX_SKIPPED, inflate_message,
+};
 pub use negotiate::{
     Agreed, DeflateError, Direction, Offer, ServerPolicy, negotiate, validate_response,
 };
