@@ -5,7 +5,8 @@
 //! fails the connection on the first protocol error, all as the Autobahn testsuite's
 //! cases expect of a server. It negotiates permessage-deflate (RFC 7692) as the first
 //! valid offer asks, inflating within its message limit and compressing its echoes at
-//! zlib level 1, and no subprotocol.
+//! zlib level 1 (an echo that does not compress goes uncompressed, RFC 7692 §6), and
+//! no subprotocol.
 //!
 //! Why it is built the way it is:
 //!
@@ -448,8 +449,11 @@ async fn echo<S: AsyncRead + AsyncWrite + Unpin>(
         ..Config::new(Role::Server)
     });
     if let Some(agreed) = deflate {
-        // RFC 7692: compressed echoes, inflation bounded by the message limit.
+        // RFC 7692: compressed echoes, inflation bounded by the message limit;
+        // §6: echoes that do not compress go uncompressed, as a careful server
+        // sends them (the level's fixed codes grow high-entropy bytes).
         conn.use_deflate_at(agreed, config.deflate_level);
+        conn.skip_incompressible();
     }
     let mut out = Vec::with_capacity(READ_BUF);
     // What followed the opening handshake in its read: WebSocket bytes already.

@@ -55,7 +55,8 @@ use wirecheck_codec::ws::{FrameHeader, Limits, Receiver};
 pub use wirecheck_codec::ws::Role;
 
 use super::bounds::{self, Budget};
-use super::case::{Case, Ev, Payload, Scoring, Step};
+use super::case::{Case, Ev, Messages, Payload, Scoring, Step};
+use super::data_sets::{Coding, DataSet};
 use super::result::{CaseResult, CloseInfo, Logged, WireRow};
 use super::rng::Rng;
 use super::traffic::Traffic;
@@ -271,12 +272,22 @@ fn outgoing(phase: Phase, out: &Outbox) -> Option<&[u8]> {
 /// The most bytes [`Driver::io_joined`] joins into one write.
 pub const JOINED_MAX: usize = 16 * 1024;
 
-/// The zlib level the fuzzer compresses at: 2, the fastest level that writes
+/// The zlib level the fuzzer compresses at (unless a data set's [`Coding`]
+/// says otherwise): 2, the fastest level that writes
 /// dynamic Huffman codes (zlib-rs and zlib-ng write only the fixed codes at
 /// level 1, which would leave a peer's decoding of dynamic codes untested;
 /// Autobahn uses zlib's default, 6, about 1.5x slower on the compression
 /// cases' data for the same kinds of blocks).
 pub const FUZZER_LEVEL: u8 = 2;
+
+/// How the fuzzer compresses a case's messages: as its data set says for the
+/// 12.x/13.x windows, else at [`FUZZER_LEVEL`].
+fn fuzzer_coding(case: &Case) -> Coding {
+    match case.scoring.round_trips().map(|rt| &rt.messages) {
+        Some(Messages::Windows { data, .. }) => DataSet::get(*data).coding,
+        _ => Coding::Level(FUZZER_LEVEL),
+    }
+}
 
 /// The compressor and decompressor of a connection that agreed permessage-deflate.
 #[derive(Debug)]
@@ -364,7 +375,7 @@ impl<'c> Driver<'c> {
             holding: false,
             closed_at: now,
             deflate: deflate.map(|agreed| Deflate {
-                compressor: Compressor::with_level(agreed.sending(role), FUZZER_LEVEL),
+                compressor: fuzzer_coding(case).compressor(agreed.sending(role)),
                 decompressor: Decompressor::new(agreed.receiving(role)),
             }),
         };
