@@ -234,6 +234,15 @@ fn rfc7692_6_an_adaptive_compressor_backs_off_on_incompressible_messages() {
     let first = sent.iter().position(|&b| b).unwrap();
     assert!(first <= 64, "{first}");
     assert!(sent[first..].iter().all(|&b| b), "{sent:?}");
+    // The line is a fifth: a message that shrinks to about 0.85 is poor.
+    let mut c = Compressor::with_level(d, 1).adaptive();
+    let mut m = noise(3300, 5);
+    m.extend_from_slice(&[0; 796]);
+    let mut wire = Vec::new();
+    assert!(c.compress_message(&m, &mut wire));
+    let ratio = wire.len() as f64 / m.len() as f64;
+    assert!(ratio > 0.8 && ratio < 0.9, "{ratio}");
+    assert!(!c.compress_message(&m, &mut Vec::new()), "skipped after it");
     // Without adaptive(), every message is compressed.
     let mut plain = Compressor::with_level(d, 1);
     assert!((0..10).all(|i| plain.compress_message(&noise(4096, i + 1), &mut Vec::new())));
