@@ -22,7 +22,7 @@ use super::rng::Rng;
 use wirecheck_codec::ws::deflate::{Compressor, Direction};
 
 /// Which data set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DataSetId {
     /// An Autobahn-style JSON report (ASCII).
     Json,
@@ -63,7 +63,7 @@ pub struct DataSet {
 /// is best at testing, and across the five sets a peer's inflater meets every
 /// block type: dynamic Huffman codes with matches (the text sets), dynamic
 /// codes with literals only (the bitmap), fixed codes with matches (the PDF).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Coding {
     /// zlib level 1-9 (level 1: fixed Huffman codes; 2 and up: dynamic).
     Level(u8),

@@ -48,6 +48,9 @@ pub struct EngineConfig {
     pub tls: Option<Arc<rustls::ClientConfig>>,
     /// HTTP/1.1 (the Upgrade of RFC 6455 §4) or HTTP/2 (RFC 8441, [`super::over_h2`]).
     pub http: crate::net::Http,
+    /// The compressed windows of 12.x/13.x, shared by the run's cases
+    /// ([`super::compressed`]): clones of a config share one store.
+    pub compressed: Arc<super::compressed::Compressed>,
 }
 
 impl Default for EngineConfig {
@@ -62,6 +65,7 @@ impl Default for EngineConfig {
             headers: Vec::new(),
             tls: None,
             http: crate::net::Http::V1_1,
+            compressed: Arc::default(),
         }
     }
 }
@@ -409,6 +413,7 @@ async fn run_case_once(
         opened_at.into_std(),
         &leftover,
         deflate,
+        Some(Arc::clone(&cfg.compressed)),
     );
     driver.note_opening(hs.request().len(), hs.head().len());
     if verdict.is_some() {
@@ -503,6 +508,7 @@ where
         opened_at.into_std(),
         &leftover,
         deflate,
+        Some(Arc::clone(&cfg.compressed)),
     );
     driver.note_opening(hs.response().len(), hs.head().len());
     let slots = Slots::new(1);

@@ -26,6 +26,7 @@ pub mod case;
 pub mod case_json;
 pub mod cases;
 pub mod command;
+pub mod compressed;
 pub mod data_sets;
 pub mod driver;
 pub mod engine;

@@ -21,6 +21,7 @@
 //!   the Upgrade handshake, which HTTP/2 does not have: they are reported as
 //!   not applicable (INFORMATIONAL), not run.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use tokio::time::{Instant, timeout};
@@ -180,6 +181,7 @@ pub async fn run_case(
         opened_at.into_std(),
         &[],
         deflate,
+        Some(Arc::clone(&cfg.compressed)),
     );
     driver.note_opening(result.http_request.len(), result.http_response.len());
     let shutdown = cfg.scaled(cfg.close_handshake_timeout);

@@ -111,6 +111,7 @@ pub fn run(case: &Case, ordinal: usize, role: Role, peer: &mut dyn Peer) -> Case
         now,
         &leftover,
         deflate,
+        None,
     );
     if verdict.is_some() {
         // The server accepted what it must refuse: close at once, normally.

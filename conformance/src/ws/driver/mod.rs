@@ -36,6 +36,7 @@
 //! Close that follows it), which a well-behaved endpoint does not do.
 
 mod close;
+mod deflate;
 pub mod masks;
 pub mod opening;
 pub mod outbox;
@@ -46,9 +47,10 @@ pub mod timers;
 pub mod tracker;
 
 use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use wirecheck_codec::ws::deflate::{Agreed, Compressor, Decompressor};
+use wirecheck_codec::ws::deflate::{Agreed, Decompressor};
 use wirecheck_codec::ws::message::Config;
 use wirecheck_codec::ws::{FrameHeader, Limits, Receiver};
 
@@ -56,11 +58,13 @@ pub use wirecheck_codec::ws::Role;
 
 use super::bounds::{self, Budget};
 use super::case::{Case, Ev, Messages, Payload, Scoring, Step};
+use super::compressed::{Compressed, Key};
 use super::data_sets::{Coding, DataSet};
 use super::result::{CaseResult, CloseInfo, Logged, WireRow};
 use super::rng::Rng;
 use super::traffic::Traffic;
 use super::verdict::{Observed, verdicts};
+use deflate::Deflate;
 use outbox::Outbox;
 use timers::Timers;
 use tracker::{Sink, Tracker};
@@ -259,6 +263,10 @@ pub struct Driver<'c> {
     closed_at: Instant,
     /// permessage-deflate, when the opening handshake agreed it (RFC 7692).
     deflate: Option<Deflate>,
+    /// The run's store of compressed windows ([`Driver::with_deflate`]).
+    compressed: Option<Arc<Compressed>>,
+    /// The next message is window `.1` of the sequence `.0` (12.x, 13.x).
+    window: Option<(Key, usize)>,
 }
 
 /// What is to be written next: nothing once the case is done.
@@ -289,13 +297,6 @@ fn fuzzer_coding(case: &Case) -> Coding {
     }
 }
 
-/// The compressor and decompressor of a connection that agreed permessage-deflate.
-#[derive(Debug)]
-struct Deflate {
-    compressor: Compressor,
-    decompressor: Decompressor,
-}
-
 impl<'c> Driver<'c> {
     /// The driver of `case` in `role` on a connection that opened at `now`;
     /// `leftover` is what arrived after the opening handshake, `seed` seeds the
@@ -308,13 +309,17 @@ impl<'c> Driver<'c> {
         now: Instant,
         leftover: &[u8],
     ) -> Driver<'c> {
-        Driver::with_deflate(case, role, timeouts, seed, now, leftover, None)
+        Driver::with_deflate(case, role, timeouts, seed, now, leftover, None, None)
     }
 
     /// As [`Driver::new`], on a connection whose opening handshake agreed
     /// permessage-deflate as `deflate` says (RFC 7692): messages the script sends
     /// are compressed (RSV1 on their first frame), messages received with RSV1
-    /// are inflated within the case's message limit.
+    /// are inflated within the case's message limit. With `compressed` (the
+    /// run's store), the compressed windows of 12.x/13.x are shared: a
+    /// sequence another case compressed is sent again, one this case
+    /// compresses is kept for the others ([`crate::ws::compressed`]).
+    #[allow(clippy::too_many_arguments)]
     pub fn with_deflate(
         case: &'c Case,
         role: Role,
@@ -323,6 +328,7 @@ impl<'c> Driver<'c> {
         now: Instant,
         leftover: &[u8],
         deflate: Option<Agreed>,
+        compressed: Option<Arc<Compressed>>,
     ) -> Driver<'c> {
         let limits = receive_limits(case);
         let mut config = Config::new(role);
@@ -374,10 +380,15 @@ impl<'c> Driver<'c> {
             masks: masks::MaskKeys::default(),
             holding: false,
             closed_at: now,
-            deflate: deflate.map(|agreed| Deflate {
-                compressor: fuzzer_coding(case).compressor(agreed.sending(role)),
-                decompressor: Decompressor::new(agreed.receiving(role)),
+            deflate: deflate.map(|agreed| {
+                Deflate::new(
+                    fuzzer_coding(case).compressor(agreed.sending(role)),
+                    Decompressor::new(agreed.receiving(role)),
+                    agreed.sending(role),
+                )
             }),
+            compressed,
+            window: None,
         };
         if !log_wire {
             d.log_row(WireRow::Logging(false));

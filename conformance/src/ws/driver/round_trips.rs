@@ -6,6 +6,7 @@
 
 use super::{Driver, Phase, close_body};
 use crate::ws::case::{Messages, Payload, RoundTrips, Step};
+use crate::ws::compressed::Key;
 use crate::ws::data_sets::DataSet;
 use crate::ws::result::WireRow;
 
@@ -22,8 +23,21 @@ impl Driver<'_> {
                 size,
                 autofrag,
             } => {
-                let (bytes, next) = DataSet::get(*data).data().window(self.window_at, *size);
+                let set = DataSet::get(*data);
+                let (bytes, next) = set.data().window(self.window_at, *size);
                 self.window_at = next;
+                // Everything the compressed bytes of this window depend on.
+                self.window = self.deflate.as_ref().map(|d| {
+                    let key = Key {
+                        data: *data,
+                        size: *size,
+                        count: rt.count,
+                        no_context_takeover: d.sending.no_context_takeover,
+                        window_bits: d.sending.max_window_bits,
+                        coding: set.coding,
+                    };
+                    (key, self.trips_done)
+                });
                 self.echo = Payload::exact(bytes.clone());
                 self.steps.push_back(Step::Message {
                     payload: Payload::exact(bytes),

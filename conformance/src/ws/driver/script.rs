@@ -83,12 +83,17 @@ impl Driver<'_> {
                     // compressed bytes), with RSV1 on its first frame only.
                     let mut rsv = 0;
                     let app_len = payload.len;
-                    let payload = match self.deflate.as_mut() {
-                        Some(d) => {
+                    let window = self.window.take();
+                    let payload = match (self.deflate.as_mut(), window) {
+                        (Some(d), Some((key, i))) => {
+                            rsv = 0b100;
+                            d.window(self.compressed.as_ref(), key, i, &payload.pattern)
+                        }
+                        (Some(d), None) => {
                             rsv = 0b100;
                             compress_in_chunks(&mut d.compressor, &payload)
                         }
-                        None => payload.bytes(),
+                        (None, _) => payload.bytes(),
                     };
                     let size = fragment_size
                         .filter(|&s| s > 0)
