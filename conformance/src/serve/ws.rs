@@ -299,6 +299,8 @@ async fn h2_stream(
     let request = Request {
         method: req.method().as_str().to_owned(),
         target: req.uri().path().to_owned(),
+        // An HTTP/1.x minor version, which HTTP/2 has none of:
+        // `validate_extended_connect` never reads it.
         version: 1,
         headers: req
             .headers()
