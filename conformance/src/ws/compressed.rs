@@ -132,7 +132,6 @@ impl Compressed {
             store: Arc::clone(self),
             key,
             sequence: Some(Sequence::default()),
-            held: 0,
         })
     }
 
@@ -181,13 +180,14 @@ fn bytes_of(seq: &Sequence) -> usize {
 }
 
 /// A sequence being built, message by message; counted against the budget
-/// from its first byte. Dropped unfinished, it frees what it held.
+/// from its first byte (what it counts is [`bytes_of`] its sequence). Dropped
+/// unfinished, it frees what it held.
 #[derive(Debug)]
 pub struct Builder {
     store: Arc<Compressed>,
     key: Key,
+    /// `None` once it gave up or was stored.
     sequence: Option<Sequence>,
-    held: usize,
 }
 
 impl Builder {
@@ -197,12 +197,10 @@ impl Builder {
         if self.sequence.is_none() {
             return false;
         }
-        let need = message.len() + PER_MESSAGE;
-        if !self.store.reserve(&self.key, need) {
+        if !self.store.reserve(&self.key, message.len() + PER_MESSAGE) {
             self.abandon();
             return false;
         }
-        self.held += need;
         if let Some(seq) = self.sequence.as_mut() {
             if seq.ends.is_empty() {
                 // What the budget allows at most: reserved, not touched.
@@ -216,14 +214,14 @@ impl Builder {
     }
 
     /// Store the sequence if it holds every message of its key (a case that
-    /// ended early leaves nothing behind).
+    /// ended early leaves nothing behind: dropping the builder frees it).
     pub fn finish(mut self) {
-        let Some(seq) = self.sequence.take() else {
+        let complete = self
+            .sequence
+            .as_ref()
+            .is_some_and(|seq| seq.len() == self.key.count);
+        if !complete {
             return;
-        };
-        if seq.len() != self.key.count {
-            self.sequence = Some(seq);
-            return; // Drop frees it.
         }
         let mut inner = self.store.lock();
         if inner.entries.contains_key(&self.key) {
@@ -231,14 +229,16 @@ impl Builder {
             // one stays, and dropping this builder frees its bytes.
             return;
         }
-        inner.entries.insert(self.key, Arc::new(seq));
-        // Its bytes now count as the entry's.
-        self.held = 0;
+        if let Some(seq) = self.sequence.take() {
+            // Its bytes now count as the entry's.
+            inner.entries.insert(self.key, Arc::new(seq));
+        }
     }
 
     fn abandon(&mut self) {
-        self.sequence = None;
-        self.store.release(std::mem::take(&mut self.held));
+        if let Some(seq) = self.sequence.take() {
+            self.store.release(bytes_of(&seq));
+        }
     }
 }
 

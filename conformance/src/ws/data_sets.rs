@@ -844,9 +844,10 @@ mod tests {
     /// Repeatability (Autobahn #71, #77): the data sets are the same bytes in
     /// every run and every version, so reports compare across them. A change
     /// to a generator must change these on purpose.
-    /// What each set's [`Coding`] claims: literals only costs the bitmap next
-    /// to nothing against level 2, and level 1's fixed codes still shrink the
-    /// PDF (a fuzzer sending grown messages would test less than it says).
+    /// What each set's [`Coding`] claims: the text sets need level 2's
+    /// matches, literals only costs the bitmap next to nothing against level
+    /// 2, and level 1's fixed codes still shrink the PDF (a fuzzer sending
+    /// grown messages would test less than it says).
     #[test]
     fn each_sets_coding_compresses_as_its_comment_says() {
         let dir = Direction {
@@ -863,7 +864,12 @@ mod tests {
             let coded = size(set.coding.compressor(dir), bytes);
             let level2 = size(Compressor::with_level(dir, 2), bytes);
             match set.coding {
-                Coding::Level(2) => assert_eq!(coded, level2, "{}", set.file),
+                // The text sets need the matches level 2 finds: literals
+                // alone would send half again as much or more.
+                Coding::Level(2) => {
+                    let literals = size(Compressor::literals_only(dir), bytes);
+                    assert!(coded * 1.5 < literals, "{}: {coded} {literals}", set.file)
+                }
                 Coding::LiteralsOnly => {
                     assert!(coded < level2 * 1.02, "{}: {coded} {level2}", set.file)
                 }
