@@ -131,6 +131,10 @@ pub async fn run_case(
         .opening
         .as_ref()
         .is_some_and(|s| s.answer_within.is_some());
+    // The slots are held through the probes too: a timed case's are part of
+    // its measurement (a quiet case's, [`Work::Quiet`]).
+    let gate = slots.gate(work).await;
+    let _connection = slots.connection(work).await;
     // A case timed against a normal request (S.2's ReDoS shapes) gets a textbook
     // handshake before it too: the one after may meet a server still busy.
     let before = if timed {
@@ -138,7 +142,8 @@ pub async fn run_case(
     } else {
         None
     };
-    let (mut result, answered_in) = run_case_once(target, cfg, case, ordinal, slots, work).await;
+    let (mut result, answered_in) =
+        run_case_once(target, cfg, case, ordinal, slots, work, gate).await;
     if case.opening.as_ref().is_some_and(|s| s.probe_after) {
         match probe(target, cfg).await {
             Err(why) => {
@@ -329,8 +334,9 @@ async fn open_timed(
     (began.elapsed(), opened)
 }
 
-/// One case; with the time the server took to answer its opening request
-/// (connect included), when it answered.
+/// One case, its slots taken (`gate` is given back once it only waits); with
+/// the time the server took to answer its opening request (connect
+/// included), when it answered.
 async fn run_case_once(
     target: &Target,
     cfg: &EngineConfig,
@@ -338,9 +344,8 @@ async fn run_case_once(
     ordinal: usize,
     slots: &Slots,
     work: Work,
+    mut gate: Option<OwnedSemaphorePermit>,
 ) -> (CaseResult, Option<Duration>) {
-    let mut gate = slots.gate(work).await;
-    let _connection = slots.connection().await;
     let mut result = CaseResult::unrun(case, ordinal);
     result.started = SystemTime::now();
     let seed = Rng::os_seed();

@@ -85,7 +85,7 @@ pub async fn run_case(
     result.started = SystemTime::now();
     if let Some(check) = case.stream_check {
         let _gate = slots.gate(work).await;
-        let _connection = slots.connection().await;
+        let _connection = slots.connection(work).await;
         return super::h2_checks::run(target, cfg, case, check, result).await;
     }
     if case.opening.is_some() {
@@ -96,7 +96,7 @@ pub async fn run_case(
         return result;
     }
     let mut gate = slots.gate(work).await;
-    let _connection = slots.connection().await;
+    let _connection = slots.connection(work).await;
     let seed = Rng::os_seed();
     let limit = cfg.scaled(cfg.open_handshake_timeout);
     let request = websocket_request(target, &request_headers(cfg, case));

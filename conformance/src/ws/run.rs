@@ -46,9 +46,20 @@ fn mostly_waits(case: &Case) -> bool {
     case.steps.iter().any(|s| matches!(s, Step::Wait(..)))
 }
 
+/// Whether a case's verdict is a time (S.2's ReDoS shapes: the answer must
+/// come within a deadline): it runs with no other case connected, or another
+/// case's load on the server would be taken for its slowness.
+fn is_timed(case: &Case) -> bool {
+    case.opening
+        .as_ref()
+        .is_some_and(|s| s.answer_within.is_some())
+}
+
 /// What `case` needs while it works ([`super::slots`]).
 fn work_of(case: &Case) -> Work {
-    if runs_alone(case) {
+    if is_timed(case) {
+        Work::Quiet
+    } else if runs_alone(case) {
         Work::Alone
     } else if is_heavy(case) {
         Work::Heavy
@@ -103,11 +114,17 @@ pub async fn run_cases(
         Arc::new((target.clone(), cfg.clone(), cases.to_vec()));
     let mut tasks = JoinSet::new();
     let mut index = HashMap::new();
-    // Cases queue for their slots in order; the 9.x cases come last, so they
-    // start once the others are done working (the semaphores are fair).
-    let order = (0..cases.len())
-        .filter(|&i| !runs_alone(&cases[i]))
-        .chain((0..cases.len()).filter(|&i| runs_alone(&cases[i])));
+    // Cases queue for their slots in order (the semaphores are fair): the
+    // timed ones first, one by one, while the server has had nothing else to
+    // do (a flood or a bomb before them could keep it busy after its case has
+    // ended); the alone ones (9.x, S.3, S.4) last, so they start once the
+    // others are done working.
+    let mut order: Vec<usize> = (0..cases.len()).collect();
+    order.sort_by_key(|&i| match work_of(&cases[i]) {
+        Work::Quiet => 0,
+        Work::Alone => 2,
+        Work::Shared | Work::Heavy | Work::Sleeper => 1,
+    });
     for i in order {
         let shared = Arc::clone(&shared);
         let slots = Arc::clone(&slots);
@@ -214,5 +231,17 @@ mod tests {
         assert_eq!(failure_kind(&a), failure_kind(&b));
         b.result = "the server answered 404 instead of 101".into();
         assert_ne!(failure_kind(&a), failure_kind(&b));
+    }
+
+    /// The cases judged on how soon the server answered run with no other
+    /// case connected; no other case does (it would stall the run).
+    #[test]
+    fn exactly_the_timed_cases_are_quiet() {
+        let quiet: Vec<String> = crate::ws::cases::all()
+            .iter()
+            .filter(|c| work_of(c) == Work::Quiet)
+            .map(|c| c.id.to_string())
+            .collect();
+        assert_eq!(quiet, ["S.2.3", "S.2.4"]);
     }
 }

@@ -18,6 +18,11 @@
 //! * a case that must run alone (9.x, which measure time) takes every work
 //!   slot; a heavy case (12.x, 13.x: a thousand compressed round trips, CPU
 //!   bound) takes one, so `-j` of them share the machine.
+//! * a case whose verdict is a time (S.2's ReDoS shapes, answered within 1 s)
+//!   is **quiet**: it takes every connection slot, so it starts once every
+//!   other case has ended and none starts until it has; the server answers it
+//!   with nothing else to do (a Python server still reading a million
+//!   fragments of S.3 answered S.2.3 in over a second, alone in 2 ms);
 //! * while alone or heavy cases work, the **gate** is closed to the others: no
 //!   other case opens a connection until they have finished working (or first
 //!   only wait, and are waited on side by side with the rest). Otherwise the
@@ -54,6 +59,9 @@ pub enum Work {
     Heavy,
     /// No work slot: the case mostly sleeps on its own timers (5.19, 5.20, 6.4.x).
     Sleeper,
+    /// Every connection slot, every work slot: no other case has a connection
+    /// open meanwhile (S.2's timed heads, whose answer time is the verdict).
+    Quiet,
 }
 
 /// The slots of one run.
@@ -95,25 +103,35 @@ impl Slots {
     pub async fn gate(&self, work: Work) -> Option<OwnedSemaphorePermit> {
         let n = match work {
             Work::Heavy => 1,
-            Work::Alone | Work::Shared | Work::Sleeper => self.jobs,
+            Work::Alone | Work::Shared | Work::Sleeper | Work::Quiet => self.jobs,
         };
         let permit = Arc::clone(&self.gate).acquire_many_owned(n).await.ok();
         match work {
-            Work::Alone | Work::Heavy => permit,
+            Work::Alone | Work::Heavy | Work::Quiet => permit,
             Work::Shared | Work::Sleeper => None,
         }
     }
 
-    /// A connection slot, held for the whole case.
-    pub async fn connection(&self) -> Option<OwnedSemaphorePermit> {
-        Arc::clone(&self.connections).acquire_owned().await.ok()
+    /// The connection slots a case of kind `work` holds for its whole life:
+    /// one, or for a quiet case all of them (it waits for every other case to
+    /// end, and the cases after it wait for it; its own few connections are
+    /// among those it holds).
+    pub async fn connection(&self, work: Work) -> Option<OwnedSemaphorePermit> {
+        let n = match work {
+            Work::Quiet => self.jobs + WAITING_CONNECTIONS as u32,
+            Work::Shared | Work::Alone | Work::Heavy | Work::Sleeper => 1,
+        };
+        Arc::clone(&self.connections)
+            .acquire_many_owned(n)
+            .await
+            .ok()
     }
 
     /// The work slots `work` needs, held until the case only waits.
     pub async fn work(&self, work: Work) -> Option<OwnedSemaphorePermit> {
         let n = match work {
             Work::Shared | Work::Heavy => 1,
-            Work::Alone => self.jobs,
+            Work::Alone | Work::Quiet => self.jobs,
             Work::Sleeper => return None,
         };
         Arc::clone(&self.work).acquire_many_owned(n).await.ok()
@@ -196,9 +214,49 @@ mod tests {
         let slots = Slots::new(1);
         let mut held = Vec::new();
         for _ in 0..=WAITING_CONNECTIONS {
-            held.push(slots.connection().await);
+            held.push(slots.connection(Work::Shared).await);
         }
         assert_eq!(slots.open_connections(), 1 + WAITING_CONNECTIONS);
         assert_eq!(slots.connections.available_permits(), 0);
+    }
+
+    /// A quiet case starts once no other case has a connection open, and no
+    /// case connects while it runs (the gate is fair: those queued after it
+    /// wait for it).
+    #[tokio::test]
+    async fn a_quiet_case_waits_for_every_connection_and_keeps_others_out() {
+        let slots = Slots::new(2);
+        let other = slots.connection(Work::Shared).await;
+        let quiet = {
+            let slots = Arc::clone(&slots);
+            tokio::spawn(async move {
+                let gate = slots.gate(Work::Quiet).await;
+                let connection = slots.connection(Work::Quiet).await;
+                (gate, connection)
+            })
+        };
+        tokio::task::yield_now().await;
+        assert!(
+            !quiet.is_finished(),
+            "a quiet case must wait for the open connection to close"
+        );
+        drop(other);
+        let (gate, connection) = quiet.await.expect("the task ends");
+        assert!(gate.is_some() && connection.is_some());
+        assert_eq!(slots.connections.available_permits(), 0);
+        for work in [Work::Shared, Work::Alone, Work::Heavy, Work::Sleeper] {
+            let waiting = {
+                let slots = Arc::clone(&slots);
+                tokio::spawn(async move { slots.connection(work).await })
+            };
+            tokio::task::yield_now().await;
+            assert!(
+                !waiting.is_finished(),
+                "{work:?} connected beside a quiet case"
+            );
+            waiting.abort();
+        }
+        drop(connection);
+        assert!(slots.connection(Work::Shared).await.is_some());
     }
 }
