@@ -195,6 +195,27 @@ async fn a_slow_or_fatal_head_fails_its_case() {
     }
 }
 
+/// A server that answers nothing at all is no ReDoS: a timed head's silence
+/// means something only when a textbook request was answered just before.
+#[tokio::test(start_paused = true)]
+async fn a_server_that_answers_nothing_fails_a_timed_head_without_a_redos_claim() {
+    let addr = ws_server::listen(|mut stream: TcpStream| async move {
+        let mut buf = [0u8; 4096];
+        while matches!(stream.read(&mut buf).await, Ok(n) if n > 0) {}
+    })
+    .await;
+    let r = ws_server::run_one(addr, &case("S.2.3"), Duration::from_secs(120)).await;
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+    assert!(
+        r.result.contains("no complete opening handshake within"),
+        "{}",
+        r.result
+    );
+    for claim in ["ReDoS", "crashed or wedged"] {
+        assert!(!r.result.contains(claim), "{claim}: {}", r.result);
+    }
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_head_answered_within_the_deadline_but_far_slower_than_a_normal_one_fails() {
     // 300 ms is under S.2.3's 1 s deadline, but a textbook request is answered

@@ -138,12 +138,27 @@ pub async fn run_case(
     // A case timed against a normal request (S.2's ReDoS shapes) gets a textbook
     // handshake before it too: the one after may meet a server still busy.
     let before = if timed {
-        probe(target, cfg).await.ok()
+        Some(probe(target, cfg).await)
     } else {
         None
     };
     let (mut result, answered_in) =
         run_case_once(target, cfg, case, ordinal, slots, work, gate).await;
+    // A server that did not open a textbook connection before the case either
+    // says nothing by its silence after it: no crash, no ReDoS, the plain
+    // failure (which stops a run against a server that answers nothing).
+    if matches!(before, Some(Err(_))) {
+        return result;
+    }
+    let normal_before = before.and_then(Result::ok);
+    if timed && answered_in.is_none() && result.close.was_open_handshake_timeout {
+        if let Some(normal) = normal_before {
+            result.result.push_str(&format!(
+                ": a textbook request was answered in {:.1} ms just before, and a linear parser answers such a head in milliseconds too (super-linear parsing, ReDoS)",
+                normal.as_secs_f64() * 1000.0
+            ));
+        }
+    }
     if case.opening.as_ref().is_some_and(|s| s.probe_after) {
         match probe(target, cfg).await {
             Err(why) => {
@@ -154,7 +169,7 @@ pub async fn run_case(
                 );
             }
             Ok(after) if timed => {
-                let normal = before.map_or(after, |b| b.min(after));
+                let normal = normal_before.map_or(after, |b| b.min(after));
                 if let Some(mut answered) = answered_in {
                     if is_slow(cfg, answered, normal) {
                         // A parser's cost repeats; a scheduling hiccup does not:
@@ -389,14 +404,13 @@ async fn run_case_once(
         }
         None => {
             result.close.was_open_handshake_timeout = true;
-            let mut why = format!(
+            // A timed case's reason is completed by its caller, which knows
+            // how soon a textbook request was answered ([`run_case`]).
+            let why = format!(
                 "no complete opening handshake within {:.1} s ({} bytes of response received)",
                 limit.as_secs_f64(),
                 hs.head().len()
             );
-            if answer_within.is_some() {
-                why.push_str(": a linear parser answers such a head in milliseconds; this one took longer (super-linear parsing, ReDoS)");
-            }
             return (opening::finish_unopened(case, result, why), None);
         }
     };
