@@ -196,7 +196,8 @@ async fn a_slow_or_fatal_head_fails_its_case() {
 }
 
 /// A server that answers nothing at all is no ReDoS: a timed head's silence
-/// means something only when a textbook request was answered just before.
+/// means something only when a textbook request was answered just before,
+/// and without that answer the head is not sent.
 #[tokio::test(start_paused = true)]
 async fn a_server_that_answers_nothing_fails_a_timed_head_without_a_redos_claim() {
     let addr = ws_server::listen(|mut stream: TcpStream| async move {
@@ -214,6 +215,8 @@ async fn a_server_that_answers_nothing_fails_a_timed_head_without_a_redos_claim(
     for claim in ["ReDoS", "crashed or wedged"] {
         assert!(!r.result.contains(claim), "{claim}: {}", r.result);
     }
+    // The textbook request before it got no answer: the head was not sent.
+    assert!(r.http_request.is_empty(), "{}", r.http_request);
 }
 
 #[tokio::test(start_paused = true)]

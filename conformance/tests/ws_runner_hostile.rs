@@ -324,7 +324,7 @@ async fn pings_from_a_server_that_never_reads_keep_every_queue_bounded() {
 
 /// The whole catalogue against a server that makes every handshake wait: the run
 /// gives up after the first [`GIVE_UP_AFTER`] handshakes fail the same way, in
-/// one handshake timeout of (virtual) time.
+/// one handshake timeout of (virtual) time after the timed cases' probes.
 async fn gives_up_early(how: Hostile, why: &str) {
     let addr = start(how).await;
     let began = Instant::now();
@@ -337,7 +337,9 @@ async fn gives_up_early(how: Hostile, why: &str) {
         outcome.results.iter().all(|r| !r.close.was_open),
         "no case opened"
     );
-    // All handshakes wait at once (waiting holds no -j slot): one 5 s timeout.
+    // The two timed cases (S.2.3, S.2.4) go first, one at a time, each giving
+    // up after its 1 s textbook probe; then all handshakes wait at once
+    // (waiting holds no -j slot): one 5 s timeout.
     assert!(waited < Duration::from_secs(10), "{waited:?} of timers");
 }
 

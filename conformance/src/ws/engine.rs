@@ -19,7 +19,7 @@ use super::driver::opening::{self, ClientOpening, Progress, ServerOpening};
 use super::driver::{Driver, Role, Timeouts};
 use super::result::{CaseResult, kept_request};
 use super::rng::Rng;
-use super::slots::{IDLE_GRACE, Slots, Work};
+use super::slots::{Entry, IDLE_GRACE, Slots, Work};
 
 pub use crate::net::Target;
 
@@ -133,20 +133,30 @@ pub async fn run_case(
         .is_some_and(|s| s.answer_within.is_some());
     // The slots are held through the probes too: a timed case's are part of
     // its measurement (a quiet case's, [`Work::Quiet`]).
-    let gate = slots.gate(work).await;
-    let _connection = slots.connection(work).await;
+    let mut entry = slots.enter(work).await;
     // A case timed against a normal request (S.2's ReDoS shapes) gets a textbook
-    // handshake before it too: the one after may meet a server still busy.
+    // handshake before it too, within the case's own deadline: the one after
+    // may meet a server still busy.
     let before = if timed {
-        Some(probe(target, cfg).await)
+        let probed = probe(target, cfg, answer_limit(cfg, case)).await;
+        if let Err(Unopened::Unanswered(why)) = probed {
+            // A server that does not answer a textbook request in that time
+            // cannot be timed: the head is not sent, and the case fails as
+            // every other case against such a server does (so a run against
+            // one that answers nothing stops early, [`super::run`]).
+            let mut result = CaseResult::unrun(case, ordinal);
+            result.started = SystemTime::now();
+            result.close.was_open_handshake_timeout = true;
+            return opening::finish_unopened(case, result, why);
+        }
+        Some(probed)
     } else {
         None
     };
     let (mut result, answered_in) =
-        run_case_once(target, cfg, case, ordinal, slots, work, gate).await;
-    // A server that did not open a textbook connection before the case either
-    // says nothing by its silence after it: no crash, no ReDoS, the plain
-    // failure (which stops a run against a server that answers nothing).
+        run_case_once(target, cfg, case, ordinal, slots, work, &mut entry).await;
+    // A server that refused a textbook request before the case says nothing
+    // by refusing one after it: no crash, no ReDoS.
     if matches!(before, Some(Err(_))) {
         return result;
     }
@@ -160,8 +170,8 @@ pub async fn run_case(
         }
     }
     if case.opening.as_ref().is_some_and(|s| s.probe_after) {
-        match probe(target, cfg).await {
-            Err(why) => {
+        match probe(target, cfg, cfg.scaled(cfg.open_handshake_timeout)).await {
+            Err(Unopened::Unanswered(why) | Unopened::Refused(why)) => {
                 result.behavior = crate::core::Behavior::Failed;
                 result.result = format!(
                     "{}; then the server did not open a textbook connection: {why} (the request above crashed or wedged it)",
@@ -302,33 +312,53 @@ async fn time_opening(target: &Target, cfg: &EngineConfig, case: &Case) -> Optio
     let spec = case.opening.as_ref()?;
     let request = opening_request(target, cfg, Rng::from_seed(Rng::os_seed()).nonce());
     let mut hs = ClientOpening::custom(spec, &request);
-    let limit = cfg.scaled(
-        spec.answer_within
-            .unwrap_or(cfg.open_handshake_timeout)
-            .min(cfg.open_handshake_timeout),
-    );
-    match open_timed(target, cfg, &mut hs, limit).await {
+    match open_timed(target, cfg, &mut hs, answer_limit(cfg, case)).await {
         (took, Some(_)) => Some(took),
         (_, None) => None,
     }
 }
 
-/// A textbook opening handshake on a connection of its own, then the
-/// connection is dropped: does the server still answer, and how long did it
-/// take (connect included)?
-async fn probe(target: &Target, cfg: &EngineConfig) -> Result<Duration, String> {
+/// Why a textbook probe opened no connection.
+enum Unopened {
+    /// No answer within the limit, or no connection at all.
+    Unanswered(String),
+    /// An answer other than a 101.
+    Refused(String),
+}
+
+/// A textbook opening handshake on a connection of its own within `limit`,
+/// then the connection is dropped: does the server still answer, and how
+/// long did it take (connect included)?
+async fn probe(target: &Target, cfg: &EngineConfig, limit: Duration) -> Result<Duration, Unopened> {
     let request = opening_request(target, cfg, Rng::from_seed(Rng::os_seed()).nonce());
-    let mut hs = ClientOpening::textbook(request)?;
-    let limit = cfg.scaled(cfg.open_handshake_timeout);
+    let mut hs = ClientOpening::textbook(request).map_err(Unopened::Refused)?;
     match open_timed(target, cfg, &mut hs, limit).await {
         (took, Some(Ok((_, Progress::Open(_))))) => Ok(took),
         (_, Some(Ok((_, Progress::Refused { status, .. })))) => {
-            Err(format!("it answered {status}"))
+            Err(Unopened::Refused(format!("it answered {status}")))
         }
-        (_, Some(Ok((_, other)))) => Err(format!("{other:?}")),
-        (_, Some(Err(why))) => Err(why),
-        (_, None) => Err(format!("no answer within {:.1} s", limit.as_secs_f64())),
+        (_, Some(Ok((_, other)))) => Err(Unopened::Refused(format!("{other:?}"))),
+        (_, Some(Err(why))) => Err(Unopened::Unanswered(why)),
+        (_, None) => Err(Unopened::Unanswered(no_answer(limit, hs.head().len()))),
     }
+}
+
+/// How long a case waits for the answer to its opening request (scaled): its
+/// own deadline (S.2's timed heads) or the opening handshake timeout.
+fn answer_limit(cfg: &EngineConfig, case: &Case) -> Duration {
+    let within = case.opening.as_ref().and_then(|s| s.answer_within);
+    cfg.scaled(within.map_or(cfg.open_handshake_timeout, |d| {
+        d.min(cfg.open_handshake_timeout)
+    }))
+}
+
+/// The reason for an opening request unanswered within `limit`, `received`
+/// bytes of an answer in.
+fn no_answer(limit: Duration, received: usize) -> String {
+    format!(
+        "no complete opening handshake within {:.1} s ({received} bytes of response received)",
+        limit.as_secs_f64()
+    )
 }
 
 /// [`open`] within `limit`: how long it took (connect included), and what came
@@ -349,8 +379,9 @@ async fn open_timed(
     (began.elapsed(), opened)
 }
 
-/// One case, its slots taken (`gate` is given back once it only waits); with
-/// the time the server took to answer its opening request (connect
+/// One case, its slots taken (`entry`: the gate is given back once it only
+/// waits, a quiet case's other connections once its opening is answered);
+/// with the time the server took to answer its opening request (connect
 /// included), when it answered.
 async fn run_case_once(
     target: &Target,
@@ -359,7 +390,7 @@ async fn run_case_once(
     ordinal: usize,
     slots: &Slots,
     work: Work,
-    mut gate: Option<OwnedSemaphorePermit>,
+    entry: &mut Entry,
 ) -> (CaseResult, Option<Duration>) {
     let mut result = CaseResult::unrun(case, ordinal);
     result.started = SystemTime::now();
@@ -375,16 +406,16 @@ async fn run_case_once(
     };
     result.http_request = kept_request(&hs.request());
     if let Some(stall) = case.opening.as_ref().and_then(|s| s.stall) {
-        drop(gate);
+        entry.gate = None;
         return (stall_case(target, cfg, result, &mut hs, stall).await, None);
     }
 
     // A case may want its answer sooner than any handshake (S.2's ReDoS shapes).
-    let answer_within = case.opening.as_ref().and_then(|s| s.answer_within);
-    let limit = cfg.scaled(answer_within.map_or(cfg.open_handshake_timeout, |d| {
-        d.min(cfg.open_handshake_timeout)
-    }));
+    let limit = answer_limit(cfg, case);
     let (took, opened) = open_timed(target, cfg, &mut hs, limit).await;
+    // The server has answered (or not) with nothing else to do; what follows
+    // is not timed.
+    entry.settle();
     let answered = Some(took);
     result.http_response = String::from_utf8_lossy(hs.head()).into_owned();
     let (stream, leftover, verdict) = match opened {
@@ -406,11 +437,7 @@ async fn run_case_once(
             result.close.was_open_handshake_timeout = true;
             // A timed case's reason is completed by its caller, which knows
             // how soon a textbook request was answered ([`run_case`]).
-            let why = format!(
-                "no complete opening handshake within {:.1} s ({} bytes of response received)",
-                limit.as_secs_f64(),
-                hs.head().len()
-            );
+            let why = no_answer(limit, hs.head().len());
             return (opening::finish_unopened(case, result, why), None);
         }
     };
@@ -445,7 +472,7 @@ async fn run_case_once(
         slots,
         work,
         permit,
-        &mut gate,
+        &mut entry.gate,
         cfg.scaled(cfg.close_handshake_timeout),
         0,
     )

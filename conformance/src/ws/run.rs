@@ -115,15 +115,16 @@ pub async fn run_cases(
     let mut tasks = JoinSet::new();
     let mut index = HashMap::new();
     // Cases queue for their slots in order (the semaphores are fair): the
-    // timed ones first, one by one, while the server has had nothing else to
-    // do (a flood or a bomb before them could keep it busy after its case has
-    // ended); the alone ones (9.x, S.3, S.4) last, so they start once the
+    // timed ones first, one by one, while the server is at rest (in the middle
+    // of the run they would wait for every case before them to end, and a
+    // flood or a bomb may keep a server busy after its case has ended); then
+    // the others; the alone ones (9.x, S.3, S.4) last, so they start once the
     // others are done working.
     let mut order: Vec<usize> = (0..cases.len()).collect();
     order.sort_by_key(|&i| match work_of(&cases[i]) {
         Work::Quiet => 0,
-        Work::Alone => 2,
         Work::Shared | Work::Heavy | Work::Sleeper => 1,
+        Work::Alone => 2,
     });
     for i in order {
         let shared = Arc::clone(&shared);

@@ -20,9 +20,10 @@
 //!   bound) takes one, so `-j` of them share the machine.
 //! * a case whose verdict is a time (S.2's ReDoS shapes, answered within 1 s)
 //!   is **quiet**: it takes every connection slot, so it starts once every
-//!   other case has ended and none starts until it has; the server answers it
-//!   with nothing else to do (a Python server still reading a million
-//!   fragments of S.3 answered S.2.3 in over a second, alone in 2 ms);
+//!   other case has ended and none starts until its opening is answered (then
+//!   it keeps one, [`Entry::settle`]); the server answers it with nothing else
+//!   to do (a Python server still reading a million
+//!   fragments of S.3 answered S.2.3 in over a second, alone in under a millisecond);
 //! * while alone or heavy cases work, the **gate** is closed to the others: no
 //!   other case opens a connection until they have finished working (or first
 //!   only wait, and are waited on side by side with the rest). Otherwise the
@@ -59,8 +60,9 @@ pub enum Work {
     Heavy,
     /// No work slot: the case mostly sleeps on its own timers (5.19, 5.20, 6.4.x).
     Sleeper,
-    /// Every connection slot, every work slot: no other case has a connection
-    /// open meanwhile (S.2's timed heads, whose answer time is the verdict).
+    /// Every connection slot until its opening is answered, so no other case
+    /// has a connection open meanwhile (S.2's timed heads, whose answer time
+    /// is the verdict); then as [`Work::Alone`].
     Quiet,
 }
 
@@ -80,6 +82,28 @@ pub struct Slots {
     /// Opening handshakes completed in this run (to tell a server that never
     /// completes one from a run that has merely begun).
     opened: AtomicUsize,
+}
+
+/// What a case holds from before it connects until it ends ([`Slots::enter`]).
+#[derive(Debug)]
+pub struct Entry {
+    /// The gate's permits an alone, heavy or quiet case holds until it first
+    /// only waits.
+    pub gate: Option<OwnedSemaphorePermit>,
+    /// Its connection slots.
+    connection: Option<OwnedSemaphorePermit>,
+}
+
+impl Entry {
+    /// The timed part of a quiet case is over (its opening was answered or
+    /// timed out): it keeps one connection slot and gives the others back, so
+    /// the cases after it start while it finishes.
+    pub fn settle(&mut self) {
+        if let Some(held) = &mut self.connection {
+            let others = held.num_permits().saturating_sub(1);
+            drop(held.split(others));
+        }
+    }
 }
 
 impl Slots {
@@ -125,6 +149,14 @@ impl Slots {
             .acquire_many_owned(n)
             .await
             .ok()
+    }
+
+    /// The gate and the connection slots of a case of kind `work`, in that
+    /// order ([`Slots::gate`], [`Slots::connection`]).
+    pub async fn enter(&self, work: Work) -> Entry {
+        let gate = self.gate(work).await;
+        let connection = self.connection(work).await;
+        Entry { gate, connection }
     }
 
     /// The work slots `work` needs, held until the case only waits.
@@ -221,19 +253,14 @@ mod tests {
     }
 
     /// A quiet case starts once no other case has a connection open, and no
-    /// case connects while it runs (the gate is fair: those queued after it
-    /// wait for it).
+    /// case connects until it settles (its opening answered).
     #[tokio::test]
     async fn a_quiet_case_waits_for_every_connection_and_keeps_others_out() {
         let slots = Slots::new(2);
         let other = slots.connection(Work::Shared).await;
         let quiet = {
             let slots = Arc::clone(&slots);
-            tokio::spawn(async move {
-                let gate = slots.gate(Work::Quiet).await;
-                let connection = slots.connection(Work::Quiet).await;
-                (gate, connection)
-            })
+            tokio::spawn(async move { slots.enter(Work::Quiet).await })
         };
         tokio::task::yield_now().await;
         assert!(
@@ -241,8 +268,8 @@ mod tests {
             "a quiet case must wait for the open connection to close"
         );
         drop(other);
-        let (gate, connection) = quiet.await.expect("the task ends");
-        assert!(gate.is_some() && connection.is_some());
+        let mut entry = quiet.await.expect("the task ends");
+        assert!(entry.gate.is_some() && entry.connection.is_some());
         assert_eq!(slots.connections.available_permits(), 0);
         for work in [Work::Shared, Work::Alone, Work::Heavy, Work::Sleeper] {
             let waiting = {
@@ -255,8 +282,11 @@ mod tests {
                 "{work:?} connected beside a quiet case"
             );
             waiting.abort();
+            assert!(waiting.await.is_err(), "cancelled while waiting");
         }
-        drop(connection);
+        // Its opening answered, it keeps one connection slot.
+        entry.settle();
+        assert_eq!(slots.open_connections(), 1);
         assert!(slots.connection(Work::Shared).await.is_some());
     }
 }
