@@ -12,10 +12,13 @@
 //! * [`header`]: field syntax (tokens, comma lists, quoted strings) as a
 //!   forward-only cursor.
 //! * [`chunked`]: the chunked transfer coding, bounded.
+//! * [`body`]: which bytes after a head are its body (RFC 9112 §6.3), for
+//!   requests and responses.
 //! * [`write`]: writing a head (whole, or a status line then field by field),
 //!   every part checked first.
 //! * [`error`]: [`HeadError`], with the rule broken and the status to answer.
 
+pub mod body;
 pub mod chunked;
 pub mod error;
 pub(crate) mod head;
@@ -24,6 +27,7 @@ pub mod message;
 pub mod scan;
 pub mod write;
 
+pub use body::{Framing, FramingError};
 pub use chunked::{ChunkError, Chunked};
 pub use error::{HeadError, HeadErrorKind};
 pub use header::{Header, is_field_value, is_token, media_type_essence};

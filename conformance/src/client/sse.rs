@@ -22,7 +22,7 @@ use wirecheck_codec::sse::{Config, Item, Parser};
 use crate::command::{EXIT_OK, EXIT_UNREACHABLE, usage};
 use crate::net::{Stream, Target};
 use crate::sse::fuzzing::cases::END_TYPE;
-use crate::sse::http::{Framing, HeadReader, request};
+use crate::sse::http::{HeadReader, decode_body, request, response_framing};
 
 /// The longest one case may take.
 const CASE_CAP: Duration = Duration::from_secs(30);
@@ -192,7 +192,7 @@ async fn connection(
     if head.status != 200 || head.mime_essence().as_deref() != Some("text/event-stream") {
         return Outcome::Failed;
     }
-    let Ok(mut framing) = Framing::of(&head) else {
+    let Ok(mut framing) = response_framing(&head) else {
         return Outcome::Failed;
     };
     let mut parser = Parser::with_last_event_id(last_id, Config::default());
@@ -200,7 +200,7 @@ async fn connection(
     let mut input = rest;
     loop {
         body.clear();
-        let complete = framing.decode(&input, &mut body).unwrap_or(true);
+        let complete = decode_body(&mut framing, &input, &mut body).unwrap_or(true);
         let mut ended = false;
         let fed = parser.feed(&body, |item| {
             if let Item::Event(e) = item {
@@ -274,11 +274,11 @@ async fn fetch(
             break (head, buf[used..n].to_vec());
         }
     };
-    let mut framing = Framing::of(&head)?;
+    let mut framing = response_framing(&head)?;
     let mut out = Vec::new();
     let mut input = rest;
     loop {
-        if framing.decode(&input, &mut out)? || out.len() > MAX_CASES_BODY {
+        if decode_body(&mut framing, &input, &mut out)? || out.len() > MAX_CASES_BODY {
             break;
         }
         match timeout_at(cap, stream.read(&mut buf)).await {

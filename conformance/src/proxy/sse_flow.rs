@@ -9,7 +9,7 @@
 //! a body without chunked framing; in a chunked body it is the offset of the
 //! end of the read that revealed it (chunk framing sits between body bytes).
 
-use wirecheck_codec::http::Chunked;
+use wirecheck_codec::http::Framing;
 use wirecheck_codec::sse::lint::Lint;
 
 use super::ws_flow::Problem;
@@ -21,42 +21,6 @@ pub const HEARTBEAT_MS: u64 = 15_000;
 /// A read that stops inside an event whose rest arrives this much later or
 /// more is a held-back event.
 pub const HELD_MS: u64 = 1_000;
-
-/// How the body is delimited (RFC 9112 §6.3).
-#[derive(Debug)]
-pub enum Framing {
-    /// `Transfer-Encoding: chunked`.
-    Chunked(Chunked),
-    /// `Content-Length`: this many bytes left.
-    Length(u64),
-    /// Until the server closes.
-    Close,
-}
-
-impl Framing {
-    /// Take from `bytes` what belongs to the body, its body bytes appended to
-    /// `out`: how many transport bytes it took, and whether the body ended
-    /// (its length reached, its last chunk in; never for [`Framing::Close`]).
-    pub fn take(
-        &mut self,
-        bytes: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(usize, bool), wirecheck_codec::http::ChunkError> {
-        match self {
-            Framing::Chunked(c) => c.decode_counted(bytes, out).map(|(done, n)| (n, done)),
-            Framing::Length(left) => {
-                let take = (*left).min(bytes.len() as u64) as usize;
-                *left -= take as u64;
-                out.extend_from_slice(&bytes[..take]);
-                Ok((take, *left == 0))
-            }
-            Framing::Close => {
-                out.extend_from_slice(bytes);
-                Ok((bytes.len(), false))
-            }
-        }
-    }
-}
 
 /// One event stream.
 #[derive(Debug)]
@@ -206,6 +170,7 @@ impl SseFlow {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wirecheck_codec::http::Chunked;
 
     fn run(framing: Framing, reads: &[(u64, &[u8])], end_ms: u64, by_server: bool) -> Vec<Problem> {
         let mut flow = SseFlow::new(framing, 50, 0);

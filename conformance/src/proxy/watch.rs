@@ -26,13 +26,13 @@
 use std::collections::VecDeque;
 
 use wirecheck_codec::http::{
-    Chunked, HeadLimits, Request, RequestParser, Response, ResponseParser, media_type_essence,
+    Framing, HeadLimits, Request, RequestParser, Response, ResponseParser, media_type_essence,
 };
 use wirecheck_codec::ws::Role;
 use wirecheck_codec::ws::deflate::{Offer, validate_response};
 use wirecheck_codec::ws::handshake::{ClientRequest, HandshakeError};
 
-use super::sse_flow::{Framing, SseFlow};
+use super::sse_flow::SseFlow;
 use super::ws_flow::{Problem, WsFlow};
 use super::{Finding, Side};
 
@@ -325,9 +325,20 @@ impl Watch {
                 early_reported: false,
             }
         } else {
-            match request_body(request) {
-                Some(body) => Client::Body(body),
-                None => Client::Head(RequestParser::new(HeadLimits::default())),
+            match Framing::request(
+                request.header_values("transfer-encoding"),
+                request.header_values("content-length"),
+            ) {
+                Ok(body) if body.is_empty() => {
+                    Client::Head(RequestParser::new(HeadLimits::default()))
+                }
+                Ok(body) => Client::Body(body),
+                Err(e) => {
+                    self.report("RFC 9112 §6.3", format!("the request's body: {e}"), at);
+                    // Where the next request starts cannot be known.
+                    self.server = Server::Unchecked;
+                    Client::Unchecked
+                }
             }
         };
     }
@@ -416,11 +427,24 @@ impl Watch {
             }
             _ => {}
         }
-        self.server = match response_body(response, pending.head) {
-            Ok(None) => next_head(),
-            Ok(Some(body)) => Server::Body(body),
+        self.server = match Framing::response(
+            response.status,
+            pending.head,
+            response.header_values("transfer-encoding"),
+            response.header_values("content-length"),
+        ) {
+            Ok(body) if body.is_empty() => next_head(),
             // Delimited by the close: nothing follows it.
-            Err(()) => Server::Unchecked,
+            Ok(Framing::Close) => Server::Unchecked,
+            Ok(body) => Server::Body(body),
+            Err(e) => {
+                self.report(
+                    "RFC 9112 §6.3",
+                    format!("the response's body: {e}"),
+                    head_at,
+                );
+                Server::Unchecked
+            }
         };
     }
 
@@ -480,10 +504,7 @@ impl Watch {
         if self.kind == Kind::Http {
             self.kind = Kind::EventStream;
         }
-        let length = response.header_values("content-length").next();
-        let framing = if response.has_token("transfer-encoding", "chunked") {
-            Framing::Chunked(Chunked::default())
-        } else if let Some(n) = length {
+        if let Some(n) = response.header_values("content-length").next() {
             self.report(
                 "WHATWG SSE §9.2.3",
                 format!(
@@ -492,9 +513,23 @@ impl Watch {
                 ),
                 head_at,
             );
-            parse_length(n).map_or(Framing::Close, Framing::Length)
-        } else {
-            Framing::Close
+        }
+        let framing = match Framing::response(
+            response.status,
+            false,
+            response.header_values("transfer-encoding"),
+            response.header_values("content-length"),
+        ) {
+            Ok(framing) => framing,
+            Err(e) => {
+                self.report(
+                    "RFC 9112 §6.3",
+                    format!("the response's body: {e}"),
+                    head_at,
+                );
+                // Followed to the close, as a client that reads on would.
+                Framing::Close
+            }
         };
         self.server = Server::Events(Box::new(SseFlow::new(framing, body_at, t_ms)));
     }
@@ -509,45 +544,6 @@ fn skip(
 ) -> Result<(usize, bool), wirecheck_codec::http::ChunkError> {
     scratch.clear();
     body.take(bytes, scratch)
-}
-
-fn parse_length(v: &[u8]) -> Option<u64> {
-    std::str::from_utf8(v).ok()?.trim().parse().ok()
-}
-
-/// A request's body (RFC 9112 §6.3 items 4-6: chunked, a length, or none).
-fn request_body(request: &Request) -> Option<Framing> {
-    if request.has_token("transfer-encoding", "chunked") {
-        return Some(Framing::Chunked(Chunked::default()));
-    }
-    match request
-        .header_values("content-length")
-        .next()
-        .and_then(parse_length)
-    {
-        Some(n) if n > 0 => Some(Framing::Length(n)),
-        _ => None,
-    }
-}
-
-/// A response's body (RFC 9112 §6.3): none after HEAD, 1xx, 204 or 304;
-/// chunked; a length; else delimited by the close (`Err`).
-fn response_body(response: &Response, head: bool) -> Result<Option<Framing>, ()> {
-    if head || matches!(response.status, 100..=199 | 204 | 304) {
-        return Ok(None);
-    }
-    if response.has_token("transfer-encoding", "chunked") {
-        return Ok(Some(Framing::Chunked(Chunked::default())));
-    }
-    match response
-        .header_values("content-length")
-        .next()
-        .map(parse_length)
-    {
-        Some(Some(0)) => Ok(None),
-        Some(Some(n)) => Ok(Some(Framing::Length(n))),
-        _ => Err(()),
-    }
 }
 
 /// The request as the client that sent it built it, if it is a valid opening
@@ -679,5 +675,42 @@ mod tests {
         ]);
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].rule, "RFC 9110 §15.2.2");
+    }
+
+    /// RFC 9112 §6.3: a message whose body cannot be delimited is an
+    /// unrecoverable framing error; the proxy says so and follows no further.
+    #[test]
+    fn a_body_that_cannot_be_delimited_is_reported_and_ends_following() {
+        let (f, _) = run(&[
+            (Side::Client, PAGE),
+            (
+                Side::Server,
+                b"HTTP/1.1 200 OK\r\nContent-Length: 3, 4\r\n\r\nabcd",
+            ),
+            // Not followed: no response to no request is reported.
+            (
+                Side::Server,
+                b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+            ),
+        ]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].rule, "RFC 9112 §6.3");
+        assert!(f[0].what.contains("conflicting Content-Length"), "{f:?}");
+        let (f, _) = run(&[(
+            Side::Client,
+            b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\nxyz",
+        )]);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].rule, "RFC 9112 §6.3");
+        assert!(f[0].what.contains("not chunked"), "{f:?}");
+        // A response whose final coding is not chunked is read to the close.
+        let (f, _) = run(&[
+            (Side::Client, PAGE),
+            (
+                Side::Server,
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n\r\n",
+            ),
+        ]);
+        assert_eq!(f, [], "the bytes after the body are its own");
     }
 }

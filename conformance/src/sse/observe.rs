@@ -22,7 +22,9 @@ use tokio::time::{Instant, timeout_at};
 use wirecheck_codec::sse::lint::Lint;
 use wirecheck_codec::sse::{Config, Item, Limit, LimitExceeded, Parser, Retry};
 
-use super::http::{Coding, Framing, Head, HeadError, HeadReader, request, size};
+use super::http::{
+    Coding, Framing, Head, HeadError, HeadReader, decode_body, request, response_framing, size,
+};
 use crate::http2::client::{Opener, Session, render_request, render_response, uri};
 use crate::net::{Http, Stream, Target, connect};
 
@@ -652,7 +654,7 @@ async fn once(
         }
         _ => None,
     };
-    let framing = Framing::of(&head);
+    let framing = response_framing(&head);
     let http2 = head.version == 2;
     let coding = Coding::of(&head);
     obs.head = Some(head);
@@ -670,7 +672,7 @@ async fn once(
         framing.name()
     });
     obs.coding = Some(coding.name().to_owned());
-    if matches!(framing, Framing::Length(0)) {
+    if framing.is_empty() {
         // No body (204, 304, Content-Length: 0): the response is complete now.
         return Err(End::ServerEnded);
     }
@@ -986,7 +988,7 @@ impl Body {
         let mut result = None;
         for slice in input.chunks(DECODE_SLICE) {
             self.framed.clear();
-            let done = match self.framing.decode(slice, &mut self.framed) {
+            let done = match decode_body(&mut self.framing, slice, &mut self.framed) {
                 Ok(done) => done,
                 Err(e) => {
                     result = Some(End::Undecodable(e));
