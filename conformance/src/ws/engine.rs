@@ -131,8 +131,8 @@ pub async fn run_case(
         .opening
         .as_ref()
         .is_some_and(|s| s.answer_within.is_some());
-    // The slots are held through the probes too: a timed case's are part of
-    // its measurement (a quiet case's, [`Work::Quiet`]).
+    // The slots are taken before the probes: a timed case's probes are part
+    // of its measurement, made while no other case is connected ([`Work::Quiet`]).
     let mut entry = slots.enter(work).await;
     // A case timed against a normal request (S.2's ReDoS shapes) gets a textbook
     // handshake before it too, within the case's own deadline: the one after

@@ -22,8 +22,8 @@
 //!   is **quiet**: it takes every connection slot, so it starts once every
 //!   other case has ended and none starts until its opening is answered (then
 //!   it keeps one, [`Entry::settle`]); the server answers it with nothing else
-//!   to do (a Python server still reading a million
-//!   fragments of S.3 answered S.2.3 in over a second, alone in under a millisecond);
+//!   to do (a Python server still reading S.3's million fragments answered
+//!   S.2.3 after more than a second, and alone in under a millisecond);
 //! * while alone or heavy cases work, the **gate** is closed to the others: no
 //!   other case opens a connection until they have finished working (or first
 //!   only wait, and are waited on side by side with the rest). Otherwise the
@@ -136,10 +136,10 @@ impl Slots {
         }
     }
 
-    /// The connection slots a case of kind `work` holds for its whole life:
-    /// one, or for a quiet case all of them (it waits for every other case to
-    /// end, and the cases after it wait for it; its own few connections are
-    /// among those it holds).
+    /// The connection slots a case of kind `work` holds: one for its whole
+    /// life, or for a quiet case all of them until it settles (it waits for
+    /// every other case to end, and the cases after it wait for it; its own
+    /// few connections are among those it holds).
     pub async fn connection(&self, work: Work) -> Option<OwnedSemaphorePermit> {
         let n = match work {
             Work::Quiet => self.jobs + WAITING_CONNECTIONS as u32,
