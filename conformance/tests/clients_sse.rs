@@ -40,6 +40,42 @@ async fn exchange(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, Ve
     (status, all[split..].to_vec())
 }
 
+/// A report whose length is not `1*DIGIT` (RFC 9110 §8.6) is refused with the
+/// reason, before any of its body is read.
+#[tokio::test]
+async fn a_report_without_a_valid_length_is_refused_naming_it() {
+    let all = Arc::new(cases::cases());
+    let server = SseFuzzingServer::bind(SocketAddr::from(([127, 0, 0, 1], 0)), Arc::clone(&all))
+        .await
+        .expect("bind");
+    let addr = server.url().trim_start_matches("http://").to_owned();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve(
+        async {
+            let _ = rx.await;
+        },
+        Duration::from_millis(100),
+    ));
+    for (length, why) in [
+        ("+3", "invalid Content-Length"),
+        ("3, 4", "conflicting Content-Length"),
+    ] {
+        let mut s = TcpStream::connect(&addr).await.expect("connect");
+        let request = format!(
+            "POST /EC.1.1/report HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {length}\r\n\r\n{{}}\n"
+        );
+        s.write_all(request.as_bytes()).await.expect("write");
+        let mut answer = Vec::new();
+        let _ = tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut answer)).await;
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 400"), "{length}: {answer}");
+        assert!(answer.contains(why), "{length}: {answer}");
+    }
+    let _ = tx.send(());
+    let served = serving.await.expect("served");
+    assert!(served.bad_reports["EC.1.1"].contains("RFC 9112 §6.3"));
+}
+
 /// A sloppy client: it requests each case three times whatever the answer,
 /// at once, never sends Last-Event-ID, and splits the body on LF alone,
 /// taking `data: ` lines (no CR, no BOM, no ids, no types).

@@ -30,7 +30,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep, timeout, timeout_at};
-use wirecheck_codec::http::{HeadLimits, Request, RequestParser};
+use wirecheck_codec::http::{HeadLimits, Request, RequestParser, body};
 
 use super::cases::{ClientCase, Dispatched, Seen, SeenRequest};
 
@@ -417,11 +417,11 @@ async fn read_body(
     body: &mut Vec<u8>,
     buf: &mut [u8],
 ) -> Result<Vec<u8>, String> {
-    let length = header(req, "content-length")
-        .ok_or("the report has no Content-Length")?
-        .trim()
-        .parse::<usize>()
-        .map_err(|_| "the report's Content-Length is not a number".to_owned())?;
+    // RFC 9112 §6.3 as the codec reads it; a chunked report is not taken.
+    let length = body::content_length(req.header_values("content-length"))
+        .map_err(|e| format!("the report's {e}"))?
+        .ok_or("the report has no Content-Length")?;
+    let length = usize::try_from(length).unwrap_or(usize::MAX);
     if length > MAX_REPORT {
         return Err(format!(
             "the report is {length} bytes, over the {MAX_REPORT} accepted"
