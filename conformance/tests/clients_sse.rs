@@ -11,10 +11,33 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use wirecheck::core::Behavior;
 use wirecheck::sse::fuzzing::cases::{self, Seen};
-use wirecheck::sse::fuzzing::server::SseFuzzingServer;
+use wirecheck::sse::fuzzing::server::{Served, SseFuzzingServer};
 
 mod support;
 use support::{temp_dir, wirecheck};
+
+/// The fuzzing server on a loopback port with every EC. case: the cases, its
+/// address, the sender that stops it and the task that ends with what it saw.
+async fn start() -> (
+    Arc<Vec<cases::ClientCase>>,
+    String,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<Served>,
+) {
+    let all = Arc::new(cases::cases());
+    let server = SseFuzzingServer::bind(SocketAddr::from(([127, 0, 0, 1], 0)), Arc::clone(&all))
+        .await
+        .expect("bind");
+    let addr = server.url().trim_start_matches("http://").to_owned();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve(
+        async {
+            let _ = rx.await;
+        },
+        Duration::from_millis(100),
+    ));
+    (all, addr, tx, serving)
+}
 
 /// One plain HTTP exchange: the status and the body (the server closes).
 async fn exchange(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, Vec<u8>) {
@@ -44,18 +67,7 @@ async fn exchange(addr: &str, method: &str, path: &str, body: &[u8]) -> (u16, Ve
 /// reason, before any of its body is read.
 #[tokio::test]
 async fn a_report_without_a_valid_length_is_refused_naming_it() {
-    let all = Arc::new(cases::cases());
-    let server = SseFuzzingServer::bind(SocketAddr::from(([127, 0, 0, 1], 0)), Arc::clone(&all))
-        .await
-        .expect("bind");
-    let addr = server.url().trim_start_matches("http://").to_owned();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(server.serve(
-        async {
-            let _ = rx.await;
-        },
-        Duration::from_millis(100),
-    ));
+    let (_, addr, tx, serving) = start().await;
     for (length, why) in [
         ("+3", "invalid Content-Length"),
         ("3, 4", "conflicting Content-Length"),
@@ -100,18 +112,7 @@ async fn sloppy(addr: &str, id: &str) {
 
 #[tokio::test]
 async fn a_sloppy_client_fails_the_rules_it_breaks() {
-    let all = Arc::new(cases::cases());
-    let server = SseFuzzingServer::bind(SocketAddr::from(([127, 0, 0, 1], 0)), Arc::clone(&all))
-        .await
-        .expect("bind");
-    let addr = server.url().trim_start_matches("http://").to_owned();
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(server.serve(
-        async {
-            let _ = rx.await;
-        },
-        Duration::from_millis(100),
-    ));
+    let (all, addr, tx, serving) = start().await;
     // The case list names every case, its URL and the types to listen for.
     let (status, body) = exchange(&addr, "GET", "/cases", b"").await;
     assert_eq!(status, 200);
