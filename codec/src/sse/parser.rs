@@ -128,33 +128,42 @@ impl Parser {
         // only extends the current line (a line trickling in, down to a byte at a
         // time). That is all `feed_general` would do with it: no line completes, so
         // nothing can refer to the chunk afterwards.
-        if self.failed.is_none()
-            && self.bom == BomState::Done
-            && !self.pending_cr
-            && self.line.len().saturating_add(chunk.len()) <= self.config.max_line_len
-            && find2(b'\r', b'\n', chunk).is_none()
-        {
-            self.state.scanned += chunk.len() as u64;
-            extend_within(
-                &mut self.line,
-                chunk,
-                self.config.max_line_len,
-                &mut self.state.copied,
-            );
-            return Ok(());
+        if self.failed.is_none() && self.bom == BomState::Done && !self.pending_cr {
+            let first = find2(b'\r', b'\n', chunk);
+            if first.is_none()
+                && self.line.len().saturating_add(chunk.len()) <= self.config.max_line_len
+            {
+                self.state.scanned += chunk.len() as u64;
+                extend_within(
+                    &mut self.line,
+                    chunk,
+                    self.config.max_line_len,
+                    &mut self.state.copied,
+                );
+                return Ok(());
+            }
+            // The search is not made twice: stage 2 starts from its result.
+            return self.feed_general(chunk, Some(first), sink);
         }
-        self.feed_general(chunk, sink)
+        self.feed_general(chunk, None, sink)
     }
 
-    /// [`Parser::feed`] for any chunk.
-    fn feed_general<F>(&mut self, chunk: &[u8], mut sink: F) -> Result<(), LimitExceeded>
+    /// [`Parser::feed`] for any chunk; `first` is the position of the chunk's
+    /// first CR or LF when it was searched for already (past the BOM, no CR
+    /// pending: stage 2 starts at the chunk's first byte).
+    fn feed_general<F>(
+        &mut self,
+        chunk: &[u8],
+        first: Option<Option<usize>>,
+        mut sink: F,
+    ) -> Result<(), LimitExceeded>
     where
         F: FnMut(Item<'_>),
     {
         if let Some(err) = self.failed {
             return Err(err);
         }
-        match self.feed_lines(chunk, &mut sink) {
+        match self.feed_lines(chunk, first, &mut sink) {
             Ok(()) => {
                 self.state.end_of_chunk(chunk);
                 Ok(())
@@ -170,8 +179,13 @@ impl Parser {
         }
     }
 
-    /// Stages 1 and 2 over one chunk.
-    fn feed_lines<F>(&mut self, chunk: &[u8], sink: &mut F) -> Result<(), LimitExceeded>
+    /// Stages 1 and 2 over one chunk (`first`: see [`Parser::feed_general`]).
+    fn feed_lines<F>(
+        &mut self,
+        chunk: &[u8],
+        mut first: Option<Option<usize>>,
+        sink: &mut F,
+    ) -> Result<(), LimitExceeded>
     where
         F: FnMut(Item<'_>),
     {
@@ -210,7 +224,11 @@ impl Parser {
         }
         while pos < chunk.len() {
             let rest = &chunk[pos..];
-            let Some(len) = find2(b'\r', b'\n', rest) else {
+            let found = match first.take() {
+                Some(known) => known,
+                None => find2(b'\r', b'\n', rest),
+            };
+            let Some(len) = found else {
                 // An unfinished line: keep its bytes, scan only new bytes next time.
                 self.state.scanned += rest.len() as u64;
                 self.push_line(rest)?;
