@@ -427,25 +427,38 @@ impl Watch {
             }
             _ => {}
         }
-        self.server = match Framing::response(
+        self.server = match self.response_framing(response, pending.head, head_at) {
+            Some(body) if body.is_empty() => next_head(),
+            // Delimited by the close: nothing follows it.
+            Some(Framing::Close) => Server::Unchecked,
+            Some(body) => Server::Body(body),
+            // Reported: where the next response starts cannot be known.
+            None => Server::Unchecked,
+        };
+    }
+
+    /// The framing of `response` (RFC 9112 §6.3); one that cannot be known
+    /// is reported (`None`).
+    fn response_framing(
+        &mut self,
+        response: &Response,
+        to_head: bool,
+        head_at: u64,
+    ) -> Option<Framing> {
+        let framing = Framing::response(
             response.status,
-            pending.head,
+            to_head,
             response.header_values("transfer-encoding"),
             response.header_values("content-length"),
-        ) {
-            Ok(body) if body.is_empty() => next_head(),
-            // Delimited by the close: nothing follows it.
-            Ok(Framing::Close) => Server::Unchecked,
-            Ok(body) => Server::Body(body),
+        );
+        match framing {
+            Ok(framing) => Some(framing),
             Err(e) => {
-                self.report(
-                    "RFC 9112 §6.3",
-                    format!("the response's body: {e}"),
-                    head_at,
-                );
-                Server::Unchecked
+                let what = format!("the response's body: {e}");
+                self.report("RFC 9112 §6.3", what, head_at);
+                None
             }
-        };
+        }
     }
 
     /// A 101 answered an upgrade request.
@@ -514,23 +527,11 @@ impl Watch {
                 head_at,
             );
         }
-        let framing = match Framing::response(
-            response.status,
-            false,
-            response.header_values("transfer-encoding"),
-            response.header_values("content-length"),
-        ) {
-            Ok(framing) => framing,
-            Err(e) => {
-                self.report(
-                    "RFC 9112 §6.3",
-                    format!("the response's body: {e}"),
-                    head_at,
-                );
-                // Followed to the close, as a client that reads on would.
-                Framing::Close
-            }
-        };
+        // A framing that cannot be known is followed to the close, as a
+        // client that reads on would.
+        let framing = self
+            .response_framing(response, false, head_at)
+            .unwrap_or(Framing::Close);
         self.server = Server::Events(Box::new(SseFlow::new(framing, body_at, t_ms)));
     }
 }
