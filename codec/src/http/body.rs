@@ -11,6 +11,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::chunked::{ChunkError, Chunked};
+use super::header::{Cursor, parse_list};
 
 /// How a message's body is delimited (RFC 9112 §6.3).
 #[derive(Debug, Clone)]
@@ -56,23 +57,39 @@ impl fmt::Display for FramingError {
     }
 }
 
-/// The members of a comma-separated list (RFC 9110 §5.6.1) across every line
-/// of a field, optional whitespace trimmed, empty members skipped.
-fn members<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> impl Iterator<Item = &'a [u8]> {
-    values
-        .into_iter()
-        .flat_map(|v| v.split(|&b| b == b','))
-        .map(|m| m.trim_ascii())
-        .filter(|m| !m.is_empty())
-}
-
-/// Whether the last transfer coding of the `Transfer-Encoding` lines `values`
-/// is `chunked` (`None`: the field is absent or empty). A coding's
-/// parameters (`;` on) are not part of its name.
+/// Whether the final transfer coding of the `Transfer-Encoding` lines
+/// `values` is `chunked` (`None`: the field is absent or an empty list).
+/// `transfer-coding = token *( OWS ";" OWS token "=" ( token / quoted-string ) )`
+/// (RFC 9112 §7): a list that does not parse has no chunked final coding.
 fn final_coding_is_chunked<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Option<bool> {
-    let last = members(values).last()?;
-    let name = last.split(|&b| b == b';').next().unwrap_or_default();
-    Some(name.trim_ascii().eq_ignore_ascii_case(b"chunked"))
+    let mut last: Option<&[u8]> = None;
+    for value in values {
+        let parsed = parse_list(&mut Cursor::new(value), |c| {
+            let name = c.token()?;
+            loop {
+                c.skip_ows();
+                if !c.eat(b';') {
+                    break;
+                }
+                c.skip_ows();
+                c.token()?;
+                if !c.eat(b'=') {
+                    return Err("expected '=' in a transfer parameter");
+                }
+                if c.peek() == Some(b'"') {
+                    c.quoted_string()?;
+                } else {
+                    c.token()?;
+                }
+            }
+            last = Some(name);
+            Ok(())
+        });
+        if parsed.is_err() {
+            return Some(false);
+        }
+    }
+    last.map(|name| name.eq_ignore_ascii_case(b"chunked"))
 }
 
 /// The length the `Content-Length` lines `values` announce (RFC 9110 §8.6):
@@ -81,8 +98,27 @@ fn final_coding_is_chunked<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Op
 pub fn content_length<'a>(
     values: impl IntoIterator<Item = &'a [u8]>,
 ) -> Result<Option<u64>, FramingError> {
-    let mut all = members(values);
-    let Some(first) = all.next() else {
+    let invalid = |value: &[u8]| {
+        let shown = &value[..value.len().min(64)];
+        FramingError::InvalidLength(String::from_utf8_lossy(shown).into_owned())
+    };
+    // A list of lengths, as some senders repeat it (RFC 9110 §8.6).
+    let mut first: Option<&[u8]> = None;
+    let mut differ = false;
+    for value in values {
+        let parsed = parse_list(&mut Cursor::new(value), |c| {
+            let member = c.token()?;
+            match first {
+                None => first = Some(member),
+                Some(f) => differ |= f != member,
+            }
+            Ok(())
+        });
+        if parsed.is_err() {
+            return Err(invalid(value));
+        }
+    }
+    let Some(first) = first else {
         return Ok(None);
     };
     // RFC 9110 §8.6: Content-Length = 1*DIGIT (no sign, no space inside).
@@ -93,13 +129,8 @@ pub fn content_length<'a>(
             None
         }
     });
-    let Some(n) = n else {
-        let shown = &first[..first.len().min(64)];
-        return Err(FramingError::InvalidLength(
-            String::from_utf8_lossy(shown).into_owned(),
-        ));
-    };
-    if all.any(|other| other != first) {
+    let n = n.ok_or_else(|| invalid(first))?;
+    if differ {
         return Err(FramingError::ConflictingLengths);
     }
     Ok(Some(n))
@@ -209,6 +240,12 @@ mod tests {
         assert_eq!(response(200, &["chunked"], &[]), Ok("chunked"));
         assert_eq!(response(200, &["gzip, Chunked"], &[]), Ok("chunked"));
         assert_eq!(response(200, &["gzip", "chunked"], &[]), Ok("chunked"));
+        assert_eq!(
+            response(200, &["gzip;q=\"a, b\" , chunked"], &[]),
+            Ok("chunked"),
+            "a quoted parameter's comma separates nothing"
+        );
+        assert_eq!(response(200, &["chunked;"], &[]), Ok("close-delimited"));
         // Item 4: a final coding other than chunked is close-delimited, and a
         // transfer coding overrides Content-Length.
         assert_eq!(
@@ -229,7 +266,7 @@ mod tests {
 
     #[test]
     fn a_length_is_digits_that_fit_and_agree() {
-        for bad in ["+3", "-1", "3 4", "0x10", "", "18446744073709551616"] {
+        for bad in ["+3", "-1", "3 4", "0x10", "", "18446744073709551616", "3;x"] {
             let got = content_length([bad.as_bytes()]);
             if bad.is_empty() {
                 assert_eq!(got, Ok(None));
