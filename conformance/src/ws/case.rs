@@ -701,6 +701,14 @@ impl Default for AnswerSpec {
 }
 
 impl Case {
+    /// Whether the case's verdict is a time: its opening must be answered
+    /// within [`OpeningSpec::answer_within`] (S.2's ReDoS shapes).
+    pub fn is_timed(&self) -> bool {
+        self.opening
+            .as_ref()
+            .is_some_and(|s| s.answer_within.is_some())
+    }
+
     /// A standard case: expects `ok`, closes per `close`, runs `steps`.
     pub fn new(
         id: &str,

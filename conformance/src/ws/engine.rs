@@ -127,10 +127,7 @@ pub async fn run_case(
         result.result_close = "informational: no connection was opened".into();
         return result;
     }
-    let timed = case
-        .opening
-        .as_ref()
-        .is_some_and(|s| s.answer_within.is_some());
+    let timed = case.is_timed();
     // The slots are taken before the probes: a timed case's probes are part
     // of its measurement, made while no other case is connected ([`Work::Quiet`]).
     let mut entry = slots.enter(work).await;

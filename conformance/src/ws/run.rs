@@ -46,18 +46,11 @@ fn mostly_waits(case: &Case) -> bool {
     case.steps.iter().any(|s| matches!(s, Step::Wait(..)))
 }
 
-/// Whether a case's verdict is a time (S.2's ReDoS shapes: the answer must
-/// come within a deadline): it runs with no other case connected, or another
-/// case's load on the server would be taken for its slowness.
-fn is_timed(case: &Case) -> bool {
-    case.opening
-        .as_ref()
-        .is_some_and(|s| s.answer_within.is_some())
-}
-
 /// What `case` needs while it works ([`super::slots`]).
 fn work_of(case: &Case) -> Work {
-    if is_timed(case) {
+    // A case judged on a time runs with no other case connected, or another
+    // case's load on the server would be taken for its slowness.
+    if case.is_timed() {
         Work::Quiet
     } else if runs_alone(case) {
         Work::Alone
