@@ -278,6 +278,40 @@ fn rfc6455_4_1_check_6_subprotocol_only_from_offer() {
     }
 }
 
+#[test]
+fn rfc8441_5_a_2xx_answer_is_checked_by_checks_5_and_6_only() {
+    // An extended CONNECT's answer has no Upgrade, Connection or Accept
+    // (RFC 8441 §5); what it agrees to must still have been offered.
+    let answer = |lines: &str| {
+        let head = format!("HTTP/1.1 200 OK\r\n{lines}\r\n");
+        ResponseParser::default()
+            .feed(head.as_bytes())
+            .unwrap()
+            .expect("complete head")
+            .value
+    };
+    let protocols = ["chat".to_owned()];
+    let offered = [Extension::new("permessage-deflate")];
+    let ok =
+        answer("Sec-WebSocket-Protocol: chat\r\nSec-WebSocket-Extensions: permessage-deflate\r\n");
+    let agreed = ok.agreement(&protocols, &offered).unwrap();
+    assert_eq!(agreed.protocol.as_deref(), Some("chat"));
+    assert_eq!(agreed.extensions.len(), 1);
+    assert_eq!(answer("").agreement(&[], &[]).unwrap().protocol, None);
+    // The same answer to a request that offered neither: check 5 first.
+    assert_eq!(
+        ok.agreement(&[], &[]).unwrap_err().kind(),
+        K::ResponseExtension
+    );
+    assert_eq!(
+        answer("Sec-WebSocket-Protocol: chat\r\n")
+            .agreement(&[], &offered)
+            .unwrap_err()
+            .kind(),
+        K::ResponseProtocol
+    );
+}
+
 // ---- §4.2.1: the server's checks of the request ----
 
 #[test]

@@ -254,21 +254,32 @@ impl Response {
             Err(0) => return Err(bad(K::AcceptMismatch, "missing")),
             Err(_) => return Err(bad(K::AcceptMismatch, "repeated")),
         }
+        self.agreement(&request.protocols, &request.extensions)
+    }
+
+    /// The client's checks 5 and 6 of RFC 6455 §4.1 alone: the extensions and
+    /// the subprotocol the response agrees to, each of which must have been
+    /// offered (`protocols`, `extensions`). This is all a client checks of a
+    /// 2xx answer to an RFC 8441 extended CONNECT: §5 keeps the negotiation of
+    /// extensions and subprotocols, and checks 1-4 belong to the Upgrade
+    /// handshake HTTP/2 does not have.
+    pub fn agreement(
+        &self,
+        protocols: &[String],
+        extensions: &[Extension],
+    ) -> Result<Accepted, HandshakeError> {
         // Check 5: "If the response includes a |Sec-WebSocket-Extensions| header field
         // and this header field indicates the use of an extension that was not present
         // in the client's handshake ..., the client MUST _Fail_".
-        let extensions = parse_extensions(values(h, "sec-websocket-extensions"))
+        let agreed = parse_extensions(values(&self.headers, "sec-websocket-extensions"))
             .map_err(|e| bad(K::ResponseExtension, e))?;
-        if extensions
-            .iter()
-            .any(|e| !is_offered(&request.extensions, &e.name))
-        {
+        if agreed.iter().any(|e| !is_offered(extensions, &e.name)) {
             return Err(bad(K::ResponseExtension, "extension was not offered"));
         }
-        let protocol = self.selected_protocol(&request.protocols)?;
+        let protocol = self.selected_protocol(protocols)?;
         Ok(Accepted {
             protocol,
-            extensions,
+            extensions: agreed,
         })
     }
 
