@@ -27,7 +27,7 @@ use wirecheck::net::Http;
 use wirecheck::serve::ws::{WsServerConfig, respond_next};
 use wirecheck::ws::cases;
 use wirecheck::ws::engine::{EngineConfig, Target};
-use wirecheck::ws::over_h2::{NO_EXTENDED_CONNECT, NOT_APPLICABLE};
+use wirecheck::ws::over_h2::{NO_EXTENDED_CONNECT, over_http2};
 use wirecheck::ws::result::CaseResult;
 use wirecheck::ws::run::{run_cases, select};
 use wirecheck_codec::ws::message::Config;
@@ -80,8 +80,10 @@ async fn over_http2_the_reference_server_passes_every_case() {
     let mut wrong = Vec::new();
     for (r, case) in results.iter().zip(&all) {
         let id = r.id.to_string();
-        let want = if case.opening.is_some() {
-            // The cases with an HTTP/1.1 head of their own do not run over HTTP/2.
+        let not_run = case.opening.as_ref().and_then(|s| over_http2(s).err());
+        let want = if not_run.is_some() {
+            // The cases that change the Upgrade handshake, or are judged by
+            // HTTP/1.1 connections around them, do not run over HTTP/2.
             (Behavior::Informational, BehaviorClose::Informational)
         } else if case.stream_check.is_some() {
             (Behavior::Ok, BehaviorClose::Informational)
@@ -94,26 +96,36 @@ async fn over_http2_the_reference_server_passes_every_case() {
                 r.behavior, r.behavior_close, r.result, r.result_close
             ));
         }
-        if case.opening.is_some() {
-            assert!(r.result.contains(NOT_APPLICABLE), "{id}: {}", r.result);
-        } else {
-            // Every other case spoke RFC 8441: an extended CONNECT, answered 200.
-            assert!(
-                r.http_request.contains(":protocol: websocket") || id == "H2.2.1",
-                "{id}: {}",
-                r.http_request
-            );
-            let status = if id == "H2.2.1" {
-                "HTTP/2 501"
-            } else {
-                "HTTP/2 200"
-            };
-            assert!(
-                r.http_response.starts_with(status),
-                "{id}: {}",
-                r.http_response
-            );
+        if let Some(why) = not_run {
+            assert!(r.result.contains(why), "{id}: {}", r.result);
+            continue;
         }
+        // Every other case spoke RFC 8441: an extended CONNECT, answered 200,
+        // or 400 for a version the server does not speak (H.5.1-H.5.4).
+        assert!(
+            r.http_request.contains(":protocol: websocket") || id == "H2.2.1",
+            "{id}: {}",
+            r.http_request
+        );
+        let status = match id.as_str() {
+            "H2.2.1" => "HTTP/2 501",
+            _ if id.starts_with("H.5.") => "HTTP/2 400",
+            _ => "HTTP/2 200",
+        };
+        assert!(
+            r.http_response.starts_with(status),
+            "{id}: {}",
+            r.http_response
+        );
+    }
+    // The cases with an opening request of their own that do run.
+    for id in [
+        "H.5.1", "H.5.2", "H.5.3", "H.7.1", "S.1.1", "X.5.1", "X.5.4",
+    ] {
+        assert!(
+            !find(&results, id).result.contains("over HTTP/2"),
+            "{id} ran"
+        );
     }
     assert!(
         wrong.is_empty(),
@@ -139,6 +151,16 @@ enum Server {
     FailureKillsConnection,
     /// Accepts any :protocol with 200.
     AcceptsAnyProtocol,
+    /// Answers each extended CONNECT with the request's own
+    /// Sec-WebSocket-Protocol and Sec-WebSocket-Extensions values, as sent.
+    EchoesOffers,
+    /// Agrees to an extension and a subprotocol no request offered.
+    AgreesUnoffered,
+    /// Refuses every extended CONNECT with 403.
+    Forbids,
+    /// Opens the stream, then reads and never answers: no Close for an
+    /// unmasked frame (as hypercorn 0.18 over RFC 8441), never an end.
+    Silent,
 }
 
 async fn start(how: Server) -> SocketAddr {
@@ -184,11 +206,35 @@ async fn stream(
         let _ = respond.send_response(answer, true);
         return;
     }
-    let answer = http::Response::builder().status(200).body(()).unwrap();
-    let Ok(send) = respond.send_response(answer, false) else {
+    if how == Server::Forbids {
+        let answer = http::Response::builder().status(403).body(()).unwrap();
+        let _ = respond.send_response(answer, true);
+        return;
+    }
+    let mut answer = http::Response::builder().status(200);
+    for name in ["sec-websocket-protocol", "sec-websocket-extensions"] {
+        match (how, req.headers().get(name)) {
+            (Server::EchoesOffers, Some(value)) => answer = answer.header(name, value),
+            (Server::AgreesUnoffered, _) => {
+                let value = if name == "sec-websocket-protocol" {
+                    "x-never-offered"
+                } else {
+                    "x-never-offered-extension"
+                };
+                answer = answer.header(name, value);
+            }
+            _ => {}
+        }
+    }
+    let Ok(send) = respond.send_response(answer.body(()).unwrap(), false) else {
         return;
     };
     let mut io = H2Stream::new(send, req.into_body());
+    if how == Server::Silent {
+        let mut buf = [0u8; 1024];
+        while matches!(io.read(&mut buf).await, Ok(n) if n > 0) {}
+        std::future::pending::<()>().await;
+    }
     let mut conn = Connection::server(Config::new(Role::Server));
     loop {
         let finished = respond_next(&mut conn);
@@ -293,6 +339,137 @@ async fn accepting_an_unknown_protocol_is_non_strict_in_h2_2_1() {
     let r = find(&results, "H2.2.1");
     assert_eq!(r.behavior, Behavior::NonStrict, "{}", r.result);
     assert!(r.result.contains("501"), "{}", r.result);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reset_where_end_stream_is_due_is_non_strict_in_h2_1_1() {
+    let addr = ws_server::listen(h2_raw::answers_close_then_resets).await;
+    let results = run(addr, &["H2.1.1"]).await;
+    let r = find(&results, "H2.1.1");
+    assert_eq!(r.behavior, Behavior::NonStrict, "{}", r.result);
+    assert!(r.result.contains("reset the stream"), "{}", r.result);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_that_ignores_an_unmasked_frame_fails_x_1_1_and_x_1_2() {
+    // RFC 6455 §5.1 over RFC 8441: a Close (or an end of the stream) is due.
+    let addr = start(Server::Silent).await;
+    let results = run(addr, &["X.1.1", "X.1.2"]).await;
+    for r in &results {
+        assert_eq!(r.behavior, Behavior::Failed, "{}: {}", r.id, r.result);
+    }
+    // The reference server closes with 1002 over HTTP/2 as over HTTP/1.1.
+    let (server, target) = ws_server::reference(WsServerConfig::ephemeral()).await;
+    let selected = select(cases::all(), &["X.1.*".to_owned()], &[]).expect("X.1 cases");
+    let results = run_cases(&target, &http2(), &selected, 2, |_, _| {})
+        .await
+        .results;
+    server.shutdown().await;
+    for r in &results {
+        assert_eq!(r.behavior, Behavior::Ok, "{}: {}", r.id, r.result);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_extended_connect_fails_the_case_naming_the_status() {
+    let addr = start(Server::Forbids).await;
+    let results = run(addr, &["1.1.1", "H.5.1", "H.7.1"]).await;
+    let r = find(&results, "1.1.1");
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+    assert!(r.result.contains("403"), "{}", r.result);
+    // H.5.1 must be refused: 403 is a refusal, but without the versions
+    // RFC 6455 §4.2.2 asks for.
+    let r = find(&results, "H.5.1");
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+    assert!(
+        r.result.contains("Sec-WebSocket-Version naming 13"),
+        "{}",
+        r.result
+    );
+    let r = find(&results, "H.7.1");
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+    assert!(
+        r.result
+            .contains("refused a valid opening handshake with status 403"),
+        "{}",
+        r.result
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_own_request_runs_as_an_extended_connect_and_is_judged_as_over_http_1_1() {
+    // The lenient server opens every stream: a version it cannot speak too.
+    let addr = start(Server::Correct).await;
+    let results = run(
+        addr,
+        &["H.5.1", "H.5.2", "H.7.1", "X.5.1", "H.1.1", "S.2.3"],
+    )
+    .await;
+    for id in ["H.5.1", "H.5.2"] {
+        let r = find(&results, id);
+        assert_eq!(r.behavior, Behavior::Failed, "{id}: {}", r.result);
+        assert!(
+            r.result
+                .contains("accepted an opening handshake it must refuse"),
+            "{id}: {}",
+            r.result
+        );
+        assert!(
+            r.http_request.contains(":method: CONNECT"),
+            "{id}: {}",
+            r.http_request
+        );
+    }
+    assert!(
+        find(&results, "H.5.1")
+            .http_request
+            .contains("sec-websocket-version: 99")
+    );
+    assert!(
+        !find(&results, "H.5.2")
+            .http_request
+            .contains("sec-websocket-version")
+    );
+    // Offers it does not take up are declined: OK.
+    for id in ["H.7.1", "X.5.1"] {
+        let r = find(&results, id);
+        assert_eq!(r.behavior, Behavior::Ok, "{id}: {}", r.result);
+    }
+    let r = find(&results, "H.1.1");
+    assert_eq!(r.behavior, Behavior::Informational);
+    assert!(
+        r.result.contains("not applicable over HTTP/2"),
+        "{}",
+        r.result
+    );
+    let r = find(&results, "S.2.3");
+    assert_eq!(r.behavior, Behavior::Informational);
+    assert!(r.result.contains("not run over HTTP/2"), "{}", r.result);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_that_agrees_to_what_was_not_offered_fails_by_rfc_6455_checks_5_and_6() {
+    let addr = start(Server::EchoesOffers).await;
+    let results = run(addr, &["H.7.1", "X.5.1", "1.1.1"]).await;
+    let r = find(&results, "H.7.1");
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+    assert!(
+        r.result.contains("not one of the subprotocols offered"),
+        "{}",
+        r.result
+    );
+    let r = find(&results, "X.5.1");
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+    assert!(r.result.contains("RFC 7692 §7.1"), "{}", r.result);
+    // Nothing offered, nothing echoed.
+    assert_eq!(find(&results, "1.1.1").behavior, Behavior::Ok);
+
+    let addr = start(Server::AgreesUnoffered).await;
+    let results = run(addr, &["1.1.1", "H.7.1"]).await;
+    for r in &results {
+        assert_eq!(r.behavior, Behavior::Failed, "{}: {}", r.id, r.result);
+        assert!(r.result.contains("RFC 6455 §4.1"), "{}: {}", r.id, r.result);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -405,7 +582,8 @@ async fn the_reference_server_bounds_idle_connections_and_streams() {
     let session = connect().await.expect("HTTP/2");
     let opener = session.opener().expect("open");
     let ws = || {
-        let req = wirecheck::http2::client::websocket_request(&target, &[]).unwrap();
+        let version = [("sec-websocket-version".to_owned(), "13".to_owned())];
+        let req = wirecheck::http2::client::websocket_request(&target, &version).unwrap();
         opener.open(req, false)
     };
     let (a, _sa) = ws().await.expect("first");

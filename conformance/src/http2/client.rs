@@ -77,6 +77,26 @@ pub fn render_response(head: &http::response::Parts) -> String {
     text
 }
 
+/// An HTTP/2 response head as the codec's [`wirecheck_codec::http::Response`]
+/// (no reason phrase; field names are lowercase in HTTP/2, RFC 9113 §8.2.1;
+/// the minor version 1 stands in, no check of an answer reads it), so that
+/// the rules written for HTTP/1.1 heads judge it too.
+pub fn codec_response(head: &http::response::Parts) -> wirecheck_codec::http::Response {
+    wirecheck_codec::http::Response {
+        status: head.status.as_u16(),
+        reason: String::new(),
+        version: 1,
+        headers: head
+            .headers
+            .iter()
+            .map(|(name, value)| wirecheck_codec::http::Header {
+                name: name.as_str().to_owned(),
+                value: value.as_bytes().to_vec(),
+            })
+            .collect(),
+    }
+}
+
 fn push_headers(text: &mut String, headers: &http::HeaderMap) {
     for (k, v) in headers {
         text.push_str(&format!(
@@ -299,9 +319,7 @@ pub fn websocket_request(
     let mut req = http::Request::builder()
         .method(http::Method::CONNECT)
         .uri(uri(target, &target.path)?)
-        .extension(h2::ext::Protocol::from_static("websocket"))
-        // RFC 8441 §5: the version is sent as in RFC 6455; the key is not.
-        .header("sec-websocket-version", "13");
+        .extension(h2::ext::Protocol::from_static("websocket"));
     for (k, v) in headers {
         req = req.header(k.to_ascii_lowercase(), v);
     }

@@ -17,9 +17,14 @@
 //!   than [`MIN_DATA_FRAME`] are joined with those queued after them (a
 //!   message cut in 64-byte chops goes out in 256-byte DATA frames), since a
 //!   flood of tiny DATA frames is what HTTP/2 servers rightly refuse as abuse.
-//! * The cases that send an HTTP/1.1 head of their own (H., S.1, S.2) test
-//!   the Upgrade handshake, which HTTP/2 does not have: they are reported as
-//!   not applicable (INFORMATIONAL), not run.
+//! * A case's own opening request ([`OpeningSpec`]) is made as an extended
+//!   CONNECT when it changes only fields §5 keeps (the version, subprotocols,
+//!   extensions, Origin: H.5, H.7.1, S.1, X.5.1-X.5.4), judged as over
+//!   HTTP/1.1 with a 2xx in place of the 101. One that changes what §5
+//!   replaces (the request line, Host, Upgrade, Connection, the key, the
+//!   head's TCP segments: H.1-H.4, H.6, S.2.5) is not applicable; one judged
+//!   by the textbook connections around it and the time its head takes (S.2.1-
+//!   S.2.4, X.6.1) is not run over HTTP/2. Both are INFORMATIONAL, with why.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -28,31 +33,67 @@ use tokio::time::{Instant, timeout};
 use wirecheck_codec::ws::deflate::validate_response;
 use wirecheck_codec::ws::handshake::parse_extensions;
 
-use super::case::Case;
-use super::driver::opening::{self, Progress};
+use super::case::{Case, OpeningSpec};
+use super::driver::opening::{self, CustomOffers, Progress, custom_fields};
 use super::driver::{Driver, Role};
 use super::engine::{EngineConfig, Target, drive};
 use super::result::{CaseResult, kept_request};
 use super::rng::Rng;
 use super::slots::{Slots, Work};
 use crate::core::{Behavior, BehaviorClose};
-use crate::http2::client::{Session, render_request, render_response, websocket_request};
+use crate::http2::client::{
+    Session, codec_response, render_request, render_response, websocket_request,
+};
 use crate::http2::stream::MIN_DATA_FRAME;
 
-/// Why a case with its own opening request does not run over HTTP/2.
-pub const NOT_APPLICABLE: &str = "not applicable over HTTP/2: the case sends an HTTP/1.1 opening request of its own, and RFC 8441 §5 replaces that handshake with an extended CONNECT";
+/// Why a case whose own opening request changes the Upgrade handshake does
+/// not run over HTTP/2.
+pub const NOT_APPLICABLE: &str = "not applicable over HTTP/2: the case changes what RFC 8441 §5 replaces with an extended CONNECT (the request line, Host, Upgrade, Connection, Sec-WebSocket-Key, or how the head is cut into TCP writes)";
+
+/// Why a case judged by the connections around its request does not run
+/// over HTTP/2.
+pub const NOT_RUN: &str = "not run over HTTP/2: the case is judged by textbook connections made before and after its request and by the time its head takes to be answered, which wirecheck measures over HTTP/1.1 only (run it without --http 2)";
+
+/// Whether a case's own opening request can be made as an extended CONNECT,
+/// or why not ([`NOT_APPLICABLE`], [`NOT_RUN`]).
+pub fn over_http2(spec: &OpeningSpec) -> Result<(), &'static str> {
+    // RFC 8441 §5: no Upgrade, Connection or key; the method is CONNECT and
+    // :authority stands for Host (RFC 9113 §8.3.1).
+    const REPLACED: [&str; 4] = ["host", "upgrade", "connection", "sec-websocket-key"];
+    let mut names = spec
+        .remove
+        .iter()
+        .chain(spec.set.iter().map(|(n, _)| n))
+        .chain(spec.add.iter().map(|(n, _)| n));
+    if spec.method != "GET"
+        || spec.version != "HTTP/1.1"
+        || !spec.segments.is_empty()
+        || spec.stall.is_some()
+        || names.any(|n| REPLACED.iter().any(|r| n.eq_ignore_ascii_case(r)))
+    {
+        return Err(NOT_APPLICABLE);
+    }
+    if spec.probe_after || spec.answer_within.is_some() {
+        return Err(NOT_RUN);
+    }
+    Ok(())
+}
 
 /// Why a server without RFC 8441 is UNIMPLEMENTED.
 pub const NO_EXTENDED_CONNECT: &str = "the server speaks HTTP/2 but did not send SETTINGS_ENABLE_CONNECT_PROTOCOL = 1 in its SETTINGS (RFC 8441 §3): it does not carry WebSockets over HTTP/2";
 
-/// The request headers of every case after `sec-websocket-version` (RFC 8441
-/// §5 keeps RFC 6455 §4.1's Origin, protocols and extensions; names are
-/// lowercase in HTTP/2, RFC 9113 §8.2.1).
+/// The request headers of every case (RFC 8441 §5 keeps RFC 6455 §4.1's
+/// version, Origin, protocols and extensions; names are lowercase in HTTP/2,
+/// RFC 9113 §8.2.1).
 pub(super) fn request_headers(cfg: &EngineConfig, case: &Case) -> Vec<(String, String)> {
-    let mut headers = vec![(
-        "user-agent".to_owned(),
-        concat!("wirecheck/", env!("CARGO_PKG_VERSION")).to_owned(),
-    )];
+    let mut headers = vec![
+        // RFC 8441 §5: the version is sent as in RFC 6455; the key is not.
+        ("sec-websocket-version".to_owned(), "13".to_owned()),
+        (
+            "user-agent".to_owned(),
+            concat!("wirecheck/", env!("CARGO_PKG_VERSION")).to_owned(),
+        ),
+    ];
     if let Some(origin) = &cfg.origin {
         headers.push(("origin".into(), origin.clone()));
     }
@@ -88,10 +129,11 @@ pub async fn run_case(
         let _connection = slots.connection(work).await;
         return super::h2_checks::run(target, cfg, case, check, result).await;
     }
-    if case.opening.is_some() {
+    let spec = case.opening.as_ref();
+    if let Some(Err(why)) = spec.map(over_http2) {
         result.behavior = Behavior::Informational;
         result.behavior_close = BehaviorClose::Informational;
-        result.result = format!("informational: {NOT_APPLICABLE}");
+        result.result = format!("informational: {why}");
         result.result_close = "informational: no connection was opened".into();
         return result;
     }
@@ -99,7 +141,12 @@ pub async fn run_case(
     let _connection = slots.connection(work).await;
     let seed = Rng::os_seed();
     let limit = cfg.scaled(cfg.open_handshake_timeout);
-    let request = websocket_request(target, &request_headers(cfg, case));
+    let mut fields = request_headers(cfg, case);
+    if let Some(spec) = spec {
+        fields = custom_fields(spec, fields);
+    }
+    let offers = CustomOffers::of(&fields, spec.is_some_and(|s| s.decline_deflate));
+    let request = websocket_request(target, &fields);
     let request = match request {
         Ok(r) => r,
         Err(why) => return opening::finish_unopened(case, result, why),
@@ -149,6 +196,13 @@ pub async fn run_case(
         Ok(Ok((session, Some((head, stream))))) => (session, head, stream),
     };
     result.http_response = render_response(&head);
+    // RFC 6455 §4.1 checks 5 and 6 (and a permessage-deflate offer the server
+    // had to decline): all a client checks of a 2xx (RFC 8441 §5).
+    if let Some(why) = offers.refuse_answer(&codec_response(&head)) {
+        return opening::finish_refused(case, result, &Progress::Failed(why));
+    }
+    // A case's request the server had to refuse, accepted.
+    let verdict = spec.and_then(|s| opening::judge(s.expect, &Progress::Open(Vec::new())));
     // RFC 7692 §7.1 (RFC 8441 §5 keeps extension negotiation as it is).
     let deflate = match &case.deflate {
         None => None,
@@ -184,6 +238,10 @@ pub async fn run_case(
         Some(Arc::clone(&cfg.compressed)),
     );
     driver.note_opening(result.http_request.len(), result.http_response.len());
+    if verdict.is_some() {
+        // The server accepted what it must refuse: close at once, normally.
+        driver.close_now();
+    }
     let shutdown = cfg.scaled(cfg.close_handshake_timeout);
     // A case's chops (9.5.x, 9.6.x cut a message into writes of 64 bytes) are
     // DATA frames here: short ones go out joined (`MIN_DATA_FRAME`).
@@ -200,6 +258,7 @@ pub async fn run_case(
     .await;
     result.duration_ms = opened_at.elapsed().as_millis() as u64;
     driver.finish(&mut result);
+    opening::finish_opened(case, &mut result, verdict);
     session.finish(shutdown).await;
     // The verdicts' words are the TCP connection's; here it is the stream's.
     for text in [&mut result.result, &mut result.result_close] {

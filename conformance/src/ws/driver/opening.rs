@@ -52,14 +52,113 @@ enum Check {
     /// The textbook request: the codec validates the whole response.
     Textbook(Box<ClientRequest>),
     /// A request of the case's: 101 with the accept value for this key (if one
-    /// was sent) opens the connection; anything else is a refusal. With
-    /// `decline_deflate`, a 101 that accepts permessage-deflate fails.
+    /// was sent) and agreeing only to what was offered opens the connection;
+    /// anything else is a refusal.
     Custom {
         key: Option<String>,
-        decline_deflate: bool,
-        /// The subprotocols the request offered (RFC 6455 §4.1 item 10).
-        protocols: Vec<String>,
+        /// What the request offered (RFC 6455 §4.1 items 10-11).
+        offers: CustomOffers,
     },
+}
+
+/// The subprotocols and extensions a case's own request offered, which the
+/// answer may agree to and nothing else (RFC 6455 §4.1, checks 5 and 6).
+#[derive(Debug, Clone, Default)]
+pub struct CustomOffers {
+    /// The subprotocols, in order.
+    pub protocols: Vec<String>,
+    /// The extensions (an offer that does not parse offers none).
+    pub extensions: Vec<Extension>,
+    /// The request carries a permessage-deflate offer the server must
+    /// decline ([`OpeningSpec::decline_deflate`]).
+    pub decline_deflate: bool,
+}
+
+impl CustomOffers {
+    /// What `headers` (a request's fields, any letter case) offer.
+    pub fn of(headers: &[(String, String)], decline_deflate: bool) -> CustomOffers {
+        fn values<'a>(
+            headers: &'a [(String, String)],
+            name: &'a str,
+        ) -> impl Iterator<Item = &'a str> + 'a {
+            headers
+                .iter()
+                .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.as_str())
+        }
+        CustomOffers {
+            protocols: values(headers, "Sec-WebSocket-Protocol")
+                .flat_map(|v| v.split(','))
+                .map(|p| p.trim().to_owned())
+                .filter(|p| !p.is_empty())
+                .collect(),
+            extensions: parse_extensions(
+                values(headers, "Sec-WebSocket-Extensions").map(str::as_bytes),
+            )
+            .unwrap_or_default(),
+            decline_deflate,
+        }
+    }
+
+    /// Why an answer that opened the connection may not (RFC 7692 §7.1 for
+    /// an offer to decline; RFC 6455 §4.1 checks 5 and 6), or `None`. Over
+    /// HTTP/1.1 this follows the Upgrade fields' checks; over HTTP/2 it is
+    /// all there is to check of a 2xx (RFC 8441 §5).
+    pub fn refuse_answer(&self, response: &wirecheck_codec::http::Response) -> Option<String> {
+        let field = |name: &str| {
+            response
+                .header_values(name)
+                .map(|v| String::from_utf8_lossy(v).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if self.decline_deflate && accepts_deflate(response) {
+            return Some(format!(
+                "the server accepted a permessage-deflate offer it must decline ({}): RFC 7692 §7.1: a server \"MUST decline an extension negotiation offer for this extension\" with a parameter not defined for an offer, a parameter given twice, or a value out of range",
+                field("Sec-WebSocket-Extensions")
+            ));
+        }
+        if let Err(e) = response.selected_protocol(&self.protocols) {
+            return Some(format!(
+                "the answer's Sec-WebSocket-Protocol {:?} is not one of the subprotocols offered ({}): {e}",
+                field("Sec-WebSocket-Protocol"),
+                if self.protocols.is_empty() {
+                    "none".to_owned()
+                } else {
+                    self.protocols.join(", ")
+                },
+            ));
+        }
+        response
+            .agreement(&self.protocols, &self.extensions)
+            .err()
+            .map(|e| {
+                format!(
+                    "the answer's Sec-WebSocket-Extensions {:?}: {e}",
+                    field("Sec-WebSocket-Extensions")
+                )
+            })
+    }
+}
+
+/// The fields of a case's own request: `defaults` with the fields `spec`
+/// removes, replaces and adds (names compared in any letter case).
+pub fn custom_fields(
+    spec: &OpeningSpec,
+    mut fields: Vec<(String, String)>,
+) -> Vec<(String, String)> {
+    fields.retain(|(n, _)| !spec.remove.iter().any(|r| r.eq_ignore_ascii_case(n)));
+    for (name, value) in &spec.set {
+        match fields
+            .iter_mut()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            Some(h) => h.1.clone_from(value),
+            None => fields.push((name.clone(), value.clone())),
+        }
+    }
+    fields.extend(spec.add.iter().cloned());
+    fields
 }
 
 /// The client side.
@@ -91,35 +190,19 @@ impl ClientOpening {
 
     /// The request `spec` describes, on the textbook request's defaults.
     pub fn custom(spec: &OpeningSpec, textbook: &ClientRequest) -> ClientOpening {
-        let mut headers: Vec<(String, String)> = vec![
+        let defaults: Vec<(String, String)> = vec![
             ("Host".into(), textbook.host.clone()),
             ("Upgrade".into(), "websocket".into()),
             ("Connection".into(), "Upgrade".into()),
             ("Sec-WebSocket-Key".into(), textbook.key_base64()),
             ("Sec-WebSocket-Version".into(), "13".into()),
         ];
-        headers.retain(|(n, _)| !spec.remove.iter().any(|r| r.eq_ignore_ascii_case(n)));
-        for (name, value) in &spec.set {
-            match headers
-                .iter_mut()
-                .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            {
-                Some(h) => h.1.clone_from(value),
-                None => headers.push((name.clone(), value.clone())),
-            }
-        }
-        headers.extend(spec.add.iter().cloned());
+        let headers = custom_fields(spec, defaults);
         let key = headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case("Sec-WebSocket-Key"))
             .map(|(_, v)| v.clone());
-        let protocols = headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case("Sec-WebSocket-Protocol"))
-            .flat_map(|(_, v)| v.split(','))
-            .map(|p| p.trim().to_owned())
-            .filter(|p| !p.is_empty())
-            .collect();
+        let offers = CustomOffers::of(&headers, spec.decline_deflate);
         let mut bytes = format!("{} {} {}\r\n", spec.method, textbook.target, spec.version);
         for (n, v) in &headers {
             bytes.push_str(&format!("{n}: {v}\r\n"));
@@ -137,14 +220,7 @@ impl ClientOpening {
             start = end;
         }
         writes.push(bytes[start..].to_vec());
-        ClientOpening::with(
-            Check::Custom {
-                key,
-                decline_deflate: spec.decline_deflate,
-                protocols,
-            },
-            writes,
-        )
+        ClientOpening::with(Check::Custom { key, offers }, writes)
     }
 
     fn with(check: Check, writes: Vec<Vec<u8>>) -> ClientOpening {
@@ -234,18 +310,7 @@ impl ClientOpening {
                             named.join(", ")
                         })
                     }
-                    Check::Custom {
-                        decline_deflate: true,
-                        ..
-                    } if accepts_deflate(&response) => Progress::Failed(format!(
-                        "the server accepted a permessage-deflate offer it must decline ({}): RFC 7692 §7.1: a server \"MUST decline an extension negotiation offer for this extension\" with a parameter not defined for an offer, a parameter given twice, or a value out of range",
-                        response
-                            .header_values("Sec-WebSocket-Extensions")
-                            .map(|v| String::from_utf8_lossy(v).into_owned())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                    Check::Custom { key, protocols, .. } => {
+                    Check::Custom { key, offers } => {
                         // RFC 6455 §4.2.2 step 5.4: the accept value is derived from
                         // the key the client sent.
                         let expected = key.as_ref().map(|k| accept_key(k.as_bytes()));
@@ -254,27 +319,14 @@ impl ClientOpening {
                             .iter()
                             .find(|h| h.name.eq_ignore_ascii_case("Sec-WebSocket-Accept"))
                             .map(|h| String::from_utf8_lossy(&h.value).into_owned());
-                        // RFC 6455 §4.1, the client's check 6 (the codec's).
-                        let selected = response.selected_protocol(protocols);
                         match (expected, got) {
                             (Some(e), Some(g)) if e != g => Progress::Failed(format!(
                                 "101 with Sec-WebSocket-Accept {g:?}, expected {e:?}"
                             )),
-                            _ if selected.is_err() => Progress::Failed(format!(
-                                "101 with Sec-WebSocket-Protocol {:?}, not one of the subprotocols offered ({}): {}",
-                                response
-                                    .header_values("Sec-WebSocket-Protocol")
-                                    .map(|v| String::from_utf8_lossy(v).into_owned())
-                                    .collect::<Vec<_>>()
-                                    .join(", "),
-                                if protocols.is_empty() {
-                                    "none".to_owned()
-                                } else {
-                                    protocols.join(", ")
-                                },
-                                selected.err().map(|e| e.to_string()).unwrap_or_default()
-                            )),
-                            _ => Progress::Open(leftover),
+                            _ => match offers.refuse_answer(&response) {
+                                Some(why) => Progress::Failed(why),
+                                None => Progress::Open(leftover),
+                            },
                         }
                     }
                 }
