@@ -10,6 +10,8 @@ mod h2_raw;
 mod ws_server;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -113,16 +115,39 @@ enum Sse {
     /// Serves every stream, but allows one at a time
     /// (SETTINGS_MAX_CONCURRENT_STREAMS = 1).
     OneStreamAllowed,
+    /// An event every 100 ms, sent in DATA frames of 512 bytes: events wait
+    /// inside a frame for the next (as behind a buffering proxy).
+    SizeFlushed,
+    /// An event with the next id every 50 ms, resuming after the request's
+    /// Last-Event-ID (WHATWG SSE: the server's side of a reconnect).
+    Resumes,
+    /// As `Resumes`, but always from id 1 whatever Last-Event-ID says.
+    IgnoresLastEventId,
+}
+
+/// What a server written here saw: TCP connections and streams.
+#[derive(Debug, Default)]
+struct Seen {
+    connections: AtomicUsize,
+    streams: AtomicUsize,
 }
 
 /// Enough events to overflow both of wirecheck's receive windows twice.
 const EVENTS: usize = 3 * CONNECTION_WINDOW as usize / 1024;
 
 async fn start(how: Sse) -> SocketAddr {
-    ws_server::listen(move |tcp| serve(tcp, how)).await
+    start_counted(how).await.0
 }
 
-async fn serve(tcp: TcpStream, how: Sse) {
+async fn start_counted(how: Sse) -> (SocketAddr, Arc<Seen>) {
+    let seen = Arc::new(Seen::default());
+    let counts = Arc::clone(&seen);
+    let addr = ws_server::listen(move |tcp| serve(tcp, how, Arc::clone(&counts))).await;
+    (addr, seen)
+}
+
+async fn serve(tcp: TcpStream, how: Sse, seen: Arc<Seen>) {
+    seen.connections.fetch_add(1, Ordering::SeqCst);
     let mut builder = h2::server::Builder::new();
     if how == Sse::OneStreamAllowed {
         builder.max_concurrent_streams(1);
@@ -131,9 +156,17 @@ async fn serve(tcp: TcpStream, how: Sse) {
         return;
     };
     let mut streams = 0;
-    while let Some(Ok((_req, mut respond))) = conn.accept().await {
+    while let Some(Ok((req, mut respond))) = conn.accept().await {
+        seen.streams.fetch_add(1, Ordering::SeqCst);
         streams += 1;
         let first = streams == 1;
+        if matches!(
+            how,
+            Sse::SizeFlushed | Sse::Resumes | Sse::IgnoresLastEventId
+        ) {
+            tokio::spawn(paced(req, respond, how));
+            continue;
+        }
         tokio::spawn(async move {
             let head = http::Response::builder()
                 .status(200)
@@ -146,8 +179,8 @@ async fn serve(tcp: TcpStream, how: Sse) {
             let count = match how {
                 Sse::Floods => EVENTS,
                 Sse::OneStreamAtATime | Sse::OneStreamAllowed if first => usize::MAX,
-                Sse::OneStreamAtATime => 0,
                 Sse::OneStreamAllowed => usize::MAX,
+                _ => 0,
             };
             for n in 1..=count {
                 let data = event(n);
@@ -174,6 +207,94 @@ async fn serve(tcp: TcpStream, how: Sse) {
             std::future::pending::<()>().await;
         });
     }
+}
+
+/// The paced streams: `SizeFlushed`, `Resumes`, `IgnoresLastEventId`.
+async fn paced(
+    req: http::Request<h2::RecvStream>,
+    mut respond: h2::server::SendResponse<Bytes>,
+    how: Sse,
+) {
+    let head = http::Response::builder()
+        .status(200)
+        .header("content-type", "text/event-stream")
+        .body(())
+        .unwrap();
+    let Ok(mut send) = respond.send_response(head, false) else {
+        return;
+    };
+    let after: u64 = match how {
+        Sse::Resumes => req
+            .headers()
+            .get("last-event-id")
+            .and_then(|v| v.to_str().ok()?.parse().ok())
+            .unwrap_or(0),
+        _ => 0,
+    };
+    let mut pending = Vec::new();
+    for i in after + 1..after + 200 {
+        let event = format!("id: {i}\ndata: event number {i:04}\n\n");
+        if how == Sse::SizeFlushed {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            pending.extend_from_slice(event.as_bytes());
+            if pending.len() < 512 {
+                continue;
+            }
+            let rest = pending.split_off(512);
+            let slice = std::mem::replace(&mut pending, rest);
+            if send.send_data(Bytes::from(slice), false).is_err() {
+                return;
+            }
+        } else {
+            if send.send_data(Bytes::from(event), false).is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_held_inside_data_frames_fail_e_3_3() {
+    let addr = start(Sse::SizeFlushed).await;
+    let reports = run(
+        &format!("http://{addr}/events"),
+        &["E.3.3"],
+        Duration::from_secs(4),
+    )
+    .await;
+    let r = verdict(&reports, "E.3.3");
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+    assert!(r.result.contains("held incomplete"), "{}", r.result);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reconnect_is_a_new_stream_of_the_same_connection() {
+    // WHATWG SSE: the reconnect carries Last-Event-ID; over HTTP/2 it is a
+    // stream of the connection already open, as browsers make it.
+    let (addr, seen) = start_counted(Sse::Resumes).await;
+    let reports = run(
+        &format!("http://{addr}/events"),
+        &["E.4.2", "E.4.3"],
+        Duration::from_secs(2),
+    )
+    .await;
+    for id in ["E.4.2", "E.4.3"] {
+        let r = verdict(&reports, id);
+        assert_eq!(r.behavior, Behavior::Ok, "{id}: {}", r.result);
+    }
+    assert_eq!(seen.connections.load(Ordering::SeqCst), 1);
+    assert_eq!(seen.streams.load(Ordering::SeqCst), 2);
+
+    let addr = start(Sse::IgnoresLastEventId).await;
+    let reports = run(
+        &format!("http://{addr}/events"),
+        &["E.4.3"],
+        Duration::from_secs(2),
+    )
+    .await;
+    let r = verdict(&reports, "E.4.3");
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
