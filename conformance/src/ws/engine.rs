@@ -115,17 +115,34 @@ pub async fn run_case(
     slots: &Slots,
     work: Work,
 ) -> CaseResult {
-    if cfg.http == crate::net::Http::V2 {
-        return super::over_h2::run_case(target, cfg, case, ordinal, slots, work).await;
-    }
-    if case.stream_check.is_some() {
-        // An H2. case checks HTTP/2 streams; HTTP/1.1 has none.
+    let h2 = cfg.http == crate::net::Http::V2;
+    let not_applicable = |why: &str| {
         let mut result = CaseResult::unrun(case, ordinal);
         result.behavior = crate::core::Behavior::Informational;
         result.behavior_close = crate::core::BehaviorClose::Informational;
-        result.result = "informational: not applicable over HTTP/1.1 (the case checks HTTP/2 streams; run it with --http 2)".into();
+        result.result = format!("informational: {why}");
         result.result_close = "informational: no connection was opened".into();
-        return result;
+        result
+    };
+    match (h2, case.stream_check) {
+        (true, Some(check)) => {
+            let mut result = CaseResult::unrun(case, ordinal);
+            result.started = SystemTime::now();
+            let _entry = slots.enter(work).await;
+            return super::h2_checks::run(target, cfg, case, check, result).await;
+        }
+        // An H2. case checks HTTP/2 streams; HTTP/1.1 has none.
+        (false, Some(_)) => {
+            return not_applicable(
+                "not applicable over HTTP/1.1 (the case checks HTTP/2 streams; run it with --http 2)",
+            );
+        }
+        (true, None) => {
+            if let Some(Err(why)) = case.opening.as_ref().map(super::over_h2::over_http2) {
+                return not_applicable(why);
+            }
+        }
+        (false, None) => {}
     }
     let timed = case.is_timed();
     // The slots are taken before the probes: a timed case's probes are part
@@ -135,7 +152,7 @@ pub async fn run_case(
     // handshake before it too, within the case's own deadline: the one after
     // may meet a server still busy.
     let before = if timed {
-        let probed = probe(target, cfg, answer_limit(cfg, case)).await;
+        let probed = probe_either(target, cfg, answer_limit(cfg, case)).await;
         if let Err(Unopened::Unanswered(why)) = probed {
             // A server that does not answer a textbook request in that time
             // cannot be timed: the head is not sent, and the case fails as
@@ -150,8 +167,11 @@ pub async fn run_case(
     } else {
         None
     };
-    let (mut result, answered_in) =
-        run_case_once(target, cfg, case, ordinal, slots, work, &mut entry).await;
+    let (mut result, answered_in) = if h2 {
+        super::over_h2::run_case_once(target, cfg, case, ordinal, slots, work, &mut entry).await
+    } else {
+        run_case_once(target, cfg, case, ordinal, slots, work, &mut entry).await
+    };
     // A server that refused a textbook request before the case says nothing
     // by refusing one after it: no crash, no ReDoS.
     if matches!(before, Some(Err(_))) {
@@ -167,7 +187,7 @@ pub async fn run_case(
         }
     }
     if case.opening.as_ref().is_some_and(|s| s.probe_after) {
-        match probe(target, cfg, cfg.scaled(cfg.open_handshake_timeout)).await {
+        match probe_either(target, cfg, cfg.scaled(cfg.open_handshake_timeout)).await {
             Err(Unopened::Unanswered(why) | Unopened::Refused(why)) => {
                 result.behavior = crate::core::Behavior::Failed;
                 result.result = format!(
@@ -181,7 +201,12 @@ pub async fn run_case(
                     if is_slow(cfg, answered, normal) {
                         // A parser's cost repeats; a scheduling hiccup does not:
                         // the same head once more, and the faster answer counts.
-                        if let Some(again) = time_opening(target, cfg, case).await {
+                        let again = if h2 {
+                            super::over_h2::time_opening(target, cfg, case).await
+                        } else {
+                            time_opening(target, cfg, case).await
+                        };
+                        if let Some(again) = again {
                             answered = answered.min(again);
                         }
                     }
@@ -315,8 +340,22 @@ async fn time_opening(target: &Target, cfg: &EngineConfig, case: &Case) -> Optio
     }
 }
 
+/// A textbook probe over the run's HTTP version ([`probe`], or an extended
+/// CONNECT with `--http 2`).
+async fn probe_either(
+    target: &Target,
+    cfg: &EngineConfig,
+    limit: Duration,
+) -> Result<Duration, Unopened> {
+    if cfg.http == crate::net::Http::V2 {
+        super::over_h2::probe(target, cfg, limit).await
+    } else {
+        probe(target, cfg, limit).await
+    }
+}
+
 /// Why a textbook probe opened no connection.
-enum Unopened {
+pub(super) enum Unopened {
     /// No answer within the limit, or no connection at all.
     Unanswered(String),
     /// An answer other than a 101.
@@ -342,7 +381,7 @@ async fn probe(target: &Target, cfg: &EngineConfig, limit: Duration) -> Result<D
 
 /// How long a case waits for the answer to its opening request (scaled): its
 /// own deadline (S.2's timed heads) or the opening handshake timeout.
-fn answer_limit(cfg: &EngineConfig, case: &Case) -> Duration {
+pub(super) fn answer_limit(cfg: &EngineConfig, case: &Case) -> Duration {
     let within = case.opening.as_ref().and_then(|s| s.answer_within);
     cfg.scaled(within.map_or(cfg.open_handshake_timeout, |d| {
         d.min(cfg.open_handshake_timeout)
@@ -476,7 +515,7 @@ async fn run_case_once(
     .await;
     result.duration_ms = opened_at.elapsed().as_millis() as u64;
     driver.finish(&mut result);
-    opening::finish_opened(case, &mut result, verdict);
+    opening::finish_opened(case, &mut result, verdict, 101);
     (result, answered)
 }
 

@@ -22,12 +22,14 @@
 //!   extensions, Origin: H.5, H.7.1, S.1, X.5.1-X.5.4), judged as over
 //!   HTTP/1.1 with a 2xx in place of the 101. One that changes what §5
 //!   replaces (the request line, Host, Upgrade, Connection, the key, the
-//!   head's TCP segments: H.1-H.4, H.6, S.2.5) is not applicable; one judged
-//!   by the textbook connections around it and the time its head takes (S.2.1-
-//!   S.2.4, X.6.1) is not run over HTTP/2. Both are INFORMATIONAL, with why.
+//!   head's TCP segments: H.1-H.4, H.6, S.2.5) is not applicable
+//!   (INFORMATIONAL, with why). The probes around a case (S.2's textbook
+//!   requests before and after, their timing) are extended CONNECTs too,
+//!   each on a connection of its own: [`super::engine::run_case`] runs the
+//!   same steps over either version.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use tokio::time::{Instant, timeout};
 use wirecheck_codec::ws::deflate::validate_response;
@@ -36,26 +38,23 @@ use wirecheck_codec::ws::handshake::parse_extensions;
 use super::case::{Case, OpeningSpec};
 use super::driver::opening::{self, CustomOffers, Progress, custom_fields};
 use super::driver::{Driver, Role};
-use super::engine::{EngineConfig, Target, drive};
+use super::engine::{EngineConfig, Target, Unopened, answer_limit, drive};
 use super::result::{CaseResult, kept_request};
 use super::rng::Rng;
-use super::slots::{Slots, Work};
+use super::slots::{Entry, Slots, Work};
 use crate::core::{Behavior, BehaviorClose};
 use crate::http2::client::{
     Session, codec_response, render_request, render_response, websocket_request,
 };
+use crate::http2::stream::H2Stream;
 use crate::http2::stream::MIN_DATA_FRAME;
 
 /// Why a case whose own opening request changes the Upgrade handshake does
 /// not run over HTTP/2.
 pub const NOT_APPLICABLE: &str = "not applicable over HTTP/2: the case changes what RFC 8441 §5 replaces with an extended CONNECT (the request line, Host, Upgrade, Connection, Sec-WebSocket-Key, or how the head is cut into TCP writes)";
 
-/// Why a case judged by the connections around its request does not run
-/// over HTTP/2.
-pub const NOT_RUN: &str = "not run over HTTP/2: the case is judged by textbook connections made before and after its request and by the time its head takes to be answered, which wirecheck measures over HTTP/1.1 only (run it without --http 2)";
-
 /// Whether a case's own opening request can be made as an extended CONNECT,
-/// or why not ([`NOT_APPLICABLE`], [`NOT_RUN`]).
+/// or why not ([`NOT_APPLICABLE`]).
 pub fn over_http2(spec: &OpeningSpec) -> Result<(), &'static str> {
     // RFC 8441 §5: no Upgrade, Connection or key; the method is CONNECT and
     // :authority stands for Host (RFC 9113 §8.3.1).
@@ -73,9 +72,6 @@ pub fn over_http2(spec: &OpeningSpec) -> Result<(), &'static str> {
     {
         return Err(NOT_APPLICABLE);
     }
-    if spec.probe_after || spec.answer_within.is_some() {
-        return Err(NOT_RUN);
-    }
     Ok(())
 }
 
@@ -86,18 +82,7 @@ pub const NO_EXTENDED_CONNECT: &str = "the server speaks HTTP/2 but did not send
 /// version, Origin, protocols and extensions; names are lowercase in HTTP/2,
 /// RFC 9113 §8.2.1).
 pub(super) fn request_headers(cfg: &EngineConfig, case: &Case) -> Vec<(String, String)> {
-    let mut headers = vec![
-        // RFC 8441 §5: the version is sent as in RFC 6455; the key is not.
-        ("sec-websocket-version".to_owned(), "13".to_owned()),
-        (
-            "user-agent".to_owned(),
-            concat!("wirecheck/", env!("CARGO_PKG_VERSION")).to_owned(),
-        ),
-    ];
-    if let Some(origin) = &cfg.origin {
-        headers.push(("origin".into(), origin.clone()));
-    }
-    headers.extend(cfg.headers.iter().cloned());
+    let mut headers = base_fields(cfg);
     let offers: Vec<_> = case
         .deflate
         .iter()
@@ -112,74 +97,162 @@ pub(super) fn request_headers(cfg: &EngineConfig, case: &Case) -> Vec<(String, S
     headers
 }
 
-/// Run `case` over RFC 8441 against `target` (see [`super::engine::run_case`]
-/// for `ordinal`, `slots` and `work`).
-pub async fn run_case(
+/// The fields of every extended CONNECT but the offers: the version, the
+/// user agent, `--origin`'s Origin and `--header`s.
+fn base_fields(cfg: &EngineConfig) -> Vec<(String, String)> {
+    let mut headers = vec![
+        // RFC 8441 §5: the version is sent as in RFC 6455; the key is not.
+        ("sec-websocket-version".to_owned(), "13".to_owned()),
+        (
+            "user-agent".to_owned(),
+            concat!("wirecheck/", env!("CARGO_PKG_VERSION")).to_owned(),
+        ),
+    ];
+    if let Some(origin) = &cfg.origin {
+        headers.push(("origin".into(), origin.clone()));
+    }
+    headers.extend(cfg.headers.iter().cloned());
+    headers
+}
+
+/// What came of an extended CONNECT ([`open_timed`]).
+enum Opened {
+    /// No answer within the limit (the connection or its SETTINGS included).
+    Unanswered,
+    /// No HTTP/2 connection, or the stream failed before an answer.
+    Failed(String),
+    /// The server does not carry WebSockets over HTTP/2 (RFC 8441 §3).
+    NoExtendedConnect,
+    /// An answer, with its connection and stream.
+    Answered(Session, http::response::Parts, H2Stream),
+}
+
+/// A new HTTP/2 connection and `request` on it within `limit`: how long the
+/// answer took (connect included, as over HTTP/1.1), and what came of it.
+async fn open_timed(
+    target: &Target,
+    cfg: &EngineConfig,
+    request: http::Request<()>,
+    limit: Duration,
+) -> (Duration, Opened) {
+    let began = Instant::now();
+    let opened = timeout(limit, async {
+        let mut session = match Session::connect(target, cfg.tls.as_ref()).await {
+            Ok(s) => s,
+            Err(why) => return Opened::Failed(why),
+        };
+        if !session.extended_connect() {
+            return Opened::NoExtendedConnect;
+        }
+        match session.open(request, false).await {
+            Ok((head, stream)) => Opened::Answered(session, head, stream),
+            Err(e) => Opened::Failed(e.why),
+        }
+    })
+    .await;
+    (began.elapsed(), opened.unwrap_or(Opened::Unanswered))
+}
+
+/// The reason for an extended CONNECT unanswered within `limit`.
+pub(super) fn no_answer(limit: Duration) -> String {
+    format!(
+        "no HTTP/2 connection with an answer to the extended CONNECT within {:.1} s",
+        limit.as_secs_f64()
+    )
+}
+
+/// The fields of the textbook extended CONNECT (the engine's probes).
+fn textbook(target: &Target, cfg: &EngineConfig) -> Result<http::Request<()>, String> {
+    websocket_request(target, &base_fields(cfg))
+}
+
+/// A textbook extended CONNECT on a connection of its own within `limit`,
+/// then the connection is dropped ([`super::engine`]'s probes around a case).
+pub(super) async fn probe(
+    target: &Target,
+    cfg: &EngineConfig,
+    limit: Duration,
+) -> Result<Duration, Unopened> {
+    let request = textbook(target, cfg).map_err(Unopened::Refused)?;
+    match open_timed(target, cfg, request, limit).await {
+        (took, Opened::Answered(_, head, _)) if head.status.is_success() => Ok(took),
+        (_, Opened::Answered(_, head, _)) => Err(Unopened::Refused(format!(
+            "it answered {}",
+            head.status.as_u16()
+        ))),
+        (_, Opened::NoExtendedConnect) => Err(Unopened::Refused(NO_EXTENDED_CONNECT.into())),
+        (_, Opened::Failed(why)) => Err(Unopened::Unanswered(why)),
+        (_, Opened::Unanswered) => Err(Unopened::Unanswered(no_answer(limit))),
+    }
+}
+
+/// The case's own request once more on a connection of its own: how long the
+/// answer took (`None`: none within the case's deadline).
+pub(super) async fn time_opening(
+    target: &Target,
+    cfg: &EngineConfig,
+    case: &Case,
+) -> Option<Duration> {
+    let spec = case.opening.as_ref()?;
+    let fields = custom_fields(spec, request_headers(cfg, case));
+    let request = websocket_request(target, &fields).ok()?;
+    match open_timed(target, cfg, request, answer_limit(cfg, case)).await {
+        (_, Opened::Unanswered) => None,
+        (took, _) => Some(took),
+    }
+}
+
+/// One case over RFC 8441, its slots taken (see [`super::engine`]'s
+/// `run_case_once`, whose HTTP/1.1 counterpart this is): with the time the
+/// server took to answer its extended CONNECT, when it answered.
+pub(super) async fn run_case_once(
     target: &Target,
     cfg: &EngineConfig,
     case: &Case,
     ordinal: usize,
     slots: &Slots,
     work: Work,
-) -> CaseResult {
+    entry: &mut Entry,
+) -> (CaseResult, Option<Duration>) {
     let mut result = CaseResult::unrun(case, ordinal);
     result.started = SystemTime::now();
-    if let Some(check) = case.stream_check {
-        let _gate = slots.gate(work).await;
-        let _connection = slots.connection(work).await;
-        return super::h2_checks::run(target, cfg, case, check, result).await;
-    }
     let spec = case.opening.as_ref();
-    if let Some(Err(why)) = spec.map(over_http2) {
-        result.behavior = Behavior::Informational;
-        result.behavior_close = BehaviorClose::Informational;
-        result.result = format!("informational: {why}");
-        result.result_close = "informational: no connection was opened".into();
-        return result;
-    }
-    let mut gate = slots.gate(work).await;
-    let _connection = slots.connection(work).await;
     let seed = Rng::os_seed();
-    let limit = cfg.scaled(cfg.open_handshake_timeout);
+    let limit = answer_limit(cfg, case);
     let mut fields = request_headers(cfg, case);
     if let Some(spec) = spec {
         fields = custom_fields(spec, fields);
     }
     let offers = CustomOffers::of(&fields, spec.is_some_and(|s| s.decline_deflate));
-    let request = websocket_request(target, &fields);
-    let request = match request {
+    let request = match websocket_request(target, &fields) {
         Ok(r) => r,
-        Err(why) => return opening::finish_unopened(case, result, why),
+        Err(why) => return (opening::finish_unopened(case, result, why), None),
     };
     result.http_request = kept_request(render_request(&request).as_bytes());
-    let opened = timeout(limit, async {
-        let mut session = Session::connect(target, cfg.tls.as_ref()).await?;
-        if !session.extended_connect() {
-            return Ok((session, None));
-        }
-        let opened = session.open(request, false).await.map_err(|e| e.why)?;
-        Ok::<_, String>((session, Some(opened)))
-    })
-    .await;
+    let (took, opened) = open_timed(target, cfg, request, limit).await;
+    // The server has answered (or not) with nothing else to do; what follows
+    // is not timed.
+    entry.settle();
+    let answered = Some(took);
     let (session, head, stream) = match opened {
-        Err(_) => {
+        Opened::Unanswered => {
             result.close.was_open_handshake_timeout = true;
-            let why = format!(
-                "no HTTP/2 connection with a 2xx answer to the extended CONNECT within {:.1} s",
-                limit.as_secs_f64()
-            );
-            return opening::finish_unopened(case, result, why);
+            let why = no_answer(limit);
+            return (opening::finish_unopened(case, result, why), None);
         }
-        Ok(Err(why)) => return opening::finish_refused(case, result, &Progress::Failed(why)),
-        Ok(Ok((_, None))) => {
+        Opened::Failed(why) => {
+            let failed = Progress::Failed(why);
+            return (opening::finish_refused(case, result, &failed), answered);
+        }
+        Opened::NoExtendedConnect => {
             result.reached = true;
             result.behavior = Behavior::Unimplemented;
             result.behavior_close = BehaviorClose::Informational;
             result.result = NO_EXTENDED_CONNECT.into();
             result.result_close = "no WebSocket was opened".into();
-            return result;
+            return (result, answered);
         }
-        Ok(Ok((_, Some((head, _))))) if !head.status.is_success() => {
+        Opened::Answered(_, head, _) if !head.status.is_success() => {
             result.http_response = render_response(&head);
             let versions = head
                 .headers
@@ -191,15 +264,18 @@ pub async fn run_case(
                 status: head.status.as_u16(),
                 versions: (!versions.is_empty()).then(|| versions.join(", ")),
             };
-            return opening::finish_refused(case, result, &progress);
+            return (opening::finish_refused(case, result, &progress), answered);
         }
-        Ok(Ok((session, Some((head, stream))))) => (session, head, stream),
+        Opened::Answered(session, head, stream) => (session, head, stream),
     };
     result.http_response = render_response(&head);
     // RFC 6455 §4.1 checks 5 and 6 (and a permessage-deflate offer the server
     // had to decline): all a client checks of a 2xx (RFC 8441 §5).
     if let Some(why) = offers.refuse_answer(&codec_response(&head)) {
-        return opening::finish_refused(case, result, &Progress::Failed(why));
+        return (
+            opening::finish_refused(case, result, &Progress::Failed(why)),
+            answered,
+        );
     }
     // A case's request the server had to refuse, accepted.
     let verdict = spec.and_then(|s| opening::judge(s.expect, &Progress::Open(Vec::new())));
@@ -220,7 +296,7 @@ pub async fn run_case(
             });
             match answer {
                 Ok(agreed) => agreed,
-                Err(why) => return opening::finish_unopened(case, result, why),
+                Err(why) => return (opening::finish_unopened(case, result, why), answered),
             }
         }
     };
@@ -251,14 +327,14 @@ pub async fn run_case(
         slots,
         work,
         permit,
-        &mut gate,
+        &mut entry.gate,
         shutdown,
         MIN_DATA_FRAME,
     )
     .await;
     result.duration_ms = opened_at.elapsed().as_millis() as u64;
     driver.finish(&mut result);
-    opening::finish_opened(case, &mut result, verdict);
+    opening::finish_opened(case, &mut result, verdict, head.status.as_u16());
     session.finish(shutdown).await;
     // The verdicts' words are the TCP connection's; here it is the stream's.
     for text in [&mut result.result, &mut result.result_close] {
@@ -266,7 +342,7 @@ pub async fn run_case(
             text.push_str(TCP_IS_THE_STREAM);
         }
     }
-    result
+    (result, answered)
 }
 
 /// Said after a reason that names TCP: over HTTP/2 it is the stream.

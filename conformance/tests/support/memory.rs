@@ -146,6 +146,6 @@ pub fn run(case: &Case, ordinal: usize, role: Role, peer: &mut dyn Peer) -> Case
     }
     result.duration_ms = (now - t0).as_millis() as u64;
     driver.finish(&mut result);
-    opening::finish_opened(case, &mut result, verdict);
+    opening::finish_opened(case, &mut result, verdict, 101);
     result
 }

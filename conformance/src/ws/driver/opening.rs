@@ -493,12 +493,14 @@ pub fn finish_refused(case: &Case, mut result: CaseResult, progress: &Progress) 
 
 /// After the case ran on a connection the server opened: a refusal the case
 /// expected (`verdict`, from [`judge`]) makes it FAILED, or INFORMATIONAL with
-/// what happened for a case whose RFC leaves the choice to the server.
-pub fn finish_opened(case: &Case, result: &mut CaseResult, verdict: Option<String>) {
+/// what happened for a case whose RFC leaves the choice to the server;
+/// `status` is the answer that opened it (101, or a 2xx over HTTP/2).
+pub fn finish_opened(case: &Case, result: &mut CaseResult, verdict: Option<String>, status: u16) {
     if let Some(why) = verdict {
         result.behavior = Behavior::Failed;
         result.result = why;
-        informational(case, result, "the server accepted the request (101)");
+        let what = format!("the server accepted the request ({status})");
+        informational(case, result, &what);
     }
 }
 
