@@ -161,6 +161,9 @@ enum Server {
     AgreesUnoffered,
     /// Refuses every extended CONNECT with 403.
     Forbids,
+    /// Sends its SETTINGS, then leaves every stream unanswered (as Node's
+    /// http2 does a 1 MiB header field).
+    NeverAnswers,
     /// Opens the stream, then reads and never answers: no Close for an
     /// unmasked frame (as hypercorn 0.18 over RFC 8441), never an end.
     Silent,
@@ -208,6 +211,10 @@ async fn stream(
         let answer = http::Response::builder().status(501).body(()).unwrap();
         let _ = respond.send_response(answer, true);
         return;
+    }
+    if how == Server::NeverAnswers {
+        // `respond` is held, never used: the stream stays open, unanswered.
+        std::future::pending::<()>().await;
     }
     if how == Server::Forbids {
         let answer = http::Response::builder().status(403).body(()).unwrap();
@@ -371,6 +378,33 @@ async fn a_stream_that_ignores_an_unmasked_frame_fails_x_1_1_and_x_1_2() {
     for r in &results {
         assert_eq!(r.behavior, Behavior::Ok, "{}: {}", r.id, r.result);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_left_unanswered_fails_within_the_opening_timeout_naming_the_stream() {
+    let addr = start(Server::NeverAnswers).await;
+    let target = Target::parse(&format!("ws://{addr}/")).expect("valid URL");
+    let cfg = EngineConfig {
+        open_handshake_timeout: Duration::from_millis(300),
+        ..http2()
+    };
+    let selected = select(cases::all(), &["1.1.1".to_owned()], &[]).expect("1.1.1");
+    let results = tokio::time::timeout(
+        Duration::from_secs(10),
+        run_cases(&target, &cfg, &selected, 1, |_, _| {}),
+    )
+    .await
+    .expect("bounded")
+    .results;
+    let r = find(&results, "1.1.1");
+    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+    assert!(
+        r.result
+            .contains("no answer to the extended CONNECT within 0.3 s")
+            && r.result.contains("SETTINGS were up"),
+        "{}",
+        r.result
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -29,6 +29,7 @@
 //!   same steps over either version.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use tokio::time::{Instant, timeout};
@@ -117,8 +118,9 @@ fn base_fields(cfg: &EngineConfig) -> Vec<(String, String)> {
 
 /// What came of an extended CONNECT ([`open_timed`]).
 enum Opened {
-    /// No answer within the limit (the connection or its SETTINGS included).
-    Unanswered,
+    /// No answer within the limit; whether the connection and its SETTINGS
+    /// were up by then (the request was sent).
+    Unanswered { connected: bool },
     /// No HTTP/2 connection, or the stream failed before an answer.
     Failed(String),
     /// The server does not carry WebSockets over HTTP/2 (RFC 8441 §3).
@@ -136,11 +138,13 @@ async fn open_timed(
     limit: Duration,
 ) -> (Duration, Opened) {
     let began = Instant::now();
+    let connected = AtomicBool::new(false);
     let opened = timeout(limit, async {
         let mut session = match Session::connect(target, cfg.tls.as_ref()).await {
             Ok(s) => s,
             Err(why) => return Opened::Failed(why),
         };
+        connected.store(true, Ordering::Relaxed);
         if !session.extended_connect() {
             return Opened::NoExtendedConnect;
         }
@@ -150,15 +154,22 @@ async fn open_timed(
         }
     })
     .await;
-    (began.elapsed(), opened.unwrap_or(Opened::Unanswered))
+    let unanswered = || Opened::Unanswered {
+        connected: connected.load(Ordering::Relaxed),
+    };
+    (began.elapsed(), opened.unwrap_or_else(|_| unanswered()))
 }
 
 /// The reason for an extended CONNECT unanswered within `limit`.
-pub(super) fn no_answer(limit: Duration) -> String {
-    format!(
-        "no HTTP/2 connection with an answer to the extended CONNECT within {:.1} s",
-        limit.as_secs_f64()
-    )
+pub(super) fn no_answer(limit: Duration, connected: bool) -> String {
+    let secs = limit.as_secs_f64();
+    if connected {
+        format!(
+            "no answer to the extended CONNECT within {secs:.1} s (the HTTP/2 connection and its SETTINGS were up; the stream got neither a head nor a reset)"
+        )
+    } else {
+        format!("no HTTP/2 connection with the server's SETTINGS within {secs:.1} s")
+    }
 }
 
 /// The fields of the textbook extended CONNECT (the engine's probes).
@@ -182,7 +193,9 @@ pub(super) async fn probe(
         ))),
         (_, Opened::NoExtendedConnect) => Err(Unopened::Refused(NO_EXTENDED_CONNECT.into())),
         (_, Opened::Failed(why)) => Err(Unopened::Unanswered(why)),
-        (_, Opened::Unanswered) => Err(Unopened::Unanswered(no_answer(limit))),
+        (_, Opened::Unanswered { connected }) => {
+            Err(Unopened::Unanswered(no_answer(limit, connected)))
+        }
     }
 }
 
@@ -197,7 +210,7 @@ pub(super) async fn time_opening(
     let fields = custom_fields(spec, request_headers(cfg, case));
     let request = websocket_request(target, &fields).ok()?;
     match open_timed(target, cfg, request, answer_limit(cfg, case)).await {
-        (_, Opened::Unanswered) => None,
+        (_, Opened::Unanswered { .. }) => None,
         (took, _) => Some(took),
     }
 }
@@ -235,9 +248,9 @@ pub(super) async fn run_case_once(
     entry.settle();
     let answered = Some(took);
     let (session, head, stream) = match opened {
-        Opened::Unanswered => {
+        Opened::Unanswered { connected } => {
             result.close.was_open_handshake_timeout = true;
-            let why = no_answer(limit);
+            let why = no_answer(limit, connected);
             return (opening::finish_unopened(case, result, why), None);
         }
         Opened::Failed(why) => {
