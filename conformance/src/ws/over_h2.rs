@@ -126,7 +126,7 @@ enum Opened {
     /// The server does not carry WebSockets over HTTP/2 (RFC 8441 §3).
     NoExtendedConnect,
     /// An answer, with its connection and stream.
-    Answered(Session, http::response::Parts, H2Stream),
+    Answered(Box<(Session, http::response::Parts, H2Stream)>),
 }
 
 /// A new HTTP/2 connection and `request` on it within `limit`: how long the
@@ -149,7 +149,7 @@ async fn open_timed(
             return Opened::NoExtendedConnect;
         }
         match session.open(request, false).await {
-            Ok((head, stream)) => Opened::Answered(session, head, stream),
+            Ok((head, stream)) => Opened::Answered(Box::new((session, head, stream))),
             Err(e) => Opened::Failed(e.why),
         }
     })
@@ -186,10 +186,10 @@ pub(super) async fn probe(
 ) -> Result<Duration, Unopened> {
     let request = textbook(target, cfg).map_err(Unopened::Refused)?;
     match open_timed(target, cfg, request, limit).await {
-        (took, Opened::Answered(_, head, _)) if head.status.is_success() => Ok(took),
-        (_, Opened::Answered(_, head, _)) => Err(Unopened::Refused(format!(
+        (took, Opened::Answered(a)) if a.1.status.is_success() => Ok(took),
+        (_, Opened::Answered(a)) => Err(Unopened::Refused(format!(
             "it answered {}",
-            head.status.as_u16()
+            a.1.status.as_u16()
         ))),
         (_, Opened::NoExtendedConnect) => Err(Unopened::Refused(NO_EXTENDED_CONNECT.into())),
         (_, Opened::Failed(why)) => Err(Unopened::Unanswered(why)),
@@ -265,8 +265,9 @@ pub(super) async fn run_case_once(
             result.result_close = "no WebSocket was opened".into();
             return (result, answered);
         }
-        Opened::Answered(_, head, _) if !head.status.is_success() => {
-            result.http_response = render_response(&head);
+        Opened::Answered(a) if !a.1.status.is_success() => {
+            let head = &a.1;
+            result.http_response = render_response(head);
             let versions = head
                 .headers
                 .get_all("sec-websocket-version")
@@ -279,7 +280,7 @@ pub(super) async fn run_case_once(
             };
             return (opening::finish_refused(case, result, &progress), answered);
         }
-        Opened::Answered(session, head, stream) => (session, head, stream),
+        Opened::Answered(a) => *a,
     };
     result.http_response = render_response(&head);
     // RFC 6455 §4.1 checks 5 and 6 (and a permessage-deflate offer the server

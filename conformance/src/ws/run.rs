@@ -63,6 +63,22 @@ fn work_of(case: &Case) -> Work {
     }
 }
 
+/// The order cases queue for their slots in (the semaphores are fair), as
+/// indices into `cases`: the timed ones first, one by one, while the server is
+/// at rest (in the middle of the run they would wait for every case before
+/// them to end, and a flood or a bomb may keep a server busy after its case
+/// has ended); then the others; the alone ones (9.x, S.3, S.4) last, so they
+/// start once the others are done working. Case order within each group.
+fn queue_order(cases: &[Case]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..cases.len()).collect();
+    order.sort_by_key(|&i| match work_of(&cases[i]) {
+        Work::Quiet => 0,
+        Work::Shared | Work::Heavy | Work::Sleeper => 1,
+        Work::Alone => 2,
+    });
+    order
+}
+
 /// When this many cases in a row ended without an opening handshake in the same
 /// way, and none was completed meanwhile, the run stops: the server cannot be
 /// tested, and repeating the failure for every case only takes time.
@@ -107,19 +123,7 @@ pub async fn run_cases(
         Arc::new((target.clone(), cfg.clone(), cases.to_vec()));
     let mut tasks = JoinSet::new();
     let mut index = HashMap::new();
-    // Cases queue for their slots in order (the semaphores are fair): the
-    // timed ones first, one by one, while the server is at rest (in the middle
-    // of the run they would wait for every case before them to end, and a
-    // flood or a bomb may keep a server busy after its case has ended); then
-    // the others; the alone ones (9.x, S.3, S.4) last, so they start once the
-    // others are done working.
-    let mut order: Vec<usize> = (0..cases.len()).collect();
-    order.sort_by_key(|&i| match work_of(&cases[i]) {
-        Work::Quiet => 0,
-        Work::Shared | Work::Heavy | Work::Sleeper => 1,
-        Work::Alone => 2,
-    });
-    for i in order {
+    for i in queue_order(cases) {
         let shared = Arc::clone(&shared);
         let slots = Arc::clone(&slots);
         let work = work_of(&cases[i]);
@@ -237,5 +241,33 @@ mod tests {
             .map(|c| c.id.to_string())
             .collect();
         assert_eq!(quiet, ["S.2.3", "S.2.4"]);
+    }
+
+    /// The timed cases queue first and the ones that run alone last, each
+    /// group in case order (a timed case queued after a flood was answered
+    /// late; placed in the middle, a server that never answers took 83 s).
+    #[test]
+    fn timed_cases_queue_first_and_alone_ones_last() {
+        let cases = crate::ws::cases::all();
+        let order = queue_order(&cases);
+        assert_eq!(order.len(), cases.len());
+        let ids: Vec<String> = order.iter().map(|&i| cases[i].id.to_string()).collect();
+        assert_eq!(ids[..2], ["S.2.3", "S.2.4"]);
+        let rank = |w: Work| match w {
+            Work::Quiet => 0,
+            Work::Alone => 2,
+            _ => 1,
+        };
+        let ranks: Vec<u8> = order.iter().map(|&i| rank(work_of(&cases[i]))).collect();
+        assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "{ids:?}");
+        // The alone ones are there, at the end, in case order.
+        let alone: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|&i| work_of(&cases[i]) == Work::Alone)
+            .collect();
+        assert!(!alone.is_empty());
+        assert!(alone.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(order[order.len() - alone.len()..], alone[..]);
     }
 }
