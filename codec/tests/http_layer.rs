@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use wirecheck_codec::http::chunked::MAX_CHUNK_LINE;
 use wirecheck_codec::http::{
     ChunkError, Chunked, HeadErrorKind, HeadLimits, InvalidField, RequestParser, ResponseParser,
-    write_head,
+    list_elements, write_head,
 };
 
 /// Feed `pieces` to a response reader: the outcome (status, header count, where
@@ -144,4 +144,28 @@ fn write_head_refuses_line_breaks_and_writes_nothing_then() {
     // What it writes, the reader reads back.
     let parsed = RequestParser::default().feed(&out).unwrap().unwrap();
     assert_eq!(parsed.value.header_values("a").next(), Some(&b"b"[..]));
+}
+
+#[test]
+fn rfc9110_5_6_1_list_elements_keep_quoted_commas_and_refuse_what_is_not_a_list() {
+    let lines: [&[u8]; 2] = [b"no-cache, private=\"a, no-store\"", b" , max-age=0,"];
+    let elements = list_elements(lines).unwrap();
+    assert_eq!(
+        elements,
+        [&b"no-cache"[..], b"private=\"a, no-store\"", b"max-age=0"]
+    );
+    assert!(list_elements([&b""[..]]).unwrap().is_empty());
+    // Not a token, an unfinished quoted string, a space inside an element.
+    for bad in [
+        &b"no-cache, @"[..],
+        b"private=\"a, b",
+        b"no cache",
+        b"a=b=c",
+    ] {
+        assert!(
+            list_elements([bad]).is_err(),
+            "{:?}",
+            String::from_utf8_lossy(bad)
+        );
+    }
 }

@@ -94,6 +94,32 @@ async fn a_wrong_content_type_fails_e_1_2() {
 }
 
 #[tokio::test]
+async fn cache_control_is_read_as_a_list_with_quoted_strings() {
+    // RFC 9111 §5.2: `no-cache` quoted inside another directive's value is no
+    // directive; a field that is not a list directs nothing.
+    for (field, verdict, needle) in [
+        (
+            "no-store, max-age=0",
+            Behavior::Ok,
+            "Cache-Control: no-store, max-age=0",
+        ),
+        (
+            "private=\"x, no-cache\"",
+            Behavior::NonStrict,
+            "neither no-cache nor no-store",
+        ),
+        ("no-cache, @", Behavior::NonStrict, "is not a valid list"),
+    ] {
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: {field}\r\nConnection: close\r\n\r\n"
+        );
+        let url = scripted(Arc::new(move |_| stream_of(&head, ticks(1, 3, 10)))).await;
+        let v = run(&url, &["E.1.4"], 500, 1000, None).await;
+        expect(&v, "E.1.4", verdict, needle);
+    }
+}
+
+#[tokio::test]
 async fn statuses_other_than_200_fail_e_1_1() {
     for (status, needle) in [
         ("500 Internal Server Error", "status 500"),

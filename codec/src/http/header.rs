@@ -186,6 +186,35 @@ pub(crate) fn parse_list<'a>(
     }
 }
 
+/// The elements of a comma-separated list over every line of a field (RFC 9110
+/// §5.6.1), each `token [ "=" ( token / quoted-string ) ]` as it stands in the
+/// value: RFC 9111 §5.2's cache directives, content codings (RFC 9110 §8.4.1),
+/// field names (the CORS `Access-Control-Allow-Headers`). Empty elements are
+/// skipped; a comma inside a quoted string separates nothing; anything else is
+/// an error naming what was expected.
+pub fn list_elements<'a>(
+    values: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Vec<&'a [u8]>, &'static str> {
+    let mut out = Vec::new();
+    for value in values {
+        let mut cur = Cursor::new(value);
+        parse_list(&mut cur, |c| {
+            let start = c.pos;
+            c.token()?;
+            if c.eat(b'=') {
+                if c.peek() == Some(b'"') {
+                    c.quoted_string()?;
+                } else {
+                    c.token()?;
+                }
+            }
+            out.push(&value[start..c.pos]);
+            Ok(())
+        })?;
+    }
+    Ok(out)
+}
+
 /// Parses every line of a `#token` list into `out`.
 pub(crate) fn parse_token_list<'a>(
     values: impl IntoIterator<Item = &'a [u8]>,

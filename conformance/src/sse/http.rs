@@ -51,14 +51,24 @@ impl Head {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The comma-separated members of every value of a list header, trimmed and
-    /// lower-cased (RFC 9110 §5.6.1).
-    pub fn list(&self, name: &str) -> Vec<String> {
-        self.all(name)
-            .flat_map(|v| v.split(','))
-            .map(|m| m.trim().to_ascii_lowercase())
-            .filter(|m| !m.is_empty())
-            .collect()
+    /// The members of every value of a list header, lower-cased, each a
+    /// token with an optional `=value` (the codec's
+    /// [`http::list_elements`], RFC 9110 §5.6.1); or why the list is not one,
+    /// with the field as received.
+    pub fn list(&self, name: &str) -> Result<Vec<String>, String> {
+        http::list_elements(self.all(name).map(str::as_bytes))
+            .map(|members| {
+                members
+                    .iter()
+                    .map(|m| String::from_utf8_lossy(m).to_ascii_lowercase())
+                    .collect()
+            })
+            .map_err(|e| {
+                format!(
+                    "{name}: {:?} is not a valid list ({e}, RFC 9110 §5.6.1)",
+                    self.all(name).collect::<Vec<_>>().join(", ")
+                )
+            })
     }
 
     /// The MIME type essence of `Content-Type` (type/subtype, lower-cased, without
@@ -238,7 +248,10 @@ impl Coding {
     /// The coding named by `Content-Encoding` (the last one applied is decoded
     /// first; more than one coding is reported as unsupported).
     pub fn of(head: &Head) -> Coding {
-        let codings = head.list("content-encoding");
+        let codings = match head.list("content-encoding") {
+            Ok(codings) => codings,
+            Err(why) => return Coding::Unsupported(why),
+        };
         match codings.as_slice() {
             [] => Coding::Identity,
             [c] if c == "identity" => Coding::Identity,

@@ -166,7 +166,15 @@ fn cache_control(cx: &Ctx<'_>) -> Verdict {
     let Some(h) = &o.head else {
         return no_response(o);
     };
-    let members = h.list("cache-control");
+    let members = match h.list("cache-control") {
+        Ok(members) => members,
+        // A list no cache can read directs no cache.
+        Err(why) => {
+            return non_strict(format!(
+                "{why}: caches and proxies may store or hold the stream"
+            ));
+        }
+    };
     if members
         .iter()
         // RFC 9111 §5.2.2.4: `no-cache="field"` only restricts those fields.

@@ -124,7 +124,9 @@ fn preflight(cx: &Ctx<'_>) -> Verdict {
         Some(h) => match allows(o, origin) {
             Err(why) => Some(why),
             Ok(_) => {
-                let allowed = h.list("access-control-allow-headers");
+                // A list the browser cannot read allows nothing (Fetch:
+                // "parsing ... returns failure" fails the CORS check).
+                let allowed = h.list("access-control-allow-headers").unwrap_or_default();
                 let credentialed = h
                     .get("access-control-allow-credentials")
                     .is_some_and(|v| v.trim() == "true");
