@@ -56,6 +56,19 @@ async fn run(addr: SocketAddr, patterns: &[&str]) -> Vec<CaseResult> {
     .results
 }
 
+/// The result of `id`, which must be `behavior` with `needle` in its reason.
+fn expect<'a>(
+    results: &'a [CaseResult],
+    id: &str,
+    behavior: Behavior,
+    needle: &str,
+) -> &'a CaseResult {
+    let r = find(results, id);
+    assert_eq!(r.behavior, behavior, "{id}: {}", r.result);
+    assert!(r.result.contains(needle), "{id}: {}", r.result);
+    r
+}
+
 fn find<'a>(results: &'a [CaseResult], id: &str) -> &'a CaseResult {
     results
         .iter()
@@ -325,9 +338,7 @@ async fn a_stream_never_ended_after_the_closing_handshake_fails_h2_1_1() {
 async fn a_connection_dropped_when_one_stream_ends_fails_h2_1_2() {
     let addr = start(Server::DropsConnectionOnClientEnd).await;
     let results = run(addr, &["H2.1.2", "H2.1.1"]).await;
-    let r = find(&results, "H2.1.2");
-    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
-    assert!(r.result.contains("RFC 9113 §5.1"), "{}", r.result);
+    expect(&results, "H2.1.2", Behavior::Failed, "RFC 9113 §5.1");
     // One stream alone is served as it should be.
     assert_eq!(find(&results, "H2.1.1").behavior, Behavior::Ok);
 }
@@ -346,18 +357,14 @@ async fn a_connection_failed_for_one_bad_stream_fails_h2_1_3() {
 async fn accepting_an_unknown_protocol_is_non_strict_in_h2_2_1() {
     let addr = start(Server::AcceptsAnyProtocol).await;
     let results = run(addr, &["H2.2.1"]).await;
-    let r = find(&results, "H2.2.1");
-    assert_eq!(r.behavior, Behavior::NonStrict, "{}", r.result);
-    assert!(r.result.contains("501"), "{}", r.result);
+    expect(&results, "H2.2.1", Behavior::NonStrict, "501");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reset_where_end_stream_is_due_is_non_strict_in_h2_1_1() {
     let addr = ws_server::listen(h2_raw::answers_close_then_resets).await;
     let results = run(addr, &["H2.1.1"]).await;
-    let r = find(&results, "H2.1.1");
-    assert_eq!(r.behavior, Behavior::NonStrict, "{}", r.result);
-    assert!(r.result.contains("reset the stream"), "{}", r.result);
+    expect(&results, "H2.1.1", Behavior::NonStrict, "reset the stream");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -411,17 +418,14 @@ async fn a_stream_left_unanswered_fails_within_the_opening_timeout_naming_the_st
 async fn a_refused_extended_connect_fails_the_case_naming_the_status() {
     let addr = start(Server::Forbids).await;
     let results = run(addr, &["1.1.1", "H.5.1", "H.7.1"]).await;
-    let r = find(&results, "1.1.1");
-    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
-    assert!(r.result.contains("403"), "{}", r.result);
+    expect(&results, "1.1.1", Behavior::Failed, "403");
     // H.5.1 must be refused: 403 is a refusal, but without the versions
     // RFC 6455 §4.2.2 asks for.
-    let r = find(&results, "H.5.1");
-    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
-    assert!(
-        r.result.contains("Sec-WebSocket-Version naming 13"),
-        "{}",
-        r.result
+    expect(
+        &results,
+        "H.5.1",
+        Behavior::Failed,
+        "Sec-WebSocket-Version naming 13",
     );
     let r = find(&results, "H.7.1");
     assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
@@ -499,16 +503,13 @@ async fn a_case_own_request_runs_as_an_extended_connect_and_is_judged_as_over_ht
 async fn an_answer_that_agrees_to_what_was_not_offered_fails_by_rfc_6455_checks_5_and_6() {
     let addr = start(Server::EchoesOffers).await;
     let results = run(addr, &["H.7.1", "X.5.1", "1.1.1"]).await;
-    let r = find(&results, "H.7.1");
-    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
-    assert!(
-        r.result.contains("not one of the subprotocols offered"),
-        "{}",
-        r.result
+    expect(
+        &results,
+        "H.7.1",
+        Behavior::Failed,
+        "not one of the subprotocols offered",
     );
-    let r = find(&results, "X.5.1");
-    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
-    assert!(r.result.contains("RFC 7692 §7.1"), "{}", r.result);
+    expect(&results, "X.5.1", Behavior::Failed, "RFC 7692 §7.1");
     // Nothing offered, nothing echoed.
     assert_eq!(find(&results, "1.1.1").behavior, Behavior::Ok);
 
