@@ -107,7 +107,7 @@ async fn session(base: &Target, path: &str, echo: bool) -> Result<Session, Strin
     let leftover = match progress {
         Progress::Open(rest) => rest,
         Progress::Refused { status, .. } => return Err(format!("refused with {status}")),
-        Progress::Failed(why) => return Err(why),
+        Progress::Failed(why) | Progress::BadAnswer(why) => return Err(why),
         Progress::Switched(to) => return Err(format!("101 switched to {to}, not websocket")),
         Progress::More => return Err("the opening handshake did not finish".to_owned()),
     };

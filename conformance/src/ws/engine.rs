@@ -173,8 +173,9 @@ pub async fn run_case(
         run_case_once(target, cfg, case, ordinal, slots, work, &mut entry).await
     };
     // A server that refused a textbook request before the case says nothing
-    // by refusing one after it: no crash, no ReDoS.
-    if matches!(before, Some(Err(_))) {
+    // by refusing one after it: no crash, no ReDoS; nor one that cannot carry
+    // the case at all (UNIMPLEMENTED: no RFC 8441 over HTTP/2).
+    if matches!(before, Some(Err(_))) || result.behavior == crate::core::Behavior::Unimplemented {
         return result;
     }
     let normal_before = before.and_then(Result::ok);

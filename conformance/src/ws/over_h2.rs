@@ -287,7 +287,7 @@ pub(super) async fn run_case_once(
     // had to decline): all a client checks of a 2xx (RFC 8441 §5).
     if let Some(why) = offers.refuse_answer(&codec_response(&head)) {
         return (
-            opening::finish_refused(case, result, &Progress::Failed(why)),
+            opening::finish_refused(case, result, &Progress::BadAnswer(why)),
             answered,
         );
     }

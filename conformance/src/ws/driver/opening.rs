@@ -40,6 +40,11 @@ pub enum Progress {
     },
     /// It failed, for this reason.
     Failed(String),
+    /// The peer opened the connection (101, or a 2xx over HTTP/2) with an
+    /// answer the client must fail (RFC 6455 §4.1: a wrong accept value, an
+    /// extension or subprotocol not offered; RFC 7692 §7.1: an offer it had
+    /// to decline, accepted): an acceptance all the same, never a refusal.
+    BadAnswer(String),
     /// A 101 that switched to another protocol than websocket: the `Upgrade`
     /// it named (`(none)` without one). Only a case's own request can get
     /// it; the textbook request's answer is checked whole by the codec.
@@ -190,13 +195,20 @@ impl ClientOpening {
 
     /// The request `spec` describes, on the textbook request's defaults.
     pub fn custom(spec: &OpeningSpec, textbook: &ClientRequest) -> ClientOpening {
-        let defaults: Vec<(String, String)> = vec![
+        let mut defaults: Vec<(String, String)> = vec![
             ("Host".into(), textbook.host.clone()),
             ("Upgrade".into(), "websocket".into()),
             ("Connection".into(), "Upgrade".into()),
             ("Sec-WebSocket-Key".into(), textbook.key_base64()),
             ("Sec-WebSocket-Version".into(), "13".into()),
         ];
+        // What every request of the run carries (User-Agent, `--origin`,
+        // `--header`), as over HTTP/2: a server that needs them answers the
+        // case's change, not their absence.
+        if let Some(origin) = &textbook.origin {
+            defaults.push(("Origin".into(), origin.clone()));
+        }
+        defaults.extend(textbook.headers.iter().cloned());
         let headers = custom_fields(spec, defaults);
         let key = headers
             .iter()
@@ -320,11 +332,11 @@ impl ClientOpening {
                             .find(|h| h.name.eq_ignore_ascii_case("Sec-WebSocket-Accept"))
                             .map(|h| String::from_utf8_lossy(&h.value).into_owned());
                         match (expected, got) {
-                            (Some(e), Some(g)) if e != g => Progress::Failed(format!(
+                            (Some(e), Some(g)) if e != g => Progress::BadAnswer(format!(
                                 "101 with Sec-WebSocket-Accept {g:?}, expected {e:?}"
                             )),
                             _ => match offers.refuse_answer(&response) {
-                                Some(why) => Progress::Failed(why),
+                                Some(why) => Progress::BadAnswer(why),
                                 None => Progress::Open(leftover),
                             },
                         }
@@ -432,6 +444,21 @@ pub fn finish_refused(case: &Case, mut result: CaseResult, progress: &Progress) 
         result.result = switched(protocol);
         result.behavior_close = BehaviorClose::Ok;
         result.result_close = "no WebSocket connection was opened".into();
+        return result;
+    }
+    if let Progress::BadAnswer(why) = progress {
+        // The server accepted: a case that expects a refusal failed twice.
+        result.behavior = Behavior::Failed;
+        result.result = match expect {
+            Some(Expect::Refuse) => format!(
+                "the server accepted an opening handshake it must refuse, with an answer a client must fail: {why}"
+            ),
+            _ => format!("the server accepted with an answer a client must fail: {why}"),
+        };
+        result.behavior_close = BehaviorClose::Ok;
+        result.result_close = "wirecheck failed the connection at its opening".into();
+        let what = result.result.clone();
+        informational(case, &mut result, &what);
         return result;
     }
     if matches!(expect, Some(Expect::Refuse | Expect::Either)) {
