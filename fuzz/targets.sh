@@ -14,6 +14,7 @@ fuzz_targets() {
 fuzz_dict() {
     case "$1" in
         sse_*) echo corpus/dict/sse.dict ;;
+        ws_deflate_inflate) echo corpus/dict/deflate.dict ;;
         ws_handshake_*|ws_extensions|diff_ws_handshake|http_*|ws_deflate_negotiation|proxy_watch) echo corpus/dict/http.dict ;;
         *) echo corpus/dict/ws.dict ;;
     esac

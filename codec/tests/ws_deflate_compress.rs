@@ -1,7 +1,7 @@
 //! permessage-deflate compression (RFC 7692 §7.2): round trips for any message
 //! and parameters, the tail, context takeover, the RFC's worked examples, a
 //! decompression bomb, and a second implementation (miniz_oxide)
-//! inflating what this one deflates.
+//! inflating what this one deflates, and deflating what this one inflates.
 
 use proptest::prelude::*;
 use wirecheck_codec::ws::deflate::{
@@ -299,6 +299,45 @@ proptest! {
             c.compress(m, &mut wire);
             let mut out = Vec::new();
             x.decompress(&wire, m.len(), &mut out).expect("inflates within its own size");
+            prop_assert_eq!(&out, m);
+        }
+    }
+
+    /// The other direction: what a second deflater (miniz_oxide, which keeps
+    /// to the window it is given: run-length matches only under 12 bits, a
+    /// 4 KiB window under 15) writes, one sync flush per message and the
+    /// tail removed (RFC 7692 §7.2.1), with its context kept across messages
+    /// or reset for each, inflates here to every message sent.
+    #[test]
+    fn prop_messages_from_a_second_deflater_inflate_for_every_window_and_takeover(
+        messages in proptest::collection::vec(
+            proptest::collection::vec(0u8..8, 0..6000), 1..6),
+        bits in 8u8..=15,
+        no_context_takeover in any::<bool>(),
+        level in 0u8..=9,
+    ) {
+        use miniz_oxide::deflate::core::{compress, CompressorOxide, TDEFLFlush, TDEFLStatus};
+        use miniz_oxide::{DataFormat, deflate::core::CompressionStrategy};
+        let mut theirs = CompressorOxide::with_params(
+            DataFormat::Raw,
+            level,
+            CompressionStrategy::Default,
+            bits,
+        );
+        let mut ours = Decompressor::new(dir(no_context_takeover, bits));
+        for m in &messages {
+            if no_context_takeover {
+                theirs.reset();
+            }
+            let mut wire = vec![0u8; m.len() * 2 + 1024];
+            let (status, read, wrote) = compress(&mut theirs, m, &mut wire, TDEFLFlush::Sync);
+            prop_assert_eq!(status, TDEFLStatus::Okay);
+            prop_assert_eq!(read, m.len());
+            wire.truncate(wrote);
+            prop_assert!(wire.ends_with(&[0x00, 0x00, 0xff, 0xff]));
+            wire.truncate(wrote - 4);
+            let mut out = Vec::new();
+            ours.decompress(&wire, 1 << 20, &mut out).expect("inflates");
             prop_assert_eq!(&out, m);
         }
     }

@@ -193,6 +193,78 @@ fn rfc7692_7_1_a_client_accepts_exactly_the_answers_its_offer_allows() {
 }
 
 #[test]
+fn rfc7692_7_1_3_the_rfcs_two_offers_and_the_answers_each_allows() {
+    // §7.1.3's example: a server window of 10 asked for first, then an offer
+    // asking nothing of the server; both let the server limit the client's.
+    let offers = [
+        Offer {
+            server_max_window_bits: Some(10),
+            client_max_window_bits: Some(None),
+            ..Offer::default()
+        },
+        Offer {
+            client_max_window_bits: Some(None),
+            ..Offer::default()
+        },
+    ];
+    let table: &[(&str, Option<Agreed>)] = &[
+        // The first offer accepted.
+        (
+            "permessage-deflate; server_max_window_bits=10",
+            Some(Agreed {
+                server: dir(false, 10),
+                client: DEFAULT,
+            }),
+        ),
+        // The second, with nothing more.
+        (
+            "permessage-deflate",
+            Some(Agreed {
+                server: DEFAULT,
+                client: DEFAULT,
+            }),
+        ),
+        // The second with a client window the server chose (§7.1.2.2).
+        (
+            "permessage-deflate; client_max_window_bits=12",
+            Some(Agreed {
+                server: DEFAULT,
+                client: dir(false, 12),
+            }),
+        ),
+        // §5.1: one answer element at most.
+        (
+            "permessage-deflate; server_max_window_bits=10, permessage-deflate",
+            None,
+        ),
+    ];
+    for (answer, want) in table {
+        let got = validate_response(&offers, &exts(answer));
+        match want {
+            Some(agreed) => assert_eq!(got, Ok(Some(*agreed)), "{answer}"),
+            None => assert!(got.is_err(), "{answer}: {got:?}"),
+        }
+    }
+}
+
+#[test]
+fn rfc7692_7_1_2_2_a_client_window_above_the_offered_value_is_refused() {
+    // §7.1.2.2: with a value offered, the server's answer may not exceed it.
+    let offer = Offer {
+        client_max_window_bits: Some(Some(10)),
+        ..Offer::default()
+    };
+    for (answer, ok) in [
+        ("permessage-deflate; client_max_window_bits=10", true),
+        ("permessage-deflate; client_max_window_bits=9", true),
+        ("permessage-deflate; client_max_window_bits=11", false),
+    ] {
+        let got = validate_response(&[offer], &exts(answer));
+        assert_eq!(got.is_ok(), ok, "{answer}: {got:?}");
+    }
+}
+
+#[test]
 fn rfc7692_5_1_a_server_takes_the_first_valid_offer_and_declines_invalid_ones() {
     // Autobahn 13.7's three offers: (true, 9), (true, 0), (false, 0).
     let offers = exts(
