@@ -121,8 +121,9 @@ enum Opened {
     /// No answer within the limit; whether the connection and its SETTINGS
     /// were up by then (the request was sent).
     Unanswered { connected: bool },
-    /// No HTTP/2 connection, or the stream failed before an answer.
-    Failed(String),
+    /// No HTTP/2 connection, or the stream failed before an answer;
+    /// `refused` when the server reset it (RST_STREAM: a refusal).
+    Failed { why: String, refused: bool },
     /// The server does not carry WebSockets over HTTP/2 (RFC 8441 §3).
     NoExtendedConnect,
     /// An answer, with its connection and stream.
@@ -142,7 +143,12 @@ async fn open_timed(
     let opened = timeout(limit, async {
         let mut session = match Session::connect(target, cfg.tls.as_ref()).await {
             Ok(s) => s,
-            Err(why) => return Opened::Failed(why),
+            Err(why) => {
+                return Opened::Failed {
+                    why,
+                    refused: false,
+                };
+            }
         };
         connected.store(true, Ordering::Relaxed);
         if !session.extended_connect() {
@@ -150,7 +156,10 @@ async fn open_timed(
         }
         match session.open(request, false).await {
             Ok((head, stream)) => Opened::Answered(Box::new((session, head, stream))),
-            Err(e) => Opened::Failed(e.why),
+            Err(e) => Opened::Failed {
+                why: e.why,
+                refused: e.refused,
+            },
         }
     })
     .await;
@@ -192,7 +201,8 @@ pub(super) async fn probe(
             a.1.status.as_u16()
         ))),
         (_, Opened::NoExtendedConnect) => Err(Unopened::Refused(NO_EXTENDED_CONNECT.into())),
-        (_, Opened::Failed(why)) => Err(Unopened::Unanswered(why)),
+        (_, Opened::Failed { why, refused: true }) => Err(Unopened::Refused(why)),
+        (_, Opened::Failed { why, .. }) => Err(Unopened::Unanswered(why)),
         (_, Opened::Unanswered { connected }) => {
             Err(Unopened::Unanswered(no_answer(limit, connected)))
         }
@@ -253,7 +263,7 @@ pub(super) async fn run_case_once(
             let why = no_answer(limit, connected);
             return (opening::finish_unopened(case, result, why), None);
         }
-        Opened::Failed(why) => {
+        Opened::Failed { why, .. } => {
             let failed = Progress::Failed(why);
             return (opening::finish_refused(case, result, &failed), answered);
         }
