@@ -59,15 +59,18 @@ async fn run(url: &str, patterns: &[&str], duration: Duration) -> Vec<CaseReport
     judge_all(&cases, &settings, &obs, "test")
 }
 
-/// Run case `id` alone over HTTP/2 against the server at `addr` for `secs`.
-async fn one(addr: SocketAddr, id: &str, secs: u64) -> CaseReport {
+/// Run case `id` alone over HTTP/2 against the server at `addr` for `secs`:
+/// it must be `behavior`, with `needle` in its reason.
+async fn one(addr: SocketAddr, id: &str, secs: u64, behavior: Behavior, needle: &str) {
     let reports = run(
         &format!("http://{addr}/events"),
         &[id],
         Duration::from_secs(secs),
     )
     .await;
-    verdict(&reports, id).clone()
+    let r = verdict(&reports, id);
+    assert_eq!(r.behavior, behavior, "{id}: {}", r.result);
+    assert!(r.result.contains(needle), "{id}: {}", r.result);
 }
 
 fn verdict<'a>(reports: &'a [CaseReport], id: &str) -> &'a CaseReport {
@@ -268,9 +271,7 @@ async fn paced(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_held_inside_data_frames_fail_e_3_3() {
     let addr = start(Sse::SizeFlushed).await;
-    let r = one(addr, "E.3.3", 4).await;
-    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
-    assert!(r.result.contains("held incomplete"), "{}", r.result);
+    one(addr, "E.3.3", 4, Behavior::Failed, "held incomplete").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -292,8 +293,7 @@ async fn the_reconnect_is_a_new_stream_of_the_same_connection() {
     assert_eq!(seen.streams.load(Ordering::SeqCst), 2);
 
     let addr = start(Sse::IgnoresLastEventId).await;
-    let r = one(addr, "E.4.3", 2).await;
-    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
+    one(addr, "E.4.3", 2, Behavior::Failed, "ignores Last-Event-ID").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -322,9 +322,7 @@ async fn a_body_larger_than_every_window_arrives_whole() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streams_held_back_behind_another_fail_e_6_1() {
     let addr = start(Sse::OneStreamAtATime).await;
-    let r = one(addr, "E.6.1", 1).await;
-    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
-    assert!(r.result.contains("1 of 3 streams"), "{}", r.result);
+    one(addr, "E.6.1", 1, Behavior::Failed, "1 of 3 streams").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -346,7 +344,12 @@ async fn a_connection_specific_field_fails_e_6_2() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_allowing_one_stream_at_a_time_is_non_strict_in_e_6_1() {
     let addr = start(Sse::OneStreamAllowed).await;
-    let r = one(addr, "E.6.1", 1).await;
-    assert_eq!(r.behavior, Behavior::NonStrict, "{}", r.result);
-    assert!(r.result.contains("allows 1 stream at once"), "{}", r.result);
+    one(
+        addr,
+        "E.6.1",
+        1,
+        Behavior::NonStrict,
+        "allows 1 stream at once",
+    )
+    .await;
 }
