@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use wirecheck_codec::http::chunked::MAX_CHUNK_LINE;
 use wirecheck_codec::http::{
     ChunkError, Chunked, HeadErrorKind, HeadLimits, InvalidField, RequestParser, ResponseParser,
-    list_elements, write_head,
+    list_elements, token_list, write_head,
 };
 
 /// Feed `pieces` to a response reader: the outcome (status, header count, where
@@ -155,7 +155,14 @@ fn rfc9110_5_6_1_list_elements_keep_quoted_commas_and_refuse_what_is_not_a_list(
         [&b"no-cache"[..], b"private=\"a, no-store\"", b"max-age=0"]
     );
     assert!(list_elements([&b""[..]]).unwrap().is_empty());
-    // Not a token, an unfinished quoted string, a space inside an element.
+    // An escaped quote does not end the string; tabs are whitespace (OWS).
+    let escaped: [&[u8]; 1] = [b"a=\"x\\\", no-cache\",\tb"];
+    assert_eq!(
+        list_elements(escaped).unwrap(),
+        [&b"a=\"x\\\", no-cache\""[..], b"b"]
+    );
+    // Not a token, an unfinished quoted string, a space inside an element, a
+    // second `=`.
     for bad in [
         &b"no-cache, @"[..],
         b"private=\"a, b",
@@ -168,4 +175,10 @@ fn rfc9110_5_6_1_list_elements_keep_quoted_commas_and_refuse_what_is_not_a_list(
             String::from_utf8_lossy(bad)
         );
     }
+    // A `#token` list (field names, content codings) has no `=value`.
+    assert_eq!(
+        token_list([&b"Last-Event-ID, *"[..], b" gzip"]).unwrap(),
+        [&b"Last-Event-ID"[..], b"*", b"gzip"]
+    );
+    assert!(token_list([&b"foo=bar, Last-Event-ID"[..]]).is_err());
 }

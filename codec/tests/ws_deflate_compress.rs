@@ -303,13 +303,15 @@ proptest! {
         }
     }
 
-    /// The other direction: what a second deflater (miniz_oxide, which keeps
-    /// to the window it is given: run-length matches only under 12 bits, a
-    /// 4 KiB window under 15) writes, one sync flush per message and the
-    /// tail removed (RFC 7692 §7.2.1), with its context kept across messages
-    /// or reset for each, inflates here to every message sent.
+    /// The other direction: what a second deflater (miniz_oxide: stored
+    /// blocks at level 0, run-length matches only when given under 12 bits,
+    /// its fast and default strategies otherwise, all within its 32 KiB
+    /// dictionary, which the decompressor's 32 KiB window reads) writes, one
+    /// sync flush per message and the tail removed (RFC 7692 §7.2.1), with
+    /// its context kept across messages or reset for each, inflates here to
+    /// every message sent.
     #[test]
-    fn prop_messages_from_a_second_deflater_inflate_for_every_window_and_takeover(
+    fn prop_messages_from_a_second_deflater_inflate_at_every_level_and_takeover(
         messages in proptest::collection::vec(
             proptest::collection::vec(0u8..8, 0..6000), 1..6),
         bits in 8u8..=15,

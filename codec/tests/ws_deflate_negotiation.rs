@@ -249,7 +249,10 @@ fn rfc7692_7_1_3_the_rfcs_two_offers_and_the_answers_each_allows() {
 
 #[test]
 fn rfc7692_7_1_2_2_a_client_window_above_the_offered_value_is_refused() {
-    // §7.1.2.2: with a value offered, the server's answer may not exceed it.
+    // §7.1.2.2: with a value offered, the server may ignore it or answer
+    // "with a value equal to or smaller than the received value"; a larger
+    // one serves no purpose (the client's window is at most its offer), and
+    // the codec fails it as an answer the offer does not allow (strict).
     let offer = Offer {
         client_max_window_bits: Some(Some(10)),
         ..Offer::default()

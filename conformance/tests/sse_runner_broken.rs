@@ -103,8 +103,9 @@ async fn cache_control_is_read_as_a_list_with_quoted_strings() {
             Behavior::Ok,
             "Cache-Control: no-store, max-age=0",
         ),
+        // A comma split would find no-cache here.
         (
-            "private=\"x, no-cache\"",
+            "private=\"x, no-cache, y\"",
             Behavior::NonStrict,
             "neither no-cache nor no-store",
         ),
@@ -316,6 +317,26 @@ async fn a_messy_stream_fails_each_format_case_with_its_reason() {
     expect(&v, "E.2.6", Behavior::Failed, "\"3s\"");
     expect(&v, "E.2.7", Behavior::Failed, "NUL");
     expect(&v, "E.2.8", Behavior::NonStrict, "event: \"ping\"");
+}
+
+#[tokio::test]
+async fn a_preflight_allow_headers_that_is_not_a_list_of_names_fails_e_5_3() {
+    // Fetch: Access-Control-Allow-Headers is `#field-name`; `foo=bar` makes
+    // the browser's parse fail, and the preflight with it.
+    let url = scripted(Arc::new(|req: &Req| {
+        if req.method == "OPTIONS" {
+            return vec![w(
+                "HTTP/1.1 204 No Content\r\nAccess-Control-Allow-Origin: https://app.example\r\nAccess-Control-Allow-Headers: foo=bar, Last-Event-ID\r\n\r\n",
+            )];
+        }
+        stream_of(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nAccess-Control-Allow-Origin: https://app.example\r\nConnection: close\r\n\r\n",
+            vec![w("id: <1>\ndata: a\n\nid: <2>\ndata: b\n\n")],
+        )
+    }))
+    .await;
+    let v = run(&url, &["E.5.3"], 500, 1000, Some("https://app.example")).await;
+    expect(&v, "E.5.3", Behavior::Failed, "is not a valid list");
 }
 
 #[tokio::test]

@@ -188,10 +188,9 @@ pub(crate) fn parse_list<'a>(
 
 /// The elements of a comma-separated list over every line of a field (RFC 9110
 /// §5.6.1), each `token [ "=" ( token / quoted-string ) ]` as it stands in the
-/// value: RFC 9111 §5.2's cache directives, content codings (RFC 9110 §8.4.1),
-/// field names (the CORS `Access-Control-Allow-Headers`). Empty elements are
-/// skipped; a comma inside a quoted string separates nothing; anything else is
-/// an error naming what was expected.
+/// value: RFC 9111 §5.2's cache directives. Empty elements are skipped; a comma
+/// inside a quoted string separates nothing; anything else is an error naming
+/// what was expected. A list of plain tokens is [`token_list`].
 pub fn list_elements<'a>(
     values: impl IntoIterator<Item = &'a [u8]>,
 ) -> Result<Vec<&'a [u8]>, &'static str> {
@@ -212,6 +211,18 @@ pub fn list_elements<'a>(
             Ok(())
         })?;
     }
+    Ok(out)
+}
+
+/// The elements of a `#token` list over every line of a field (RFC 9110
+/// §5.6.1): content codings (§8.4), field names (Fetch's
+/// `Access-Control-Allow-Headers`). Empty elements are skipped; an element
+/// that is not a token is an error.
+pub fn token_list<'a>(
+    values: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Vec<&'a [u8]>, &'static str> {
+    let mut out = Vec::new();
+    parse_token_list(values, &mut out)?;
     Ok(out)
 }
 

@@ -30,7 +30,7 @@ pub mod write;
 pub use body::{Framing, FramingError};
 pub use chunked::{ChunkError, Chunked};
 pub use error::{HeadError, HeadErrorKind};
-pub use header::{Header, is_field_value, is_token, list_elements, media_type_essence};
+pub use header::{Header, is_field_value, is_token, list_elements, media_type_essence, token_list};
 pub use message::{Parsed, Request, RequestParser, Response, ResponseParser};
 pub use scan::HeadLimits;
 pub use write::{InvalidField, write_field, write_head, write_status_line};

@@ -19,6 +19,9 @@ pub const MAX_HEAD: usize = 16 * 1024;
 /// The most header fields accepted in a response head.
 pub const MAX_HEADERS: usize = 64;
 
+/// One of the codec's list readers ([`http::list_elements`], [`http::token_list`]).
+type ListParser<'a> = fn(Vec<&'a [u8]>) -> Result<Vec<&'a [u8]>, &'static str>;
+
 /// A parsed response head.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Head {
@@ -51,12 +54,24 @@ impl Head {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The members of every value of a list header, lower-cased, each a
-    /// token with an optional `=value` (the codec's
-    /// [`http::list_elements`], RFC 9110 §5.6.1); or why the list is not one,
-    /// with the field as received.
+    /// The directives of every value of a list header, lower-cased, each a
+    /// token with an optional `=value` (the codec's [`http::list_elements`],
+    /// RFC 9111 §5.2's grammar); or why the list is not one.
     pub fn list(&self, name: &str) -> Result<Vec<String>, String> {
-        http::list_elements(self.all(name).map(str::as_bytes))
+        self.parsed(name, http::list_elements)
+    }
+
+    /// The tokens of every value of a `#token` list header, lower-cased (the
+    /// codec's [`http::token_list`]: content codings, field names); or why the
+    /// list is not one.
+    pub fn tokens(&self, name: &str) -> Result<Vec<String>, String> {
+        self.parsed(name, http::token_list)
+    }
+
+    /// The field `name` read by `parse`, lower-cased, or why not, with the
+    /// field as received (RFC 9110 §5.6.1).
+    fn parsed<'a>(&'a self, name: &'a str, parse: ListParser<'a>) -> Result<Vec<String>, String> {
+        parse(self.all(name).map(str::as_bytes).collect())
             .map(|members| {
                 members
                     .iter()
@@ -248,7 +263,7 @@ impl Coding {
     /// The coding named by `Content-Encoding` (the last one applied is decoded
     /// first; more than one coding is reported as unsupported).
     pub fn of(head: &Head) -> Coding {
-        let codings = match head.list("content-encoding") {
+        let codings = match head.tokens("content-encoding") {
             Ok(codings) => codings,
             Err(why) => return Coding::Unsupported(why),
         };

@@ -168,7 +168,8 @@ fn cache_control(cx: &Ctx<'_>) -> Verdict {
     };
     let members = match h.list("cache-control") {
         Ok(members) => members,
-        // A list no cache can read directs no cache.
+        // Not RFC 9111 §5.2's grammar: a cache that splits on commas may
+        // still find no-cache in it, a strict one finds nothing.
         Err(why) => {
             return non_strict(format!(
                 "{why}: caches and proxies may store or hold the stream"

@@ -123,28 +123,30 @@ fn preflight(cx: &Ctx<'_>) -> Verdict {
         Some(h) if !(200..300).contains(&h.status) => Some(format!("status {}", h.status)),
         Some(h) => match allows(o, origin) {
             Err(why) => Some(why),
-            Ok(_) => {
-                // A list the browser cannot read allows nothing (Fetch:
-                // "parsing ... returns failure" fails the CORS check).
-                let allowed = h.list("access-control-allow-headers").unwrap_or_default();
-                let credentialed = h
-                    .get("access-control-allow-credentials")
-                    .is_some_and(|v| v.trim() == "true");
-                if allowed.iter().any(|m| m == "last-event-id")
-                    || (!credentialed && allowed.iter().any(|m| m == "*"))
-                {
-                    None
-                } else {
-                    Some(format!(
-                        "Access-Control-Allow-Headers: {} does not cover last-event-id",
-                        if allowed.is_empty() {
-                            "(none)".to_owned()
-                        } else {
-                            allowed.join(", ")
-                        }
-                    ))
+            // Fetch: `Access-Control-Allow-Headers` is a list of field names;
+            // one the browser cannot parse fails the CORS check.
+            Ok(_) => match h.tokens("access-control-allow-headers") {
+                Err(why) => Some(why),
+                Ok(allowed) => {
+                    let credentialed = h
+                        .get("access-control-allow-credentials")
+                        .is_some_and(|v| v.trim() == "true");
+                    if allowed.iter().any(|m| m == "last-event-id")
+                        || (!credentialed && allowed.iter().any(|m| m == "*"))
+                    {
+                        None
+                    } else {
+                        Some(format!(
+                            "Access-Control-Allow-Headers: {} does not cover last-event-id",
+                            if allowed.is_empty() {
+                                "(none)".to_owned()
+                            } else {
+                                allowed.join(", ")
+                            }
+                        ))
+                    }
                 }
-            }
+            },
         },
     };
     match (problem, needed) {
