@@ -15,6 +15,8 @@ mod verdicts;
 mod ws_server;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -27,6 +29,7 @@ use wirecheck::net::Http;
 use wirecheck::serve::ws::{WsServerConfig, respond_next};
 use wirecheck::ws::cases;
 use wirecheck::ws::engine::{EngineConfig, Target};
+use wirecheck::ws::origin::{OriginPolicy, resolve};
 use wirecheck::ws::over_h2::{NO_EXTENDED_CONNECT, NOT_APPLICABLE, over_http2};
 use wirecheck::ws::result::CaseResult;
 use wirecheck::ws::run::{run_cases, select};
@@ -522,6 +525,86 @@ async fn a_case_own_request_runs_as_an_extended_connect_and_is_judged_as_over_ht
     );
     let r = find(&results, "X.6.1");
     assert_eq!(r.behavior, Behavior::Ok, "{}", r.result);
+}
+
+/// A server that serves streams until one is reset under it, then accepts
+/// no connection again (it "crashed").
+async fn dies_on_a_reset(tcp: TcpStream, dead: Arc<AtomicBool>) {
+    if dead.load(Ordering::SeqCst) {
+        return;
+    }
+    let mut builder = h2::server::Builder::new();
+    builder.enable_connect_protocol();
+    let Ok(mut conn) = builder.handshake::<_, Bytes>(tcp).await else {
+        return;
+    };
+    while let Some(Ok((req, mut respond))) = conn.accept().await {
+        let dead = Arc::clone(&dead);
+        tokio::spawn(async move {
+            let answer = http::Response::builder().status(200).body(()).unwrap();
+            let Ok(send) = respond.send_response(answer, false) else {
+                return;
+            };
+            let mut io = H2Stream::new(send, req.into_body());
+            let mut buf = [0u8; 1024];
+            loop {
+                match io.read(&mut buf).await {
+                    Ok(0) => return,
+                    Ok(_) => {}
+                    Err(_) => {
+                        dead.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                }
+            }
+        });
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_dies_when_a_stream_is_reset_fails_x_6_1() {
+    // X.6.1 over RFC 8441: the unfinished message's stream is dropped (the
+    // h2 crate resets it), then a textbook extended CONNECT must open.
+    let dead = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&dead);
+    let addr = ws_server::listen(move |tcp| dies_on_a_reset(tcp, Arc::clone(&flag))).await;
+    let results = run(addr, &["X.6.1"]).await;
+    assert!(dead.load(Ordering::SeqCst), "the stream was reset");
+    expect(
+        &results,
+        "X.6.1",
+        Behavior::Failed,
+        "did not open a textbook connection",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s_1_over_http2_sends_each_origin_and_judges_it_by_the_policy() {
+    // RFC 8441 §5 keeps Origin (RFC 6455 §10.2): a server that opens a
+    // stream for any origin fails the same-origin policy as over HTTP/1.1.
+    let addr = start(Server::Correct).await;
+    let target = Target::parse(&format!("ws://{addr}/")).expect("valid URL");
+    let mut selected = select(cases::all(), &["S.1.*".to_owned()], &[]).expect("S.1");
+    resolve(&mut selected, &OriginPolicy::Same, &target);
+    let results = run_cases(&target, &http2(), &selected, 2, |_, _| {})
+        .await
+        .results;
+    for id in ["S.1.1", "S.1.2", "S.1.3"] {
+        expect(&results, id, Behavior::Failed, "accepted");
+    }
+    expect(&results, "S.1.4", Behavior::Ok, "");
+    let sent = |id: &str| find(&results, id).http_request.clone();
+    assert!(
+        sent("S.1.1").contains("origin: https://wirecheck.invalid"),
+        "{}",
+        sent("S.1.1")
+    );
+    assert!(sent("S.1.2").contains("origin: null"), "{}", sent("S.1.2"));
+    assert!(
+        sent("S.1.4").contains(&format!("origin: http://{addr}")),
+        "{}",
+        sent("S.1.4")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
