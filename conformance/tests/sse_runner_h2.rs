@@ -59,18 +59,20 @@ async fn run(url: &str, patterns: &[&str], duration: Duration) -> Vec<CaseReport
     judge_all(&cases, &settings, &obs, "test")
 }
 
-/// Run case `id` alone over HTTP/2 against the server at `addr` for `secs`:
-/// it must be `behavior`, with `needle` in its reason.
-async fn one(addr: SocketAddr, id: &str, secs: u64, behavior: Behavior, needle: &str) {
+/// Run the cases `ids` over HTTP/2 against the server at `addr` for `secs`:
+/// each must be `behavior`, with `needle` in its reason.
+async fn judged(addr: SocketAddr, ids: &[&str], secs: u64, behavior: Behavior, needle: &str) {
     let reports = run(
         &format!("http://{addr}/events"),
-        &[id],
+        ids,
         Duration::from_secs(secs),
     )
     .await;
-    let r = verdict(&reports, id);
-    assert_eq!(r.behavior, behavior, "{id}: {}", r.result);
-    assert!(r.result.contains(needle), "{id}: {}", r.result);
+    for id in ids {
+        let r = verdict(&reports, id);
+        assert_eq!(r.behavior, behavior, "{id}: {}", r.result);
+        assert!(r.result.contains(needle), "{id}: {}", r.result);
+    }
 }
 
 fn verdict<'a>(reports: &'a [CaseReport], id: &str) -> &'a CaseReport {
@@ -271,7 +273,7 @@ async fn paced(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_held_inside_data_frames_fail_e_3_3() {
     let addr = start(Sse::SizeFlushed).await;
-    one(addr, "E.3.3", 4, Behavior::Failed, "held incomplete").await;
+    judged(addr, &["E.3.3"], 4, Behavior::Failed, "held incomplete").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -279,21 +281,19 @@ async fn the_reconnect_is_a_new_stream_of_the_same_connection() {
     // WHATWG SSE: the reconnect carries Last-Event-ID; over HTTP/2 it is a
     // stream of the connection already open, as browsers make it.
     let (addr, seen) = start_counted(Sse::Resumes).await;
-    let reports = run(
-        &format!("http://{addr}/events"),
-        &["E.4.2", "E.4.3"],
-        Duration::from_secs(2),
-    )
-    .await;
-    for id in ["E.4.2", "E.4.3"] {
-        let r = verdict(&reports, id);
-        assert_eq!(r.behavior, Behavior::Ok, "{id}: {}", r.result);
-    }
+    judged(addr, &["E.4.2", "E.4.3"], 2, Behavior::Ok, "").await;
     assert_eq!(seen.connections.load(Ordering::SeqCst), 1);
     assert_eq!(seen.streams.load(Ordering::SeqCst), 2);
 
     let addr = start(Sse::IgnoresLastEventId).await;
-    one(addr, "E.4.3", 2, Behavior::Failed, "ignores Last-Event-ID").await;
+    judged(
+        addr,
+        &["E.4.3"],
+        2,
+        Behavior::Failed,
+        "ignores Last-Event-ID",
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -322,31 +322,28 @@ async fn a_body_larger_than_every_window_arrives_whole() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streams_held_back_behind_another_fail_e_6_1() {
     let addr = start(Sse::OneStreamAtATime).await;
-    one(addr, "E.6.1", 1, Behavior::Failed, "1 of 3 streams").await;
+    judged(addr, &["E.6.1"], 1, Behavior::Failed, "1 of 3 streams").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_specific_field_fails_e_6_2() {
     let addr = ws_server::listen(h2_raw::answers_with_connection_header).await;
-    let reports = run(
-        &format!("http://{addr}/events"),
+    judged(
+        addr,
         &["E.6.2", "E.1.1"],
-        Duration::from_secs(1),
+        1,
+        Behavior::Failed,
+        "RFC 9113 §8.2.2",
     )
     .await;
-    for id in ["E.6.2", "E.1.1"] {
-        let r = verdict(&reports, id);
-        assert_eq!(r.behavior, Behavior::Failed, "{id}: {}", r.result);
-        assert!(r.result.contains("RFC 9113 §8.2.2"), "{id}: {}", r.result);
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_allowing_one_stream_at_a_time_is_non_strict_in_e_6_1() {
     let addr = start(Sse::OneStreamAllowed).await;
-    one(
+    judged(
         addr,
-        "E.6.1",
+        &["E.6.1"],
         1,
         Behavior::NonStrict,
         "allows 1 stream at once",
