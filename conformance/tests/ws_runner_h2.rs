@@ -346,9 +346,12 @@ async fn a_server_without_extended_connect_is_unimplemented_with_the_reason() {
 async fn a_stream_never_ended_after_the_closing_handshake_fails_h2_1_1() {
     let addr = start(Server::NeverEndsStream).await;
     let results = run(addr, &["H2.1.1"]).await;
-    let r = find(&results, "H2.1.1");
-    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
-    assert!(r.result.contains("did not end its stream"), "{}", r.result);
+    let r = expect(
+        &results,
+        "H2.1.1",
+        Behavior::Failed,
+        "did not end its stream",
+    );
     assert!(r.result.contains("RFC 6455 §5.5.1"), "{}", r.result);
 }
 
@@ -365,9 +368,7 @@ async fn a_connection_dropped_when_one_stream_ends_fails_h2_1_2() {
 async fn a_connection_failed_for_one_bad_stream_fails_h2_1_3() {
     let addr = start(Server::FailureKillsConnection).await;
     let results = run(addr, &["H2.1.3", "H2.1.2"]).await;
-    let r = find(&results, "H2.1.3");
-    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
-    assert!(r.result.contains("RFC 9113 §5.4.2"), "{}", r.result);
+    expect(&results, "H2.1.3", Behavior::Failed, "RFC 9113 §5.4.2");
     assert_eq!(find(&results, "H2.1.2").behavior, Behavior::Ok);
 }
 
@@ -431,15 +432,13 @@ async fn a_stream_left_unanswered_fails_within_the_opening_timeout_naming_the_st
     .await
     .expect("bounded")
     .results;
-    let r = find(&results, "1.1.1");
-    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
-    assert!(
-        r.result
-            .contains("no answer to the extended CONNECT within 0.3 s")
-            && r.result.contains("SETTINGS were up"),
-        "{}",
-        r.result
+    let r = expect(
+        &results,
+        "1.1.1",
+        Behavior::Failed,
+        "no answer to the extended CONNECT within 0.3 s",
     );
+    assert!(r.result.contains("SETTINGS were up"), "{}", r.result);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -455,13 +454,11 @@ async fn a_refused_extended_connect_fails_the_case_naming_the_status() {
         Behavior::Failed,
         "Sec-WebSocket-Version naming 13",
     );
-    let r = find(&results, "H.7.1");
-    assert_eq!(r.behavior, Behavior::Failed, "{}", r.result);
-    assert!(
-        r.result
-            .contains("refused a valid opening handshake with status 403"),
-        "{}",
-        r.result
+    expect(
+        &results,
+        "H.7.1",
+        Behavior::Failed,
+        "refused a valid opening handshake with status 403",
     );
 }
 
@@ -477,13 +474,11 @@ async fn a_case_own_request_runs_as_an_extended_connect_and_is_judged_as_over_ht
     )
     .await;
     for id in ["H.5.1", "H.5.2"] {
-        let r = find(&results, id);
-        assert_eq!(r.behavior, Behavior::Failed, "{id}: {}", r.result);
-        assert!(
-            r.result
-                .contains("accepted an opening handshake it must refuse"),
-            "{id}: {}",
-            r.result
+        let r = expect(
+            &results,
+            id,
+            Behavior::Failed,
+            "accepted an opening handshake it must refuse",
         );
         assert!(
             r.http_request.contains(":method: CONNECT"),
@@ -503,28 +498,18 @@ async fn a_case_own_request_runs_as_an_extended_connect_and_is_judged_as_over_ht
     );
     // Offers it does not take up are declined: OK.
     for id in ["H.7.1", "X.5.1"] {
-        let r = find(&results, id);
-        assert_eq!(r.behavior, Behavior::Ok, "{id}: {}", r.result);
+        expect(&results, id, Behavior::Ok, "");
     }
-    let r = find(&results, "H.1.1");
-    assert_eq!(r.behavior, Behavior::Informational);
-    assert!(
-        r.result.contains("not applicable over HTTP/2"),
-        "{}",
-        r.result
-    );
+    expect(&results, "H.1.1", Behavior::Informational, NOT_APPLICABLE);
     // S.2.3's ReDoS shape is timed against textbook extended CONNECTs made
     // before and after it; X.6.1 drops its stream, then a textbook one opens.
-    let r = find(&results, "S.2.3");
-    assert_eq!(r.behavior, Behavior::Ok, "{}", r.result);
-    assert!(r.result.contains("a textbook request in"), "{}", r.result);
+    let r = expect(&results, "S.2.3", Behavior::Ok, "a textbook request in");
     assert!(
         r.http_request.contains(":method: CONNECT"),
         "{}",
         r.http_request
     );
-    let r = find(&results, "X.6.1");
-    assert_eq!(r.behavior, Behavior::Ok, "{}", r.result);
+    expect(&results, "X.6.1", Behavior::Ok, "");
 }
 
 /// A server that serves streams until one is reset under it, then accepts

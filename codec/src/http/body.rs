@@ -76,11 +76,7 @@ fn final_coding_is_chunked<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Op
                 if !c.eat(b'=') {
                     return Err("expected '=' in a transfer parameter");
                 }
-                if c.peek() == Some(b'"') {
-                    c.quoted_string()?;
-                } else {
-                    c.token()?;
-                }
+                c.param_value()?;
             }
             last = Some(name);
             Ok(())

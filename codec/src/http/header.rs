@@ -15,6 +15,7 @@
 //! elements"). Several header lines with the same name form one list (RFC 7230
 //! §3.2.2), which callers get by parsing each line in turn into one output.
 
+use alloc::borrow::Cow;
 use alloc::vec::Vec;
 
 /// A header field as received: the name as sent and the value with surrounding
@@ -123,6 +124,16 @@ impl<'a> Cursor<'a> {
         Ok(&self.bytes[start..self.pos])
     }
 
+    /// `parameter-value = ( token / quoted-string )` (RFC 9110 §5.6.6): a token
+    /// as it stands, a quoted string unescaped.
+    pub(crate) fn param_value(&mut self) -> Result<Cow<'a, [u8]>, &'static str> {
+        if self.peek() == Some(b'"') {
+            self.quoted_string().map(Cow::Owned)
+        } else {
+            self.token().map(Cow::Borrowed)
+        }
+    }
+
     /// `quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE`, unescaped
     /// (RFC 7230 §3.2.6: `quoted-pair = "\" ( HTAB / SP / VCHAR / obs-text )`).
     pub(crate) fn quoted_string(&mut self) -> Result<Vec<u8>, &'static str> {
@@ -201,11 +212,7 @@ pub fn list_elements<'a>(
             let start = c.pos;
             c.token()?;
             if c.eat(b'=') {
-                if c.peek() == Some(b'"') {
-                    c.quoted_string()?;
-                } else {
-                    c.token()?;
-                }
+                c.param_value()?;
             }
             out.push(&value[start..c.pos]);
             Ok(())

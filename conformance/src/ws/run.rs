@@ -71,12 +71,17 @@ fn work_of(case: &Case) -> Work {
 /// start once the others are done working. Case order within each group.
 fn queue_order(cases: &[Case]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..cases.len()).collect();
-    order.sort_by_key(|&i| match work_of(&cases[i]) {
+    order.sort_by_key(|&i| queue_group(work_of(&cases[i])));
+    order
+}
+
+/// Which group of [`queue_order`] a kind of work queues in.
+fn queue_group(work: Work) -> u8 {
+    match work {
         Work::Quiet => 0,
         Work::Shared | Work::Heavy | Work::Sleeper => 1,
         Work::Alone => 2,
-    });
-    order
+    }
 }
 
 /// When this many cases in a row ended without an opening handshake in the same
@@ -256,11 +261,7 @@ mod tests {
         assert_eq!(sorted, (0..cases.len()).collect::<Vec<_>>());
         let ids: Vec<String> = order.iter().map(|&i| cases[i].id.to_string()).collect();
         assert_eq!(ids[..2], ["S.2.3", "S.2.4"]);
-        let group = |i: usize| match work_of(&cases[i]) {
-            Work::Quiet => 0,
-            Work::Alone => 2,
-            _ => 1,
-        };
+        let group = |i: usize| queue_group(work_of(&cases[i]));
         // Groups in order, case order within each.
         assert!(
             order

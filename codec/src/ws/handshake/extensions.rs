@@ -75,11 +75,7 @@ fn extension(cur: &mut Cursor<'_>) -> Result<Extension, &'static str> {
         cur.skip_ows();
         let value = if cur.eat(b'=') {
             cur.skip_ows();
-            let raw = if cur.peek() == Some(b'"') {
-                cur.quoted_string()?
-            } else {
-                cur.token()?.to_vec()
-            };
+            let raw = cur.param_value()?;
             // RFC 6455 §9.1: "the value after quoted-string unescaping MUST conform
             // to the 'token' ABNF".
             if !is_token(&raw) {
