@@ -2,8 +2,8 @@
 //! line splitting) over chunks of any size, and the public [`Parser`].
 //!
 //! Why it is built this way:
-//! * The chunk is scanned for CR and LF (`memchr2`, after a word-at-a-time look at the
-//!   first bytes, see [`super::scan`]) from where the previous scan stopped.
+//! * The chunk is scanned for CR and LF (the first line end word by word, the rest 64
+//!   bytes at a time, see [`super::scan`]) from where the previous scan stopped.
 //!   A line that ends in the chunk where it began is handed on as a slice of that chunk;
 //!   only the unfinished tail of a chunk is copied into the line buffer, and the next
 //!   chunk is scanned from its own start, never from the start of the buffered line.
@@ -25,7 +25,7 @@ use alloc::vec::Vec;
 use super::Config;
 use super::event::{EndOfStream, Item, Limit, LimitExceeded};
 use super::interpret::{ChunkText, State, extend_within};
-use super::scan::find2;
+use super::scan::{Terminators, find2};
 
 /// The UTF-8 encoding of U+FEFF BYTE ORDER MARK.
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
@@ -193,6 +193,8 @@ impl Parser {
         // One UTF-8 check of the chunk, from its first whole line on, serves every value
         // that lies inside it; made when that line is reached.
         let mut text = None;
+        // Line ends after the first: found 64 bytes at a time.
+        let mut ends = Terminators::default();
         // WHATWG SSE: the stream is UTF-8 decoded, which strips one leading BOM, at the
         // start of the stream only (also when it arrives split across chunks).
         if let BomState::Matching(matched) = self.bom {
@@ -226,7 +228,7 @@ impl Parser {
             let rest = &chunk[pos..];
             let found = match first.take() {
                 Some(known) => known,
-                None => find2(b'\r', b'\n', rest),
+                None => ends.find(chunk, pos).map(|end| end - pos),
             };
             let Some(len) = found else {
                 // An unfinished line: keep its bytes, scan only new bytes next time.
