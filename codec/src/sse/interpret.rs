@@ -122,6 +122,67 @@ fn grow_within(buf: &mut Vec<u8>, need: usize, limit: usize) {
     buf.reserve_exact(target - buf.len());
 }
 
+/// The field a line names (WHATWG SSE's four, or any other).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Event,
+    Data,
+    Id,
+    Retry,
+    Other,
+}
+
+/// The field a line that does not start with a colon names, and the position of its
+/// first colon. WHATWG SSE: "If the line contains a U+003A COLON character": the
+/// field name is everything before the first colon; "Otherwise" the whole line is
+/// the name. Field names are compared literally (case-sensitive, untrimmed).
+///
+/// A line of eight bytes or more that starts with one of the four names and a colon
+/// (nearly every line of a real stream) is recognised from one `u64` of its head,
+/// with no colon search: the colon right after the name is then the first colon.
+#[inline(always)]
+fn field_name(line: &[u8]) -> (Field, Option<usize>) {
+    /// `name:` as the low bytes of a little-endian `u64`, and the mask of those bytes.
+    const fn prefix(name: &[u8]) -> (u64, u64) {
+        let mut word = 0u64;
+        let mut i = 0;
+        while i < name.len() {
+            word |= (name[i] as u64) << (8 * i);
+            i += 1;
+        }
+        word |= (b':' as u64) << (8 * name.len());
+        (word, u64::MAX >> (64 - 8 * (name.len() + 1)))
+    }
+    const DATA: (u64, u64) = prefix(b"data");
+    const EVENT: (u64, u64) = prefix(b"event");
+    const ID: (u64, u64) = prefix(b"id");
+    const RETRY: (u64, u64) = prefix(b"retry");
+    if let Some(head) = line.first_chunk::<8>() {
+        let word = u64::from_le_bytes(*head);
+        if word & DATA.1 == DATA.0 {
+            return (Field::Data, Some(4));
+        }
+        if word & ID.1 == ID.0 {
+            return (Field::Id, Some(2));
+        }
+        if word & EVENT.1 == EVENT.0 {
+            return (Field::Event, Some(5));
+        }
+        if word & RETRY.1 == RETRY.0 {
+            return (Field::Retry, Some(5));
+        }
+    }
+    let colon = find1(b':', line);
+    let field = match colon.map_or(line, |c| &line[..c]) {
+        b"event" => Field::Event,
+        b"data" => Field::Data,
+        b"id" => Field::Id,
+        b"retry" => Field::Retry,
+        _ => Field::Other,
+    };
+    (field, colon)
+}
+
 /// A field value kept between lines: a range of the chunk being fed, or its own copy.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Value {
@@ -277,35 +338,35 @@ impl State {
         // everything before the first colon, the value everything after it, and "if
         // value starts with a U+0020 SPACE character, remove it from value" (one only).
         // "Otherwise": the whole line is the field name and the value is empty.
-        let (name, value_off) = match find1(b':', line) {
+        let (name, colon) = field_name(line);
+        let value_off = match colon {
             Some(colon) => {
                 self.scanned += colon as u64 + 1;
                 let mut off = colon + 1;
                 if line.get(off) == Some(&b' ') {
                     off += 1;
                 }
-                (&line[..colon], off)
+                off
             }
             None => {
                 self.scanned += line.len() as u64;
-                (line, line.len())
+                line.len()
             }
         };
         let value = &line[value_off..];
         let value_at = at.map(|a| a + value_off);
-        // WHATWG SSE: field names are compared literally (case-sensitive, untrimmed).
         match name {
             // Field "event": "Set the event type buffer to field value."
-            b"event" => {
+            Field::Event => {
                 self.event_type
                     .set(value, value_at, self.config.max_line_len, &mut self.copied)
             }
             // Field "data": "Append the field value to the data buffer, then append a
             // single U+000A LINE FEED (LF) character to the data buffer."
-            b"data" => self.append_data(value, value_at, chunk)?,
+            Field::Data => self.append_data(value, value_at, chunk)?,
             // Field "id": "If the field value does not contain U+0000 NULL, then set the
             // last event ID buffer to the field value. Otherwise, ignore the field."
-            b"id" => {
+            Field::Id => {
                 self.scanned += value.len() as u64;
                 if find1(0, value).is_none() {
                     self.id
@@ -316,13 +377,13 @@ impl State {
             // Field "retry": "If the field value consists of only ASCII digits, then
             // interpret the field value as an integer in base ten, and set the event
             // stream's reconnection time to that integer. Otherwise, ignore the field."
-            b"retry" => {
+            Field::Retry => {
                 if let Some(retry) = self.retry(value) {
                     sink(Item::Retry(retry));
                 }
             }
             // WHATWG SSE: "Otherwise: The field is ignored."
-            _ => {}
+            Field::Other => {}
         }
         Ok(())
     }
