@@ -609,3 +609,38 @@ impl State {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_name_agrees_with_the_colon_search() {
+        let names: [&[u8]; 10] = [
+            b"data", b"event", b"id", b"retry", b"dat", b"Data", b"ids", b"", b"eventx", b"i",
+        ];
+        let seps: [&[u8]; 5] = [b":", b"", b" :", b"::", b": "];
+        let values: [&[u8]; 4] = [b"", b"x", b"0123456789", b"a:b"];
+        for name in names {
+            for sep in seps {
+                for value in values {
+                    let line = [name, sep, value].concat();
+                    let colon = line.iter().position(|&b| b == b':');
+                    let want = match colon.map_or(&line[..], |c| &line[..c]) {
+                        b"event" => Field::Event,
+                        b"data" => Field::Data,
+                        b"id" => Field::Id,
+                        b"retry" => Field::Retry,
+                        _ => Field::Other,
+                    };
+                    assert_eq!(
+                        field_name(&line),
+                        (want, colon),
+                        "{:?}",
+                        String::from_utf8_lossy(&line)
+                    );
+                }
+            }
+        }
+    }
+}
