@@ -312,7 +312,7 @@ impl State {
     /// Processes one complete line (terminator excluded). `at` is the line's offset in
     /// `chunk` when it lies there, `None` when it lies in the parser's line buffer;
     /// `text` is the chunk's [`ChunkText`].
-    #[inline]
+    #[inline(always)]
     pub(super) fn line<S: FnMut(Item<'_>)>(
         &mut self,
         line: &[u8],
