@@ -1,11 +1,13 @@
 //! Stages 3 and 4 of the algorithm (classifying a line, processing a field) and the
 //! dispatch steps, applied to one complete line at a time.
 //!
-//! The byte layer ([`super::parser`]) hands each line over either as a slice of the
-//! chunk being fed (with its offset there) or as a slice of its own line buffer. The
-//! field buffers remember a *range of the chunk* rather than copy it, so a value that
-//! is set and used inside one chunk is never copied; [`State::end_of_chunk`] copies
-//! what is still referenced before the chunk goes away. Everything is matched on
+//! The byte layer ([`super::parser`]) hands each line over as a slice of the buffer it
+//! lies in, the chunk being fed or the parser's carry, with its offset there. The
+//! field buffers remember a *range of that buffer* rather than copy it, so a value
+//! that is set and used inside one buffer is never copied. Before the chunk goes
+//! away, the parser either keeps the bytes the ranges refer to in its carry
+//! ([`State::first_referred`], [`State::rebase`]) or has [`State::end_of_chunk`] copy
+//! the values out one by one. Everything is matched on
 //! bytes (field names, `:`, the single space, NUL in `id`, digits in `retry`); text is
 //! decoded only when an item is handed out, lossily and once per value.
 //!
@@ -16,6 +18,7 @@
 use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::cell::Cell;
 
 use super::Config;
 use super::event::{Event, Item, Limit, LimitExceeded, Retry};
@@ -23,37 +26,56 @@ use super::scan::find1;
 use crate::utf8::incomplete_tail_start;
 
 /// The text of the chunk being fed from `base` on, up to its last complete
-/// character: validated as UTF-8 once, or `""` if that part is not valid UTF-8. A
-/// value that lies inside it is then a `&str` slice of it with no check of its own:
-/// most values are a few bytes, where the fixed cost of a validation call outweighs
-/// the bytes checked. `base` is where the first line lying wholly in the chunk
-/// starts, so no byte is validated here that is decoded elsewhere.
-#[derive(Debug, Clone, Copy)]
+/// character: validated as UTF-8 once, when a value inside it is first wanted (at a
+/// dispatch or a comment), or `""` if that part is not valid UTF-8. A value that lies
+/// inside it is then a `&str` slice of it with no check of its own: most values are a
+/// few bytes, where the fixed cost of a validation call outweighs the bytes checked.
+/// `base` is where the first line read from the chunk starts, so no byte is validated
+/// here that is decoded elsewhere; and a chunk that dispatches nothing validates
+/// nothing (its values are checked where they are used).
+#[derive(Debug)]
 pub(super) struct ChunkText<'c> {
+    chunk: &'c [u8],
     base: usize,
-    text: &'c str,
+    text: Cell<Option<&'c str>>,
 }
 
 impl<'c> ChunkText<'c> {
     /// No text: every value is decoded on its own.
-    pub(super) const NONE: ChunkText<'static> = ChunkText { base: 0, text: "" };
-
-    /// Validates `chunk[base..]`; adds the bytes looked at to `scanned`.
-    pub(super) fn new(chunk: &'c [u8], base: usize, scanned: &mut u64) -> Self {
-        let rest = &chunk[base..];
-        *scanned += rest.len() as u64;
-        let complete = &rest[..incomplete_tail_start(rest)];
+    pub(super) fn none() -> Self {
         ChunkText {
-            base,
-            text: simdutf8::basic::from_utf8(complete).unwrap_or_default(),
+            chunk: &[],
+            base: usize::MAX,
+            text: Cell::new(Some("")),
         }
     }
 
-    /// The text of the `len` bytes at `at` in the chunk, if they lie in the text.
+    /// The text of `chunk[base..]`, validated when first asked for.
+    pub(super) fn new(chunk: &'c [u8], base: usize) -> Self {
+        ChunkText {
+            chunk,
+            base,
+            text: Cell::new(None),
+        }
+    }
+
+    /// The text of the `len` bytes at `at` in the chunk, if they lie in the text; the
+    /// first call validates it (adding the bytes looked at to `scanned`).
     #[inline]
-    fn get(&self, at: usize, len: usize) -> Option<&'c str> {
+    fn get(&self, at: usize, len: usize, scanned: &mut u64) -> Option<&'c str> {
         let start = at.checked_sub(self.base)?;
-        self.text.get(start..start + len)
+        let text = match self.text.get() {
+            Some(text) => text,
+            None => {
+                let rest = self.chunk.get(self.base..).unwrap_or_default();
+                *scanned += rest.len() as u64;
+                let complete = &rest[..incomplete_tail_start(rest)];
+                let text = simdutf8::basic::from_utf8(complete).unwrap_or_default();
+                self.text.set(Some(text));
+                text
+            }
+        };
+        text.get(start..start + len)
     }
 }
 
@@ -64,10 +86,10 @@ impl<'c> ChunkText<'c> {
 /// subpart by one U+FFFD, exactly as the Encoding Standard's UTF-8 decoder does, so
 /// per-value decoding equals whole-stream decoding.
 #[inline]
-fn text_at<'a>(
+fn text_at<'a, 'c: 'a>(
     bytes: &'a [u8],
     at: Option<usize>,
-    text: ChunkText<'a>,
+    text: &ChunkText<'c>,
     scanned: &mut u64,
 ) -> Cow<'a, str> {
     match str_at(bytes, at, text, scanned) {
@@ -82,13 +104,13 @@ fn text_at<'a>(
 /// these, so each is written once, in place (moving `Cow`s from slot to slot stalled
 /// on store forwarding and took a third of a small event's time).
 #[inline]
-fn str_at<'a>(
+fn str_at<'a, 'c: 'a>(
     bytes: &'a [u8],
     at: Option<usize>,
-    text: ChunkText<'a>,
+    text: &ChunkText<'c>,
     scanned: &mut u64,
 ) -> Option<&'a str> {
-    if let Some(t) = at.and_then(|s| text.get(s, bytes.len())) {
+    if let Some(t) = at.and_then(|s| text.get(s, bytes.len(), scanned)) {
         return Some(t);
     }
     *scanned += bytes.len() as u64;
@@ -205,10 +227,10 @@ impl Value {
 
     /// The value's text if it is valid UTF-8 (see [`str_at`]).
     #[inline]
-    fn str<'a>(
+    fn str<'a, 'c: 'a>(
         &'a self,
         chunk: &'a [u8],
-        text: ChunkText<'a>,
+        text: &ChunkText<'c>,
         scanned: &mut u64,
     ) -> Option<&'a str> {
         str_at(
@@ -219,17 +241,10 @@ impl Value {
         )
     }
 
-    /// Sets the value; `at` is its offset in `chunk` when it lies there, `None` when
-    /// it lies in the parser's line buffer (then it is copied now).
-    fn set(&mut self, value: &[u8], at: Option<usize>, limit: usize, copied: &mut u64) {
-        match at {
-            Some(start) => self.in_chunk = Some((start, start + value.len())),
-            None => {
-                self.in_chunk = None;
-                self.owned.clear();
-                extend_within(&mut self.owned, value, limit, copied);
-            }
-        }
+    /// Sets the value, which lies at `at` in the buffer being read: remembered as
+    /// that range, copied only if it must outlive the buffer.
+    fn set(&mut self, len: usize, at: usize) {
+        self.in_chunk = Some((at, at + len));
     }
 
     /// Copies a value that still refers to the chunk, which is about to go away.
@@ -309,16 +324,16 @@ impl State {
         }
     }
 
-    /// Processes one complete line (terminator excluded). `at` is the line's offset in
-    /// `chunk` when it lies there, `None` when it lies in the parser's line buffer;
-    /// `text` is the chunk's [`ChunkText`].
+    /// Processes one complete line (terminator excluded), which lies at `at` in
+    /// `chunk` (the chunk being fed or the parser's carry); `text` is that buffer's
+    /// [`ChunkText`].
     #[inline(always)]
     pub(super) fn line<S: FnMut(Item<'_>)>(
         &mut self,
         line: &[u8],
-        at: Option<usize>,
+        at: usize,
         chunk: &[u8],
-        text: ChunkText<'_>,
+        text: &ChunkText<'_>,
         sink: &mut S,
     ) -> Result<(), LimitExceeded> {
         // WHATWG SSE: "If the line is empty (a blank line): Dispatch the event".
@@ -330,7 +345,7 @@ impl State {
         // WHATWG SSE: "If the line starts with a U+003A COLON character (:): Ignore the
         // line." Reported as a comment: the text after the colon, unchanged.
         if first == b':' {
-            let comment = text_at(rest, at.map(|a| a + 1), text, &mut self.scanned);
+            let comment = text_at(rest, Some(at + 1), text, &mut self.scanned);
             sink(Item::Comment(comment));
             return Ok(());
         }
@@ -354,13 +369,10 @@ impl State {
             }
         };
         let value = &line[value_off..];
-        let value_at = at.map(|a| a + value_off);
+        let value_at = at + value_off;
         match name {
             // Field "event": "Set the event type buffer to field value."
-            Field::Event => {
-                self.event_type
-                    .set(value, value_at, self.config.max_line_len, &mut self.copied)
-            }
+            Field::Event => self.event_type.set(value.len(), value_at),
             // Field "data": "Append the field value to the data buffer, then append a
             // single U+000A LINE FEED (LF) character to the data buffer."
             Field::Data => self.append_data(value, value_at, chunk)?,
@@ -369,8 +381,7 @@ impl State {
             Field::Id => {
                 self.scanned += value.len() as u64;
                 if find1(0, value).is_none() {
-                    self.id
-                        .set(value, value_at, self.config.max_line_len, &mut self.copied);
+                    self.id.set(value.len(), value_at);
                     self.id_dirty = true;
                 }
             }
@@ -416,12 +427,7 @@ impl State {
     }
 
     /// Field "data", bounded by `max_event_len`.
-    fn append_data(
-        &mut self,
-        value: &[u8],
-        at: Option<usize>,
-        chunk: &[u8],
-    ) -> Result<(), LimitExceeded> {
+    fn append_data(&mut self, value: &[u8], at: usize, chunk: &[u8]) -> Result<(), LimitExceeded> {
         let max = self.config.max_event_len;
         let new_len = self.data_len.saturating_add(value.len()).saturating_add(1);
         if new_len > max {
@@ -431,14 +437,12 @@ impl State {
             });
         }
         if self.data_len == 0 {
-            if let Some(start) = at {
-                // The first value, inside the chunk: remember where it is, copy nothing.
-                self.data_in_chunk = Some((start, start + value.len()));
-                self.data_len = new_len;
-                return Ok(());
-            }
+            // The first value: remember where it is, copy nothing.
+            self.data_in_chunk = Some((at, at + value.len()));
+            self.data_len = new_len;
+            return Ok(());
         }
-        // A second value (or one from the line buffer): the buffer must hold bytes now.
+        // A second value: the buffer must hold bytes now.
         if let Some((s, e)) = self.data_in_chunk.take() {
             let first = chunk.get(s..e).unwrap_or_default();
             extend_within(&mut self.data, first, max, &mut self.copied);
@@ -451,7 +455,7 @@ impl State {
     }
 
     /// WHATWG SSE "dispatch the event", run on every empty line.
-    fn dispatch<S: FnMut(Item<'_>)>(&mut self, chunk: &[u8], text: ChunkText<'_>, sink: &mut S) {
+    fn dispatch<S: FnMut(Item<'_>)>(&mut self, chunk: &[u8], text: &ChunkText<'_>, sink: &mut S) {
         self.in_block = false;
         // WHATWG SSE: dispatch step 1: "Set the last event ID string of the event source
         // to the value of the last event ID buffer." This happens even when no event
@@ -471,6 +475,9 @@ impl State {
                 self.last_event_id.push_str(&new);
                 sink(Item::LastEventId(Cow::Borrowed(&self.last_event_id)));
             }
+            // The buffer now equals the string (decoded) and is read again only after
+            // an `id` field sets it anew: its bytes need not be kept.
+            self.id.clear();
         }
         // WHATWG SSE: dispatch step 2: "If the data buffer is an empty string, set the
         // data buffer and the event type buffer to the empty string and return."
@@ -561,6 +568,31 @@ impl State {
         self.event_type
             .end_of_chunk(chunk, max_line, &mut self.copied);
         self.id.end_of_chunk(chunk, max_line, &mut self.copied);
+    }
+
+    /// The first position of the chunk (or carry) that a value still refers to.
+    #[inline]
+    pub(super) fn first_referred(&self) -> Option<usize> {
+        let start = |range: Option<(usize, usize)>| range.map_or(usize::MAX, |(s, _)| s);
+        let first = start(self.data_in_chunk)
+            .min(start(self.event_type.in_chunk))
+            .min(start(self.id.in_chunk));
+        (first != usize::MAX).then_some(first)
+    }
+
+    /// The bytes the values refer to moved `by` bytes towards the start of their
+    /// buffer (every range starts at `by` or later: see [`State::first_referred`]).
+    #[inline]
+    pub(super) fn rebase(&mut self, by: usize) {
+        let shift = |range: &mut Option<(usize, usize)>| {
+            if let Some((s, e)) = range {
+                *s -= by;
+                *e -= by;
+            }
+        };
+        shift(&mut self.data_in_chunk);
+        shift(&mut self.event_type.in_chunk);
+        shift(&mut self.id.in_chunk);
     }
 
     /// Drops every buffer (after a limit was exceeded): the parser holds nothing more.

@@ -4,18 +4,29 @@
 //! Why it is built this way:
 //! * The chunk is scanned for CR and LF (the first line end word by word, the rest 64
 //!   bytes at a time, see [`super::scan`]) from where the previous scan stopped.
-//!   A line that ends in the chunk where it began is handed on as a slice of that chunk;
-//!   only the unfinished tail of a chunk is copied into the line buffer, and the next
-//!   chunk is scanned from its own start, never from the start of the buffered line.
-//!   Each input byte is therefore scanned once and copied at most once here, whatever
-//!   the chunking: total work is linear even when fed one byte at a time.
+//!   A line that ends in the chunk where it began is handed on as a slice of that chunk.
+//!   What must outlive a chunk goes into one buffer, the *carry*: the unfinished line,
+//!   and before it, in one piece, the unfinished block from its first value on (at
+//!   most 4 KiB; a larger block has its values copied out one by one), so values
+//!   stay ranges of the carry and are never copied into buffers of their own.
+//! * A small chunk (4 KiB at most) that follows carried bytes is appended to the carry
+//!   and read there: a line split between chunks is then read where it lies, not
+//!   joined by a copy of its own, and an event split between small chunks (a trickle,
+//!   64 bytes at a time) has its type, ID and data in one buffer. A larger chunk ends
+//!   the carried line by appending the bytes up to its first line end, and is read in
+//!   place from there. Carried bytes nothing refers to any more are dropped, and the
+//!   rest is moved to the front only when at least as many bytes are dropped, so the
+//!   moves cost no more than the input. Each input byte is scanned once for a line
+//!   end and copied a bounded number of times, whatever the chunking: total work is
+//!   linear even when fed one byte at a time ([`Parser::bytes_scanned`],
+//!   [`Parser::bytes_copied`]).
 //! * A CR completes its line as soon as it is seen, even as the last byte of a chunk;
 //!   a flag then swallows an LF if it is the very next byte, in whatever chunk that
 //!   byte arrives. Holding the CR back instead would delay events on CR-only streams
 //!   and lose the last one at end of stream.
 //! * The BOM is matched byte by byte across chunks, at stream start only. When the
 //!   match fails after one or two bytes, those bytes are ordinary line content (they
-//!   decode to U+FFFD) and are put back into the line buffer.
+//!   decode to U+FFFD) and are put back into the unfinished line.
 //! * Limits are checked before any buffer grows, and a line is measured the same way
 //!   whether it lies in one chunk or many, so exceeding a limit is reported at the same
 //!   point of the stream under any chunking.
@@ -26,6 +37,14 @@ use super::Config;
 use super::event::{EndOfStream, Item, Limit, LimitExceeded};
 use super::interpret::{ChunkText, State, extend_within};
 use super::scan::{Terminators, find2};
+
+/// The largest chunk appended to the carry when bytes are carried (see
+/// [`Parser::feed_carried`]); a larger one is read in place.
+const CARRIED_CHUNK: usize = 4096;
+
+/// The most bytes of an unfinished block kept in the carry in one piece (see
+/// [`Parser::keep`]).
+const KEPT_BLOCK: usize = 4096;
 
 /// The UTF-8 encoding of U+FEFF BYTE ORDER MARK.
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
@@ -65,8 +84,13 @@ pub struct Parser {
     bom: BomState,
     /// Stage 2: the last byte fed was a CR that ended a line; an LF next is dropped.
     pending_cr: bool,
-    /// Stage 2: the bytes of a line that began in an earlier chunk and has not ended.
-    line: Vec<u8>,
+    /// Bytes kept from earlier chunks: from `line_start` on, the line that began in an
+    /// earlier chunk and has not ended; before it, the unfinished block's lines whose
+    /// values the state still refers to (its ranges then refer to this buffer). At
+    /// most `max_line_len` bytes.
+    carry: Vec<u8>,
+    /// Where the unfinished line starts in `carry`.
+    line_start: usize,
     /// Stages 3 and 4 and dispatch.
     state: State,
     /// The limits.
@@ -78,7 +102,8 @@ pub struct Parser {
 /// Allocated capacities of a parser's buffers, in bytes; see [`Parser::buffered`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Buffered {
-    /// The line buffer (a line spanning chunks): at most `max_line_len`.
+    /// The carry (a line spanning chunks, and the unfinished block's values when they
+    /// fit in one piece): at most `max_line_len`.
     pub line: usize,
     /// The data buffer: at most `max_event_len`.
     pub data: usize,
@@ -106,7 +131,8 @@ impl Parser {
         Parser {
             bom: BomState::Matching(0),
             pending_cr: false,
-            line: Vec::new(),
+            carry: Vec::new(),
+            line_start: 0,
             state: State::new(config, id),
             config,
             failed: None,
@@ -131,11 +157,11 @@ impl Parser {
         if self.failed.is_none() && self.bom == BomState::Done && !self.pending_cr {
             let first = find2(b'\r', b'\n', chunk);
             if first.is_none()
-                && self.line.len().saturating_add(chunk.len()) <= self.config.max_line_len
+                && self.carry.len().saturating_add(chunk.len()) <= self.config.max_line_len
             {
                 self.state.scanned += chunk.len() as u64;
                 extend_within(
-                    &mut self.line,
+                    &mut self.carry,
                     chunk,
                     self.config.max_line_len,
                     &mut self.state.copied,
@@ -164,13 +190,11 @@ impl Parser {
             return Err(err);
         }
         match self.feed_lines(chunk, first, &mut sink) {
-            Ok(()) => {
-                self.state.end_of_chunk(chunk);
-                Ok(())
-            }
+            Ok(()) => Ok(()),
             Err(err) => {
                 self.failed = Some(err);
-                self.line = Vec::new();
+                self.carry = Vec::new();
+                self.line_start = 0;
                 self.pending_cr = false;
                 self.bom = BomState::Done;
                 self.state.drop_buffers();
@@ -179,7 +203,9 @@ impl Parser {
         }
     }
 
-    /// Stages 1 and 2 over one chunk (`first`: see [`Parser::feed_general`]).
+    /// Stages 1 and 2 over one chunk (`first`: see [`Parser::feed_general`]): the
+    /// byte-order mark, a CR LF pair split by the chunk boundary, the line begun in an
+    /// earlier chunk; then the chunk's lines, carried or in place.
     fn feed_lines<F>(
         &mut self,
         chunk: &[u8],
@@ -190,11 +216,6 @@ impl Parser {
         F: FnMut(Item<'_>),
     {
         let mut pos = 0;
-        // One UTF-8 check of the chunk, from its first whole line on, serves every value
-        // that lies inside it; made when that line is reached.
-        let mut text = None;
-        // Line ends after the first: found 64 bytes at a time.
-        let mut ends = Terminators::default();
         // WHATWG SSE: the stream is UTF-8 decoded, which strips one leading BOM, at the
         // start of the stream only (also when it arrives split across chunks).
         if let BomState::Matching(matched) = self.bom {
@@ -224,50 +245,223 @@ impl Parser {
                 pos += 1;
             }
         }
+        let rest = &chunk[pos..];
+        if rest.is_empty() {
+            return Ok(());
+        }
+        if !self.carry.is_empty() {
+            if rest.len() <= CARRIED_CHUNK
+                && self.carry.len() + rest.len() <= self.config.max_line_len
+            {
+                return self.feed_carried(rest, first, sink);
+            }
+            if self.carry.len() > self.line_start {
+                // The line begun in an earlier chunk ends in this one, or not at all.
+                let found = match first.take() {
+                    Some(known) => known,
+                    None => find2(b'\r', b'\n', rest),
+                };
+                let Some(len) = found else {
+                    self.state.scanned += rest.len() as u64;
+                    return self.push_line(rest);
+                };
+                self.state.scanned += len as u64 + 1;
+                self.push_line(&rest[..len])?;
+                let start = self.line_start;
+                self.state.line(
+                    &self.carry[start..],
+                    start,
+                    &self.carry,
+                    &ChunkText::none(),
+                    sink,
+                )?;
+                pos += len + 1;
+                if chunk[pos - 1] == b'\r' {
+                    match chunk.get(pos) {
+                        Some(b'\n') => {
+                            self.state.scanned += 1;
+                            pos += 1;
+                        }
+                        Some(_) => {}
+                        None => self.pending_cr = true,
+                    }
+                }
+            }
+            // Nothing may refer to the carry once lines are read from the chunk.
+            self.state.end_of_chunk(&self.carry);
+            self.carry.clear();
+            self.line_start = 0;
+        }
+        self.feed_in_place(chunk, pos, first, sink)
+    }
+
+    /// Stage 2 over `chunk` from `pos` on, every line handed on where it lies; the
+    /// carry is empty. What the state still refers to at the end is kept (see
+    /// [`Parser::keep`]).
+    fn feed_in_place<F>(
+        &mut self,
+        chunk: &[u8],
+        mut pos: usize,
+        mut first: Option<Option<usize>>,
+        sink: &mut F,
+    ) -> Result<(), LimitExceeded>
+    where
+        F: FnMut(Item<'_>),
+    {
+        // One UTF-8 check of the chunk, from its first whole line on, serves every value
+        // that lies inside it; made when that line is reached.
+        let text = ChunkText::new(chunk, pos);
+        // Line ends after the first: found 64 bytes at a time.
+        let mut ends = Terminators::default();
         while pos < chunk.len() {
-            let rest = &chunk[pos..];
             let found = match first.take() {
-                Some(known) => known,
-                None => ends.find(chunk, pos).map(|end| end - pos),
+                Some(known) => known.map(|len| pos + len),
+                None => ends.find(chunk, pos),
             };
-            let Some(len) = found else {
-                // An unfinished line: keep its bytes, scan only new bytes next time.
-                self.state.scanned += rest.len() as u64;
-                self.push_line(rest)?;
+            let Some(end) = found else {
                 break;
             };
+            let len = end - pos;
             self.state.scanned += len as u64 + 1;
-            let end = pos + len;
-            if self.line.is_empty() {
-                // The line lies wholly in this chunk: hand it on in place.
-                self.check_line_len(len)?;
-                let text = *text
-                    .get_or_insert_with(|| ChunkText::new(chunk, pos, &mut self.state.scanned));
-                self.state
-                    .line(&chunk[pos..end], Some(pos), chunk, text, sink)?;
-            } else {
-                self.push_line(&chunk[pos..end])?;
-                // The first line of the chunk, begun in an earlier one: no value of this
-                // chunk has been set yet, so none needs the chunk's text.
-                self.state
-                    .line(&self.line, None, chunk, ChunkText::NONE, sink)?;
-                self.line.clear();
-            }
-            // WHATWG SSE: lines end in CR LF, a lone LF, or a lone CR. A CR ends its line
-            // at once; an LF right after it, now or in the next chunk, is dropped.
+            self.check_line_len(len)?;
+            self.state.line(&chunk[pos..end], pos, chunk, &text, sink)?;
+            pos = self.after_terminator(chunk, end);
+        }
+        self.keep(chunk, pos)
+    }
+
+    /// Stage 2 for a small chunk after bytes were carried: `rest` is appended to the
+    /// carry and the lines it completes are handed on from there, so a line split
+    /// between chunks is never joined by a copy of its own and the values of an event
+    /// split between chunks lie in one buffer. (The chunk is copied once, which costs
+    /// less than the per-chunk copies it saves when chunks are small.)
+    fn feed_carried<F>(
+        &mut self,
+        rest: &[u8],
+        first: Option<Option<usize>>,
+        sink: &mut F,
+    ) -> Result<(), LimitExceeded>
+    where
+        F: FnMut(Item<'_>),
+    {
+        let old = self.carry.len();
+        extend_within(
+            &mut self.carry,
+            rest,
+            self.config.max_line_len,
+            &mut self.state.copied,
+        );
+        // Each new byte is searched once; the carried ones were.
+        self.state.scanned += rest.len() as u64;
+        let mut pos = self.line_start;
+        let text = ChunkText::new(&self.carry, pos);
+        let mut ends = Terminators::default();
+        let mut search = old;
+        loop {
+            let found = match first {
+                Some(known) if search == old => known.map(|len| old + len),
+                _ => ends.find(&self.carry, search),
+            };
+            let Some(end) = found else {
+                break;
+            };
+            self.check_line_len(end - pos)?;
+            self.state
+                .line(&self.carry[pos..end], pos, &self.carry, &text, sink)?;
+            // As in `after_terminator`; the LF after a CR was counted when appended.
             pos = end + 1;
-            if chunk[end] == b'\r' {
-                match chunk.get(pos) {
-                    Some(b'\n') => {
-                        self.state.scanned += 1;
-                        pos += 1;
-                    }
+            if self.carry[end] == b'\r' {
+                match self.carry.get(pos) {
+                    Some(b'\n') => pos += 1,
                     Some(_) => {}
                     None => self.pending_cr = true,
                 }
             }
+            search = pos;
+        }
+        self.line_start = pos;
+        self.compact();
+        Ok(())
+    }
+
+    /// Where the next line starts after the terminator at `end` of `chunk`. WHATWG
+    /// SSE: lines end in CR LF, a lone LF, or a lone CR. A CR ends its line at once;
+    /// an LF right after it, now or in the next chunk, is dropped.
+    #[inline(always)]
+    fn after_terminator(&mut self, chunk: &[u8], end: usize) -> usize {
+        let pos = end + 1;
+        if chunk[end] == b'\r' {
+            match chunk.get(pos) {
+                Some(b'\n') => {
+                    self.state.scanned += 1;
+                    return pos + 1;
+                }
+                Some(_) => {}
+                None => self.pending_cr = true,
+            }
+        }
+        pos
+    }
+
+    /// At the end of a chunk read in place, with its unfinished line starting at
+    /// `tail`: the chunk is about to go away. The bytes from the first one the state
+    /// refers to on (values of the unfinished block) and the unfinished line are
+    /// copied into the carry in one piece when they are at most [`KEPT_BLOCK`]
+    /// bytes; otherwise the values are copied out one by one and only the line is
+    /// carried.
+    fn keep(&mut self, chunk: &[u8], tail: usize) -> Result<(), LimitExceeded> {
+        let tail_len = chunk.len() - tail;
+        self.state.scanned += tail_len as u64;
+        self.check_line_len(tail_len)?;
+        let from = self.state.first_referred().map_or(tail, |s| s.min(tail));
+        let kept = chunk.len() - from;
+        if kept <= KEPT_BLOCK.min(self.config.max_line_len) {
+            extend_within(
+                &mut self.carry,
+                &chunk[from..],
+                self.config.max_line_len,
+                &mut self.state.copied,
+            );
+            self.state.rebase(from);
+            self.line_start = tail - from;
+        } else {
+            self.state.end_of_chunk(chunk);
+            extend_within(
+                &mut self.carry,
+                &chunk[tail..],
+                self.config.max_line_len,
+                &mut self.state.copied,
+            );
+            self.line_start = 0;
         }
         Ok(())
+    }
+
+    /// Drops the carried bytes nothing refers to any more. The bytes kept are moved
+    /// only when at least as many are dropped (so moving costs no more than the input
+    /// did); a kept block that grows past [`KEPT_BLOCK`] has its values copied out.
+    fn compact(&mut self) {
+        let from = self
+            .state
+            .first_referred()
+            .map_or(self.line_start, |s| s.min(self.line_start));
+        if from > 0 && from >= self.carry.len() - from {
+            self.state.copied += (self.carry.len() - from) as u64;
+            self.carry.drain(..from);
+            self.state.rebase(from);
+            self.line_start -= from;
+        }
+        if self.line_start > KEPT_BLOCK {
+            self.detach();
+        }
+    }
+
+    /// Copies every value out of the carry and keeps only the unfinished line there.
+    fn detach(&mut self) {
+        self.state.end_of_chunk(&self.carry);
+        self.state.copied += (self.carry.len() - self.line_start) as u64;
+        self.carry.drain(..self.line_start);
+        self.line_start = 0;
     }
 
     /// Fails if a line of `len` bytes exceeds `max_line_len`.
@@ -281,11 +475,16 @@ impl Parser {
         Ok(())
     }
 
-    /// Appends to the line buffer, after checking the line limit.
+    /// Appends to the unfinished line, after checking the line limit; values that
+    /// would not leave room for it in the carry are copied out first.
     fn push_line(&mut self, bytes: &[u8]) -> Result<(), LimitExceeded> {
-        self.check_line_len(self.line.len().saturating_add(bytes.len()))?;
+        let line = self.carry.len() - self.line_start;
+        self.check_line_len(line.saturating_add(bytes.len()))?;
+        if self.carry.len() + bytes.len() > self.config.max_line_len {
+            self.detach();
+        }
         extend_within(
-            &mut self.line,
+            &mut self.carry,
             bytes,
             self.config.max_line_len,
             &mut self.state.copied,
@@ -299,8 +498,8 @@ impl Parser {
     /// already ended its line. The result says what was dropped; after a
     /// [`LimitExceeded`] the buffers are gone and its flags are all `false`.
     pub fn finish(mut self) -> EndOfStream {
-        let partial_line =
-            !self.line.is_empty() || matches!(self.bom, BomState::Matching(n) if n > 0);
+        let partial_line = self.carry.len() > self.line_start
+            || matches!(self.bom, BomState::Matching(n) if n > 0);
         EndOfStream {
             last_event_id: self.state.take_last_event_id(),
             reconnection_time: self.state.reconnection_time(),
@@ -347,7 +546,7 @@ impl Parser {
     pub fn buffered(&self) -> Buffered {
         let (data, event_type, id, last_event_id) = self.state.capacities();
         Buffered {
-            line: self.line.capacity(),
+            line: self.carry.capacity(),
             data,
             event_type,
             id,

@@ -81,16 +81,19 @@ const BLOCK: usize = 64;
 /// `bytes[from + i]`); bytes past the end count as neither.
 #[inline]
 fn block_mask(bytes: &[u8], from: usize) -> u64 {
-    match bytes.get(from..from + BLOCK) {
-        Some(block) => mask_of(block),
-        None => {
-            // The last, partial block: zeros are neither CR nor LF.
-            let rest = bytes.get(from..).unwrap_or_default();
-            let mut block = [0u8; BLOCK];
-            block[..rest.len()].copy_from_slice(rest);
-            mask_of(&block)
-        }
+    if let Some(block) = bytes.get(from..from + BLOCK) {
+        return mask_of(block);
     }
+    if let Some(last) = bytes.len().checked_sub(BLOCK) {
+        // The last, partial block inside a longer slice: the last 64 bytes, shifted
+        // past the ones before `from`.
+        return mask_of(&bytes[last..]) >> (from - last);
+    }
+    // A slice shorter than a block: zeros are neither CR nor LF.
+    let rest = bytes.get(from..).unwrap_or_default();
+    let mut block = [0u8; BLOCK];
+    block[..rest.len()].copy_from_slice(rest);
+    mask_of(&block)
 }
 
 /// [`block_mask`] of exactly [`BLOCK`] bytes.

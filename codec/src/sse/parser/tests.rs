@@ -658,13 +658,60 @@ fn values_that_outlive_their_chunk_are_copied() {
     parser
         .feed(b"event: t\ndata: a\n", |i| got.push(i.into_owned()))
         .unwrap();
-    assert_eq!(parser.bytes_copied(), 1 + 2, "type \"t\", data \"a\" + LF");
+    // The unfinished block from its first value on is kept in one piece.
+    assert_eq!(parser.bytes_copied(), 10, "t\\ndata: a\\n");
     // The first chunk may now be gone; the event still has its type and data.
     let second = String::from("data: b\n\n");
     parser
         .feed(second.as_bytes(), |i| got.push(i.into_owned()))
         .unwrap();
     assert_eq!(got, [ev("t", "a\nb", "")]);
+    // Nothing is kept once the block is dispatched.
+    assert!(parser.carry.is_empty(), "{:?}", parser.carry);
+}
+
+#[test]
+fn a_block_too_large_to_keep_whole_has_its_values_copied_one_by_one() {
+    let mut parser = Parser::new(Config::default());
+    let mut got = Vec::new();
+    // The type, then 8 KiB of comments before the end of the chunk.
+    let mut first = b"event: t\n".to_vec();
+    for _ in 0..1024 {
+        first.extend_from_slice(b":comment\n");
+    }
+    first.extend_from_slice(b"da");
+    parser.feed(&first, |_| {}).unwrap();
+    assert_eq!(
+        parser.bytes_copied(),
+        1 + 2,
+        "type \"t\" and the line begun"
+    );
+    assert_eq!(parser.carry, b"da");
+    parser
+        .feed(b"ta: a\n\n", |i| got.push(i.into_owned()))
+        .unwrap();
+    assert_eq!(got, [ev("t", "a", "")]);
+}
+
+#[test]
+fn small_chunks_are_carried_and_what_is_dispatched_is_dropped() {
+    // An event split over chunks of 5 bytes: each is appended to the carry, whose
+    // values are handed out from there and dropped once dispatched.
+    let input = b"event: quote\nid: 7\ndata: {\"p\":1}\n\ndata: x";
+    let mut parser = Parser::new(Config::default());
+    let mut got = Vec::new();
+    for piece in input.chunks(5) {
+        parser.feed(piece, |i| got.push(i.into_owned())).unwrap();
+        let b = parser.buffered();
+        assert!(b.data == 0 && b.event_type == 0 && b.id == 0, "{b:?}");
+    }
+    assert_eq!(
+        got,
+        [Item::LastEventId("7".into()), ev("quote", "{\"p\":1}", "7")]
+    );
+    // Only the unfinished line is left.
+    assert_eq!(parser.carry, b"data: x");
+    assert!(parser.finish().partial_line);
 }
 
 #[test]
