@@ -36,7 +36,7 @@ use crate::utf8::incomplete_tail_start;
 #[derive(Debug)]
 pub(super) struct ChunkText<'c> {
     chunk: &'c [u8],
-    base: usize,
+    base: Cell<usize>,
     text: Cell<Option<&'c str>>,
 }
 
@@ -45,7 +45,7 @@ impl<'c> ChunkText<'c> {
     pub(super) fn none() -> Self {
         ChunkText {
             chunk: &[],
-            base: usize::MAX,
+            base: Cell::new(usize::MAX),
             text: Cell::new(Some("")),
         }
     }
@@ -54,7 +54,7 @@ impl<'c> ChunkText<'c> {
     pub(super) fn new(chunk: &'c [u8], base: usize) -> Self {
         ChunkText {
             chunk,
-            base,
+            base: Cell::new(base),
             text: Cell::new(None),
         }
     }
@@ -63,19 +63,33 @@ impl<'c> ChunkText<'c> {
     /// first call validates it (adding the bytes looked at to `scanned`).
     #[inline]
     fn get(&self, at: usize, len: usize, scanned: &mut u64) -> Option<&'c str> {
-        let start = at.checked_sub(self.base)?;
+        let start = at.checked_sub(self.base.get())?;
         let text = match self.text.get() {
             Some(text) => text,
-            None => {
-                let rest = self.chunk.get(self.base..).unwrap_or_default();
-                *scanned += rest.len() as u64;
-                let complete = &rest[..incomplete_tail_start(rest)];
-                let text = simdutf8::basic::from_utf8(complete).unwrap_or_default();
-                self.text.set(Some(text));
-                text
-            }
+            None => self.validate(scanned),
         };
         text.get(start..start + len)
+    }
+
+    /// Makes the text start at `from` if that is earlier and it is not validated yet:
+    /// a dispatch asks for the first byte its block's values lie at, so that values
+    /// kept from earlier chunks are checked in the same call as the new ones. (Each
+    /// block is dispatched once, so no byte is validated this way twice.)
+    #[inline]
+    fn reach_back(&self, from: usize) {
+        if self.text.get().is_none() && from < self.base.get() {
+            self.base.set(from);
+        }
+    }
+
+    /// Validates the text from `base` on.
+    fn validate(&self, scanned: &mut u64) -> &'c str {
+        let rest = self.chunk.get(self.base.get()..).unwrap_or_default();
+        *scanned += rest.len() as u64;
+        let complete = &rest[..incomplete_tail_start(rest)];
+        let text = simdutf8::basic::from_utf8(complete).unwrap_or_default();
+        self.text.set(Some(text));
+        text
     }
 }
 
@@ -457,6 +471,11 @@ impl State {
     /// WHATWG SSE "dispatch the event", run on every empty line.
     fn dispatch<S: FnMut(Item<'_>)>(&mut self, chunk: &[u8], text: &ChunkText<'_>, sink: &mut S) {
         self.in_block = false;
+        if self.id_dirty || self.data_len > 0 {
+            if let Some(first) = self.first_referred() {
+                text.reach_back(first);
+            }
+        }
         // WHATWG SSE: dispatch step 1: "Set the last event ID string of the event source
         // to the value of the last event ID buffer." This happens even when no event
         // fires; the buffer itself keeps its value.
