@@ -46,6 +46,10 @@ const CARRIED_CHUNK: usize = 4096;
 /// [`Parser::keep`]).
 const KEPT_BLOCK: usize = 4096;
 
+/// The fewest carried bytes that nothing refers to any more worth dropping (see
+/// [`Parser::compact`]).
+const DROP_AT_LEAST: usize = 512;
+
 /// The UTF-8 encoding of U+FEFF BYTE ORDER MARK.
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
 
@@ -437,21 +441,24 @@ impl Parser {
         Ok(())
     }
 
-    /// Drops the carried bytes nothing refers to any more. The bytes kept are moved
-    /// only when at least as many are dropped (so moving costs no more than the input
-    /// did); a kept block that grows past [`KEPT_BLOCK`] has its values copied out.
+    /// Drops the carried bytes nothing refers to any more, once there are at least
+    /// [`DROP_AT_LEAST`] of them (a move per chunk would cost more than the chunk's
+    /// lines when chunks are small), and only when at least as many bytes are dropped
+    /// as kept (so moving costs no more than the input did). A kept block that grows
+    /// past [`KEPT_BLOCK`] has its values copied out.
     fn compact(&mut self) {
-        let from = self
+        let mut from = self
             .state
             .first_referred()
             .map_or(self.line_start, |s| s.min(self.line_start));
-        if from > 0 && from >= self.carry.len() - from {
+        if from >= DROP_AT_LEAST && from >= self.carry.len() - from {
             self.state.copied += (self.carry.len() - from) as u64;
             self.carry.drain(..from);
             self.state.rebase(from);
             self.line_start -= from;
+            from = 0;
         }
-        if self.line_start > KEPT_BLOCK {
+        if self.line_start - from > KEPT_BLOCK {
             self.detach();
         }
     }

@@ -666,8 +666,9 @@ fn values_that_outlive_their_chunk_are_copied() {
         .feed(second.as_bytes(), |i| got.push(i.into_owned()))
         .unwrap();
     assert_eq!(got, [ev("t", "a\nb", "")]);
-    // Nothing is kept once the block is dispatched.
-    assert!(parser.carry.is_empty(), "{:?}", parser.carry);
+    // Nothing is referred to once the block is dispatched, and no line is unfinished.
+    assert_eq!(parser.state.first_referred(), None);
+    assert_eq!(parser.line_start, parser.carry.len());
 }
 
 #[test]
@@ -686,7 +687,7 @@ fn a_block_too_large_to_keep_whole_has_its_values_copied_one_by_one() {
         1 + 2,
         "type \"t\" and the line begun"
     );
-    assert_eq!(parser.carry, b"da");
+    assert_eq!(&parser.carry[parser.line_start..], b"da");
     parser
         .feed(b"ta: a\n\n", |i| got.push(i.into_owned()))
         .unwrap();
@@ -709,9 +710,29 @@ fn small_chunks_are_carried_and_what_is_dispatched_is_dropped() {
         got,
         [Item::LastEventId("7".into()), ev("quote", "{\"p\":1}", "7")]
     );
-    // Only the unfinished line is left.
-    assert_eq!(parser.carry, b"data: x");
+    // Only the unfinished line is left (the bytes before it are dropped once 512
+    // or more have gathered).
+    assert_eq!(parser.state.first_referred(), None);
+    assert_eq!(&parser.carry[parser.line_start..], b"data: x");
     assert!(parser.finish().partial_line);
+}
+
+#[test]
+fn the_carry_stays_small_over_a_long_stream_of_small_chunks() {
+    let mut input = Vec::new();
+    for i in 0..2000 {
+        input.extend_from_slice(alloc::format!("event: e\nid: {i}\ndata: {i}\n\n").as_bytes());
+    }
+    let mut parser = Parser::new(Config::default());
+    let mut events = 0;
+    for piece in input.chunks(7) {
+        parser
+            .feed(piece, |i| events += matches!(i, Item::Event(_)) as usize)
+            .unwrap();
+        assert!(parser.carry.len() < 1024, "{}", parser.carry.len());
+    }
+    assert_eq!(events, 2000);
+    assert!(parser.bytes_copied() <= 3 * input.len() as u64);
 }
 
 #[test]
