@@ -154,11 +154,16 @@ impl Parser {
     where
         F: FnMut(Item<'_>),
     {
-        // The fast path: past the BOM, no CR pending, and no CR or LF in the chunk: it
-        // only extends the current line (a line trickling in, down to a byte at a
-        // time). That is all `feed_general` would do with it: no line completes, so
-        // nothing can refer to the chunk afterwards.
-        if self.failed.is_none() && self.bom == BomState::Done && !self.pending_cr {
+        // The fast path for a few bytes (a line trickling in, down to a byte at a
+        // time): past the BOM, no CR pending, and no CR or LF in the chunk, it only
+        // extends the current line. That is all `feed_general` would do with it: no
+        // line completes, so nothing can refer to the chunk afterwards. A longer
+        // chunk is searched 64 bytes at a time by `feed_general` instead.
+        if self.failed.is_none()
+            && self.bom == BomState::Done
+            && !self.pending_cr
+            && chunk.len() < 32
+        {
             let first = find2(b'\r', b'\n', chunk);
             if first.is_none()
                 && self.carry.len().saturating_add(chunk.len()) <= self.config.max_line_len
