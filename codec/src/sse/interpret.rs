@@ -131,6 +131,21 @@ fn str_at<'a, 'c: 'a>(
     simdutf8::basic::from_utf8(bytes).ok()
 }
 
+/// Dispatch step 1's copy: sets the last event ID string to `new` unless it is that
+/// already; whether it changed. Copied into the string's own allocation, grown only
+/// to the longest ID seen (so within the limits), never reallocated per event.
+#[inline]
+fn commit(last: &mut String, new: &str, copied: &mut u64) -> bool {
+    if new == last {
+        return false;
+    }
+    *copied += new.len() as u64;
+    last.clear();
+    last.reserve_exact(new.len());
+    last.push_str(new);
+    true
+}
+
 /// Appends `bytes` to `buf`, growing its capacity to at most `limit`. The caller has
 /// checked that `buf.len() + bytes.len() <= limit`; this keeps the allocation itself
 /// within the limit too (plain `Vec` growth may double past it).
@@ -481,17 +496,14 @@ impl State {
         // fires; the buffer itself keeps its value.
         if self.id_dirty {
             self.id_dirty = false;
-            let new = match self.id.str(chunk, text, &mut self.scanned) {
-                Some(valid) => Cow::Borrowed(valid),
-                None => String::from_utf8_lossy(self.id.get(chunk)),
+            let changed = match self.id.str(chunk, text, &mut self.scanned) {
+                Some(valid) => commit(&mut self.last_event_id, valid, &mut self.copied),
+                None => {
+                    let lossy = String::from_utf8_lossy(self.id.get(chunk));
+                    commit(&mut self.last_event_id, &lossy, &mut self.copied)
+                }
             };
-            if *new != *self.last_event_id {
-                self.copied += new.len() as u64;
-                // Copied into the string's own allocation, grown only to the longest ID
-                // seen (so within the limits), never reallocated per event.
-                self.last_event_id.clear();
-                self.last_event_id.reserve_exact(new.len());
-                self.last_event_id.push_str(&new);
+            if changed {
                 sink(Item::LastEventId(Cow::Borrowed(&self.last_event_id)));
             }
             // The buffer now equals the string (decoded) and is read again only after
