@@ -456,6 +456,7 @@ impl State {
     }
 
     /// Field "data", bounded by `max_event_len`.
+    #[inline(always)]
     fn append_data(&mut self, value: &[u8], at: usize, chunk: &[u8]) -> Result<(), LimitExceeded> {
         let max = self.config.max_event_len;
         let new_len = self.data_len.saturating_add(value.len()).saturating_add(1);
@@ -468,10 +469,17 @@ impl State {
         if self.data_len == 0 {
             // The first value: remember where it is, copy nothing.
             self.data_in_chunk = Some((at, at + value.len()));
-            self.data_len = new_len;
-            return Ok(());
+        } else {
+            self.append_to_buffer(value, chunk);
         }
-        // A second value: the buffer must hold bytes now.
+        self.data_len = new_len;
+        Ok(())
+    }
+
+    /// A second `data` value: the data buffer must hold bytes now (within
+    /// `max_event_len`, checked by the caller).
+    fn append_to_buffer(&mut self, value: &[u8], chunk: &[u8]) {
+        let max = self.config.max_event_len;
         if let Some((s, e)) = self.data_in_chunk.take() {
             let first = chunk.get(s..e).unwrap_or_default();
             extend_within(&mut self.data, first, max, &mut self.copied);
@@ -479,8 +487,6 @@ impl State {
         }
         extend_within(&mut self.data, value, max, &mut self.copied);
         extend_within(&mut self.data, b"\n", max, &mut self.copied);
-        self.data_len = new_len;
-        Ok(())
     }
 
     /// WHATWG SSE "dispatch the event", run on every empty line.
