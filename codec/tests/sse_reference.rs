@@ -271,6 +271,30 @@ fn stream() -> impl Strategy<Value = Vec<u8>> {
     ]
 }
 
+/// Soup with long lines in it (data and comments of up to 6000 bytes), so chunks are
+/// larger than what the parser carries whole (4 KiB) and unfinished blocks larger than
+/// what it keeps in one piece (4 KiB): the paths a short stream never reaches.
+fn large_stream() -> impl Strategy<Value = Vec<u8>> {
+    let long = |prefix: &'static [u8], fill: u8| {
+        (1usize..6000).prop_map(move |n| {
+            let mut line = prefix.to_vec();
+            line.extend(std::iter::repeat_n(fill, n));
+            line.push(b'\n');
+            line
+        })
+    };
+    prop::collection::vec(
+        prop_oneof![
+            4 => stream(),
+            1 => long(b"data: ", b'x'),
+            1 => long(b":", b'c'),
+            1 => long(b"event: ", b'e'),
+        ],
+        1..10,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
 fn splits(len: usize) -> impl Strategy<Value = Vec<usize>> {
     prop::collection::vec(0..=len, 0..8).prop_map(|mut v| {
         v.sort_unstable();
@@ -287,6 +311,13 @@ proptest! {
         seed in prop_oneof![Just(String::new()), Just("41".to_string()), "[a-z\u{e9}]{0,3}"],
     ) {
         prop_assert_eq!(fast(&input, &splits, &seed), reference(&input, &seed));
+    }
+
+    #[test]
+    fn fast_parser_agrees_with_the_literal_spec_transcription_in_large_chunks(
+        (input, splits) in large_stream().prop_flat_map(|s| { let n = s.len(); (Just(s), splits(n)) }),
+    ) {
+        prop_assert_eq!(fast(&input, &splits, ""), reference(&input, ""));
     }
 
     #[test]
