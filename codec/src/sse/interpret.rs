@@ -82,12 +82,15 @@ impl<'c> ChunkText<'c> {
         }
     }
 
-    /// Validates the text from `base` on.
+    /// Validates the text from `base` on: the whole rest (nearly always valid), else
+    /// up to its last complete character.
     fn validate(&self, scanned: &mut u64) -> &'c str {
         let rest = self.chunk.get(self.base.get()..).unwrap_or_default();
         *scanned += rest.len() as u64;
-        let complete = &rest[..incomplete_tail_start(rest)];
-        let text = simdutf8::basic::from_utf8(complete).unwrap_or_default();
+        let text = simdutf8::basic::from_utf8(rest).unwrap_or_else(|_| {
+            let complete = &rest[..incomplete_tail_start(rest)];
+            simdutf8::basic::from_utf8(complete).unwrap_or_default()
+        });
         self.text.set(Some(text));
         text
     }
