@@ -25,14 +25,17 @@ use super::event::{Event, Item, Limit, LimitExceeded, Retry};
 use super::scan::find1;
 use crate::utf8::incomplete_tail_start;
 
-/// The text of the chunk being fed from `base` on, up to its last complete
-/// character: validated as UTF-8 once, when a value inside it is first wanted (at a
-/// dispatch or a comment), or `""` if that part is not valid UTF-8. A value that lies
-/// inside it is then a `&str` slice of it with no check of its own: most values are a
-/// few bytes, where the fixed cost of a validation call outweighs the bytes checked.
-/// `base` is where the first line read from the chunk starts, so no byte is validated
-/// here that is decoded elsewhere; and a chunk that dispatches nothing validates
-/// nothing (its values are checked where they are used).
+/// The text of the buffer being read (the chunk being fed, or the carry) from `base`
+/// on, up to its last complete character: validated as UTF-8 once, when a value
+/// inside it is first wanted (at a dispatch or a comment), or `""` if that part is not
+/// valid UTF-8. A value that lies inside it is then a `&str` slice of it with no check
+/// of its own: most values are a few bytes, where the fixed cost of a validation call
+/// outweighs the bytes checked. `base` is where the first line read from the buffer in
+/// this feed starts, or (see [`ChunkText::reach_back`]) the first value of the block a
+/// dispatch hands out. A buffer with neither a dispatch nor a comment validates
+/// nothing. What may be validated twice is bounded: the unfinished tail (again in the
+/// next feed, as part of its line) and values before `base` when a comment asked
+/// first (decoded on their own at dispatch).
 #[derive(Debug)]
 pub(super) struct ChunkText<'c> {
     chunk: &'c [u8],
@@ -83,7 +86,8 @@ impl<'c> ChunkText<'c> {
     }
 
     /// Validates the text from `base` on: the whole rest (nearly always valid), else
-    /// up to its last complete character.
+    /// up to its last complete character (that second pass, over the same bytes, is
+    /// not counted again in `scanned`).
     fn validate(&self, scanned: &mut u64) -> &'c str {
         let rest = self.chunk.get(self.base.get()..).unwrap_or_default();
         *scanned += rest.len() as u64;
@@ -246,13 +250,15 @@ fn field_name(line: &[u8]) -> (Field, Option<usize>) {
     (field, colon)
 }
 
-/// A field value kept between lines: a range of the chunk being fed, or its own copy.
+/// A field value kept between lines: a range of the buffer being read (the chunk
+/// being fed, or the parser's carry), or its own copy.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Value {
     /// The value, when `in_chunk` is `None`.
     owned: Vec<u8>,
-    /// `start..end` of the value in the chunk being fed. Valid during one feed only:
-    /// [`Value::end_of_chunk`] turns it into `owned`.
+    /// `start..end` of the value in the buffer being read. Between feeds it refers to
+    /// the carry (shifted by [`State::rebase`] when the carry's front is dropped);
+    /// [`Value::end_of_chunk`] turns it into `owned` before its buffer goes away.
     in_chunk: Option<(usize, usize)>,
 }
 
@@ -318,8 +324,9 @@ pub(super) struct State {
     config: Config,
     /// The data buffer, when `data_in_chunk` is `None`: values each followed by LF.
     data: Vec<u8>,
-    /// A data buffer holding a single value that lies in the chunk being fed; the LF
-    /// the spec appends after it is implied (and is the one dispatch step 3 removes).
+    /// A data buffer holding a single value that lies in the buffer being read (as
+    /// [`Value::in_chunk`]); the LF the spec appends after it is implied (and is the
+    /// one dispatch step 3 removes).
     data_in_chunk: Option<(usize, usize)>,
     /// The data buffer's length in bytes, wherever it lies (0 means "empty string").
     data_len: usize,

@@ -2,15 +2,15 @@
 //! line splitting) over chunks of any size, and the public [`Parser`].
 //!
 //! Why it is built this way:
-//! * The chunk is scanned for CR and LF (the first line end word by word, the rest 64
-//!   bytes at a time, see [`super::scan`]) from where the previous scan stopped.
+//! * The chunk is scanned for CR and LF (64 bytes at a time; a chunk under 32 bytes
+//!   word by word first, see [`super::scan`]) from where the previous scan stopped.
 //!   A line that ends in the chunk where it began is handed on as a slice of that chunk.
 //!   What must outlive a chunk goes into one buffer, the *carry*: the unfinished line,
 //!   and before it, in one piece, the unfinished block from its first value on (at
 //!   most 4 KiB; a larger block has its values copied out one by one), so values
 //!   stay ranges of the carry and are never copied into buffers of their own.
-//! * A small chunk (4 KiB at most) that follows carried bytes is appended to the carry
-//!   and read there: a line split between chunks is then read where it lies, not
+//! * A small chunk (4 KiB at most, when the carry then stays within `max_line_len`)
+//!   that follows carried bytes is appended to the carry and read there: a line split between chunks is then read where it lies, not
 //!   joined by a copy of its own, and an event split between small chunks (a trickle,
 //!   64 bytes at a time) has its type, ID and data in one buffer. A larger chunk ends
 //!   the carried line by appending the bytes up to its first line end, and is read in
@@ -90,8 +90,9 @@ pub struct Parser {
     pending_cr: bool,
     /// Bytes kept from earlier chunks: from `line_start` on, the line that began in an
     /// earlier chunk and has not ended; before it, the unfinished block's lines whose
-    /// values the state still refers to (its ranges then refer to this buffer). At
-    /// most `max_line_len` bytes.
+    /// values the state still refers to (its ranges then refer to this buffer), and
+    /// bytes nothing refers to any more that [`Parser::compact`] has not dropped yet.
+    /// At most `max_line_len` bytes.
     carry: Vec<u8>,
     /// Where the unfinished line starts in `carry`.
     line_start: usize,
@@ -320,7 +321,7 @@ impl Parser {
         // One UTF-8 check of the chunk, from its first whole line on, serves every value
         // that lies inside it; made when that line is reached.
         let text = ChunkText::new(chunk, pos);
-        // Line ends after the first: found 64 bytes at a time.
+        // Line ends (after `first`, when the fast path found it): 64 bytes at a time.
         let mut ends = Terminators::default();
         while pos < chunk.len() {
             let found = match first.take() {
@@ -549,8 +550,9 @@ impl Parser {
         self.state.scanned
     }
 
-    /// Bytes copied into the parser's own buffers so far (lines spanning chunks,
-    /// joined data lines, values that outlive their chunk, committed IDs).
+    /// Bytes copied or moved within the parser's own buffers so far (lines spanning
+    /// chunks, small chunks appended to the carry, the carry's bytes moved to its
+    /// front, joined data lines, values that outlive their chunk, committed IDs).
     pub fn bytes_copied(&self) -> u64 {
         self.state.copied
     }

@@ -113,8 +113,8 @@ fn mask_of(block: &[u8]) -> u64 {
 }
 
 /// The line ends (CR or LF) of one chunk, found block by block and handed out in
-/// order; see the module doc. Asked with positions that never decrease, each byte
-/// is compared once.
+/// order; see the module doc. Each byte is compared about once (the last, partial
+/// block of a longer slice re-compares up to 63 bytes before it).
 #[derive(Debug, Clone, Default)]
 pub(super) struct Terminators {
     /// Where the current block starts.
@@ -127,7 +127,9 @@ pub(super) struct Terminators {
 
 impl Terminators {
     /// The position of the first CR or LF at or after `from` in `bytes`, which must
-    /// be the same slice on every call, with `from` never decreasing.
+    /// be the same slice on every call, with `from` greater than the position the
+    /// previous call returned (the parser asks from just after each line end; a
+    /// smaller `from` may skip a line end).
     #[inline]
     pub(super) fn find(&mut self, bytes: &[u8], from: usize) -> Option<usize> {
         let off = from.wrapping_sub(self.base);
