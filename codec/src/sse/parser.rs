@@ -49,6 +49,8 @@ const KEPT_BLOCK: usize = 4096;
 /// The fewest carried bytes that nothing refers to any more worth dropping (see
 /// [`Parser::compact`]).
 const DROP_AT_LEAST: usize = 512;
+// `compact` is skipped below `DROP_AT_LEAST`, which must not hide a block to copy out.
+const _: () = assert!(DROP_AT_LEAST <= KEPT_BLOCK);
 
 /// The UTF-8 encoding of U+FEFF BYTE ORDER MARK.
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
@@ -391,7 +393,10 @@ impl Parser {
             search = pos;
         }
         self.line_start = pos;
-        self.compact();
+        // Nothing to drop or copy out before this many bytes precede the line.
+        if self.line_start >= DROP_AT_LEAST {
+            self.compact();
+        }
         Ok(())
     }
 
