@@ -44,15 +44,6 @@ pub(super) struct ChunkText<'c> {
 }
 
 impl<'c> ChunkText<'c> {
-    /// No text: every value is decoded on its own.
-    pub(super) fn none() -> Self {
-        ChunkText {
-            chunk: &[],
-            base: Cell::new(usize::MAX),
-            text: Cell::new(Some("")),
-        }
-    }
-
     /// The text of `chunk[base..]`, validated when first asked for.
     pub(super) fn new(chunk: &'c [u8], base: usize) -> Self {
         ChunkText {

@@ -10,9 +10,10 @@
 //!   most 4 KiB; a larger block has its values copied out one by one), so values
 //!   stay ranges of the carry and are never copied into buffers of their own.
 //! * A small chunk (4 KiB at most, when the carry then stays within `max_line_len`)
-//!   that follows carried bytes is appended to the carry and read there: a line split between chunks is then read where it lies, not
-//!   joined by a copy of its own, and an event split between small chunks (a trickle,
-//!   64 bytes at a time) has its type, ID and data in one buffer. A larger chunk ends
+//!   that follows carried bytes is appended to the carry and read there: a line split
+//!   between chunks is then read where it lies, not joined by a copy of its own, and
+//!   an event split between small chunks (a trickle, 64 bytes at a time) has its
+//!   type, ID and data in one buffer. A larger chunk ends
 //!   the carried line by appending the bytes up to its first line end, and is read in
 //!   place from there. Carried bytes nothing refers to any more are dropped, and the
 //!   rest is moved to the front only when at least as many bytes are dropped, so the
@@ -280,24 +281,10 @@ impl Parser {
                 self.state.scanned += len as u64 + 1;
                 self.push_line(&rest[..len])?;
                 let start = self.line_start;
-                self.state.line(
-                    &self.carry[start..],
-                    start,
-                    &self.carry,
-                    &ChunkText::none(),
-                    sink,
-                )?;
-                pos += len + 1;
-                if chunk[pos - 1] == b'\r' {
-                    match chunk.get(pos) {
-                        Some(b'\n') => {
-                            self.state.scanned += 1;
-                            pos += 1;
-                        }
-                        Some(_) => {}
-                        None => self.pending_cr = true,
-                    }
-                }
+                let text = ChunkText::new(&self.carry, start);
+                self.state
+                    .line(&self.carry[start..], start, &self.carry, &text, sink)?;
+                pos = self.after_terminator(chunk, pos + len);
             }
             // Nothing may refer to the carry once lines are read from the chunk.
             self.state.end_of_chunk(&self.carry);
