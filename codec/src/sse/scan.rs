@@ -142,15 +142,18 @@ impl Terminators {
         if left != 0 {
             return Some(self.base + left.trailing_zeros() as usize);
         }
-        self.refill(bytes, from.max(self.end))
+        let from = from.max(self.end);
+        if from >= bytes.len() {
+            // The end of a chunk (every chunk ends here once): no call.
+            return None;
+        }
+        self.refill(bytes, from)
     }
 
     /// Masks the next block from `from` on; a block with no line end hands the rest
     /// of the search to `memchr2` (a long line), then masks the block at its result.
+    /// `from` is inside `bytes` (see [`Terminators::find`]).
     fn refill(&mut self, bytes: &[u8], from: usize) -> Option<usize> {
-        if from >= bytes.len() {
-            return None;
-        }
         let mut base = from;
         let mut mask = block_mask(bytes, from);
         if mask == 0 {
