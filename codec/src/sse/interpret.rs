@@ -131,7 +131,7 @@ impl<'c> ChunkText<'c> {
 }
 
 /// The bytes `simdutf8` checks at a time (see [`ChunkText::validate`]).
-const SIMD_BLOCK: usize = 64;
+pub(super) const SIMD_BLOCK: usize = 64;
 
 /// The text of `bytes`, which lie at `at` in the chunk when `at` is given: a slice of
 /// the chunk's `text` when they lie inside it, else decoded now (and counted in
@@ -736,8 +736,8 @@ mod tests {
     use super::*;
 
     /// `prefix` then a 40-byte text (24 bytes short of a whole block); the value
-    /// `quote` at byte 5 of the text is asked for. Returns the value, where the text
-    /// was made to start, and the bytes counted as scanned.
+    /// `quote` on its last `event` line is asked for. Returns the value, where the
+    /// text was made to start, and the bytes counted as scanned.
     fn value_after(prefix: &[u8]) -> (Option<&'static str>, usize, u64) {
         let text = b"data: {\"symbol\":\"quote\"}\nevent: quote\n\n\n";
         assert_eq!(text.len(), 40);

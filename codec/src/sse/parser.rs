@@ -36,7 +36,7 @@ use alloc::vec::Vec;
 
 use super::Config;
 use super::event::{EndOfStream, Item, Limit, LimitExceeded};
-use super::interpret::{ChunkText, State, extend_within};
+use super::interpret::{ChunkText, SIMD_BLOCK, State, extend_within};
 use super::scan::{Terminators, find2};
 
 /// The largest chunk appended to the carry when bytes are carried (see
@@ -52,6 +52,10 @@ const KEPT_BLOCK: usize = 4096;
 const DROP_AT_LEAST: usize = 512;
 // `compact` is skipped below `DROP_AT_LEAST`, which must not hide a block to copy out.
 const _: () = assert!(DROP_AT_LEAST <= KEPT_BLOCK);
+
+/// The dispatched bytes [`Parser::compact`] keeps before the first one still referred
+/// to: as many as a validation may start early by.
+const EARLY_START: usize = SIMD_BLOCK - 1;
 
 /// The UTF-8 encoding of U+FEFF BYTE ORDER MARK.
 const BOM: [u8; 3] = [0xEF, 0xBB, 0xBF];
@@ -443,19 +447,23 @@ impl Parser {
     /// Drops the carried bytes nothing refers to any more, once there are at least
     /// [`DROP_AT_LEAST`] of them (a move per chunk would cost more than the chunk's
     /// lines when chunks are small), and only when at least as many bytes are dropped
-    /// as kept (so moving costs no more than the input did). A kept block that grows
-    /// past [`KEPT_BLOCK`] has its values copied out.
+    /// as kept (so moving costs no more than the input did). The last
+    /// [`EARLY_START`] of them stay, so that the next block's text can start early to
+    /// be whole SIMD blocks (see `ChunkText::validate`; without them every validation
+    /// after a compaction paid the slow partial block). A kept block that grows past
+    /// [`KEPT_BLOCK`] has its values copied out.
     fn compact(&mut self) {
         let mut from = self
             .state
             .first_referred()
             .map_or(self.line_start, |s| s.min(self.line_start));
-        if from >= DROP_AT_LEAST && from >= self.carry.len() - from {
-            self.state.copied += (self.carry.len() - from) as u64;
-            self.carry.drain(..from);
-            self.state.rebase(from);
-            self.line_start -= from;
-            from = 0;
+        let drop = from.saturating_sub(EARLY_START);
+        if drop >= DROP_AT_LEAST && drop >= self.carry.len() - drop {
+            self.state.copied += (self.carry.len() - drop) as u64;
+            self.carry.drain(..drop);
+            self.state.rebase(drop);
+            self.line_start -= drop;
+            from -= drop;
         }
         if self.line_start - from > KEPT_BLOCK {
             self.detach();

@@ -736,6 +736,30 @@ fn the_carry_stays_small_over_a_long_stream_of_small_chunks() {
 }
 
 #[test]
+fn compaction_keeps_the_dispatched_bytes_a_text_may_start_early_by() {
+    let mut input = Vec::new();
+    for i in 0..400 {
+        input.extend_from_slice(alloc::format!("event: e\nid: {i}\ndata: {i}\n\n").as_bytes());
+    }
+    let mut parser = Parser::new(Config::default());
+    let mut compactions = 0;
+    for piece in input.chunks(7) {
+        let before = parser.carry.len();
+        parser.feed(piece, |_| {}).unwrap();
+        if parser.carry.len() < before {
+            compactions += 1;
+            // What was dropped ended 63 bytes before the first byte still needed.
+            let first = parser
+                .state
+                .first_referred()
+                .map_or(parser.line_start, |s| s.min(parser.line_start));
+            assert_eq!(first, 63, "after {} bytes", parser.bytes_scanned());
+        }
+    }
+    assert!(compactions > 10, "{compactions}");
+}
+
+#[test]
 fn bytes_scanned_counts_each_input_byte_about_once() {
     let input = vec![b'x'; 10_000];
     let mut parser = Parser::new(Config::default());
