@@ -49,7 +49,7 @@ const KEPT_BLOCK: usize = 4096;
 
 /// The fewest carried bytes that nothing refers to any more worth dropping (see
 /// [`Parser::compact`]).
-const DROP_AT_LEAST: usize = 512;
+const DROP_AT_LEAST: usize = 2048;
 // `compact` is skipped below `DROP_AT_LEAST`, which must not hide a block to copy out.
 const _: () = assert!(DROP_AT_LEAST <= KEPT_BLOCK);
 
