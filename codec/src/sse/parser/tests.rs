@@ -717,12 +717,18 @@ fn small_chunks_are_carried_and_what_is_dispatched_is_dropped() {
     assert!(parser.finish().partial_line);
 }
 
-#[test]
-fn the_carry_stays_small_over_a_long_stream_of_small_chunks() {
+/// `count` small events, each with its number as ID and data.
+fn numbered_events(count: usize) -> Vec<u8> {
     let mut input = Vec::new();
-    for i in 0..2000 {
+    for i in 0..count {
         input.extend_from_slice(alloc::format!("event: e\nid: {i}\ndata: {i}\n\n").as_bytes());
     }
+    input
+}
+
+#[test]
+fn the_carry_stays_small_over_a_long_stream_of_small_chunks() {
+    let input = numbered_events(2000);
     let mut parser = Parser::new(Config::default());
     let mut events = 0;
     for piece in input.chunks(7) {
@@ -737,10 +743,7 @@ fn the_carry_stays_small_over_a_long_stream_of_small_chunks() {
 
 #[test]
 fn compaction_keeps_the_dispatched_bytes_a_text_may_start_early_by() {
-    let mut input = Vec::new();
-    for i in 0..2000 {
-        input.extend_from_slice(alloc::format!("event: e\nid: {i}\ndata: {i}\n\n").as_bytes());
-    }
+    let input = numbered_events(2000);
     let mut parser = Parser::new(Config::default());
     let mut compactions = 0;
     for piece in input.chunks(7) {
