@@ -523,11 +523,11 @@ enum StreamEnd {
     ConnectionGone,
 }
 
-/// A server that serves one extended CONNECT stream and then no connection
-/// again (it "crashed" with that stream), reporting how the stream ended. It
-/// is dead as soon as the stream opens, so a client's next connection is
-/// refused however quickly it comes (marking it dead only when the reset
-/// arrived raced the client's probe).
+/// A server that serves one extended CONNECT stream on its first connection and
+/// then no connection again (it "crashed" with that stream), reporting how the
+/// stream ended. It is dead as soon as that first connection arrives, so a
+/// client's next connection is refused however quickly it comes (marking it dead
+/// only when the reset arrived raced the client's probe).
 async fn dies_after_one_stream(
     tcp: TcpStream,
     dead: Arc<AtomicBool>,

@@ -669,6 +669,13 @@ impl State {
         (first != usize::MAX).then_some(first)
     }
 
+    /// The first position of the buffer that must be kept when the unfinished line
+    /// starts at `line`: the first a value refers to, if that is earlier.
+    #[inline]
+    pub(super) fn first_needed(&self, line: usize) -> usize {
+        self.first_referred().map_or(line, |s| s.min(line))
+    }
+
     /// The bytes the values refer to moved `by` bytes towards the start of their
     /// buffer (every range starts at `by` or later: see [`State::first_referred`]).
     #[inline]
@@ -738,15 +745,15 @@ mod tests {
     /// `prefix` then a 40-byte text (24 bytes short of a whole block); the value
     /// `quote` on its last `event` line is asked for. Returns the value, where the
     /// text was made to start, and the bytes counted as scanned.
-    fn value_after(prefix: &[u8]) -> (Option<&'static str>, usize, u64) {
+    fn value_after(prefix: &[u8]) -> (Option<String>, usize, u64) {
         let text = b"data: {\"symbol\":\"quote\"}\nevent: quote\n\n\n";
         assert_eq!(text.len(), 40);
-        let buffer: &'static [u8] = [prefix, &text[..]].concat().leak();
+        let buffer = [prefix, &text[..]].concat();
         let base = prefix.len();
-        let chunk = ChunkText::new(buffer, base);
+        let chunk = ChunkText::new(&buffer, base);
         let mut scanned = 0;
         let at = base + text.len() - 8;
-        let value = chunk.get(at, 5, &mut scanned);
+        let value = chunk.get(at, 5, &mut scanned).map(String::from);
         (value, chunk.base.get(), scanned)
     }
 
@@ -754,11 +761,11 @@ mod tests {
     fn a_text_starts_early_to_fill_whole_blocks_and_values_keep_their_bytes() {
         // 24 bytes before `base` are validated with the text: 64 bytes in all.
         let (value, start, scanned) = value_after(&[b'x'; 30]);
-        assert_eq!(value, Some("quote"));
+        assert_eq!(value.as_deref(), Some("quote"));
         assert_eq!((start, scanned), (6, 64));
         // Not enough bytes before it: the text starts at `base`.
         let (value, start, scanned) = value_after(&[b'x'; 23]);
-        assert_eq!(value, Some("quote"));
+        assert_eq!(value.as_deref(), Some("quote"));
         assert_eq!((start, scanned), (23, 40));
     }
 
@@ -768,17 +775,17 @@ mod tests {
         let mut prefix = [b'x'; 30];
         prefix[10] = 0xFF;
         let (value, start, _) = value_after(&prefix);
-        assert_eq!((value, start), (Some("quote"), 30));
+        assert_eq!((value.as_deref(), start), (Some("quote"), 30));
         // The early start would fall inside a character (U+00E9 is C3 A9).
         let mut prefix = [b'x'; 30];
         prefix[5..7].copy_from_slice("é".as_bytes());
         let (value, start, _) = value_after(&prefix);
-        assert_eq!((value, start), (Some("quote"), 30));
+        assert_eq!((value.as_deref(), start), (Some("quote"), 30));
         // A character that starts there is fine.
         let mut prefix = [b'x'; 30];
         prefix[6..8].copy_from_slice("é".as_bytes());
         let (value, start, _) = value_after(&prefix);
-        assert_eq!((value, start), (Some("quote"), 6));
+        assert_eq!((value.as_deref(), start), (Some("quote"), 6));
     }
 
     #[test]

@@ -420,7 +420,7 @@ impl Parser {
         let tail_len = chunk.len() - tail;
         self.state.scanned += tail_len as u64;
         self.check_line_len(tail_len)?;
-        let from = self.state.first_referred().map_or(tail, |s| s.min(tail));
+        let from = self.state.first_needed(tail);
         let kept = chunk.len() - from;
         if kept <= KEPT_BLOCK.min(self.config.max_line_len) {
             extend_within(
@@ -453,10 +453,7 @@ impl Parser {
     /// after a compaction paid the slow partial block). A kept block that grows past
     /// [`KEPT_BLOCK`] has its values copied out.
     fn compact(&mut self) {
-        let mut from = self
-            .state
-            .first_referred()
-            .map_or(self.line_start, |s| s.min(self.line_start));
+        let mut from = self.state.first_needed(self.line_start);
         let drop = from.saturating_sub(EARLY_START);
         if drop >= DROP_AT_LEAST && drop >= self.carry.len() - drop {
             self.state.copied += (self.carry.len() - drop) as u64;

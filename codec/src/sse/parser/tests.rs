@@ -752,10 +752,7 @@ fn compaction_keeps_the_dispatched_bytes_a_text_may_start_early_by() {
         if parser.carry.len() < before {
             compactions += 1;
             // What was dropped ended 63 bytes before the first byte still needed.
-            let first = parser
-                .state
-                .first_referred()
-                .map_or(parser.line_start, |s| s.min(parser.line_start));
+            let first = parser.state.first_needed(parser.line_start);
             assert_eq!(first, 63, "after {} bytes", parser.bytes_scanned());
         }
     }
