@@ -153,6 +153,7 @@ impl Terminators {
     /// Masks the next block from `from` on; a block with no line end hands the rest
     /// of the search to `memchr2` (a long line), then masks the block at its result.
     /// `from` is inside `bytes` (see [`Terminators::find`]).
+    #[inline(always)]
     fn refill(&mut self, bytes: &[u8], from: usize) -> Option<usize> {
         let mut base = from;
         let mut mask = block_mask(bytes, from);
