@@ -188,6 +188,23 @@ impl Parser {
             // The search is not made twice: stage 2 starts from its result.
             return self.feed_general(chunk, Some(first), sink);
         }
+        // The fast path for a small chunk after carried bytes (events trickling in
+        // 64 bytes at a time): straight to `feed_carried`, which `feed_lines` would
+        // reach past the BOM, with no CR pending.
+        if self.failed.is_none()
+            && self.bom == BomState::Done
+            && !self.pending_cr
+            && !self.carry.is_empty()
+            && !chunk.is_empty()
+            && chunk.len() <= CARRIED_CHUNK
+            && self.carry.len() + chunk.len() <= self.config.max_line_len
+        {
+            let mut sink = sink;
+            return match self.feed_carried(chunk, None, &mut sink) {
+                Ok(()) => Ok(()),
+                Err(err) => Err(self.fail(err)),
+            };
+        }
         self.feed_general(chunk, None, sink)
     }
 
@@ -208,16 +225,21 @@ impl Parser {
         }
         match self.feed_lines(chunk, first, &mut sink) {
             Ok(()) => Ok(()),
-            Err(err) => {
-                self.failed = Some(err);
-                self.carry = Vec::new();
-                self.line_start = 0;
-                self.pending_cr = false;
-                self.bom = BomState::Done;
-                self.state.drop_buffers();
-                Err(err)
-            }
+            Err(err) => Err(self.fail(err)),
         }
+    }
+
+    /// Stops the parser at a limit: it drops its buffers and returns `err` from
+    /// every later feed.
+    #[cold]
+    fn fail(&mut self, err: LimitExceeded) -> LimitExceeded {
+        self.failed = Some(err);
+        self.carry = Vec::new();
+        self.line_start = 0;
+        self.pending_cr = false;
+        self.bom = BomState::Done;
+        self.state.drop_buffers();
+        err
     }
 
     /// Stages 1 and 2 over one chunk (`first`: see [`Parser::feed_general`]): the
