@@ -90,6 +90,22 @@ impl<'c> ChunkText<'c> {
         }
     }
 
+    /// The validated text, for a dispatch whose block's values lie from `from` on:
+    /// the text starts there if nothing was validated yet (see
+    /// [`ChunkText::reach_back`]).
+    #[inline]
+    fn block(&self, from: usize, scanned: &mut u64) -> Block<'c> {
+        self.reach_back(from);
+        let text = match self.text.get() {
+            Some(text) => text,
+            None => self.validate(scanned),
+        };
+        Block {
+            base: self.base.get(),
+            text,
+        }
+    }
+
     /// Validates the text from `base` on: the whole rest (nearly always valid), else
     /// up to its last complete character (that second pass, over the same bytes, is
     /// not counted again in `scanned`).
@@ -102,6 +118,7 @@ impl<'c> ChunkText<'c> {
     /// chunks that read was half the time of the validation. The earlier bytes are
     /// stream bytes already handed on, nearly always valid; when they are not, or the
     /// new start falls inside a character, the text starts at `base` as before.
+    #[inline(never)]
     fn validate(&self, scanned: &mut u64) -> &'c str {
         let base = self.base.get();
         let rest = self.chunk.get(base..).unwrap_or_default();
@@ -127,6 +144,55 @@ impl<'c> ChunkText<'c> {
         });
         self.text.set(Some(text));
         text
+    }
+}
+
+/// A buffer's validated text as a dispatch reads its values from it: `text` starts
+/// at position `base` of the buffer.
+#[derive(Debug, Clone, Copy)]
+struct Block<'c> {
+    base: usize,
+    text: &'c str,
+}
+
+impl<'c> Block<'c> {
+    /// The text of `start..end` of the buffer, if it lies inside the validated text.
+    #[inline(always)]
+    fn slice(self, (start, end): (usize, usize)) -> Option<&'c str> {
+        self.text
+            .get(start.checked_sub(self.base)?..end - self.base)
+    }
+}
+
+/// A value's text for dispatch: a slice of the block's validated text when it lies
+/// there (no check of its own), else its bytes checked now (and counted in
+/// `scanned`); `Err` holds bytes that are not valid UTF-8, for lossy decoding.
+#[inline(always)]
+fn value_text<'a>(
+    range: Option<(usize, usize)>,
+    owned: &'a [u8],
+    chunk: &'a [u8],
+    block: Option<Block<'a>>,
+    scanned: &mut u64,
+) -> Result<&'a str, &'a [u8]> {
+    let bytes = match range {
+        Some(range) => {
+            if let Some(text) = block.and_then(|b| b.slice(range)) {
+                return Ok(text);
+            }
+            chunk.get(range.0..range.1).unwrap_or_default()
+        }
+        None => owned,
+    };
+    *scanned += bytes.len() as u64;
+    simdutf8::basic::from_utf8(bytes).map_err(|_| bytes)
+}
+
+/// A [`value_text`] as an item's text: malformed bytes decoded lossily.
+fn lossy<'a>(text: Result<&'a str, &'a [u8]>) -> Cow<'a, str> {
+    match text {
+        Ok(valid) => Cow::Borrowed(valid),
+        Err(bytes) => String::from_utf8_lossy(bytes),
     }
 }
 
@@ -235,8 +301,13 @@ enum Field {
 /// (nearly every line of a real stream) is recognised from one `u64` of its head,
 /// with no colon search: the colon right after the name is then the first colon.
 /// A shorter line is checked for `id:` the same way (a short ID).
+///
+/// The result goes to `then` rather than back to the caller: called with a constant
+/// at each early return, it is compiled once per field there, so the line goes
+/// straight to its field's code (a returned `Field` was matched again through a jump
+/// table, which the line loop paid on every line).
 #[inline(always)]
-fn field_name(line: &[u8]) -> (Field, Option<usize>) {
+fn field_name<R>(line: &[u8], then: impl FnOnce(Field, Option<usize>) -> R) -> R {
     /// `name:` as the low bytes of a little-endian `u64`, and the mask of those bytes.
     const fn prefix(name: &[u8]) -> (u64, u64) {
         let mut word = 0u64;
@@ -255,21 +326,21 @@ fn field_name(line: &[u8]) -> (Field, Option<usize>) {
     if let Some(head) = line.first_chunk::<8>() {
         let word = u64::from_le_bytes(*head);
         if word & DATA.1 == DATA.0 {
-            return (Field::Data, Some(4));
+            return then(Field::Data, Some(4));
         }
         if word & ID.1 == ID.0 {
-            return (Field::Id, Some(2));
+            return then(Field::Id, Some(2));
         }
         if word & EVENT.1 == EVENT.0 {
-            return (Field::Event, Some(5));
+            return then(Field::Event, Some(5));
         }
         if word & RETRY.1 == RETRY.0 {
-            return (Field::Retry, Some(5));
+            return then(Field::Retry, Some(5));
         }
     } else if let Some(head) = line.first_chunk::<4>() {
         // A short line: an `id` of one to four characters is the common one.
         if u64::from(u32::from_le_bytes(*head)) & ID.1 == ID.0 {
-            return (Field::Id, Some(2));
+            return then(Field::Id, Some(2));
         }
     }
     let colon = find1(b':', line);
@@ -280,7 +351,7 @@ fn field_name(line: &[u8]) -> (Field, Option<usize>) {
         b"retry" => Field::Retry,
         _ => Field::Other,
     };
-    (field, colon)
+    then(field, colon)
 }
 
 /// A field value kept between lines: a range of the buffer being read (the chunk
@@ -296,29 +367,13 @@ pub(super) struct Value {
 }
 
 impl Value {
-    /// The value's bytes; `chunk` must be the chunk being fed.
+    /// Whether the value is the empty string.
     #[inline]
-    fn get<'a>(&'a self, chunk: &'a [u8]) -> &'a [u8] {
+    fn is_empty(&self) -> bool {
         match self.in_chunk {
-            Some((s, e)) => chunk.get(s..e).unwrap_or_default(),
-            None => &self.owned,
+            Some((s, e)) => s == e,
+            None => self.owned.is_empty(),
         }
-    }
-
-    /// The value's text if it is valid UTF-8 (see [`str_at`]).
-    #[inline]
-    fn str<'a, 'c: 'a>(
-        &'a self,
-        chunk: &'a [u8],
-        text: &ChunkText<'c>,
-        scanned: &mut u64,
-    ) -> Option<&'a str> {
-        str_at(
-            self.get(chunk),
-            self.in_chunk.map(|(s, _)| s),
-            text,
-            scanned,
-        )
     }
 
     /// Sets the value, which lies at `at` in the buffer being read: remembered as
@@ -434,7 +489,23 @@ impl State {
         // everything before the first colon, the value everything after it, and "if
         // value starts with a U+0020 SPACE character, remove it from value" (one only).
         // "Otherwise": the whole line is the field name and the value is empty.
-        let (name, colon) = field_name(line);
+        field_name(line, |name, colon| {
+            self.field(name, colon, line, at, chunk, sink)
+        })
+    }
+
+    /// Stage 4, "process the field", for a line naming `name` with its first colon at
+    /// `colon` (see [`State::line`]).
+    #[inline(always)]
+    fn field<S: FnMut(Item<'_>)>(
+        &mut self,
+        name: Field,
+        colon: Option<usize>,
+        line: &[u8],
+        at: usize,
+        chunk: &[u8],
+        sink: &mut S,
+    ) -> Result<(), LimitExceeded> {
         let value_off = match colon {
             Some(colon) => {
                 self.scanned += colon as u64 + 1;
@@ -544,20 +615,32 @@ impl State {
     /// WHATWG SSE "dispatch the event", run on every empty line.
     fn dispatch<S: FnMut(Item<'_>)>(&mut self, chunk: &[u8], text: &ChunkText<'_>, sink: &mut S) {
         self.in_block = false;
-        if self.id_dirty || self.data_len > 0 {
-            if let Some(first) = self.first_referred() {
-                text.reach_back(first);
-            }
+        if !self.id_dirty && self.data_len == 0 {
+            // Nothing to commit and no event (dispatch steps 1 and 2 below).
+            self.event_type.clear();
+            return;
         }
+        // The values that lie in the buffer are checked in one validation, from the
+        // first of them on.
+        let block = self
+            .first_referred()
+            .map(|first| text.block(first, &mut self.scanned));
         // WHATWG SSE: dispatch step 1: "Set the last event ID string of the event source
         // to the value of the last event ID buffer." This happens even when no event
         // fires; the buffer itself keeps its value.
         if self.id_dirty {
             self.id_dirty = false;
-            let changed = match self.id.str(chunk, text, &mut self.scanned) {
-                Some(valid) => commit(&mut self.last_event_id, valid, &mut self.copied),
-                None => {
-                    let lossy = String::from_utf8_lossy(self.id.get(chunk));
+            let id = value_text(
+                self.id.in_chunk,
+                &self.id.owned,
+                chunk,
+                block,
+                &mut self.scanned,
+            );
+            let changed = match id {
+                Ok(valid) => commit(&mut self.last_event_id, valid, &mut self.copied),
+                Err(bytes) => {
+                    let lossy = String::from_utf8_lossy(bytes);
                     commit(&mut self.last_event_id, &lossy, &mut self.copied)
                 }
             };
@@ -577,47 +660,42 @@ impl State {
         // WHATWG SSE: dispatch step 3: "If the data buffer's last character is a U+000A
         // LINE FEED (LF) character, then remove the last character from the data
         // buffer." It always is (every data line appends one); exactly one is removed.
-        let (data_bytes, data) = match self.data_in_chunk {
-            // The single value's implied LF is the one removed.
-            Some((s, e)) => {
-                let bytes = chunk.get(s..e).unwrap_or_default();
-                (bytes, str_at(bytes, Some(s), text, &mut self.scanned))
-            }
-            None => {
-                let bytes = self.data.split_last().map_or(&[][..], |(_lf, rest)| rest);
-                self.scanned += bytes.len() as u64;
-                (bytes, simdutf8::basic::from_utf8(bytes).ok())
-            }
-        };
+        // A single value in the buffer has it implied: that is the one removed.
+        let without_lf = self.data.split_last().map_or(&[][..], |(_lf, rest)| rest);
+        let data = value_text(
+            self.data_in_chunk,
+            without_lf,
+            chunk,
+            block,
+            &mut self.scanned,
+        );
         // WHATWG SSE: dispatch steps 4–6: an event of type "message" with the data and
         // the last event ID string; "If the event type buffer has a value other than the
         // empty string, change the type of the newly created event to equal the value
         // of the event type buffer."
-        let event_type = if self.event_type.get(chunk).is_empty() {
-            Some("message")
+        let event_type = if self.event_type.is_empty() {
+            Ok("message")
         } else {
-            self.event_type.str(chunk, text, &mut self.scanned)
+            value_text(
+                self.event_type.in_chunk,
+                &self.event_type.owned,
+                chunk,
+                block,
+                &mut self.scanned,
+            )
         };
         match (event_type, data) {
             // Valid UTF-8 (the common case): the item is built in place from `&str`s.
-            (Some(event_type), Some(data)) => sink(Item::Event(Event {
+            (Ok(event_type), Ok(data)) => sink(Item::Event(Event {
                 event_type: Cow::Borrowed(event_type),
                 data: Cow::Borrowed(data),
                 last_event_id: Cow::Borrowed(&self.last_event_id),
             })),
             (event_type, data) => {
                 // Malformed bytes in either: decoded lossily (already counted).
-                let event_type = match event_type {
-                    Some(t) => Cow::Borrowed(t),
-                    None => String::from_utf8_lossy(self.event_type.get(chunk)),
-                };
-                let data = match data {
-                    Some(d) => Cow::Borrowed(d),
-                    None => String::from_utf8_lossy(data_bytes),
-                };
                 sink(Item::Event(Event {
-                    event_type,
-                    data,
+                    event_type: lossy(event_type),
+                    data: lossy(data),
                     last_event_id: Cow::Borrowed(&self.last_event_id),
                 }));
             }
@@ -808,7 +886,7 @@ mod tests {
                         _ => Field::Other,
                     };
                     assert_eq!(
-                        field_name(&line),
+                        field_name(&line, |field, colon| (field, colon)),
                         (want, colon),
                         "{:?}",
                         String::from_utf8_lossy(&line)
