@@ -160,6 +160,12 @@ struct Block<'c> {
 }
 
 impl<'c> Block<'c> {
+    /// No text: every value is checked on its own.
+    const NONE: Block<'static> = Block {
+        base: usize::MAX,
+        text: "",
+    };
+
     /// The text of `start..end` of the buffer, if it lies inside the validated text.
     #[inline(always)]
     fn slice(self, (start, end): (usize, usize)) -> Option<&'c str> {
@@ -176,12 +182,12 @@ fn value_text<'a>(
     range: Option<(usize, usize)>,
     owned: &'a [u8],
     chunk: &'a [u8],
-    block: Option<Block<'a>>,
+    block: Block<'a>,
     scanned: &mut u64,
 ) -> Result<&'a str, &'a [u8]> {
     let bytes = match range {
         Some(range) => {
-            if let Some(text) = block.and_then(|b| b.slice(range)) {
+            if let Some(text) = block.slice(range) {
                 return Ok(text);
             }
             chunk.get(range.0..range.1).unwrap_or_default()
@@ -626,9 +632,10 @@ impl State {
         }
         // The values that lie in the buffer are checked in one validation, from the
         // first of them on.
-        let block = self
-            .first_referred()
-            .map(|first| text.block(first, &mut self.scanned));
+        let block = match self.first_referred() {
+            Some(first) => text.block(first, &mut self.scanned),
+            None => Block::NONE,
+        };
         // WHATWG SSE: dispatch step 1: "Set the last event ID string of the event source
         // to the value of the last event ID buffer." This happens even when no event
         // fires; the buffer itself keeps its value.
