@@ -248,6 +248,32 @@ fn the_buffer_grows_only_within_the_frame_limit_and_shrinks_back() {
 /// arrives, so invalid UTF-8 fails before the frame is complete; with
 /// `set_fail_fast_text(false)` the frame is decoded in place and fails once whole.
 #[test]
+fn a_buffer_the_owners_reads_need_is_kept_between_small_frames() {
+    // An owner reading 1 MiB at a time: every read that leaves nothing pending
+    // must not give the buffer back only to grow (and zero) it again.
+    let read = 1 << 20;
+    let mut rx = Receiver::new(Config::new(Role::Client));
+    for round in 0..3 {
+        let frame = one_frame(OpCode::Binary, None, b"small");
+        let spare = rx.spare(read);
+        assert!(spare.len() >= read);
+        spare[..frame.len()].copy_from_slice(&frame);
+        rx.commit(frame.len());
+        assert!(matches!(rx.next_event(), Ok(Some(Event::Message { .. }))));
+        assert!(rx.next_event().expect("nothing more").is_none());
+        assert!(rx.capacity() >= read, "round {round}: {}", rx.capacity());
+    }
+    // Reads of a few KiB after it: the large buffer is given back.
+    let frame = one_frame(OpCode::Binary, None, b"small");
+    let spare = rx.spare(4096);
+    spare[..frame.len()].copy_from_slice(&frame);
+    rx.commit(frame.len());
+    assert!(matches!(rx.next_event(), Ok(Some(Event::Message { .. }))));
+    assert!(rx.next_event().expect("nothing more").is_none());
+    assert_eq!(rx.capacity(), RETAINED);
+}
+
+#[test]
 fn invalid_text_fails_as_it_arrives_unless_told_to_decode_in_place() {
     let mut payload = vec![b'a'; 10_000];
     payload[10] = 0xff;

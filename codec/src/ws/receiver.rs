@@ -28,7 +28,8 @@
 //! (the frame limit, checked on the header before the buffer grows, RFC 6455
 //! §10.4). It keeps its size while large frames keep coming (growing it again
 //! would zero it again: the codec has no `unsafe` to skip that), and shrinks
-//! back to [`RETAINED`] bytes once a small frame follows; an owner that sees
+//! back to [`RETAINED`] bytes once a small frame follows (unless the owner's
+//! own reads need more: up to twice what it asks for is kept); an owner that sees
 //! the connection go quiet calls [`Receiver::release`].
 
 use alloc::vec;
@@ -50,6 +51,26 @@ pub const RETAINED: usize = 64 * 1024;
 /// further (see [`Receiver::spare`]).
 pub const LARGE_FRAME: usize = 16 * 1024;
 
+/// The size (header included) of the frame at the front of `avail` if its
+/// payload length fits the header's 7-bit field (under 126 bytes, RFC 6455
+/// §5.2) and the whole frame is in `avail`; `None` otherwise, for the full
+/// header parse to decide. Only the length bits are read: every rule of the
+/// header is the decoder's to check.
+#[inline]
+fn small_frame_in(avail: &[u8]) -> Option<usize> {
+    let &[_, second, ..] = avail else {
+        return None;
+    };
+    let len = usize::from(second & 0x7F);
+    if len >= 126 {
+        return None;
+    }
+    // RFC 6455 §5.2: the mask bit, then a 4-byte masking key when it is set.
+    let key = if second & 0x80 != 0 { 4 } else { 0 };
+    let whole = 2 + key + len;
+    (avail.len() >= whole).then_some(whole)
+}
+
 /// A message decoder with its own receive buffer.
 #[derive(Debug, Clone)]
 pub struct Receiver {
@@ -60,6 +81,8 @@ pub struct Receiver {
     end: usize,
     /// The size of the last frame waited for whole (header included).
     last_frame: usize,
+    /// The room the owner last asked [`Receiver::spare`] for: its reads' size.
+    asked: usize,
     /// The size (header included) of the frame at `buf[start..]` that
     /// [`Receiver::next_event`] found incomplete and is waiting for whole: its
     /// header parsed and prechecked once, not again on every read. Cleared
@@ -104,6 +127,7 @@ impl Receiver {
             start: 0,
             end: 0,
             last_frame: 0,
+            asked: 0,
             waiting: None,
             fail_fast_text: true,
             in_place: None,
@@ -170,6 +194,7 @@ impl Receiver {
     /// frame would leave it to be copied to the front).
     #[inline]
     pub fn spare(&mut self, min: usize) -> &mut [u8] {
+        self.asked = min;
         let pending = self.end - self.start;
         let whole = self
             .waiting
@@ -248,6 +273,12 @@ impl Receiver {
         }
         if self.decoder.at_frame_boundary() {
             let avail = &self.buf[self.start..self.end];
+            if let Some(whole) = small_frame_in(avail) {
+                // A small frame that is all here (most of a busy stream's): the
+                // decoder parses and checks its header itself; nothing to wait for.
+                self.last_frame = whole;
+                return self.decode_pending();
+            }
             match parse_header(avail, self.decoder.header_rules()) {
                 // The header itself is incomplete: wait.
                 Ok(None) => return Ok(None),
@@ -384,13 +415,17 @@ impl Receiver {
     }
 
     /// All received bytes were decoded: start over at the front, and give back
-    /// a large buffer once the frames are small again.
+    /// a buffer a large frame grew once the frames are small again. A buffer no
+    /// more than twice the owner's reads (see [`Receiver::spare`]) is kept: the
+    /// next read would grow it again, zeroing it again, after every read that
+    /// left nothing pending.
     fn idle(&mut self) {
         self.waiting = None;
         self.in_place = None;
         self.start = 0;
         self.end = 0;
-        if self.buf.len() > RETAINED && self.last_frame <= RETAINED {
+        let kept = RETAINED.max(self.asked.saturating_mul(2));
+        if self.buf.len() > kept && self.last_frame <= RETAINED {
             self.buf = vec![0; RETAINED];
         }
     }
@@ -403,5 +438,32 @@ impl Receiver {
             self.end = 0;
             self.buf = Vec::new();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::small_frame_in;
+    use alloc::vec;
+
+    #[test]
+    fn small_frame_in_reads_only_a_whole_frame_with_a_7_bit_length() {
+        // Unmasked, 5-byte payload: 7 bytes in all.
+        let frame = [0x82, 5, 1, 2, 3, 4, 5];
+        assert_eq!(small_frame_in(&frame), Some(7));
+        assert_eq!(small_frame_in(&frame[..6]), None);
+        assert_eq!(small_frame_in(&frame[..1]), None);
+        assert_eq!(small_frame_in(&[]), None);
+        // Masked: the 4-byte key counts.
+        let mut masked = vec![0x82, 0x80 | 125];
+        masked.extend([0; 4 + 125]);
+        assert_eq!(small_frame_in(&masked), Some(131));
+        assert_eq!(small_frame_in(&masked[..130]), None);
+        // 126 and 127 announce an extended length: the full parse decides.
+        for len in [126u8, 127] {
+            assert_eq!(small_frame_in(&[0x82, len, 0, 0, 0, 0, 0, 0, 0, 0]), None);
+        }
+        // An empty payload, and bytes after the frame.
+        assert_eq!(small_frame_in(&[0x89, 0, 0x81]), Some(2));
     }
 }
