@@ -54,31 +54,6 @@ impl<'c> ChunkText<'c> {
         }
     }
 
-    /// The text of the `len` bytes at `at` in the chunk, if they lie in the text; the
-    /// first call validates it (adding the bytes looked at to `scanned`).
-    #[inline]
-    fn get(&self, at: usize, len: usize, scanned: &mut u64) -> Option<&'c str> {
-        match self.text.get() {
-            Some(text) => {
-                let start = at.checked_sub(self.base.get())?;
-                text.get(start..start + len)
-            }
-            None => self.validate_and_get(at, len, scanned),
-        }
-    }
-
-    /// [`ChunkText::get`] the first time: validates the text, which may move `base`
-    /// back (see [`ChunkText::validate`]), then slices it.
-    #[inline(never)]
-    fn validate_and_get(&self, at: usize, len: usize, scanned: &mut u64) -> Option<&'c str> {
-        if at < self.base.get() {
-            return None;
-        }
-        let text = self.validate(scanned);
-        let start = at - self.base.get();
-        text.get(start..start + len)
-    }
-
     /// Makes the text start at `from` if that is earlier and it is not validated yet:
     /// a dispatch asks for the first byte its block's values lie at, so that values
     /// kept from earlier chunks are checked in the same call as the new ones. (Each
@@ -90,10 +65,10 @@ impl<'c> ChunkText<'c> {
         }
     }
 
-    /// The validated text, for a dispatch whose block's values lie from `from` on:
-    /// the text starts there if nothing was validated yet (see
-    /// [`ChunkText::reach_back`]).
-    #[inline]
+    /// The validated text, for a dispatch whose block's values lie from `from` on (or
+    /// a comment at `from`): the text starts there if nothing was validated yet and
+    /// that is earlier (see [`ChunkText::reach_back`]).
+    #[inline(always)]
     fn block(&self, from: usize, scanned: &mut u64) -> Block<'c> {
         self.reach_back(from);
         let text = match self.text.get() {
@@ -119,8 +94,7 @@ impl<'c> ChunkText<'c> {
     /// stream bytes already handed on, nearly always valid; when they are not, or the
     /// new start falls inside a character, the text starts at `base` as before.
     ///
-    /// Inlined into its two callers (a dispatch's [`ChunkText::block`], a comment's
-    /// [`ChunkText::validate_and_get`]): as a call it cost a small event in 64-byte
+    /// Inlined into [`ChunkText::block`]: as a call it cost a small event in 64-byte
     /// chunks 56 of its 843 instructions (callgrind).
     #[inline(always)]
     fn validate(&self, scanned: &mut u64) -> &'c str {
@@ -198,7 +172,10 @@ fn value_text<'a>(
     simdutf8::basic::from_utf8(bytes).map_err(|_| bytes)
 }
 
-/// A [`value_text`] as an item's text: malformed bytes decoded lossily.
+/// A [`value_text`] as an item's text: malformed bytes decoded lossily, valid text
+/// (the common case) borrowed, not copied. Rust's lossy decoding replaces each
+/// maximal malformed subpart by one U+FFFD, exactly as the Encoding Standard's UTF-8
+/// decoder does, so per-value decoding equals whole-stream decoding.
 fn lossy<'a>(text: Result<&'a str, &'a [u8]>) -> Cow<'a, str> {
     match text {
         Ok(valid) => Cow::Borrowed(valid),
@@ -208,44 +185,6 @@ fn lossy<'a>(text: Result<&'a str, &'a [u8]>) -> Cow<'a, str> {
 
 /// The bytes `simdutf8` checks at a time (see [`ChunkText::validate`]).
 pub(super) const SIMD_BLOCK: usize = 64;
-
-/// The text of `bytes`, which lie at `at` in the chunk when `at` is given: a slice of
-/// the chunk's `text` when they lie inside it, else decoded now (and counted in
-/// `scanned`), malformed sequences replaced by U+FFFD. Valid input (the common case)
-/// is borrowed, not copied. Rust's lossy decoding replaces each maximal malformed
-/// subpart by one U+FFFD, exactly as the Encoding Standard's UTF-8 decoder does, so
-/// per-value decoding equals whole-stream decoding.
-#[inline]
-fn text_at<'a, 'c: 'a>(
-    bytes: &'a [u8],
-    at: Option<usize>,
-    text: &ChunkText<'c>,
-    scanned: &mut u64,
-) -> Cow<'a, str> {
-    match str_at(bytes, at, text, scanned) {
-        Some(t) => Cow::Borrowed(t),
-        None => String::from_utf8_lossy(bytes),
-    }
-}
-
-/// [`text_at`] for valid UTF-8 only: `None` when `bytes` are not (the caller then
-/// decodes them lossily, without counting them again). A `&str` comes back in two
-/// registers where a `Cow` goes through the stack: dispatch builds its items from
-/// these, so each is written once, in place (moving `Cow`s from slot to slot stalled
-/// on store forwarding and took a third of a small event's time).
-#[inline]
-fn str_at<'a, 'c: 'a>(
-    bytes: &'a [u8],
-    at: Option<usize>,
-    text: &ChunkText<'c>,
-    scanned: &mut u64,
-) -> Option<&'a str> {
-    if let Some(t) = at.and_then(|s| text.get(s, bytes.len(), scanned)) {
-        return Some(t);
-    }
-    *scanned += bytes.len() as u64;
-    simdutf8::basic::from_utf8(bytes).ok()
-}
 
 /// Dispatch step 1's copy: sets the last event ID string to `new` unless it is that
 /// already; whether it changed. Copied into the string's own allocation, grown only
@@ -491,8 +430,7 @@ impl State {
         // WHATWG SSE: "If the line starts with a U+003A COLON character (:): Ignore the
         // line." Reported as a comment: the text after the colon, unchanged.
         if first == b':' {
-            let comment = text_at(rest, Some(at + 1), text, &mut self.scanned);
-            sink(Item::Comment(comment));
+            self.comment((at + 1, at + 1 + rest.len()), chunk, text, sink);
             return Ok(());
         }
         // WHATWG SSE: "If the line contains a U+003A COLON character": the field name is
@@ -502,6 +440,21 @@ impl State {
         field_name(line, |name, colon| {
             self.field(name, colon, line, at, chunk, sink)
         })
+    }
+
+    /// A comment line: the text at `range` of `chunk` (after the colon), as a
+    /// dispatch reads a value. Out of the line loop: comments are rare.
+    #[inline(never)]
+    fn comment<S: FnMut(Item<'_>)>(
+        &mut self,
+        range: (usize, usize),
+        chunk: &[u8],
+        text: &ChunkText<'_>,
+        sink: &mut S,
+    ) {
+        let block = text.block(range.0, &mut self.scanned);
+        let comment = value_text(Some(range), &[], chunk, block, &mut self.scanned);
+        sink(Item::Comment(lossy(comment)));
     }
 
     /// Stage 4, "process the field", for a line naming `name` with its first colon at
@@ -842,7 +795,10 @@ mod tests {
         let chunk = ChunkText::new(&buffer, base);
         let mut scanned = 0;
         let at = base + text.len() - 8;
-        let value = chunk.get(at, 5, &mut scanned).map(String::from);
+        let value = chunk
+            .block(at, &mut scanned)
+            .slice((at, at + 5))
+            .map(String::from);
         (value, chunk.base.get(), scanned)
     }
 

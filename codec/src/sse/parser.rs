@@ -196,8 +196,7 @@ impl Parser {
             && !self.pending_cr
             && !self.carry.is_empty()
             && !chunk.is_empty()
-            && chunk.len() <= CARRIED_CHUNK
-            && self.carry.len() + chunk.len() <= self.config.max_line_len
+            && self.carries(chunk)
         {
             let mut sink = sink;
             return match self.feed_carried(chunk, None, &mut sink) {
@@ -289,9 +288,7 @@ impl Parser {
             return Ok(());
         }
         if !self.carry.is_empty() {
-            if rest.len() <= CARRIED_CHUNK
-                && self.carry.len() + rest.len() <= self.config.max_line_len
-            {
+            if self.carries(rest) {
                 return self.feed_carried(rest, first, sink);
             }
             if self.carry.len() > self.line_start {
@@ -417,6 +414,13 @@ impl Parser {
             self.compact();
         }
         Ok(())
+    }
+
+    /// Whether `rest`, following carried bytes, is appended to the carry and read
+    /// there ([`Parser::feed_carried`]) rather than read in place.
+    #[inline(always)]
+    fn carries(&self, rest: &[u8]) -> bool {
+        rest.len() <= CARRIED_CHUNK && self.carry.len() + rest.len() <= self.config.max_line_len
     }
 
     /// Where the next line starts after the terminator at `end` of `chunk`. WHATWG
