@@ -211,7 +211,11 @@ pub struct HeaderRules {
 /// Returns `Ok(Some((header, header_len)))` once the whole header is in `buf`,
 /// `Ok(None)` while more bytes are needed and nothing seen so far breaks a rule,
 /// and an error as soon as the bytes seen so far break one.
-#[inline]
+///
+/// Always inlined: called out of line, its result came back through the stack
+/// and the caller's wider reloads of the narrower stores stalled on store
+/// forwarding (a quarter of the time of a 125 B message in the read loop).
+#[inline(always)]
 pub fn parse_header(
     buf: &[u8],
     rules: &HeaderRules,
