@@ -10,11 +10,12 @@
 //! valid: exactly the offset `core::str::from_utf8` reports as `valid_up_to` for
 //! the whole input, at the earliest moment it can be known.
 //!
-//! The bulk of the work is done by `simdutf8`; at most 3 bytes of an incomplete
-//! sequence are carried from one piece to the next. Pieces shorter than one SIMD
+//! The bulk of the work is done by `simdutf8`. Pieces shorter than one SIMD
 //! block (64 bytes), where `simdutf8` falls back to `core::str::from_utf8`, go
 //! through a table-driven automaton instead ([`short_is_valid`]), a few
 //! instructions per byte: small messages are the common case on a WebSocket.
+//! The same automaton carries an incomplete sequence (at most 3 bytes) from one
+//! piece to the next, as its state, and completes it byte by byte.
 
 use simdutf8::compat::from_utf8 as from_utf8_detailed;
 
@@ -30,9 +31,11 @@ pub struct Utf8Error {
 /// An incremental UTF-8 validator.
 #[derive(Debug, Clone, Default)]
 pub struct Utf8Validator {
-    /// The bytes of an incomplete sequence at the end of the input so far.
-    pending: [u8; 4],
-    /// How many bytes of `pending` are in use (0 to 3).
+    /// The state of [`short_is_valid`]'s automaton after the bytes of an
+    /// incomplete sequence at the end of the input so far (`ACCEPT` when there
+    /// are none).
+    state: u8,
+    /// How many bytes that incomplete sequence has (0 to 3).
     pending_len: u8,
     /// How many bytes were fed since the last reset.
     fed: u64,
@@ -42,7 +45,7 @@ impl Utf8Validator {
     /// A validator at the start of a string.
     pub const fn new() -> Self {
         Utf8Validator {
-            pending: [0; 4],
+            state: ACCEPT as u8,
             pending_len: 0,
             fed: 0,
         }
@@ -64,21 +67,20 @@ impl Utf8Validator {
         let start = self.fed;
         self.fed += bytes.len() as u64;
         if self.pending_len > 0 {
-            // Complete the carried sequence one byte at a time (at most 3 bytes).
+            // Complete the carried sequence one byte at a time (at most 3 bytes),
+            // through the automaton from where it stopped.
             let seq_start = start - u64::from(self.pending_len);
             while let Some((&b, rest)) = bytes.split_first() {
-                self.pending[usize::from(self.pending_len)] = b;
-                self.pending_len += 1;
                 bytes = rest;
-                match from_utf8_detailed(&self.pending[..usize::from(self.pending_len)]) {
-                    Ok(_) => {
+                self.pending_len += 1;
+                match step(u32::from(self.state), b) {
+                    ACCEPT => {
+                        self.state = ACCEPT as u8;
                         self.pending_len = 0;
                         break;
                     }
-                    Err(e) if e.error_len().is_some() => {
-                        return Err(Utf8Error { offset: seq_start });
-                    }
-                    Err(_) => {}
+                    REJECT => return Err(Utf8Error { offset: seq_start }),
+                    state => self.state = state as u8,
                 }
             }
             if self.pending_len > 0 {
@@ -104,15 +106,16 @@ impl Utf8Validator {
         if tail.is_empty() {
             return Ok(());
         }
-        match from_utf8_detailed(tail) {
-            // Unreachable (the tail is a lead byte whose sequence is longer); harmless.
-            Ok(_) => Ok(()),
-            Err(e) if e.error_len().is_some() => Err(Utf8Error {
-                offset: base + (cut + e.valid_up_to()) as u64,
+        // The tail is one sequence, its lead byte announcing more bytes than it has.
+        match tail.iter().fold(ACCEPT, |state, &b| step(state, b)) {
+            REJECT => Err(Utf8Error {
+                offset: base + cut as u64,
             }),
-            Err(_) => {
+            // Unreachable (the sequence is longer than the tail); harmless.
+            ACCEPT => Ok(()),
+            state => {
                 // An incomplete but so far valid sequence ends the piece: carry it.
-                self.pending[..tail.len()].copy_from_slice(tail);
+                self.state = state as u8;
                 self.pending_len = tail.len() as u8;
                 Ok(())
             }
@@ -210,6 +213,12 @@ const fn transitions() -> [u64; 256] {
         b += 1;
     }
     table
+}
+
+/// The automaton's state after byte `b` in `state` (`REJECT` stays `REJECT`).
+#[inline]
+fn step(state: u32, b: u8) -> u32 {
+    ((TRANSITIONS[usize::from(b)] >> state) & 63) as u32
 }
 
 /// Whether `bytes` is well-formed UTF-8 that ends on a character boundary: one
