@@ -14,7 +14,7 @@
 //! a frame's payload lies after its header). The bytes before the first boundary and
 //! after the last block are done in straight-line steps.
 //!
-//! The two block loops are compiled twice, for the baseline target and for AVX2,
+//! The block loops are compiled twice, for the baseline target and for AVX2,
 //! and the `multiversion` crate picks one at run time (with `std`; without it,
 //! the target's own features decide at compile time), so the codec keeps
 //! `#![forbid(unsafe_code)]`. Measured on an AVX-512 Xeon (bench `ws-read-*`,
@@ -80,7 +80,6 @@ fn mask<const OR: bool>(buf: &mut [u8], key: [u8; 4], offset: u64) -> u64 {
     any | mask_short(tail, word)
 }
 
-/// [`BLOCK`]-byte blocks as 8-byte words XORed with the key word.
 /// Bytes per step of [`extend_masked`], and the length of the key pattern it
 /// XORs with (a multiple of 4, so every step starts where the key does).
 const PATTERN: usize = 512;
@@ -99,6 +98,8 @@ pub fn extend_masked(out: &mut Vec<u8>, src: &[u8], key: [u8; 4], offset: u64) {
     extend_masked_steps(out, src, &pattern);
 }
 
+/// [`PATTERN`]-byte steps of `src`, XORed with the pattern, appended to `out`
+/// (out of line, as the block loops are, so the vector loop keeps its shape).
 #[multiversion::multiversion(targets("x86_64+avx2"))]
 #[inline(never)]
 fn extend_masked_steps(out: &mut Vec<u8>, src: &[u8], pattern: &[u8; PATTERN]) {
@@ -107,6 +108,7 @@ fn extend_masked_steps(out: &mut Vec<u8>, src: &[u8], pattern: &[u8; PATTERN]) {
     }
 }
 
+/// [`BLOCK`]-byte blocks as 8-byte words XORed with the key word.
 #[multiversion::multiversion(targets("x86_64+avx2"))]
 #[inline(never)]
 fn mask_blocks(blocks: &mut [u8], word: u64) {
