@@ -244,9 +244,6 @@ fn the_buffer_grows_only_within_the_frame_limit_and_shrinks_back() {
     );
 }
 
-/// RFC 6455 §8.1, failing fast: by default a text frame is checked as it
-/// arrives, so invalid UTF-8 fails before the frame is complete; with
-/// `set_fail_fast_text(false)` the frame is decoded in place and fails once whole.
 #[test]
 fn a_buffer_the_owners_reads_need_is_kept_between_small_frames() {
     // An owner reading 1 MiB at a time: every read that leaves nothing pending
@@ -273,6 +270,9 @@ fn a_buffer_the_owners_reads_need_is_kept_between_small_frames() {
     assert_eq!(rx.capacity(), RETAINED);
 }
 
+/// RFC 6455 §8.1, failing fast: by default a text frame is checked as it
+/// arrives, so invalid UTF-8 fails before the frame is complete; with
+/// `set_fail_fast_text(false)` the frame is decoded in place and fails once whole.
 #[test]
 fn invalid_text_fails_as_it_arrives_unless_told_to_decode_in_place() {
     let mut payload = vec![b'a'; 10_000];

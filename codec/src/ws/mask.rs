@@ -44,6 +44,17 @@ fn key_word(key: [u8; 4], offset: u64) -> u64 {
     u64::from(u32::from_le_bytes(key).rotate_right(8 * (offset & 3) as u32)) * 0x0000_0001_0000_0001
 }
 
+/// The key word repeated over `N` bytes (`N` a multiple of 8), for the loops that
+/// XOR a block of bytes with a block of key at a time.
+#[inline(always)]
+fn key_pattern<const N: usize>(word: u64) -> [u8; N] {
+    let mut pattern = [0u8; N];
+    for lane in pattern.chunks_exact_mut(8) {
+        lane.copy_from_slice(&word.to_le_bytes());
+    }
+    pattern
+}
+
 /// XOR `buf` with `key`, as the bytes at positions `offset..offset + buf.len()` of
 /// a payload masked with `key`. Masking and unmasking are the same operation.
 #[inline]
@@ -90,12 +101,8 @@ const PATTERN: usize = 512;
 #[inline]
 pub fn extend_masked(out: &mut Vec<u8>, src: &[u8], key: [u8; 4], offset: u64) {
     let word = key_word(key, offset);
-    let mut pattern = [0u8; PATTERN];
-    for lane in pattern.chunks_exact_mut(8) {
-        lane.copy_from_slice(&word.to_le_bytes());
-    }
     out.reserve(src.len());
-    extend_masked_steps(out, src, &pattern);
+    extend_masked_steps(out, src, &key_pattern(word));
 }
 
 /// [`PATTERN`]-byte steps of `src`, XORed with the pattern, appended to `out`
@@ -127,7 +134,7 @@ fn mask_blocks(blocks: &mut [u8], word: u64) {
 #[multiversion::multiversion(targets("x86_64+avx2"))]
 #[inline(never)]
 fn mask_blocks_or(blocks: &mut [u8], word: u64) -> u64 {
-    let pat: [u8; BLOCK] = core::array::from_fn(|i| (word >> (8 * (i % 8))) as u8);
+    let pat: [u8; BLOCK] = key_pattern(word);
     let mut acc = [0u8; BLOCK];
     for block in blocks.chunks_exact_mut(BLOCK) {
         for ((b, k), a) in block.iter_mut().zip(&pat).zip(acc.iter_mut()) {
